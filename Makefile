@@ -1,0 +1,42 @@
+# One command per habit: make run, make test, make lint, make bench.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+export DJANGO_SETTINGS_MODULE ?= imsclinic.config.settings.dev
+
+.PHONY: install run test test-fast lint bench browser clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip uv
+	$(VENV)/bin/uv pip install -q --python $(PY) -e ".[dev]"
+	touch $@
+
+# Debian's Chromium drives the browser tests (never `playwright install`: no downloads).
+browser:
+	@test -x /usr/bin/chromium || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	  else echo "Install Debian's chromium (sudo apt-get install chromium) for the browser tests"; exit 1; fi; }
+
+run: install
+	$(PY) -m imsclinic.cli migrate --noinput -v0
+	$(PY) -m imsclinic.cli demo --if-empty
+	$(PY) -m imsclinic.cli runserver 127.0.0.1:$(PORT)
+
+test: install browser
+	$(PY) -m pytest -n 2 -q
+
+test-fast: install
+	$(PY) -m pytest -q -m "not browser"
+
+lint: install
+	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/mypy src
+
+bench: install
+	$(PY) bench/run.py
+
+clean:
+	rm -rf $(VENV) var artifacts .pytest_cache .mypy_cache .ruff_cache

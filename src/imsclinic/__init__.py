@@ -1,0 +1,3 @@
+"""IMS Clinic: clinic software for Intramuscular Stimulation (Gunn IMS)."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,86 @@
+"""Clinic staff, their needling authorizations, and API tokens."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+
+from imsclinic.core.models import Clinic, ClinicScopedModel
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", "Clinic admin"
+    PRACTITIONER = "practitioner", "Practitioner"
+    FRONT_DESK = "front_desk", "Front desk"
+
+
+class User(AbstractUser):
+    clinic = models.ForeignKey(
+        Clinic, on_delete=models.PROTECT, null=True, blank=True, related_name="users"
+    )
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.PRACTITIONER)
+    profession = models.CharField(max_length=60, blank=True)
+    registration_number = models.CharField(max_length=40, blank=True)
+
+    class Meta:
+        ordering = ["last_name", "first_name", "username"]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        return self.get_full_name() or self.username
+
+    @property
+    def is_clinical(self) -> bool:
+        return self.role in (Role.PRACTITIONER, Role.ADMIN)
+
+
+class NeedlingAuthorization(ClinicScopedModel):
+    """A credential that allows a practitioner to needle: both kinds must be current."""
+
+    class Kind(models.TextChoices):
+        IMS_CERTIFICATION = "ims_certification", "IMS certification"
+        RESTRICTED_ACTIVITY = "restricted_activity", "Regulator's restricted-activity authorization"
+
+    practitioner = models.ForeignKey(User, on_delete=models.PROTECT, related_name="authorizations")
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    reference = models.CharField(max_length=60, help_text="Certificate or permit number")
+    issuer = models.CharField(max_length=120, blank=True)
+    valid_from = models.DateField()
+    valid_until = models.DateField(null=True, blank=True)
+    revoked_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["practitioner_id", "kind", "-valid_from"]
+        indexes = [models.Index(fields=["clinic", "practitioner"], name="auth_clinic_pract")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.reference}"
+
+    def is_current_on(self, day: dt.date) -> bool:
+        if day < self.valid_from:
+            return False
+        if self.valid_until is not None and day > self.valid_until:
+            return False
+        return not (self.revoked_on is not None and day >= self.revoked_on)
+
+
+class ApiToken(models.Model):
+    """A bearer token: only its SHA-256 is stored, it expires, and it can be revoked."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    key_hash = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(max_length=8)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… for {self.user}"

@@ -1,0 +1,77 @@
+"""One JSON error shape for every failure: {"code", "message", optional "fields"}."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI, Schema
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+
+from imsclinic.core.errors import DomainError
+
+
+class FieldErrorOut(Schema):
+    field: str
+    code: str
+    message: str
+    suggestions: list[str] | None = None
+
+
+class ErrorOut(Schema):
+    code: str
+    message: str
+    field: str | None = None
+    fields: list[FieldErrorOut] | None = None
+    warnings: list[dict[str, str]] | None = None
+
+
+def _field_path(loc: tuple[Any, ...] | list[Any]) -> str:
+    # Ninja prefixes the location with "body"/"query" and the parameter name: drop them.
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in ("body", "query", "path", "form"):
+        parts = parts[1:]
+    if len(parts) > 1 and parts[0] in ("data", "payload"):
+        parts = parts[1:]
+    return ".".join(parts) or "body"
+
+
+def _pydantic_message(error: dict[str, Any], field: str) -> str:
+    kind = error.get("type", "")
+    if kind == "missing":
+        return f"'{field}' is required."
+    if kind == "json_invalid":
+        return "The request body is not valid JSON."
+    return f"'{field}': {error.get('msg', 'invalid value')}."
+
+
+def install_error_handlers(api: NinjaAPI) -> None:
+    @api.exception_handler(DomainError)
+    def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+        return api.create_response(request, exc.as_dict(), status=exc.status)
+
+    @api.exception_handler(NinjaValidationError)
+    def validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+        fields = []
+        for error in exc.errors:
+            path = _field_path(error.get("loc", ()))
+            fields.append({"field": path, "code": error.get("type", "invalid"),
+                           "message": _pydantic_message(error, path)})
+        message = fields[0]["message"] if fields else "Invalid request."
+        return api.create_response(
+            request, {"code": "invalid", "message": message, "fields": fields}, status=422
+        )
+
+    @api.exception_handler(AuthenticationError)
+    def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+        return api.create_response(
+            request,
+            {"code": "unauthenticated",
+             "message": "Send a valid token: 'Authorization: Bearer <token>' from POST /api/v1/auth/token."},
+            status=401,
+        )
+
+    @api.exception_handler(HttpError)
+    def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        return api.create_response(request, {"code": "http_error", "message": str(exc)}, status=exc.status_code)

@@ -1,0 +1,165 @@
+"""JSON API v1. Each route parses input, calls the same action or selector as the pages,
+and renders the result. OpenAPI at /api/openapi.json."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import NinjaAPI, Router
+
+from imsclinic.accounts.actions import token_issue
+from imsclinic.api.auth import BearerToken, api_actor
+from imsclinic.api.errors import ErrorOut, install_error_handlers
+from imsclinic.api.schemas import (
+    AssessmentOut,
+    ChartOut,
+    EpisodeOut,
+    SessionOut,
+    TokenIn,
+    TokenOut,
+)
+from imsclinic.api.serializers import assessment_dict, chart_dict, session_dict
+from imsclinic.charting import actions as charting_actions
+from imsclinic.charting import selectors as charting_selectors
+from imsclinic.charting.schemas import AmendmentIn, AssessmentIn, EpisodeIn, SessionIn
+from imsclinic.patients import actions as patient_actions
+from imsclinic.patients import selectors as patient_selectors
+from imsclinic.patients.schemas import ConsentIn, ConsentOut, PatientIn, PatientOut, PatientSummaryOut
+
+api = NinjaAPI(
+    title="IMS Clinic API",
+    version="1",
+    description="Charting, segmental reasoning and outcomes for Gunn IMS clinics.",
+    urls_namespace="api",
+    openapi_url="/openapi.json",
+    docs_url="/docs",
+    auth=BearerToken(),
+)
+install_error_handlers(api)
+
+ERRORS: dict[int, Any] = {401: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut, 403: ErrorOut}
+
+auth_router = Router(tags=["auth"])
+patients_router = Router(tags=["patients"])
+sessions_router = Router(tags=["sessions"])
+assessments_router = Router(tags=["assessments"])
+
+
+@auth_router.post("/token", auth=None, response={200: TokenOut, 401: ErrorOut, 422: ErrorOut})
+def create_token(request: HttpRequest, payload: TokenIn) -> dict[str, Any]:
+    key, token = token_issue(username=payload.username, password=payload.password)
+    return {"token": key, "token_type": "bearer", "expires_at": token.expires_at}
+
+
+@patients_router.get("", response={200: list[PatientSummaryOut], **ERRORS})
+def list_patients(request: HttpRequest, q: str = "", limit: int = 50) -> Any:
+    limit = max(1, min(limit, 200))
+    return patient_selectors.patient_search(actor=api_actor(request), query=q, limit=limit)
+
+
+@patients_router.post("", response={201: PatientOut, **ERRORS})
+def register_patient(request: HttpRequest, payload: PatientIn) -> Any:
+    return 201, patient_actions.patient_register(actor=api_actor(request), data=payload)
+
+
+@patients_router.get("/{patient_id}", response={200: PatientOut, **ERRORS})
+def get_patient(request: HttpRequest, patient_id: int) -> Any:
+    return patient_selectors.patient_get(actor=api_actor(request), patient_id=patient_id)
+
+
+@patients_router.put("/{patient_id}", response={200: PatientOut, **ERRORS})
+def update_patient(request: HttpRequest, patient_id: int, payload: PatientIn) -> Any:
+    actor = api_actor(request)
+    patient = patient_selectors.patient_get(actor=actor, patient_id=patient_id, audit=False)
+    return patient_actions.patient_update(actor=actor, patient=patient, data=payload)
+
+
+@patients_router.post("/{patient_id}/consents", response={201: ConsentOut, **ERRORS})
+def record_consent(request: HttpRequest, patient_id: int, payload: ConsentIn) -> Any:
+    actor = api_actor(request)
+    patient = patient_selectors.patient_get(actor=actor, patient_id=patient_id, audit=False)
+    return 201, patient_actions.consent_record(actor=actor, patient=patient, data=payload)
+
+
+@patients_router.post("/{patient_id}/episodes", response={201: EpisodeOut, **ERRORS})
+def open_episode(request: HttpRequest, patient_id: int, payload: EpisodeIn) -> Any:
+    actor = api_actor(request)
+    patient = patient_selectors.patient_get(actor=actor, patient_id=patient_id, audit=False)
+    return 201, charting_actions.episode_open(actor=actor, patient=patient, data=payload)
+
+
+@patients_router.post("/{patient_id}/assessments", response={201: AssessmentOut, **ERRORS})
+def record_assessment(request: HttpRequest, patient_id: int, payload: AssessmentIn) -> Any:
+    actor = api_actor(request)
+    patient = patient_selectors.patient_get(actor=actor, patient_id=patient_id, audit=False)
+    assessment = charting_actions.assessment_record(actor=actor, patient=patient, data=payload)
+    fresh = charting_selectors.assessment_get(actor=actor, assessment_id=assessment.pk, audit=False)
+    return 201, assessment_dict(fresh)
+
+
+@patients_router.post("/{patient_id}/sessions", response={201: SessionOut, **ERRORS})
+def record_session(request: HttpRequest, patient_id: int, payload: SessionIn) -> Any:
+    actor = api_actor(request)
+    patient = patient_selectors.patient_get(actor=actor, patient_id=patient_id, audit=False)
+    session = charting_actions.session_record(actor=actor, patient=patient, data=payload)
+    fresh = charting_selectors.session_get(actor=actor, session_id=session.pk, audit=False)
+    return 201, session_dict(fresh)
+
+
+@patients_router.get("/{patient_id}/chart", response={200: ChartOut, **ERRORS})
+def patient_chart(request: HttpRequest, patient_id: int) -> Any:
+    return chart_dict(charting_selectors.patient_chart(actor=api_actor(request), patient_id=patient_id))
+
+
+@sessions_router.get("/{session_id}", response={200: SessionOut, **ERRORS})
+def get_session(request: HttpRequest, session_id: int) -> Any:
+    return session_dict(charting_selectors.session_get(actor=api_actor(request), session_id=session_id))
+
+
+@sessions_router.put("/{session_id}", response={200: SessionOut, **ERRORS})
+def update_session(request: HttpRequest, session_id: int, payload: SessionIn) -> Any:
+    actor = api_actor(request)
+    session = charting_selectors.session_get(actor=actor, session_id=session_id, audit=False)
+    charting_actions.session_update(actor=actor, session=session, data=payload)
+    return session_dict(charting_selectors.session_get(actor=actor, session_id=session_id, audit=False))
+
+
+@sessions_router.post("/{session_id}/sign", response={200: SessionOut, **ERRORS})
+def sign_session(request: HttpRequest, session_id: int) -> Any:
+    actor = api_actor(request)
+    session = charting_selectors.session_get(actor=actor, session_id=session_id, audit=False)
+    charting_actions.session_sign(actor=actor, session=session)
+    return session_dict(charting_selectors.session_get(actor=actor, session_id=session_id, audit=False))
+
+
+@sessions_router.post("/{session_id}/amendments", response={201: SessionOut, **ERRORS})
+def amend_session(request: HttpRequest, session_id: int, payload: AmendmentIn) -> Any:
+    actor = api_actor(request)
+    session = charting_selectors.session_get(actor=actor, session_id=session_id, audit=False)
+    charting_actions.amendment_add(actor=actor, note=session, data=payload)
+    return 201, session_dict(charting_selectors.session_get(actor=actor, session_id=session_id, audit=False))
+
+
+@assessments_router.post("/{assessment_id}/sign", response={200: AssessmentOut, **ERRORS})
+def sign_assessment(request: HttpRequest, assessment_id: int) -> Any:
+    actor = api_actor(request)
+    assessment = charting_selectors.assessment_get(actor=actor, assessment_id=assessment_id, audit=False)
+    charting_actions.assessment_sign(actor=actor, assessment=assessment)
+    return assessment_dict(charting_selectors.assessment_get(actor=actor, assessment_id=assessment_id, audit=False))
+
+
+@assessments_router.post("/{assessment_id}/amendments", response={201: AssessmentOut, **ERRORS})
+def amend_assessment(request: HttpRequest, assessment_id: int, payload: AmendmentIn) -> Any:
+    actor = api_actor(request)
+    assessment = charting_selectors.assessment_get(actor=actor, assessment_id=assessment_id, audit=False)
+    charting_actions.amendment_add(actor=actor, note=assessment, data=payload)
+    return 201, assessment_dict(
+        charting_selectors.assessment_get(actor=actor, assessment_id=assessment_id, audit=False)
+    )
+
+
+api.add_router("/v1/auth", auth_router)
+api.add_router("/v1/patients", patients_router)
+api.add_router("/v1/sessions", sessions_router)
+api.add_router("/v1/assessments", assessments_router)

@@ -1,0 +1,494 @@
+"""The one write path for episodes, assessments, treatment sessions and amendments.
+
+Pages, the JSON API and management commands all call these functions. Each runs in a
+transaction and writes its audit event in the same transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from imsclinic.accounts.models import Role
+from imsclinic.accounts.selectors import authorizations_current_on
+from imsclinic.anatomy import CHART_REGIONS, Muscle, UnknownMuscle, get_catalog
+from imsclinic.charting.integrity import (
+    assessment_content,
+    content_hash,
+    session_content,
+)
+from imsclinic.charting.models import (
+    AdverseEvent,
+    Amendment,
+    Assessment,
+    Episode,
+    Insertion,
+    MuscleFinding,
+    NeuropathySign,
+    RomMeasure,
+    Side,
+    TreatmentSession,
+)
+from imsclinic.charting.schemas import (
+    AmendmentIn,
+    AssessmentIn,
+    EpisodeIn,
+    InsertionIn,
+    RomIn,
+    SessionIn,
+)
+from imsclinic.core.actors import Actor
+from imsclinic.core.audit import audit_record
+from imsclinic.core.errors import (
+    AcknowledgementRequired,
+    PermissionDenied,
+    Problems,
+    RuleViolation,
+    SignedNoteConflict,
+    Warning_,
+)
+from imsclinic.patients.actions import local_today
+from imsclinic.patients.models import Patient
+from imsclinic.patients.selectors import current_consent
+from imsclinic.rules import ranges
+from imsclinic.rules.needling import PlannedInsertion, check_needling
+
+_ICD10 = re.compile(r"^[A-TV-Z][0-9][0-9AB](\.[0-9A-Z]{1,4})?$")
+SIDES = tuple(Side.values)
+
+
+def _require_clinical(actor: Actor) -> None:
+    if actor.user.role not in (Role.PRACTITIONER, Role.ADMIN):
+        raise PermissionDenied("Only practitioners chart clinical notes.")
+
+
+def _check_date(problems: Problems, field: str, day: dt.date, label: str) -> None:
+    if day > local_today():
+        problems.add(field, "future", f"{label} cannot be in the future (today is {local_today()}).")
+
+
+def _check_pain(problems: Problems, field: str, value: int | None) -> None:
+    if value is None:
+        return
+    message = ranges.pain_problem(value)
+    if message:
+        problems.add(field, "out_of_range", message)
+
+
+def _check_rom(problems: Problems, prefix: str, rows: Sequence[RomIn]) -> None:
+    for index, row in enumerate(rows):
+        message = ranges.rom_problem(row.movement, row.degrees)
+        if message:
+            problems.add(f"{prefix}.{index}.degrees" if row.movement in ranges.MOVEMENTS
+                         else f"{prefix}.{index}.movement", "out_of_range", message)
+        if row.side not in ("", *SIDES):
+            problems.add(f"{prefix}.{index}.side", "invalid", "Side is 'left', 'right' or empty.")
+
+
+def _resolve_muscle(problems: Problems, field: str, name: str) -> Muscle | None:
+    try:
+        return get_catalog().resolve(name)
+    except UnknownMuscle as exc:
+        problems.add(field, "unknown_muscle", str(exc), tuple(exc.suggestions))
+        return None
+
+
+def _check_level(problems: Problems, field: str, muscle: Muscle, level: str) -> str:
+    valid = get_catalog().paraspinal_levels_for(muscle)
+    if muscle.is_paraspinal:
+        level = level.strip().upper()
+        if not level:
+            problems.add(field, "required", f"Give the spinal level for {muscle.name}, e.g. {valid[len(valid) // 2]}.")
+        elif level not in valid:
+            problems.add(field, "invalid", f"{muscle.name} level must be one of {valid[0]}-{valid[-1]}; got '{level}'.")
+        return level
+    if level.strip():
+        problems.add(field, "not_paraspinal", f"A spinal level applies to paraspinal sites only; clear it for {muscle.name}.")
+    return ""
+
+
+def _episode_for(problems: Problems, patient: Patient, episode_id: int, day: dt.date) -> Episode | None:
+    episode = Episode.objects.filter(clinic_id=patient.clinic_id, patient=patient, pk=episode_id).first()
+    if episode is None:
+        problems.add("episode_id", "unknown", "Choose one of this patient's episodes of care (open one first if none).")
+        return None
+    if day < episode.opened_on:
+        problems.add("episode_id", "before_episode", f"The episode opened on {episode.opened_on}; the date is earlier.")
+    if episode.closed_on is not None and day > episode.closed_on:
+        problems.add("episode_id", "episode_closed", f"The episode closed on {episode.closed_on}; reopen it or open a new one.")
+    return episode
+
+
+# Episodes ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def episode_open(*, actor: Actor, patient: Patient, data: EpisodeIn) -> Episode:
+    _require_clinical(actor)
+    problems = Problems()
+    code = data.condition_code.strip().upper()
+    known = {c.code: c for c in get_catalog().conditions}
+    label = data.condition_label.strip()
+    if code in known:
+        label = label or known[code].name
+    elif not _ICD10.match(code):
+        problems.add("condition_code", "invalid", f"'{data.condition_code}' is not an ICD-10 code (e.g. M54.5).")
+    elif not label:
+        problems.add("condition_label", "required", f"Name the condition for code {code}.")
+    if data.affected_side not in ("", "left", "right", "bilateral"):
+        problems.add("affected_side", "invalid", "Affected side is left, right, bilateral or empty.")
+    _check_date(problems, "opened_on", data.opened_on, "Episode start")
+    if data.onset_date is not None:
+        _check_date(problems, "onset_date", data.onset_date, "Onset date")
+        if data.onset_date > data.opened_on:
+            problems.add("onset_date", "after_start", "Onset cannot be after the episode start.")
+    problems.raise_if_any()
+    episode = Episode.objects.create(
+        clinic=actor.clinic, patient=patient, practitioner=actor.user, condition_code=code,
+        condition_label=label, affected_side=data.affected_side, onset_date=data.onset_date,
+        opened_on=data.opened_on, goals=data.goals.strip(), referring_physician=data.referring_physician.strip(),
+    )
+    audit_record(actor=actor, action="create", patient_id=patient.pk, obj=episode)
+    return episode
+
+
+@transaction.atomic
+def episode_close(*, actor: Actor, episode: Episode, closed_on: dt.date) -> Episode:
+    _require_clinical(actor)
+    problems = Problems()
+    _check_date(problems, "closed_on", closed_on, "Discharge date")
+    if closed_on < episode.opened_on:
+        problems.add("closed_on", "before_start", "Discharge cannot precede the episode start.")
+    problems.raise_if_any()
+    episode.closed_on = closed_on
+    episode.save(update_fields=["closed_on", "updated_at"])
+    audit_record(actor=actor, action="change", patient_id=episode.patient_id, obj=episode, detail="closed")
+    return episode
+
+
+# Assessments ------------------------------------------------------------------------
+
+
+def _validate_assessment(patient: Patient, data: AssessmentIn) -> tuple[Episode, list[tuple[Muscle, str]]]:
+    problems = Problems()
+    _check_date(problems, "assessed_on", data.assessed_on, "Assessment date")
+    episode = _episode_for(problems, patient, data.episode_id, data.assessed_on)
+    _check_pain(problems, "pain_now", data.pain_now)
+    for index, mark in enumerate(data.pain_locations):
+        if mark.region not in CHART_REGIONS:
+            problems.add(f"pain_locations.{index}.region", "invalid", f"Unknown body-chart region '{mark.region}'.")
+        if mark.side not in SIDES:
+            problems.add(f"pain_locations.{index}.side", "invalid", "Side is 'left' or 'right'.")
+    resolved: list[tuple[Muscle, str]] = []
+    for index, finding in enumerate(data.findings):
+        muscle = _resolve_muscle(problems, f"findings.{index}.muscle", finding.muscle)
+        if finding.side not in SIDES:
+            problems.add(f"findings.{index}.side", "invalid", "Side is 'left' or 'right'.")
+        if muscle is not None:
+            level = _check_level(problems, f"findings.{index}.level", muscle, finding.level)
+            resolved.append((muscle, level))
+            abnormal = finding.taut_band or finding.tender_motor_point or finding.shortened or finding.local_twitch
+            if finding.normal and abnormal:
+                problems.add(f"findings.{index}.normal", "contradiction",
+                             f"{muscle.name} is marked normal and abnormal; untick one.")
+            if not finding.normal and not abnormal:
+                problems.add(f"findings.{index}.taut_band", "empty",
+                             f"Tick at least one finding for {muscle.name}, or mark it normal.")
+    for index, sign in enumerate(data.signs):
+        if sign.region not in CHART_REGIONS:
+            problems.add(f"signs.{index}.region", "invalid", f"Unknown body-chart region '{sign.region}'.")
+        if sign.side not in SIDES:
+            problems.add(f"signs.{index}.side", "invalid", "Side is 'left' or 'right'.")
+        if sign.kind not in NeuropathySign.Kind.values:
+            problems.add(f"signs.{index}.kind", "invalid",
+                         f"Sign must be one of: {', '.join(NeuropathySign.Kind.values)}.")
+    _check_rom(problems, "rom", data.rom)
+    problems.raise_if_any()
+    assert episode is not None
+    return episode, resolved
+
+
+def _write_assessment_children(assessment: Assessment, data: AssessmentIn, resolved: list[tuple[Muscle, str]]) -> None:
+    clinic_id = assessment.clinic_id
+    MuscleFinding.objects.bulk_create(
+        MuscleFinding(
+            clinic_id=clinic_id, assessment=assessment, position=index, muscle_id=muscle.id,
+            side=finding.side, level=level, taut_band=finding.taut_band,
+            tender_motor_point=finding.tender_motor_point, shortened=finding.shortened,
+            local_twitch=finding.local_twitch, normal=finding.normal, notes=finding.notes.strip(),
+        )
+        for index, (finding, (muscle, level)) in enumerate(zip(data.findings, resolved, strict=True))
+    )
+    unique_signs = {(s.region, s.side, s.kind) for s in data.signs}
+    NeuropathySign.objects.bulk_create(
+        NeuropathySign(clinic_id=clinic_id, assessment=assessment, region=r, side=s, kind=k)
+        for r, s, k in sorted(unique_signs)
+    )
+    RomMeasure.objects.bulk_create(
+        RomMeasure(clinic_id=clinic_id, assessment=assessment, phase=RomMeasure.Phase.BASELINE,
+                   movement=row.movement, side=row.side, degrees=round(row.degrees))
+        for row in data.rom
+    )
+
+
+def _pain_marks(data: AssessmentIn) -> list[dict[str, str]]:
+    seen: dict[tuple[str, str], dict[str, str]] = {}
+    for mark in data.pain_locations:
+        seen.setdefault((mark.region, mark.side), {"region": mark.region, "side": mark.side})
+    return list(seen.values())
+
+
+@transaction.atomic
+def assessment_record(*, actor: Actor, patient: Patient, data: AssessmentIn) -> Assessment:
+    _require_clinical(actor)
+    episode, resolved = _validate_assessment(patient, data)
+    assessment = Assessment.objects.create(
+        clinic=actor.clinic, patient=patient, episode=episode, practitioner=actor.user,
+        assessed_on=data.assessed_on, history=data.history.strip(), pain_now=data.pain_now,
+        pain_locations=_pain_marks(data), notes=data.notes.strip(),
+    )
+    _write_assessment_children(assessment, data, resolved)
+    audit_record(actor=actor, action="create", patient_id=patient.pk, obj=assessment)
+    return assessment
+
+
+def _lock_unsigned(model: type[Assessment] | type[TreatmentSession], pk: int) -> Assessment | TreatmentSession:
+    note = model.objects.select_for_update().get(pk=pk)
+    if note.is_signed:
+        raise SignedNoteConflict(
+            f"This note was signed on {timezone.localtime(note.signed_at):%Y-%m-%d %H:%M} and is "
+            "read-only. Add an amendment to correct it."
+        )
+    return note
+
+
+def _require_author(actor: Actor, note: Assessment | TreatmentSession, verb: str) -> None:
+    if note.practitioner_id != actor.user.pk:
+        raise PermissionDenied(f"Only the note's author can {verb} it.")
+
+
+@transaction.atomic
+def assessment_update(*, actor: Actor, assessment: Assessment, data: AssessmentIn) -> Assessment:
+    _require_clinical(actor)
+    locked = _lock_unsigned(Assessment, assessment.pk)
+    assert isinstance(locked, Assessment)
+    _require_author(actor, locked, "edit")
+    patient = locked.patient
+    episode, resolved = _validate_assessment(patient, data)
+    MuscleFinding.objects.filter(assessment=locked).delete()
+    NeuropathySign.objects.filter(assessment=locked).delete()
+    RomMeasure.objects.filter(assessment=locked).delete()
+    locked.episode = episode
+    locked.assessed_on = data.assessed_on
+    locked.history = data.history.strip()
+    locked.pain_now = data.pain_now
+    locked.pain_locations = _pain_marks(data)
+    locked.notes = data.notes.strip()
+    locked.save()
+    _write_assessment_children(locked, data, resolved)
+    audit_record(actor=actor, action="change", patient_id=patient.pk, obj=locked)
+    return locked
+
+
+@transaction.atomic
+def assessment_sign(*, actor: Actor, assessment: Assessment) -> Assessment:
+    _require_clinical(actor)
+    locked = _lock_unsigned(Assessment, assessment.pk)
+    assert isinstance(locked, Assessment)
+    _require_author(actor, locked, "sign")
+    locked.signed_at = timezone.now()
+    locked.content_hash = content_hash(assessment_content(locked))
+    locked.save(update_fields=["signed_at", "content_hash", "updated_at"])
+    audit_record(actor=actor, action="sign", patient_id=locked.patient_id, obj=locked)
+    return locked
+
+
+# Treatment sessions -----------------------------------------------------------------
+
+
+def _validate_insertion(problems: Problems, index: int, row: InsertionIn) -> tuple[Muscle, str] | None:
+    prefix = f"insertions.{index}"
+    muscle = _resolve_muscle(problems, f"{prefix}.muscle", row.muscle)
+    if row.side not in SIDES:
+        problems.add(f"{prefix}.side", "invalid", "Side is 'left' or 'right'.")
+    low, high = ranges.NEEDLE_DIAMETER_MM
+    if not Decimal(str(low)) <= row.needle_diameter_mm <= Decimal(str(high)):
+        problems.add(f"{prefix}.needle_diameter_mm", "out_of_range",
+                     f"Needle diameter must be {low}-{high} mm; got {row.needle_diameter_mm}.")
+    low_len, high_len = ranges.NEEDLE_LENGTH_MM
+    if not low_len <= row.needle_length_mm <= high_len:
+        problems.add(f"{prefix}.needle_length_mm", "out_of_range",
+                     f"Needle length must be {low_len}-{high_len} mm; got {row.needle_length_mm}.")
+    if not row.needle_lot.strip():
+        problems.add(f"{prefix}.needle_lot", "required", "Enter the needle lot number from the pack (for traceability).")
+    if row.twitch not in Insertion.Twitch.values:
+        problems.add(f"{prefix}.twitch", "invalid", "Twitch response is none, weak or strong.")
+    if row.sensation not in Insertion.Sensation.values:
+        problems.add(f"{prefix}.sensation", "invalid",
+                     f"Sensation must be one of: {', '.join(Insertion.Sensation.values)}.")
+    if muscle is None:
+        return None
+    level = _check_level(problems, f"{prefix}.level", muscle, row.level)
+    return muscle, level
+
+
+def _validate_session(
+    actor: Actor, patient: Patient, data: SessionIn
+) -> tuple[Episode, list[tuple[Muscle, str]]]:
+    problems = Problems()
+    _check_date(problems, "session_date", data.session_date, "Session date")
+    episode = _episode_for(problems, patient, data.episode_id, data.session_date)
+    _check_pain(problems, "pain_before", data.pain_before)
+    _check_pain(problems, "pain_after", data.pain_after)
+    resolved: list[tuple[Muscle, str]] = []
+    for index, row in enumerate(data.insertions):
+        result = _validate_insertion(problems, index, row)
+        if result is not None:
+            resolved.append(result)
+    _check_rom(problems, "rom", data.rom)
+    for index, row in enumerate(data.rom):
+        if row.phase not in ("", "before", "after"):
+            problems.add(f"rom.{index}.phase", "invalid", "ROM phase is 'before' or 'after' needling.")
+    for index, event in enumerate(data.adverse_events):
+        if event.kind not in AdverseEvent.Kind.values:
+            problems.add(f"adverse_events.{index}.kind", "invalid",
+                         f"Adverse event kind must be one of: {', '.join(AdverseEvent.Kind.values)}.")
+        if event.severity not in AdverseEvent.Severity.values:
+            problems.add(f"adverse_events.{index}.severity", "invalid", "Severity is mild, significant or serious.")
+        elif event.severity != "mild" and not event.action_taken.strip():
+            problems.add(f"adverse_events.{index}.action_taken", "required",
+                         "Record the action taken for a significant or serious adverse event.")
+    problems.raise_if_any()
+    assert episode is not None
+
+    consent = current_consent(patient, data.session_date)
+    decision = check_needling(
+        precautions=patient.precautions,
+        has_current_consent=consent is not None,
+        current_authorizations=authorizations_current_on(actor.user, data.session_date),
+        insertions=[
+            PlannedInsertion(field=f"insertions.{index}.muscle", muscle_name=muscle.name,
+                             side=row.side, limb=muscle.limb, thorax=muscle.thorax)
+            for index, (row, (muscle, _level)) in enumerate(zip(data.insertions, resolved, strict=True))
+        ],
+    )
+    if data.insertions and decision.blocks:
+        first = decision.blocks[0]
+        raise RuleViolation(
+            " ".join(issue.message for issue in decision.blocks), code=first.code, field=first.field
+        )
+    missing = [w for w in decision.warnings if w.code not in data.acknowledged]
+    if missing:
+        raise AcknowledgementRequired([Warning_(w.code, w.message) for w in missing])
+    return episode, resolved
+
+
+def _write_session_children(session: TreatmentSession, data: SessionIn, resolved: list[tuple[Muscle, str]]) -> None:
+    clinic_id = session.clinic_id
+    Insertion.objects.bulk_create(
+        Insertion(
+            clinic_id=clinic_id, session=session, position=index, muscle_id=muscle.id, side=row.side,
+            level=level, needle_diameter_mm=row.needle_diameter_mm, needle_length_mm=row.needle_length_mm,
+            needle_lot=row.needle_lot.strip(), twitch=row.twitch, sensation=row.sensation,
+            notes=row.notes.strip(),
+        )
+        for index, (row, (muscle, level)) in enumerate(zip(data.insertions, resolved, strict=True))
+    )
+    RomMeasure.objects.bulk_create(
+        RomMeasure(clinic_id=clinic_id, session=session,
+                   phase=row.phase or RomMeasure.Phase.AFTER,
+                   movement=row.movement, side=row.side, degrees=round(row.degrees))
+        for row in data.rom
+    )
+    AdverseEvent.objects.bulk_create(
+        AdverseEvent(clinic_id=clinic_id, session=session, kind=event.kind, severity=event.severity,
+                     description=event.description.strip(), action_taken=event.action_taken.strip())
+        for event in data.adverse_events
+    )
+
+
+@transaction.atomic
+def session_record(*, actor: Actor, patient: Patient, data: SessionIn) -> TreatmentSession:
+    _require_clinical(actor)
+    episode, resolved = _validate_session(actor, patient, data)
+    sequence = TreatmentSession.objects.filter(clinic=actor.clinic, episode=episode).count() + 1
+    session = TreatmentSession.objects.create(
+        clinic=actor.clinic, patient=patient, episode=episode, practitioner=actor.user,
+        session_date=data.session_date, sequence=sequence, pain_before=data.pain_before,
+        pain_after=data.pain_after, notes=data.notes.strip(),
+        acknowledged=sorted(set(data.acknowledged)),
+    )
+    _write_session_children(session, data, resolved)
+    audit_record(actor=actor, action="create", patient_id=patient.pk, obj=session,
+                 detail=f"{len(resolved)} insertions")
+    return session
+
+
+@transaction.atomic
+def session_update(*, actor: Actor, session: TreatmentSession, data: SessionIn) -> TreatmentSession:
+    _require_clinical(actor)
+    locked = _lock_unsigned(TreatmentSession, session.pk)
+    assert isinstance(locked, TreatmentSession)
+    _require_author(actor, locked, "edit")
+    patient = locked.patient
+    episode, resolved = _validate_session(actor, patient, data)
+    Insertion.objects.filter(session=locked).delete()
+    RomMeasure.objects.filter(session=locked).delete()
+    AdverseEvent.objects.filter(session=locked).delete()
+    locked.episode = episode
+    locked.session_date = data.session_date
+    locked.pain_before = data.pain_before
+    locked.pain_after = data.pain_after
+    locked.notes = data.notes.strip()
+    locked.acknowledged = sorted(set(data.acknowledged))
+    locked.save()
+    _write_session_children(locked, data, resolved)
+    audit_record(actor=actor, action="change", patient_id=patient.pk, obj=locked)
+    return locked
+
+
+@transaction.atomic
+def session_sign(*, actor: Actor, session: TreatmentSession) -> TreatmentSession:
+    _require_clinical(actor)
+    locked = _lock_unsigned(TreatmentSession, session.pk)
+    assert isinstance(locked, TreatmentSession)
+    _require_author(actor, locked, "sign")
+    locked.signed_at = timezone.now()
+    locked.content_hash = content_hash(session_content(locked))
+    locked.save(update_fields=["signed_at", "content_hash", "updated_at"])
+    audit_record(actor=actor, action="sign", patient_id=locked.patient_id, obj=locked)
+    return locked
+
+
+# Amendments -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def amendment_add(
+    *, actor: Actor, note: Assessment | TreatmentSession, data: AmendmentIn
+) -> Amendment:
+    _require_clinical(actor)
+    problems = Problems()
+    if not data.text.strip():
+        problems.add("text", "required", "Write the correction.")
+    if not data.reason.strip():
+        problems.add("reason", "required", "Give the reason for the amendment.")
+    problems.raise_if_any()
+    if not note.is_signed:
+        raise RuleViolation("This note is not signed yet: edit it directly instead of amending.",
+                            code="note_not_signed")
+    _require_author(actor, note, "amend")
+    amendment = Amendment.objects.create(
+        clinic=actor.clinic,
+        session=note if isinstance(note, TreatmentSession) else None,
+        assessment=note if isinstance(note, Assessment) else None,
+        author=actor.user, text=data.text.strip(), reason=data.reason.strip(),
+    )
+    audit_record(actor=actor, action="amend", patient_id=note.patient_id, obj=note,
+                 detail=f"amendment {amendment.pk}")
+    return amendment

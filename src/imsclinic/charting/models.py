@@ -1,0 +1,248 @@
+"""Episodes of care, assessments, treatment sessions, and amendments to signed notes."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from imsclinic.core.models import ClinicScopedModel
+from imsclinic.patients.models import Patient
+
+
+class Side(models.TextChoices):
+    LEFT = "left", "Left"
+    RIGHT = "right", "Right"
+
+
+class Episode(ClinicScopedModel):
+    """A course of care for one condition, with its goals."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="episodes")
+    practitioner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    condition_code = models.CharField(max_length=10)
+    condition_label = models.CharField(max_length=200)
+    affected_side = models.CharField(max_length=10, blank=True)
+    onset_date = models.DateField(null=True, blank=True)
+    opened_on = models.DateField()
+    closed_on = models.DateField(null=True, blank=True)
+    goals = models.TextField(blank=True)
+    referring_physician = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        ordering = ["patient_id", "-opened_on", "-id"]
+        indexes = [models.Index(fields=["clinic", "patient"], name="episode_clinic_patient")]
+
+    def __str__(self) -> str:
+        return f"{self.condition_label} ({self.condition_code}) from {self.opened_on}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_on is None
+
+
+class SignableNote(ClinicScopedModel):
+    """A clinical note that becomes read-only once signed; corrections are amendments."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="+")
+    episode = models.ForeignKey(Episode, on_delete=models.PROTECT, related_name="+")
+    practitioner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    notes = models.TextField(blank=True)
+    signed_at = models.DateTimeField(null=True, blank=True)
+    content_hash = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_signed(self) -> bool:
+        return self.signed_at is not None
+
+
+class Assessment(SignableNote):
+    assessed_on = models.DateField()
+    history = models.TextField(blank=True)
+    pain_now = models.PositiveSmallIntegerField(null=True, blank=True)
+    # Body-chart marks: [{"region": "lower_back", "side": "left"}, ...]
+    pain_locations = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["patient_id", "-assessed_on", "-id"]
+        indexes = [models.Index(fields=["clinic", "patient"], name="assess_clinic_patient")]
+
+    def __str__(self) -> str:
+        return f"Assessment on {self.assessed_on}"
+
+
+class MuscleFinding(ClinicScopedModel):
+    assessment = models.ForeignKey(Assessment, on_delete=models.PROTECT, related_name="findings")
+    position = models.PositiveSmallIntegerField()
+    muscle_id = models.CharField(max_length=60)
+    side = models.CharField(max_length=5, choices=Side.choices)
+    level = models.CharField(max_length=3, blank=True)
+    taut_band = models.BooleanField(default=False)
+    tender_motor_point = models.BooleanField(default=False)
+    shortened = models.BooleanField(default=False)
+    local_twitch = models.BooleanField(default=False)
+    normal = models.BooleanField(default=False)
+    notes = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["assessment_id", "position"]
+
+    def __str__(self) -> str:
+        return f"{self.muscle_id} ({self.side})"
+
+
+class NeuropathySign(ClinicScopedModel):
+    """One of Gunn's signs of neuropathy observed in a body-chart region [GunnSigns]."""
+
+    class Kind(models.TextChoices):
+        VASOMOTOR = "vasomotor", "Vasomotor (colder)"
+        SUDOMOTOR = "sudomotor", "Sudomotor (excess sweating)"
+        PILOMOTOR = "pilomotor", "Pilomotor (goosebumps)"
+        TROPHEDEMA = "trophedema", "Trophedema (matchstick / peau d'orange)"
+        TROPHIC = "trophic", "Trophic (hair loss, nail, skin changes)"
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.PROTECT, related_name="signs")
+    region = models.CharField(max_length=30)
+    side = models.CharField(max_length=5, choices=Side.choices)
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+
+    class Meta:
+        ordering = ["assessment_id", "region", "side", "kind"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} at {self.region} ({self.side})"
+
+
+class TreatmentSession(SignableNote):
+    session_date = models.DateField()
+    sequence = models.PositiveSmallIntegerField(help_text="Session number within the episode")
+    pain_before = models.PositiveSmallIntegerField()
+    pain_after = models.PositiveSmallIntegerField(null=True, blank=True)
+    acknowledged = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["patient_id", "-session_date", "-id"]
+        indexes = [
+            models.Index(fields=["clinic", "patient", "session_date"], name="session_clinic_patient"),
+            models.Index(fields=["clinic", "session_date"], name="session_clinic_date"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Session {self.sequence} on {self.session_date}"
+
+
+class Insertion(ClinicScopedModel):
+    class Twitch(models.TextChoices):
+        NONE = "none", "None"
+        WEAK = "weak", "Weak"
+        STRONG = "strong", "Strong"
+
+    class Sensation(models.TextChoices):
+        NONE = "none", "None reported"
+        ACHE = "ache", "Deep ache"
+        CRAMP = "cramp", "Cramp / grabbing"
+        PRESSURE = "pressure", "Pressure / heaviness"
+        SHARP = "sharp", "Sharp"
+        ELECTRIC = "electric", "Electric / radiating"
+        REFERRED = "referred", "Referred pain reproduced"
+
+    session = models.ForeignKey(TreatmentSession, on_delete=models.PROTECT, related_name="insertions")
+    position = models.PositiveSmallIntegerField()
+    muscle_id = models.CharField(max_length=60)
+    side = models.CharField(max_length=5, choices=Side.choices)
+    level = models.CharField(max_length=3, blank=True)
+    needle_diameter_mm = models.DecimalField(max_digits=4, decimal_places=2)
+    needle_length_mm = models.PositiveSmallIntegerField()
+    needle_lot = models.CharField(max_length=40)
+    twitch = models.CharField(max_length=6, choices=Twitch.choices)
+    sensation = models.CharField(max_length=10, choices=Sensation.choices, default=Sensation.NONE)
+    notes = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["session_id", "position"]
+        indexes = [models.Index(fields=["clinic", "muscle_id"], name="insertion_clinic_muscle")]
+
+    def __str__(self) -> str:
+        level = f" {self.level}" if self.level else ""
+        return f"{self.muscle_id}{level} ({self.side})"
+
+
+class RomMeasure(ClinicScopedModel):
+    class Phase(models.TextChoices):
+        BASELINE = "baseline", "Baseline"
+        BEFORE = "before", "Before needling"
+        AFTER = "after", "After needling"
+
+    assessment = models.ForeignKey(
+        Assessment, on_delete=models.PROTECT, null=True, blank=True, related_name="rom"
+    )
+    session = models.ForeignKey(
+        TreatmentSession, on_delete=models.PROTECT, null=True, blank=True, related_name="rom"
+    )
+    phase = models.CharField(max_length=10, choices=Phase.choices)
+    movement = models.CharField(max_length=40)
+    side = models.CharField(max_length=5, blank=True)
+    degrees = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.movement} {self.side} {self.degrees}°"
+
+
+class AdverseEvent(ClinicScopedModel):
+    """Severity scale: mild / significant / serious [PA-AE-FAQ]."""
+
+    class Severity(models.TextChoices):
+        MILD = "mild", "Mild (short, reversible)"
+        SIGNIFICANT = "significant", "Significant (needs care or limits activity)"
+        SERIOUS = "serious", "Serious (hospital, lasting harm)"
+
+    class Kind(models.TextChoices):
+        BRUISING = "bruising", "Bruising"
+        BLEEDING = "bleeding", "Bleeding"
+        SORENESS = "soreness", "Post-needling soreness"
+        VASOVAGAL = "vasovagal", "Fainting / light-headedness"
+        NERVE = "nerve", "Nerve irritation"
+        PNEUMOTHORAX = "pneumothorax", "Pneumothorax (suspected)"
+        INFECTION = "infection", "Infection"
+        OTHER = "other", "Other"
+
+    session = models.ForeignKey(TreatmentSession, on_delete=models.PROTECT, related_name="adverse_events")
+    kind = models.CharField(max_length=15, choices=Kind.choices)
+    severity = models.CharField(max_length=12, choices=Severity.choices)
+    description = models.CharField(max_length=500, blank=True)
+    action_taken = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["session_id", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} ({self.severity})"
+
+
+class Amendment(ClinicScopedModel):
+    """A dated correction to a signed note by its author; the original stays as signed."""
+
+    session = models.ForeignKey(
+        TreatmentSession, on_delete=models.PROTECT, null=True, blank=True, related_name="amendments"
+    )
+    assessment = models.ForeignKey(
+        Assessment, on_delete=models.PROTECT, null=True, blank=True, related_name="amendments"
+    )
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    text = models.TextField()
+    reason = models.CharField(max_length=300)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Amendment {self.created_at:%Y-%m-%d} by {self.author}"

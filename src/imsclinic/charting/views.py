@@ -1,0 +1,370 @@
+"""Charting pages: the patient's chart, episodes, assessments and treatment sessions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from imsclinic.accounts.selectors import authorizations_current_on
+from imsclinic.anatomy import CHART_REGIONS, PARASPINAL_LEVELS, get_catalog
+from imsclinic.charting import actions, selectors
+from imsclinic.charting.body_chart import BACK_SHAPES, FRONT_SHAPES
+from imsclinic.charting.integrity import assessment_intact, session_intact
+from imsclinic.charting.models import AdverseEvent, Insertion, NeuropathySign
+from imsclinic.charting.schemas import AmendmentIn, AssessmentIn, EpisodeIn, SessionIn
+from imsclinic.core.actors import Actor
+from imsclinic.core.errors import (
+    AcknowledgementRequired,
+    DomainError,
+    SignedNoteConflict,
+    ValidationProblem,
+)
+from imsclinic.core.form_input import blank_to_none, field_errors, nested_from_post, parse_input
+from imsclinic.core.web import clinic_view
+from imsclinic.patients.selectors import current_consent, patient_get
+from imsclinic.plots.pain import pain_course_svg
+from imsclinic.rules.needling import REQUIRED_AUTHORIZATIONS, RELATIVE_PRECAUTIONS
+from imsclinic.rules.ranges import MOVEMENTS
+
+NEEDLE_DIAMETERS = ("0.16", "0.18", "0.20", "0.25", "0.30")
+NEEDLE_LENGTHS = (15, 25, 30, 40, 50, 60, 75)
+
+
+def _muscle_names() -> dict[str, str]:
+    return {m.id: m.name for m in get_catalog().muscles}
+
+
+@clinic_view
+def patient_chart(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResponse:
+    chart = selectors.patient_chart(actor=actor, patient_id=patient_id)
+    series = chart.pain_series()
+    return render(request, "charting/chart.html", {
+        "chart": chart,
+        "patient": chart.patient,
+        "consent": chart.current_consent(),
+        "timeline": chart.timeline(),
+        "pain_svg": pain_course_svg(series) if series else "",
+        "muscle_names": _muscle_names(),
+        "relative": [RELATIVE_PRECAUTIONS[c] for c in chart.patient.precautions.relative()],
+        "today": chart.today,
+        "age": chart.patient.age_on(chart.today),
+    })
+
+
+@clinic_view
+def episode_new(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResponse:
+    patient = patient_get(actor=actor, patient_id=patient_id, audit=False)
+    values: dict[str, Any] = {"opened_on": timezone.localdate().isoformat()}
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        values = blank_to_none(nested_from_post(request.POST), "onset_date")
+        try:
+            actions.episode_open(actor=actor, patient=patient, data=parse_input(EpisodeIn, values))
+            return redirect("patient_chart", patient_id=patient.pk)
+        except ValidationProblem as exc:
+            errors = field_errors(exc)
+        except DomainError as exc:
+            errors = {"form": exc.message}
+    return render(request, "charting/episode_form.html", {
+        "patient": patient, "values": values, "errors": errors,
+        "conditions": get_catalog().conditions,
+    }, status=422 if errors else 200)
+
+
+# Assessments ------------------------------------------------------------------------
+
+
+def _signs_from_post(request: HttpRequest) -> list[dict[str, str]]:
+    signs = []
+    for key in request.POST:
+        if key.startswith("sign:"):
+            _, region, side, kind = (key.split(":") + ["", "", ""])[:4]
+            signs.append({"region": region, "side": side, "kind": kind})
+    return signs
+
+
+def _pain_marks_from_post(request: HttpRequest) -> list[dict[str, str]]:
+    marks = []
+    for value in request.POST.getlist("pain_mark"):
+        region, _, side = value.partition(":")
+        marks.append({"region": region, "side": side})
+    return marks
+
+
+def _assessment_values(request: HttpRequest) -> dict[str, Any]:
+    values = nested_from_post(request.POST, list_fields=("pain_mark",))
+    values.pop("pain_mark", None)
+    for key in [k for k in values if k.startswith("sign:")]:
+        values.pop(key)
+    values["signs"] = _signs_from_post(request)
+    values["pain_locations"] = _pain_marks_from_post(request)
+    values["findings"] = [f for f in values.get("findings", []) if f.get("muscle", "").strip()]
+    values["rom"] = [r for r in values.get("rom", []) if str(r.get("degrees", "")).strip()]
+    return blank_to_none(values, "pain_now")
+
+
+def _chart_regions_data() -> dict[str, Any]:
+    catalog = get_catalog()
+    return ({
+        region: {"label": label, "muscles": [[m.id, m.name] for m in catalog.in_chart_region(region)]}
+        for region, label in CHART_REGIONS.items()
+    })
+
+
+def _assessment_context(patient: Any, values: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:
+    marks = {f"{m['region']}:{m['side']}" for m in values.get("pain_locations", [])}
+    signs = {f"{s['region']}:{s['side']}:{s['kind']}" for s in values.get("signs", [])}
+    return {
+        "patient": patient, "values": values, "errors": errors,
+        "episodes": [e for e in patient.episodes.all() if e.is_open],
+        "front_shapes": FRONT_SHAPES, "back_shapes": BACK_SHAPES,
+        "marked": marks, "signs_checked": signs,
+        "chart_regions": CHART_REGIONS,
+        "regions_data": _chart_regions_data(),
+        "sign_kinds": NeuropathySign.Kind.choices,
+        "movements": MOVEMENTS.values(),
+        "muscles": get_catalog().muscles,
+        "levels": PARASPINAL_LEVELS,
+        "findings": values.get("findings", []),
+        "rom_rows": values.get("rom", []) or [{}],
+    }
+
+
+@clinic_view
+def assessment_new(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResponse:
+    patient = patient_get(actor=actor, patient_id=patient_id, audit=False)
+    open_episodes = [e for e in patient.episodes.all() if e.is_open]
+    values: dict[str, Any] = {
+        "assessed_on": timezone.localdate().isoformat(),
+        "episode_id": str(open_episodes[0].pk) if open_episodes else "",
+    }
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        values = _assessment_values(request)
+        try:
+            assessment = actions.assessment_record(
+                actor=actor, patient=patient, data=parse_input(AssessmentIn, values)
+            )
+            if request.POST.get("sign"):
+                actions.assessment_sign(actor=actor, assessment=assessment)
+            return redirect("assessment_detail", assessment_id=assessment.pk)
+        except ValidationProblem as exc:
+            errors = field_errors(exc)
+        except DomainError as exc:
+            errors = {"form": exc.message}
+    return render(request, "charting/assessment_form.html",
+                  _assessment_context(patient, values, errors), status=422 if errors else 200)
+
+
+@clinic_view
+def assessment_detail(request: HttpRequest, actor: Actor, assessment_id: int) -> HttpResponse:
+    assessment = selectors.assessment_get(actor=actor, assessment_id=assessment_id)
+    return render(request, "charting/assessment_detail.html", {
+        "assessment": assessment, "patient": assessment.patient, "muscle_names": _muscle_names(),
+        "intact": assessment_intact(assessment), "errors": {}, "region_labels": CHART_REGIONS,
+    })
+
+
+@clinic_view
+def assessment_sign(request: HttpRequest, actor: Actor, assessment_id: int) -> HttpResponse:
+    assessment = selectors.assessment_get(actor=actor, assessment_id=assessment_id, audit=False)
+    if request.method == "POST":
+        try:
+            actions.assessment_sign(actor=actor, assessment=assessment)
+        except SignedNoteConflict:
+            pass
+    return redirect("assessment_detail", assessment_id=assessment.pk)
+
+
+# Treatment sessions -----------------------------------------------------------------
+
+
+def _session_values(request: HttpRequest) -> dict[str, Any]:
+    values = nested_from_post(request.POST, list_fields=("acknowledged",))
+    values["insertions"] = [i for i in values.get("insertions", []) if i.get("muscle", "").strip()]
+    values["rom"] = [r for r in values.get("rom", []) if str(r.get("degrees", "")).strip()]
+    values["adverse_events"] = [a for a in values.get("adverse_events", []) if a.get("kind", "")]
+    values.setdefault("acknowledged", [])
+    return blank_to_none(values, "pain_after")
+
+
+def _insertion_row(insertion: Insertion, names: dict[str, str]) -> dict[str, Any]:
+    return {
+        "muscle": names.get(insertion.muscle_id, insertion.muscle_id), "side": insertion.side,
+        "level": insertion.level, "needle_diameter_mm": str(insertion.needle_diameter_mm),
+        "needle_length_mm": str(insertion.needle_length_mm), "needle_lot": insertion.needle_lot,
+        "twitch": insertion.twitch, "sensation": insertion.sensation, "notes": insertion.notes,
+    }
+
+
+def _session_context(
+    actor: Actor, patient: Any, values: dict[str, Any], errors: dict[str, str],
+    warnings: list[Any] | None = None, session: Any = None,
+) -> dict[str, Any]:
+    today = timezone.localdate()
+    authorizations = authorizations_current_on(actor.user, today)
+    missing_authorizations = [label for kind, label in REQUIRED_AUTHORIZATIONS.items()
+                              if kind not in authorizations]
+    insertions = values.get("insertions") or []
+    blank = {"side": "", "needle_diameter_mm": "0.25", "needle_length_mm": "40", "twitch": "none",
+             "sensation": "none", "needle_lot": ""}
+    if insertions:
+        blank["needle_lot"] = insertions[-1].get("needle_lot", "")
+        blank["needle_diameter_mm"] = insertions[-1].get("needle_diameter_mm", "0.25")
+        blank["needle_length_mm"] = insertions[-1].get("needle_length_mm", "40")
+    catalog = get_catalog()
+    return {
+        "patient": patient, "values": values, "errors": errors, "session": session,
+        "episodes": [e for e in patient.episodes.all() if e.is_open or (session and e.pk == session.episode_id)],
+        "insertion_rows": [*insertions, blank],
+        "blank_row": blank,
+        "rom_rows": values.get("rom") or [{}],
+        "ae_rows": values.get("adverse_events") or [],
+        "muscles": catalog.muscles,
+        "paraspinal_names": [m.name for m in catalog.muscles if m.is_paraspinal],
+        "levels": PARASPINAL_LEVELS,
+        "diameters": NEEDLE_DIAMETERS, "lengths": NEEDLE_LENGTHS,
+        "twitches": Insertion.Twitch.choices, "sensations": Insertion.Sensation.choices,
+        "ae_kinds": AdverseEvent.Kind.choices, "ae_severities": AdverseEvent.Severity.choices,
+        "movements": MOVEMENTS.values(),
+        "relative": [(c, RELATIVE_PRECAUTIONS[c]) for c in patient.precautions.relative()],
+        "pending_warnings": warnings or [],
+        "consent": current_consent(patient, today),
+        "missing_authorizations": missing_authorizations,
+        "acknowledged": set(values.get("acknowledged") or []),
+    }
+
+
+def _save_session(request: HttpRequest, actor: Actor, patient: Any, session: Any) -> tuple[Any, dict[str, str], list[Any]]:
+    values = _session_values(request)
+    try:
+        data = parse_input(SessionIn, values)
+        if session is None:
+            session = actions.session_record(actor=actor, patient=patient, data=data)
+        else:
+            session = actions.session_update(actor=actor, session=session, data=data)
+        if request.POST.get("sign"):
+            actions.session_sign(actor=actor, session=session)
+        return session, {}, []
+    except ValidationProblem as exc:
+        return values, field_errors(exc), []
+    except AcknowledgementRequired as exc:
+        return values, {"acknowledged": exc.message}, exc.warnings
+    except DomainError as exc:
+        return values, {getattr(exc, "field", None) or "form": exc.message, "form": exc.message}, []
+
+
+@clinic_view
+def session_new(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResponse:
+    patient = patient_get(actor=actor, patient_id=patient_id, audit=False)
+    open_episodes = [e for e in patient.episodes.all() if e.is_open]
+    values: dict[str, Any] = {
+        "session_date": timezone.localdate().isoformat(),
+        "episode_id": str(open_episodes[0].pk) if open_episodes else "",
+        "insertions": [],
+    }
+    if request.GET.get("repeat"):
+        names = _muscle_names()
+        values["insertions"] = [
+            _insertion_row(i, names) for i in selectors.last_session_insertions(actor=actor, patient=patient)
+        ]
+    errors: dict[str, str] = {}
+    warnings: list[Any] = []
+    if request.method == "POST":
+        result, errors, warnings = _save_session(request, actor, patient, None)
+        if not errors:
+            return redirect("session_detail", session_id=result.pk)
+        values = result
+    return render(request, "charting/session_form.html",
+                  _session_context(actor, patient, values, errors, warnings), status=422 if errors else 200)
+
+
+@clinic_view
+def session_edit(request: HttpRequest, actor: Actor, session_id: int) -> HttpResponse:
+    session = selectors.session_get(actor=actor, session_id=session_id, audit=False)
+    if session.is_signed:
+        return redirect("session_detail", session_id=session.pk)
+    names = _muscle_names()
+    values: dict[str, Any] = {
+        "episode_id": str(session.episode_id), "session_date": session.session_date.isoformat(),
+        "pain_before": session.pain_before, "pain_after": session.pain_after, "notes": session.notes,
+        "insertions": [_insertion_row(i, names) for i in session.insertions.all()],
+        "rom": [{"movement": r.movement, "side": r.side, "degrees": r.degrees, "phase": r.phase}
+                for r in session.rom.all()],
+        "adverse_events": [{"kind": a.kind, "severity": a.severity, "description": a.description,
+                            "action_taken": a.action_taken} for a in session.adverse_events.all()],
+        "acknowledged": session.acknowledged,
+    }
+    errors: dict[str, str] = {}
+    warnings: list[Any] = []
+    if request.method == "POST":
+        result, errors, warnings = _save_session(request, actor, session.patient, session)
+        if not errors:
+            return redirect("session_detail", session_id=session.pk)
+        values = result
+    return render(request, "charting/session_form.html",
+                  _session_context(actor, session.patient, values, errors, warnings, session),
+                  status=422 if errors else 200)
+
+
+@clinic_view
+def session_detail(request: HttpRequest, actor: Actor, session_id: int) -> HttpResponse:
+    session = selectors.session_get(actor=actor, session_id=session_id)
+    insertions = list(session.insertions.all())
+    twitches = sum(1 for i in insertions if i.twitch != "none")
+    return render(request, "charting/session_detail.html", {
+        "session": session, "patient": session.patient, "muscle_names": _muscle_names(),
+        "insertions": insertions, "twitches": twitches, "intact": session_intact(session),
+        "errors": {}, "values": {},
+    })
+
+
+@clinic_view
+def session_sign(request: HttpRequest, actor: Actor, session_id: int) -> HttpResponse:
+    session = selectors.session_get(actor=actor, session_id=session_id, audit=False)
+    if request.method == "POST":
+        try:
+            actions.session_sign(actor=actor, session=session)
+        except SignedNoteConflict:
+            pass
+    return redirect("session_detail", session_id=session.pk)
+
+
+@clinic_view
+def note_amend(request: HttpRequest, actor: Actor, kind: str, note_id: int) -> HttpResponse:
+    if kind == "session":
+        note: Any = selectors.session_get(actor=actor, session_id=note_id, audit=False)
+        template, target = "charting/session_detail.html", "session_detail"
+    else:
+        note = selectors.assessment_get(actor=actor, assessment_id=note_id, audit=False)
+        template, target = "charting/assessment_detail.html", "assessment_detail"
+    values = nested_from_post(request.POST) if request.method == "POST" else {}
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        try:
+            actions.amendment_add(actor=actor, note=note, data=parse_input(AmendmentIn, values))
+            return redirect(target, note.pk)
+        except ValidationProblem as exc:
+            errors = field_errors(exc)
+        except DomainError as exc:
+            errors = {"form": exc.message}
+    context: dict[str, Any] = {"patient": note.patient, "muscle_names": _muscle_names(),
+                               "errors": errors, "values": values, kind: note}
+    if kind == "session":
+        context["insertions"] = list(note.insertions.all())
+        context["twitches"] = sum(1 for i in context["insertions"] if i.twitch != "none")
+        context["intact"] = session_intact(note)
+    else:
+        context["intact"] = assessment_intact(note)
+        context["region_labels"] = CHART_REGIONS
+    return render(request, template, context, status=422 if errors else 200)
+
+
+@clinic_view
+def muscle_search(request: HttpRequest, actor: Actor) -> HttpResponse:
+    query = request.GET.get("q", "")
+    return render(request, "charting/_muscle_options.html",
+                  {"muscles": get_catalog().search(query, limit=12) if query else []})

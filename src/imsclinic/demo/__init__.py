@@ -1,0 +1,1 @@
+"""Synthetic demo clinics. Every name, number and note here is invented."""

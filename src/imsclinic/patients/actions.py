@@ -1,0 +1,166 @@
+"""The one write path for patients and consent."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.utils import timezone
+
+from imsclinic.core.actors import Actor
+from imsclinic.core.audit import audit_record
+from imsclinic.core.errors import Problems, RuleViolation
+from imsclinic.patients.consent_texts import CONSENT_TEXTS
+from imsclinic.patients.models import Appointment, Consent, Patient
+from imsclinic.patients.schemas import ConsentIn, ConsentWithdrawIn, PatientIn
+from imsclinic.rules.needling import LYMPHEDEMA_SITES
+
+_HEALTH_NUMBER = re.compile(r"^[A-Za-z0-9 -]{4,30}$")
+_PHONE = re.compile(r"^[0-9+() .-]{7,30}$")
+
+
+def local_today() -> dt.date:
+    return timezone.localdate()
+
+
+def _validate_patient(data: PatientIn) -> None:
+    problems = Problems()
+    if not data.family_name.strip():
+        problems.add("family_name", "required", "Enter the patient's family name.")
+    if not data.given_name.strip():
+        problems.add("given_name", "required", "Enter the patient's given name.")
+    today = local_today()
+    if data.date_of_birth > today:
+        problems.add("date_of_birth", "future", "Date of birth cannot be in the future.")
+    elif data.date_of_birth < today.replace(year=today.year - 120):
+        problems.add("date_of_birth", "implausible", "Date of birth is more than 120 years ago; check the year.")
+    if data.sex not in Patient.Sex.values:
+        problems.add("sex", "invalid", f"Sex must be one of: {', '.join(Patient.Sex.values)}.")
+    if data.health_number and not _HEALTH_NUMBER.match(data.health_number):
+        problems.add("health_number", "invalid", "Health number: 4-30 letters, digits, spaces or hyphens.")
+    if data.phone and not _PHONE.match(data.phone):
+        problems.add("phone", "invalid", "Phone: digits, spaces, +, (, ), . or - only, e.g. 403-555-0100.")
+    if data.email:
+        try:
+            validate_email(data.email)
+        except DjangoValidationError:
+            problems.add("email", "invalid", "Enter a valid email address, e.g. name@example.org.")
+    for index, site in enumerate(data.lymphedema_sites):
+        if site not in LYMPHEDEMA_SITES:
+            problems.add(
+                f"lymphedema_sites.{index}",
+                "invalid",
+                f"Unknown lymphedema site '{site}'. Use one of: {', '.join(LYMPHEDEMA_SITES)}.",
+            )
+    problems.raise_if_any()
+
+
+_PATIENT_FIELDS = tuple(PatientIn.model_fields)
+
+
+@transaction.atomic
+def patient_register(*, actor: Actor, data: PatientIn) -> Patient:
+    _validate_patient(data)
+    values = data.model_dump()
+    values["family_name"] = values["family_name"].strip()
+    values["given_name"] = values["given_name"].strip()
+    values["lymphedema_sites"] = sorted(set(values["lymphedema_sites"]))
+    patient = Patient.objects.create(clinic=actor.clinic, created_by=actor.user, **values)
+    audit_record(actor=actor, action="create", patient_id=patient.pk, obj=patient)
+    return patient
+
+
+@transaction.atomic
+def patient_update(*, actor: Actor, patient: Patient, data: PatientIn) -> Patient:
+    _validate_patient(data)
+    values = data.model_dump()
+    values["lymphedema_sites"] = sorted(set(values["lymphedema_sites"]))
+    changed = [name for name in _PATIENT_FIELDS if getattr(patient, name) != values[name]]
+    for name in changed:
+        setattr(patient, name, values[name])
+    if changed:
+        patient.save()
+        audit_record(
+            actor=actor, action="change", patient_id=patient.pk, obj=patient,
+            detail="fields: " + ", ".join(changed),
+        )
+    return patient
+
+
+@transaction.atomic
+def consent_record(*, actor: Actor, patient: Patient, data: ConsentIn) -> Consent:
+    problems = Problems()
+    if data.consented_on > local_today():
+        problems.add("consented_on", "future", "Consent date cannot be in the future.")
+    if data.text_version not in CONSENT_TEXTS:
+        problems.add(
+            "text_version", "unknown",
+            f"Unknown consent text version '{data.text_version}'. Use one of: {', '.join(CONSENT_TEXTS)}.",
+        )
+    if data.given_by not in Consent.GivenBy.values:
+        problems.add("given_by", "invalid", "Consent is given by 'patient' or 'substitute'.")
+    elif data.given_by == "substitute" and not data.substitute_name.strip():
+        problems.add("substitute_name", "required", "Name the substitute decision-maker who consented.")
+    problems.raise_if_any()
+    if patient.unable_to_consent and data.given_by == "patient":
+        raise RuleViolation(
+            "The patient is recorded as unable to consent: consent must come from a substitute "
+            "decision-maker, and needling stays contraindicated while this precaution is set.",
+            code="unable_to_consent",
+            field="given_by",
+        )
+    consent = Consent.objects.create(
+        clinic=actor.clinic,
+        patient=patient,
+        consented_on=data.consented_on,
+        text_version=data.text_version,
+        given_by=data.given_by,
+        substitute_name=data.substitute_name.strip(),
+        recorded_by=actor.user,
+    )
+    audit_record(actor=actor, action="create", patient_id=patient.pk, obj=consent)
+    return consent
+
+
+@transaction.atomic
+def consent_withdraw(*, actor: Actor, consent: Consent, data: ConsentWithdrawIn) -> Consent:
+    if consent.withdrawn_on is not None:
+        raise RuleViolation(
+            f"This consent was already withdrawn on {consent.withdrawn_on}.", code="already_withdrawn"
+        )
+    problems = Problems()
+    if data.withdrawn_on > local_today():
+        problems.add("withdrawn_on", "future", "Withdrawal date cannot be in the future.")
+    if data.withdrawn_on < consent.consented_on:
+        problems.add("withdrawn_on", "before_consent", "Withdrawal cannot precede the consent date.")
+    problems.raise_if_any()
+    consent.withdrawn_on = data.withdrawn_on
+    consent.withdrawal_reason = data.reason.strip()
+    consent.save(update_fields=["withdrawn_on", "withdrawal_reason", "updated_at"])
+    audit_record(actor=actor, action="change", patient_id=consent.patient_id, obj=consent, detail="withdrawn")
+    return consent
+
+
+@transaction.atomic
+def appointment_book(
+    *, actor: Actor, patient: Patient, practitioner_id: int, starts_at: dt.datetime, minutes: int = 30,
+    reason: str = "",
+) -> Appointment:
+    from imsclinic.accounts.models import User
+
+    problems = Problems()
+    practitioner = User.objects.filter(clinic=actor.clinic, pk=practitioner_id, is_active=True).first()
+    if practitioner is None:
+        problems.add("practitioner", "unknown", "Choose a practitioner of this clinic.")
+    if not 5 <= minutes <= 240:
+        problems.add("minutes", "range", "An appointment lasts 5 to 240 minutes.")
+    problems.raise_if_any()
+    appointment = Appointment.objects.create(
+        clinic=actor.clinic, patient=patient, practitioner=practitioner, starts_at=starts_at,
+        minutes=minutes, reason=reason[:200],
+    )
+    audit_record(actor=actor, action="create", patient_id=patient.pk, obj=appointment)
+    return appointment

@@ -1,0 +1,145 @@
+"""Patients, their precautions for needling, consent, and appointments."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import models
+
+from imsclinic.core.models import ClinicScopedModel
+from imsclinic.rules.needling import Precautions
+
+
+class Patient(ClinicScopedModel):
+    class Sex(models.TextChoices):
+        FEMALE = "female", "Female"
+        MALE = "male", "Male"
+        OTHER = "other", "Other"
+        UNKNOWN = "unknown", "Unknown"
+
+    family_name = models.CharField(max_length=100)
+    given_name = models.CharField(max_length=100)
+    date_of_birth = models.DateField()
+    sex = models.CharField(max_length=10, choices=Sex.choices, default=Sex.UNKNOWN)
+    health_number = models.CharField(max_length=30, blank=True)
+    phone = models.CharField(max_length=30, blank=True)
+    email = models.EmailField(blank=True)
+    address = models.CharField(max_length=300, blank=True)
+    # Lower-cased "family given" for fast, case-insensitive prefix search on both databases.
+    search_name = models.CharField(max_length=210, editable=False)
+
+    medications = models.TextField(blank=True)
+    anticoagulants = models.BooleanField(default=False)
+    bleeding_disorder = models.BooleanField(default=False)
+    pregnancy = models.BooleanField(default=False)
+    diabetes = models.BooleanField(default=False)
+    immunocompromised = models.BooleanField(default=False)
+    epilepsy = models.BooleanField(default=False)
+    metal_allergy = models.BooleanField(default=False)
+    pacemaker_implant = models.BooleanField(default=False)
+    needle_phobia = models.BooleanField(default=False)
+    unable_to_consent = models.BooleanField(default=False)
+    lymphedema_sites = models.JSONField(default=list, blank=True)
+    precaution_notes = models.TextField(blank=True)
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    archived_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["family_name", "given_name", "id"]
+        indexes = [
+            models.Index(fields=["clinic", "search_name"], name="patient_clinic_name"),
+            models.Index(fields=["clinic", "health_number"], name="patient_clinic_hn"),
+            models.Index(fields=["clinic", "date_of_birth"], name="patient_clinic_dob"),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.search_name = f"{self.family_name} {self.given_name}".lower()
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.family_name}, {self.given_name}"
+
+    def age_on(self, day: dt.date) -> int:
+        years = day.year - self.date_of_birth.year
+        if (day.month, day.day) < (self.date_of_birth.month, self.date_of_birth.day):
+            years -= 1
+        return years
+
+    @property
+    def precautions(self) -> Precautions:
+        return Precautions(
+            anticoagulants=self.anticoagulants,
+            bleeding_disorder=self.bleeding_disorder,
+            pregnancy=self.pregnancy,
+            diabetes=self.diabetes,
+            immunocompromised=self.immunocompromised,
+            epilepsy=self.epilepsy,
+            metal_allergy=self.metal_allergy,
+            pacemaker_implant=self.pacemaker_implant,
+            needle_phobia=self.needle_phobia,
+            unable_to_consent=self.unable_to_consent,
+            lymphedema_sites=tuple(self.lymphedema_sites or ()),
+        )
+
+
+class Consent(ClinicScopedModel):
+    """Informed consent for needling. Withdrawal is recorded, never deleted."""
+
+    class GivenBy(models.TextChoices):
+        PATIENT = "patient", "Patient"
+        SUBSTITUTE = "substitute", "Substitute decision-maker"
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="consents")
+    consented_on = models.DateField()
+    text_version = models.CharField(max_length=40)
+    given_by = models.CharField(max_length=12, choices=GivenBy.choices, default=GivenBy.PATIENT)
+    substitute_name = models.CharField(max_length=150, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    withdrawn_on = models.DateField(null=True, blank=True)
+    withdrawal_reason = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["patient_id", "-consented_on", "-id"]
+        indexes = [models.Index(fields=["clinic", "patient"], name="consent_clinic_patient")]
+
+    def __str__(self) -> str:
+        return f"Consent {self.text_version} on {self.consented_on}"
+
+    def is_current_on(self, day: dt.date) -> bool:
+        if self.consented_on > day:
+            return False
+        return self.withdrawn_on is None or self.withdrawn_on > day
+
+
+class Appointment(ClinicScopedModel):
+    class Status(models.TextChoices):
+        BOOKED = "booked", "Booked"
+        ARRIVED = "arrived", "Arrived"
+        DONE = "done", "Done"
+        CANCELLED = "cancelled", "Cancelled"
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="appointments")
+    practitioner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="appointments"
+    )
+    starts_at = models.DateTimeField()
+    minutes = models.PositiveSmallIntegerField(default=30)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.BOOKED)
+    reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["starts_at", "id"]
+        indexes = [models.Index(fields=["clinic", "starts_at"], name="appt_clinic_start")]
+
+    def __str__(self) -> str:
+        return f"{self.patient} at {self.starts_at:%Y-%m-%d %H:%M}"

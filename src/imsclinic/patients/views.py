@@ -1,0 +1,119 @@
+"""Patient pages: dashboard, search, registration, consent."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from imsclinic.core.actors import Actor
+from imsclinic.core.errors import DomainError, ValidationProblem
+from imsclinic.core.form_input import field_errors, nested_from_post, parse_input
+from imsclinic.core.web import clinic_view
+from imsclinic.patients import actions, selectors
+from imsclinic.patients.consent_texts import CONSENT_TEXTS, CURRENT_CONSENT_VERSION
+from imsclinic.patients.models import Patient
+from imsclinic.patients.schemas import ConsentIn, PatientIn
+from imsclinic.rules.needling import LYMPHEDEMA_SITES, RELATIVE_PRECAUTIONS
+
+PRECAUTION_FIELDS = [
+    ("anticoagulants", "Anticoagulants"),
+    ("bleeding_disorder", "Bleeding disorder"),
+    ("pregnancy", "Pregnant"),
+    ("diabetes", "Diabetes"),
+    ("immunocompromised", "Immunocompromised"),
+    ("epilepsy", "Epilepsy"),
+    ("metal_allergy", "Metal allergy"),
+    ("pacemaker_implant", "Pacemaker / implant"),
+    ("needle_phobia", "Needle phobia (absolute)"),
+    ("unable_to_consent", "Unable to consent (absolute)"),
+]
+assert {name for name, _ in PRECAUTION_FIELDS} >= set(RELATIVE_PRECAUTIONS)
+
+
+@clinic_view
+def dashboard(request: HttpRequest, actor: Actor) -> HttpResponse:
+    today = timezone.localdate()
+    return render(request, "patients/dashboard.html", {
+        "today": today,
+        "appointments": selectors.appointments_on(actor=actor, day=today),
+        "patients": selectors.patient_search(actor=actor, query="", limit=20),
+    })
+
+
+@clinic_view
+def patient_list(request: HttpRequest, actor: Actor) -> HttpResponse:
+    query = request.GET.get("q", "")
+    patients = selectors.patient_search(actor=actor, query=query, limit=50)
+    template = "patients/_patient_rows.html" if request.htmx else "patients/patient_list.html"  # type: ignore[attr-defined]
+    return render(request, template, {"patients": patients, "q": query})
+
+
+def _patient_form_context(values: dict[str, object], errors: dict[str, str]) -> dict[str, object]:
+    return {
+        "values": values,
+        "errors": errors,
+        "precaution_fields": PRECAUTION_FIELDS,
+        "lymphedema_sites": LYMPHEDEMA_SITES,
+        "sexes": Patient.Sex.choices,
+    }
+
+
+@clinic_view
+def patient_new(request: HttpRequest, actor: Actor) -> HttpResponse:
+    values: dict[str, object] = {"sex": "unknown", "lymphedema_sites": []}
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        values = nested_from_post(request.POST, list_fields=("lymphedema_sites",))
+        try:
+            data = parse_input(PatientIn, values)
+            patient = actions.patient_register(actor=actor, data=data)
+            return redirect("patient_chart", patient_id=patient.pk)
+        except ValidationProblem as exc:
+            errors = field_errors(exc)
+    context = _patient_form_context(values, errors)
+    context["title"] = "Register a patient"
+    return render(request, "patients/patient_form.html", context, status=422 if errors else 200)
+
+
+@clinic_view
+def patient_edit(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResponse:
+    patient = selectors.patient_get(actor=actor, patient_id=patient_id, audit=request.method == "GET")
+    values: dict[str, object] = {name: getattr(patient, name) for name in PatientIn.model_fields}
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        values = nested_from_post(request.POST, list_fields=("lymphedema_sites",))
+        try:
+            data = parse_input(PatientIn, values)
+            actions.patient_update(actor=actor, patient=patient, data=data)
+            return redirect("patient_chart", patient_id=patient.pk)
+        except ValidationProblem as exc:
+            errors = field_errors(exc)
+    context = _patient_form_context(values, errors)
+    context.update(title=f"Edit {patient.display_name}", patient=patient)
+    return render(request, "patients/patient_form.html", context, status=422 if errors else 200)
+
+
+@clinic_view
+def consent_new(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResponse:
+    patient = selectors.patient_get(actor=actor, patient_id=patient_id, audit=False)
+    values: dict[str, object] = {
+        "consented_on": timezone.localdate().isoformat(),
+        "text_version": CURRENT_CONSENT_VERSION,
+        "given_by": "patient",
+    }
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        values = nested_from_post(request.POST)
+        try:
+            data = parse_input(ConsentIn, values)
+            actions.consent_record(actor=actor, patient=patient, data=data)
+            return redirect("patient_chart", patient_id=patient.pk)
+        except ValidationProblem as exc:
+            errors = field_errors(exc)
+        except DomainError as exc:
+            errors = {getattr(exc, "field", None) or "form": exc.message}
+    return render(request, "patients/consent_form.html", {
+        "patient": patient, "values": values, "errors": errors,
+        "consent_texts": CONSENT_TEXTS,
+    }, status=422 if errors else 200)

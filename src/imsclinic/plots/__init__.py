@@ -1,0 +1,1 @@
+"""Charts rendered by matplotlib to SVG, shared by pages and PDF reports."""

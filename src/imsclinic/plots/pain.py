@@ -1,0 +1,41 @@
+"""Pain before and after each session across a course of IMS."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from imsclinic.plots.render import AFTER, BEFORE, INK, MUTED, strip_xml_header, svg_figure
+
+
+def pain_course_svg(points: Sequence[tuple[dt.date, int, int | None, int]], title: str = "") -> str:
+    """points: (date, pain before, pain after or None, session number), oldest first."""
+    with svg_figure() as (figure, buffer):
+        axes = figure.add_subplot()
+        numbers = [n for _, _, _, n in points]
+        positions = list(range(1, len(points) + 1))
+        before = [b for _, b, _, _ in points]
+        after_x = [x for x, (_, _, a, _) in zip(positions, points, strict=True) if a is not None]
+        after = [a for _, _, a, _ in points if a is not None]
+        axes.plot(positions, before, marker="o", color=BEFORE, label="Before needling", linewidth=2)
+        if after:
+            axes.plot(after_x, after, marker="s", color=AFTER, label="After needling", linewidth=2)
+        for x, (_, b, a, _) in zip(positions, points, strict=True):
+            if a is not None:
+                axes.annotate("", xy=(x, a), xytext=(x, b),
+                              arrowprops={"arrowstyle": "->", "color": MUTED, "lw": 0.8})
+        axes.set_ylim(-0.5, 10.5)
+        axes.set_yticks(range(0, 11, 2))
+        axes.set_ylabel("Pain (0-10 NPRS)", color=INK)
+        axes.set_xticks(positions)
+        axes.set_xticklabels(
+            [f"#{n}\n{d:%b %d}" for (d, _, _, _), n in zip(points, numbers, strict=True)], fontsize=8
+        )
+        axes.set_xlim(0.5, max(len(points), 1) + 0.5)
+        axes.grid(axis="y", color="#e4e7eb", linewidth=0.8)
+        for spine in ("top", "right"):
+            axes.spines[spine].set_visible(False)
+        axes.legend(loc="upper right", frameon=False, fontsize=8)
+        if title:
+            axes.set_title(title, fontsize=10, color=INK, loc="left")
+    return strip_xml_header(buffer.getvalue())

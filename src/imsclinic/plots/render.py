@@ -1,0 +1,36 @@
+"""Matplotlib set-up shared by every plot: a headless backend and a lock, since pyplot's
+state is global and views may run in threads."""
+
+from __future__ import annotations
+
+import io
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import matplotlib
+
+matplotlib.use("Agg")
+from matplotlib.figure import Figure  # noqa: E402
+
+_LOCK = threading.Lock()
+
+INK = "#1f2933"
+MUTED = "#7b8794"
+BEFORE = "#c2410c"
+AFTER = "#1d4ed8"
+
+
+@contextmanager
+def svg_figure(width: float = 7.0, height: float = 2.8) -> Iterator[tuple[Figure, io.StringIO]]:
+    with _LOCK:
+        figure = Figure(figsize=(width, height), dpi=100)
+        buffer = io.StringIO()
+        yield figure, buffer
+        figure.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
+
+
+def strip_xml_header(svg: str) -> str:
+    """Inline SVG in HTML needs no XML prolog or DOCTYPE."""
+    start = svg.find("<svg")
+    return svg[start:] if start >= 0 else svg

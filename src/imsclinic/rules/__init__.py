@@ -1,0 +1,1 @@
+"""Framework-free clinical rules: value ranges and needling safety checks."""

@@ -1,0 +1,228 @@
+// Progressive enhancement for the charting forms. Every form also works without JS:
+// rows are plain inputs named "insertions.N.field" and the server validates everything.
+(function () {
+  "use strict";
+
+  function renumber(tbody, prefix) {
+    Array.from(tbody.querySelectorAll("tr")).forEach(function (row, index) {
+      row.dataset.index = index;
+      var num = row.querySelector(".num");
+      if (num) num.textContent = index + 1;
+      row.querySelectorAll("[name], [id], label[for]").forEach(function (el) {
+        ["name", "id", "for"].forEach(function (attr) {
+          var value = el.getAttribute(attr);
+          if (value && value.indexOf(prefix + ".") !== -1) {
+            el.setAttribute(attr, value.replace(new RegExp(prefix + "\\.\\d+\\."), prefix + "." + index + "."));
+          }
+        });
+      });
+    });
+  }
+
+  function addRow(tbody, template, prefix, copyFrom) {
+    var fragment = template.content.cloneNode(true);
+    var row = fragment.querySelector("tr");
+    tbody.appendChild(row);
+    renumber(tbody, prefix);
+    if (copyFrom) {
+      ["needle_diameter_mm", "needle_length_mm", "needle_lot"].forEach(function (field) {
+        var source = copyFrom.querySelector('[name$=".' + field + '"]');
+        var target = row.querySelector('[name$=".' + field + '"]');
+        if (source && target) target.value = source.value;
+      });
+    }
+    return row;
+  }
+
+  function lastRow(tbody) {
+    var rows = tbody.querySelectorAll("tr");
+    return rows.length ? rows[rows.length - 1] : null;
+  }
+
+  // ---- Treatment session form -------------------------------------------------------
+  function setupSession(form) {
+    var tbody = form.querySelector("#insertions tbody");
+    var template = document.getElementById("insertion-template");
+    var paraspinal = JSON.parse(document.getElementById("paraspinal-names").textContent || "[]")
+      .map(function (n) { return n.toLowerCase(); });
+    var summary = document.getElementById("session-summary");
+
+    function ensureBlankRow() {
+      var last = lastRow(tbody);
+      var muscle = last && last.querySelector('[name$=".muscle"]');
+      if (!last || (muscle && muscle.value.trim())) addRow(tbody, template, "insertions", last);
+    }
+
+    function updateSummary() {
+      var rows = Array.from(tbody.querySelectorAll("tr")).filter(function (row) {
+        return row.querySelector('[name$=".muscle"]').value.trim();
+      });
+      if (!rows.length) { summary.innerHTML = '<p class="muted">No insertions yet.</p>'; return; }
+      var twitch = 0, sides = { left: 0, right: 0 }, levels = {}, items = [];
+      rows.forEach(function (row) {
+        var muscle = row.querySelector('[name$=".muscle"]').value.trim();
+        var side = row.querySelector('[name$=".side"]').value;
+        var level = row.querySelector('[name$=".level"]').value;
+        if (row.querySelector('[name$=".twitch"]').value !== "none") twitch += 1;
+        if (sides[side] !== undefined) sides[side] += 1;
+        if (level) levels[level] = true;
+        items.push(muscle + (level ? " " + level : "") + (side ? " (" + side.charAt(0).toUpperCase() + ")" : ""));
+      });
+      var list = document.createElement("ol");
+      items.forEach(function (text) { var li = document.createElement("li"); li.textContent = text; list.appendChild(li); });
+      summary.innerHTML = "";
+      var p = document.createElement("p");
+      p.textContent = rows.length + " insertion" + (rows.length === 1 ? "" : "s") + " · left " + sides.left +
+        ", right " + sides.right + " · twitch " + twitch + "/" + rows.length +
+        (Object.keys(levels).length ? " · levels " + Object.keys(levels).sort().join(", ") : "");
+      summary.appendChild(p);
+      summary.appendChild(list);
+    }
+
+    function syncLevel(row) {
+      var muscle = row.querySelector('[name$=".muscle"]');
+      var level = row.querySelector('[name$=".level"]');
+      if (!muscle || !level) return;
+      var isParaspinal = paraspinal.indexOf(muscle.value.trim().toLowerCase()) !== -1;
+      level.disabled = !isParaspinal && !level.value;
+    }
+
+    tbody.addEventListener("input", function (event) {
+      var row = event.target.closest("tr");
+      if (event.target.name && /\.muscle$/.test(event.target.name)) { syncLevel(row); ensureBlankRow(); }
+      updateSummary();
+    });
+    tbody.addEventListener("change", function (event) {
+      var row = event.target.closest("tr");
+      if (row) syncLevel(row);
+      updateSummary();
+    });
+    tbody.addEventListener("click", function (event) {
+      if (event.target.classList.contains("remove-row")) {
+        event.target.closest("tr").remove();
+        renumber(tbody, "insertions");
+        ensureBlankRow();
+        updateSummary();
+      }
+    });
+    document.getElementById("add-insertion").addEventListener("click", function () {
+      var row = addRow(tbody, template, "insertions", lastRow(tbody));
+      row.querySelector('[name$=".muscle"]').focus();
+    });
+    form.addEventListener("keydown", function (event) {
+      if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+        event.preventDefault();
+        document.getElementById("save-draft").click();
+      }
+    });
+    form.addEventListener("submit", function () {
+      tbody.querySelectorAll("select[disabled]").forEach(function (el) { el.disabled = false; });
+    });
+    Array.from(tbody.querySelectorAll("tr")).forEach(syncLevel);
+    updateSummary();
+  }
+
+  // ---- Assessment form with the body chart ------------------------------------------
+  function setupAssessment(form) {
+    var regions = JSON.parse(document.getElementById("regions-data").textContent);
+    var picker = document.getElementById("region-picker");
+    var marks = document.getElementById("pain-marks");
+    var signs = document.getElementById("signs");
+    var findings = form.querySelector("#findings tbody");
+    var findingTemplate = document.getElementById("finding-template");
+
+    function markInput(key) { return marks.querySelector('input[value="' + key + '"]'); }
+
+    function addSignsFor(region, side) {
+      var key = region + ":" + side;
+      if (signs.querySelector('[data-key="' + key + '"]')) return;
+      var empty = document.getElementById("signs-empty");
+      if (empty) empty.remove();
+      var set = document.getElementById("signs-template").content.cloneNode(true).querySelector("fieldset");
+      set.dataset.key = key;
+      set.querySelector("legend").textContent = regions[region].label + " (" + side + ")";
+      set.querySelectorAll("input").forEach(function (input) {
+        input.name = "sign:" + key + ":" + input.dataset.kind;
+      });
+      signs.appendChild(set);
+    }
+
+    function addFinding(muscleName, side) {
+      var row = addRow(findings, findingTemplate, "findings", null);
+      row.querySelector('[name$=".muscle"]').value = muscleName;
+      row.querySelector('[name$=".side"]').value = side;
+      row.querySelector('[name$=".taut_band"]').focus();
+      return row;
+    }
+
+    function choose(shape) {
+      var region = shape.dataset.region, side = shape.dataset.side, key = region + ":" + side;
+      document.querySelectorAll('.body-chart rect[data-region="' + region + '"][data-side="' + side + '"]')
+        .forEach(function (r) { r.classList.add("marked"); });
+      if (!markInput(key)) {
+        var input = document.createElement("input");
+        input.type = "hidden"; input.name = "pain_mark"; input.value = key;
+        marks.appendChild(input);
+      }
+      addSignsFor(region, side);
+      picker.innerHTML = "";
+      var heading = document.createElement("h3");
+      heading.textContent = regions[region].label + " — " + side;
+      picker.appendChild(heading);
+      var hint = document.createElement("p");
+      hint.className = "muted";
+      hint.textContent = "Pain marked. Choose the muscle you examined:";
+      picker.appendChild(hint);
+      regions[region].muscles.forEach(function (muscle) {
+        var button = document.createElement("button");
+        button.type = "button";
+        button.textContent = muscle[1];
+        button.dataset.muscle = muscle[0];
+        button.addEventListener("click", function () { addFinding(muscle[1], side); });
+        picker.appendChild(button);
+      });
+      var unmark = document.createElement("button");
+      unmark.type = "button";
+      unmark.textContent = "Remove pain mark";
+      unmark.addEventListener("click", function () {
+        var input = markInput(key);
+        if (input) input.remove();
+        document.querySelectorAll('.body-chart rect[data-region="' + region + '"][data-side="' + side + '"]')
+          .forEach(function (r) { r.classList.remove("marked"); });
+        var set = signs.querySelector('[data-key="' + key + '"]');
+        if (set) set.remove();
+        picker.innerHTML = '<p class="muted">Mark removed.</p>';
+      });
+      picker.appendChild(unmark);
+      var first = picker.querySelector("button");
+      if (first && shape.dataset.keyboard) first.focus();
+    }
+
+    document.querySelectorAll(".body-chart rect").forEach(function (shape) {
+      shape.addEventListener("click", function () { choose(shape); });
+      shape.addEventListener("keydown", function (event) {
+        if (event.key === "Enter" || event.key === " ") {
+          event.preventDefault();
+          shape.dataset.keyboard = "1";
+          choose(shape);
+        }
+      });
+    });
+    findings.addEventListener("click", function (event) {
+      if (event.target.classList.contains("remove-row")) {
+        event.target.closest("tr").remove();
+        renumber(findings, "findings");
+      }
+    });
+    document.getElementById("add-finding").addEventListener("click", function () {
+      addRow(findings, findingTemplate, "findings", null).querySelector('[name$=".muscle"]').focus();
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var session = document.getElementById("session-form");
+    if (session) setupSession(session);
+    var assessment = document.getElementById("assessment-form");
+    if (assessment) setupAssessment(assessment);
+  });
+})();

@@ -1,0 +1,53 @@
+"""Shared fixtures: a clinic with an authorized practitioner and a consented patient.
+
+Data is built through the real actions (the one write path), never by poking rows, so
+every fixture passes the same rules the app enforces.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+# Playwright's sync API runs an event loop in the test thread; the live server and the
+# ORM calls in browser tests are synchronous and safe here.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+from tests.factories import (  # noqa: E402
+    make_actor,
+    make_clinic,
+    make_consented_patient,
+    make_episode,
+    make_practitioner,
+)
+
+
+@pytest.fixture
+def clinic(db):
+    return make_clinic("bow-river")
+
+
+@pytest.fixture
+def other_clinic(db):
+    return make_clinic("elbow-falls")
+
+
+@pytest.fixture
+def practitioner(clinic):
+    return make_practitioner(clinic, "pt.morgan")
+
+
+@pytest.fixture
+def actor(practitioner):
+    return make_actor(practitioner)
+
+
+@pytest.fixture
+def patient(actor):
+    return make_consented_patient(actor)
+
+
+@pytest.fixture
+def episode(actor, patient):
+    return make_episode(actor, patient)
