@@ -34,6 +34,8 @@ class PatientPrecautions:
     epilepsy: bool = False
 
     def __post_init__(self) -> None:
+        # Callers often hold a list (e.g. from a JSON field); keep the value hashable.
+        object.__setattr__(self, "lymphedema_sites", tuple(self.lymphedema_sites))
         unknown = [site for site in self.lymphedema_sites if site not in LYMPHEDEMA_SITES]
         if unknown:
             raise ValueError(
@@ -191,7 +193,8 @@ def _peripheral_sites(
             muscle_id=muscle.id,
             side=side,
             level=None,
-            reason=f"{found.capitalize()} in {muscle.name} ({side}) -> {roots} root",
+            reason=f"{found.capitalize()} in {muscle.name} ({side}) -> {roots} "
+            + ("root" if len(matched) == 1 else "roots"),
             safety_notes=muscle.safety_notes
             + _depth_caution(muscle.lung_risk, muscle.max_depth_mm),
         )

@@ -159,7 +159,10 @@ def amend_assessment(request: HttpRequest, assessment_id: int, payload: Amendmen
     )
 
 
+from imsclinic.api.reasoning import router as reasoning_router  # noqa: E402
+
 api.add_router("/v1/auth", auth_router)
+api.add_router("/v1", reasoning_router)
 api.add_router("/v1/patients", patients_router)
 api.add_router("/v1/sessions", sessions_router)
 api.add_router("/v1/assessments", assessments_router)

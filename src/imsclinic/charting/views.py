@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from imsclinic.accounts.selectors import authorizations_current_on
 from imsclinic.anatomy import CHART_REGIONS, PARASPINAL_LEVELS, get_catalog
-from imsclinic.charting import actions, selectors
+from imsclinic.charting import actions, reasoning, selectors
 from imsclinic.charting.body_chart import BACK_SHAPES, FRONT_SHAPES
 from imsclinic.charting.integrity import assessment_intact, session_intact
 from imsclinic.charting.models import AdverseEvent, Insertion, NeuropathySign
@@ -124,6 +124,10 @@ def _assessment_context(patient: Any, values: dict[str, Any], errors: dict[str, 
         "marked": marks, "signs_checked": signs,
         "chart_regions": CHART_REGIONS,
         "regions_data": _chart_regions_data(),
+        "level_maps": reasoning.level_maps(),
+        "chart_buttons": True,
+        "inference": reasoning.result_dict(reasoning.infer(_rows_from_values(values))[0])
+        if values.get("findings") else None,
         "sign_kinds": NeuropathySign.Kind.choices,
         "movements": MOVEMENTS.values(),
         "muscles": get_catalog().muscles,
@@ -159,12 +163,39 @@ def assessment_new(request: HttpRequest, actor: Actor, patient_id: int) -> HttpR
                   _assessment_context(patient, values, errors), status=422 if errors else 200)
 
 
+def _rows_from_values(values: dict[str, Any]) -> list[reasoning.FindingRow]:
+    rows = []
+    for finding in values.get("findings", []):
+        rows.append(reasoning.FindingRow(
+            muscle=str(finding.get("muscle", "")), side=str(finding.get("side", "")),
+            level=str(finding.get("level", "")),
+            **{k: bool(finding.get(k)) for k in ("taut_band", "tender_motor_point", "shortened",
+                                                  "local_twitch", "normal")},
+        ))
+    return rows
+
+
+@clinic_view
+def segments_preview(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResponse:
+    """htmx: the inferred levels for the findings typed so far, before anything is saved."""
+    patient_get(actor=actor, patient_id=patient_id, audit=False)
+    values = _assessment_values(request)
+    result, _findings, skipped = reasoning.infer(_rows_from_values(values))
+    return render(request, "charting/_inference.html", {"inference": reasoning.result_dict(result, skipped), "chart_buttons": True})
+
+
+def _plan_context(assessment: Any) -> dict[str, Any]:
+    result, plan, skipped = reasoning.plan_for(assessment.patient, reasoning.rows_of_assessment(assessment))
+    return {"inference": reasoning.result_dict(result, skipped), "plan": reasoning.plan_dict(plan)}
+
+
 @clinic_view
 def assessment_detail(request: HttpRequest, actor: Actor, assessment_id: int) -> HttpResponse:
     assessment = selectors.assessment_get(actor=actor, assessment_id=assessment_id)
     return render(request, "charting/assessment_detail.html", {
         "assessment": assessment, "patient": assessment.patient, "muscle_names": _muscle_names(),
         "intact": assessment_intact(assessment), "errors": {}, "region_labels": CHART_REGIONS,
+        **_plan_context(assessment),
     })
 
 
@@ -266,7 +297,17 @@ def session_new(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResp
         "episode_id": str(open_episodes[0].pk) if open_episodes else "",
         "insertions": [],
     }
-    if request.GET.get("repeat"):
+    if request.GET.get("plan"):
+        assessment = selectors.assessment_get(actor=actor, assessment_id=request.GET["plan"], audit=False)
+        if assessment.patient_id == patient.pk:
+            plan = reasoning.plan_dict(reasoning.plan_for(patient, reasoning.rows_of_assessment(assessment))[1])
+            values["insertions"] = [
+                {"muscle": site["muscle"], "side": site["side"], "level": site["level"] or "",
+                 "needle_diameter_mm": "0.25", "needle_length_mm": "40", "twitch": "none", "sensation": "none"}
+                for site in plan["sites"] if not site["blocked"]
+            ]
+            values["episode_id"] = str(assessment.episode_id)
+    elif request.GET.get("repeat"):
         names = _muscle_names()
         values["insertions"] = [
             _insertion_row(i, names) for i in selectors.last_session_insertions(actor=actor, patient=patient)

@@ -25,6 +25,7 @@ urlpatterns = [
     path("sessions/<int:note_id>/amend/", charting.note_amend, {"kind": "session"}, name="session_amend"),
     path("assessments/<int:note_id>/amend/", charting.note_amend, {"kind": "assessment"},
          name="assessment_amend"),
+    path("patients/<int:patient_id>/segments/preview/", charting.segments_preview, name="segments_preview"),
     path("muscles/search/", charting.muscle_search, name="muscle_search"),
     path("api/", api.urls),
 ]

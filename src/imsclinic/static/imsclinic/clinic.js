@@ -219,7 +219,25 @@
     });
   }
 
+  // ---- Myotome / dermatome of an inferred level on the body chart --------------------
+  function setupLevelMaps() {
+    var source = document.getElementById("level-maps");
+    if (!source) return;
+    var maps = JSON.parse(source.textContent);
+    document.addEventListener("click", function (event) {
+      var button = event.target.closest(".show-level");
+      if (!button) return;
+      var entry = maps[button.dataset.level] || { myotome: [], dermatome: [] };
+      document.querySelectorAll(".body-chart rect").forEach(function (rect) {
+        var sameSide = rect.dataset.side === button.dataset.side;
+        rect.classList.toggle("myotome", sameSide && entry.myotome.indexOf(rect.dataset.region) !== -1);
+        rect.classList.toggle("dermatome", sameSide && entry.dermatome.indexOf(rect.dataset.region) !== -1);
+      });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    setupLevelMaps();
     var session = document.getElementById("session-form");
     if (session) setupSession(session);
     var assessment = document.getElementById("assessment-form");

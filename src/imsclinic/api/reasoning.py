@@ -1,0 +1,176 @@
+"""API routes for the anatomy catalog, segmental inference and needling plans."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Router, Schema
+from pydantic import Field
+
+from imsclinic.anatomy import get_catalog
+from imsclinic.anatomy.inference import DermatomalPain
+from imsclinic.api.auth import api_actor
+from imsclinic.api.errors import ErrorOut
+from imsclinic.charting import reasoning
+from imsclinic.charting.selectors import assessment_get
+from imsclinic.core.audit import audit_record
+from imsclinic.core.errors import Problems
+from imsclinic.patients.selectors import patient_get
+
+router = Router(tags=["reasoning"])
+ERRORS: dict[int, Any] = {401: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+
+
+class RootOut(Schema):
+    level: str
+    predominant: bool
+
+
+class MuscleOut(Schema):
+    id: str
+    name: str
+    synonyms: list[str]
+    region: str
+    nerve: str
+    roots: list[RootOut]
+    chart_regions: list[str]
+    limb: str | None
+    is_paraspinal: bool
+    lung_risk: bool
+    max_depth_mm: int | None
+    safety_notes: list[str]
+    source: str
+    verified: bool
+
+
+class FindingRowIn(Schema):
+    muscle: str = Field(max_length=80)
+    side: str
+    level: str = ""
+    taut_band: bool = False
+    tender_motor_point: bool = False
+    shortened: bool = False
+    local_twitch: bool = False
+    normal: bool = False
+
+
+class DermatomalIn(Schema):
+    level: str
+    side: str
+
+
+class InferIn(Schema):
+    findings: list[FindingRowIn] = Field(default_factory=list, max_length=200)
+    dermatomal: list[DermatomalIn] = Field(default_factory=list, max_length=60)
+
+
+class EvidenceLevelOut(Schema):
+    level: str
+    side: str
+    score: float
+    supporting: list[str]
+    against: list[str]
+
+
+class InferOut(Schema):
+    clear: bool
+    message: str
+    notes: list[str]
+    levels: list[EvidenceLevelOut]
+
+
+class PlanIn(Schema):
+    assessment_id: int | None = Field(default=None, description="Plan from a charted assessment's findings")
+    findings: list[FindingRowIn] = Field(default_factory=list, max_length=200,
+                                         description="Or plan from findings given here")
+
+
+class PlanSiteOut(Schema):
+    muscle_id: str
+    muscle: str
+    side: str
+    level: str | None
+    reason: str
+    safety_notes: list[str]
+    blocked: bool
+    block_reason: str | None
+
+
+class PlanLevelOut(Schema):
+    level: str
+    side: str
+    score: float
+
+
+class PlanOut(Schema):
+    inference: InferOut
+    blocked: bool
+    blocks: list[str]
+    warnings: list[str]
+    levels: list[PlanLevelOut]
+    sites: list[PlanSiteOut]
+
+
+def _check_rows(rows: list[FindingRowIn], prefix: str = "findings") -> list[reasoning.FindingRow]:
+    catalog = get_catalog()
+    problems = Problems()
+    for index, row in enumerate(rows):
+        try:
+            catalog.resolve(row.muscle)
+        except Exception as exc:  # UnknownMuscle carries the suggestions
+            problems.add(f"{prefix}.{index}.muscle", "unknown_muscle", str(exc),
+                         tuple(getattr(exc, "suggestions", ())))
+        if row.side not in ("left", "right"):
+            problems.add(f"{prefix}.{index}.side", "invalid", "Side is 'left' or 'right'.")
+    problems.raise_if_any()
+    return [reasoning.FindingRow(**row.model_dump()) for row in rows]
+
+
+@router.get("/muscles", response={200: list[MuscleOut], 401: ErrorOut})
+def list_muscles(request: HttpRequest, q: str = "", limit: int = 20) -> Any:
+    catalog = get_catalog()
+    limit = max(1, min(limit, 200))
+    muscles = catalog.search(q, limit=limit) if q.strip() else list(catalog.muscles[:limit])
+    return [
+        {**{k: getattr(m, k) for k in ("id", "name", "region", "nerve", "limb", "is_paraspinal", "lung_risk",
+                                       "max_depth_mm", "source", "verified")},
+         "synonyms": list(m.synonyms), "chart_regions": list(m.chart_regions),
+         "safety_notes": list(m.safety_notes),
+         "roots": [{"level": r.level, "predominant": r.predominant} for r in m.roots]}
+        for m in muscles
+    ]
+
+
+@router.post("/segments/infer", response={200: InferOut, **ERRORS})
+def infer_segments(request: HttpRequest, payload: InferIn) -> Any:
+    rows = _check_rows(payload.findings)
+    problems = Problems()
+    dermatomal = []
+    for index, item in enumerate(payload.dermatomal):
+        if item.level not in get_catalog().dermatomes or item.side not in ("left", "right"):
+            problems.add(f"dermatomal.{index}", "invalid", "Give a dermatome level (e.g. L5) and side left/right.")
+        else:
+            dermatomal.append(DermatomalPain(level=item.level, side=item.side))  # type: ignore[arg-type]
+    problems.raise_if_any()
+    result, _findings, skipped = reasoning.infer(rows, dermatomal)
+    return reasoning.result_dict(result, skipped)
+
+
+@router.post("/patients/{patient_id}/plans", response={200: PlanOut, **ERRORS})
+def plan_for_patient(request: HttpRequest, patient_id: int, payload: PlanIn) -> Any:
+    actor = api_actor(request)
+    patient = patient_get(actor=actor, patient_id=patient_id, audit=False)
+    if payload.assessment_id is not None:
+        assessment = assessment_get(actor=actor, assessment_id=payload.assessment_id, audit=False)
+        if assessment.patient_id != patient.pk:
+            problems = Problems()
+            problems.add("assessment_id", "other_patient", "That assessment belongs to another patient.")
+            problems.raise_if_any()
+        rows = reasoning.rows_of_assessment(assessment)
+    else:
+        rows = _check_rows(payload.findings)
+    result, plan, skipped = reasoning.plan_for(patient, rows)
+    audit_record(actor=actor, action="view", patient_id=patient.pk, object_type="NeedlingPlan",
+                 detail=f"plan with {len(plan.sites)} sites")
+    return {"inference": reasoning.result_dict(result, skipped), **reasoning.plan_dict(plan)}
