@@ -14,7 +14,7 @@ import pytest
 # ORM calls in browser tests are synchronous and safe here.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-from tests.factories import (  # noqa: E402
+from tests.factories import (
     make_actor,
     make_clinic,
     make_consented_patient,

@@ -8,8 +8,13 @@ import sys
 
 
 def _run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "imsclinic.cli", *args], capture_output=True, text=True,
-                          timeout=60, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "imsclinic.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
 
 
 def test_help_lists_admin_commands():
@@ -20,8 +25,16 @@ def test_help_lists_admin_commands():
 
 
 def test_segments_json_ranks_c5_for_the_c5_pattern():
-    result = _run("segments", "supraspinatus", "infraspinatus", "deltoid", "biceps brachii", "--side", "left",
-                  "--json")
+    result = _run(
+        "segments",
+        "supraspinatus",
+        "infraspinatus",
+        "deltoid",
+        "biceps brachii",
+        "--side",
+        "left",
+        "--json",
+    )
     assert result.returncode == 0, result.stderr
     ranked = json.loads(result.stdout)
     assert ranked[0]["level"] == "C5"

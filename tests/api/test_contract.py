@@ -11,8 +11,11 @@ from tests.factories import PASSWORD, insertion, make_actor, make_patient, make_
 
 @pytest.fixture
 def api(client, practitioner):
-    response = client.post("/api/v1/auth/token", {"username": practitioner.username, "password": PASSWORD},
-                           content_type="application/json")
+    response = client.post(
+        "/api/v1/auth/token",
+        {"username": practitioner.username, "password": PASSWORD},
+        content_type="application/json",
+    )
     assert response.status_code == 200, response.content
     token = response.json()["token"]
 
@@ -21,26 +24,45 @@ def api(client, practitioner):
             return client.get(f"/api/v1{path}", HTTP_AUTHORIZATION=f"Bearer {token}")
 
         def post(self, path, body=None):
-            return client.post(f"/api/v1{path}", body or {}, content_type="application/json",
-                               HTTP_AUTHORIZATION=f"Bearer {token}")
+            return client.post(
+                f"/api/v1{path}",
+                body or {},
+                content_type="application/json",
+                HTTP_AUTHORIZATION=f"Bearer {token}",
+            )
 
         def put(self, path, body):
-            return client.put(f"/api/v1{path}", body, content_type="application/json",
-                              HTTP_AUTHORIZATION=f"Bearer {token}")
+            return client.put(
+                f"/api/v1{path}",
+                body,
+                content_type="application/json",
+                HTTP_AUTHORIZATION=f"Bearer {token}",
+            )
 
     return Api()
 
 
 def _session_body(episode_id, **overrides):
-    body = {"episode_id": episode_id, "session_date": str(today()), "pain_before": 7, "pain_after": 4,
-            "insertions": [insertion("lumbar_paraspinals", "left", "L5"), insertion("Gluteus medius", "left")]}
+    body = {
+        "episode_id": episode_id,
+        "session_date": str(today()),
+        "pain_before": 7,
+        "pain_after": 4,
+        "insertions": [
+            insertion("lumbar_paraspinals", "left", "L5"),
+            insertion("Gluteus medius", "left"),
+        ],
+    }
     body.update(overrides)
     return body
 
 
 def test_token_with_wrong_password_is_401(client, practitioner):
-    response = client.post("/api/v1/auth/token", {"username": practitioner.username, "password": "wrong"},
-                           content_type="application/json")
+    response = client.post(
+        "/api/v1/auth/token",
+        {"username": practitioner.username, "password": "wrong"},
+        content_type="application/json",
+    )
     assert response.status_code == 401
     assert response.json()["code"] == "authentication_failed"
 
@@ -54,22 +76,39 @@ def test_requests_without_valid_token_are_401(client, db, header):
 
 
 def test_full_visit_through_the_api(api):
-    created = api.post("/patients", {"family_name": "Apiton", "given_name": "Ria", "date_of_birth": "1979-03-04",
-                                     "anticoagulants": True})
+    created = api.post(
+        "/patients",
+        {
+            "family_name": "Apiton",
+            "given_name": "Ria",
+            "date_of_birth": "1979-03-04",
+            "anticoagulants": True,
+        },
+    )
     assert created.status_code == 201, created.content
     patient_id = created.json()["id"]
-    assert api.get(f"/patients?q=apit").json()[0]["id"] == patient_id
+    assert api.get("/patients?q=apit").json()[0]["id"] == patient_id
 
-    consent = api.post(f"/patients/{patient_id}/consents",
-                       {"consented_on": str(today()), "text_version": "ims-2026.1"})
+    consent = api.post(
+        f"/patients/{patient_id}/consents",
+        {"consented_on": str(today()), "text_version": "ims-2026.1"},
+    )
     assert consent.status_code == 201, consent.content
-    episode = api.post(f"/patients/{patient_id}/episodes", {"condition_code": "M54.3", "opened_on": str(today())})
+    episode = api.post(
+        f"/patients/{patient_id}/episodes", {"condition_code": "M54.3", "opened_on": str(today())}
+    )
     assert episode.status_code == 201, episode.content
     episode_id = episode.json()["id"]
 
-    assessment = api.post(f"/patients/{patient_id}/assessments", {
-        "episode_id": episode_id, "assessed_on": str(today()), "pain_now": 7,
-        "findings": [{"muscle": "peroneus longus", "side": "left", "taut_band": True}]})
+    assessment = api.post(
+        f"/patients/{patient_id}/assessments",
+        {
+            "episode_id": episode_id,
+            "assessed_on": str(today()),
+            "pain_now": 7,
+            "findings": [{"muscle": "peroneus longus", "side": "left", "taut_band": True}],
+        },
+    )
     assert assessment.status_code == 201, assessment.content
     assert assessment.json()["findings"][0]["muscle_id"] == "peroneus_longus"
 
@@ -78,32 +117,46 @@ def test_full_visit_through_the_api(api):
     assert needs_ack.json()["code"] == "acknowledgement_required"
     assert needs_ack.json()["warnings"][0]["code"] == "anticoagulants"
 
-    session = api.post(f"/patients/{patient_id}/sessions", _session_body(episode_id, acknowledged=["anticoagulants"]))
+    session = api.post(
+        f"/patients/{patient_id}/sessions",
+        _session_body(episode_id, acknowledged=["anticoagulants"]),
+    )
     assert session.status_code == 201, session.content
     session_id = session.json()["id"]
-    assert [i["muscle_id"] for i in session.json()["insertions"]] == ["lumbar_paraspinals", "gluteus_medius"]
+    assert [i["muscle_id"] for i in session.json()["insertions"]] == [
+        "lumbar_paraspinals",
+        "gluteus_medius",
+    ]
 
     signed = api.post(f"/sessions/{session_id}/sign")
     assert signed.status_code == 200 and signed.json()["signed_at"]
-    conflict = api.put(f"/sessions/{session_id}", _session_body(episode_id, acknowledged=["anticoagulants"]))
+    conflict = api.put(
+        f"/sessions/{session_id}", _session_body(episode_id, acknowledged=["anticoagulants"])
+    )
     assert conflict.status_code == 409
     assert conflict.json()["code"] == "note_signed"
     assert api.post(f"/sessions/{session_id}/sign").status_code == 409
 
-    amended = api.post(f"/sessions/{session_id}/amendments", {"text": "Lot was LOT-2", "reason": "Typo"})
+    amended = api.post(
+        f"/sessions/{session_id}/amendments", {"text": "Lot was LOT-2", "reason": "Typo"}
+    )
     assert amended.status_code == 201
     assert amended.json()["amendments"][0]["text"] == "Lot was LOT-2"
     assert amended.json()["pain_before"] == 7
 
     chart = api.get(f"/patients/{patient_id}/chart").json()
     assert chart["current_consent_id"] == consent.json()["id"]
-    assert chart["pain_series"] == [{"session_date": str(today()), "sequence": 1, "pain_before": 7, "pain_after": 4}]
+    assert chart["pain_series"] == [
+        {"session_date": str(today()), "sequence": 1, "pain_before": 7, "pain_after": 4}
+    ]
     assert len(chart["assessments"]) == 1 and len(chart["sessions"]) == 1
 
 
 def test_bad_values_are_422_naming_the_field(api, patient, episode):
-    response = api.post(f"/patients/{patient.pk}/sessions", _session_body(
-        episode.pk, pain_before=11, insertions=[insertion("deltiod", "left")]))
+    response = api.post(
+        f"/patients/{patient.pk}/sessions",
+        _session_body(episode.pk, pain_before=11, insertions=[insertion("deltiod", "left")]),
+    )
     assert response.status_code == 422
     body = response.json()
     assert body["code"] == "invalid"
@@ -113,8 +166,10 @@ def test_bad_values_are_422_naming_the_field(api, patient, episode):
 
 
 def test_wrong_types_are_422_with_field_path(api, patient, episode):
-    response = api.post(f"/patients/{patient.pk}/sessions", {"episode_id": episode.pk, "session_date": "yesterday",
-                                                              "pain_before": "a lot"})
+    response = api.post(
+        f"/patients/{patient.pk}/sessions",
+        {"episode_id": episode.pk, "session_date": "yesterday", "pain_before": "a lot"},
+    )
     assert response.status_code == 422
     fields = {f["field"] for f in response.json()["fields"]}
     assert {"session_date", "pain_before"} <= fields
@@ -142,8 +197,13 @@ def test_other_clinics_objects_are_404(api, other_clinic):
         response = api.get(path)
         assert response.status_code == 404
         assert response.json()["code"] == "not_found"
-    assert api.post(f"/patients/{foreign.pk}/consents",
-                    {"consented_on": str(today()), "text_version": "ims-2026.1"}).status_code == 404
+    assert (
+        api.post(
+            f"/patients/{foreign.pk}/consents",
+            {"consented_on": str(today()), "text_version": "ims-2026.1"},
+        ).status_code
+        == 404
+    )
     assert api.get("/sessions/999999").status_code == 404
 
 
@@ -152,8 +212,11 @@ def test_expired_token_is_refused(client, practitioner):
 
     from imsclinic.accounts.models import ApiToken
 
-    token = client.post("/api/v1/auth/token", {"username": practitioner.username, "password": PASSWORD},
-                        content_type="application/json").json()["token"]
+    token = client.post(
+        "/api/v1/auth/token",
+        {"username": practitioner.username, "password": PASSWORD},
+        content_type="application/json",
+    ).json()["token"]
     ApiToken.objects.update(expires_at=timezone.now() - dt.timedelta(seconds=1))
     assert client.get("/api/v1/patients", HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 401
 
@@ -161,9 +224,16 @@ def test_expired_token_is_refused(client, practitioner):
 def test_openapi_lists_the_operations(client, db):
     schema = client.get("/api/openapi.json").json()
     paths = schema["paths"]
-    for path in ("/api/v1/auth/token", "/api/v1/patients", "/api/v1/patients/{patient_id}",
-                 "/api/v1/patients/{patient_id}/consents", "/api/v1/patients/{patient_id}/episodes",
-                 "/api/v1/patients/{patient_id}/assessments", "/api/v1/patients/{patient_id}/sessions",
-                 "/api/v1/sessions/{session_id}/sign", "/api/v1/sessions/{session_id}/amendments",
-                 "/api/v1/patients/{patient_id}/chart"):
+    for path in (
+        "/api/v1/auth/token",
+        "/api/v1/patients",
+        "/api/v1/patients/{patient_id}",
+        "/api/v1/patients/{patient_id}/consents",
+        "/api/v1/patients/{patient_id}/episodes",
+        "/api/v1/patients/{patient_id}/assessments",
+        "/api/v1/patients/{patient_id}/sessions",
+        "/api/v1/sessions/{session_id}/sign",
+        "/api/v1/sessions/{session_id}/amendments",
+        "/api/v1/patients/{patient_id}/chart",
+    ):
         assert path in paths, path

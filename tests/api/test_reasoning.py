@@ -7,20 +7,37 @@ import pytest
 from imsclinic.charting import actions
 from imsclinic.charting.schemas import AssessmentIn
 from tests.api.test_contract import api  # noqa: F401  (fixture)
-from tests.factories import make_actor, make_consented_patient, make_episode, make_practitioner, today
+from tests.factories import (
+    make_actor,
+    make_consented_patient,
+    make_episode,
+    make_practitioner,
+    today,
+)
 
 
 def test_muscle_search_by_synonym(api):
     found = api.get("/muscles?q=fibularis").json()
     assert found[0]["id"] in {"peroneus_longus", "peroneus_brevis", "peroneus_tertius"}
-    assert {"level": "L5", "predominant": True} in next(m for m in found if m["id"] == "peroneus_longus")["roots"]
+    assert {"level": "L5", "predominant": True} in next(
+        m for m in found if m["id"] == "peroneus_longus"
+    )["roots"]
 
 
 def test_infer_l5_pattern_with_reasons(api):
-    body = {"findings": [{"muscle": m, "side": "right", "taut_band": True, "tender_motor_point": True}
-                         for m in ("peroneus longus", "tensor fasciae latae", "tibialis posterior",
-                                   "tibialis anterior", "extensor digitorum brevis")]
-            + [{"muscle": "biceps femoris short head", "side": "right", "normal": True}]}
+    body = {
+        "findings": [
+            {"muscle": m, "side": "right", "taut_band": True, "tender_motor_point": True}
+            for m in (
+                "peroneus longus",
+                "tensor fasciae latae",
+                "tibialis posterior",
+                "tibialis anterior",
+                "extensor digitorum brevis",
+            )
+        ]
+        + [{"muscle": "biceps femoris short head", "side": "right", "normal": True}]
+    }
     result = api.post("/segments/infer", body).json()
     top = result["levels"][0]
     assert (top["level"], top["side"]) == ("L5", "right")
@@ -28,7 +45,10 @@ def test_infer_l5_pattern_with_reasons(api):
 
 
 def test_infer_unknown_muscle_is_422_with_suggestion(api):
-    response = api.post("/segments/infer", {"findings": [{"muscle": "gastrocnemus", "side": "left", "taut_band": True}]})
+    response = api.post(
+        "/segments/infer",
+        {"findings": [{"muscle": "gastrocnemus", "side": "left", "taut_band": True}]},
+    )
     assert response.status_code == 422
     field = response.json()["fields"][0]
     assert field["field"] == "findings.0.muscle"
@@ -38,10 +58,18 @@ def test_infer_unknown_muscle_is_422_with_suggestion(api):
 def test_plan_from_assessment_respects_precautions(api, actor):
     patient = make_consented_patient(actor, anticoagulants=True, lymphedema_sites=["left_lower"])
     episode = make_episode(actor, patient, code="M54.3")
-    assessment = actions.assessment_record(actor=actor, patient=patient, data=AssessmentIn(
-        episode_id=episode.pk, assessed_on=today(),
-        findings=[{"muscle": m, "side": "left", "taut_band": True, "tender_motor_point": True}
-                  for m in ("gluteus maximus", "gastrocnemius", "biceps femoris long head")]))
+    assessment = actions.assessment_record(
+        actor=actor,
+        patient=patient,
+        data=AssessmentIn(
+            episode_id=episode.pk,
+            assessed_on=today(),
+            findings=[
+                {"muscle": m, "side": "left", "taut_band": True, "tender_motor_point": True}
+                for m in ("gluteus maximus", "gastrocnemius", "biceps femoris long head")
+            ],
+        ),
+    )
     response = api.post(f"/patients/{patient.pk}/plans", {"assessment_id": assessment.pk})
     assert response.status_code == 200, response.content
     plan = response.json()
@@ -59,22 +87,46 @@ def test_plan_for_other_clinics_patient_is_404(api, other_clinic):
 
 
 @pytest.mark.django_db
-def test_assessment_page_previews_levels_and_plan_prefills_session(client, actor, practitioner, patient, episode):
+def test_assessment_page_previews_levels_and_plan_prefills_session(
+    client, actor, practitioner, patient, episode
+):
     client.force_login(practitioner)
-    preview = client.post(f"/patients/{patient.pk}/segments/preview/", {
-        "episode_id": episode.pk, "assessed_on": str(today()),
-        "findings.0.muscle": "Deltoid", "findings.0.side": "left", "findings.0.taut_band": "on",
-        "findings.1.muscle": "Supraspinatus", "findings.1.side": "left", "findings.1.taut_band": "on",
-        "findings.2.muscle": "Biceps brachii", "findings.2.side": "left", "findings.2.tender_motor_point": "on",
-    })
+    preview = client.post(
+        f"/patients/{patient.pk}/segments/preview/",
+        {
+            "episode_id": episode.pk,
+            "assessed_on": str(today()),
+            "findings.0.muscle": "Deltoid",
+            "findings.0.side": "left",
+            "findings.0.taut_band": "on",
+            "findings.1.muscle": "Supraspinatus",
+            "findings.1.side": "left",
+            "findings.1.taut_band": "on",
+            "findings.2.muscle": "Biceps brachii",
+            "findings.2.side": "left",
+            "findings.2.tender_motor_point": "on",
+        },
+    )
     assert preview.status_code == 200
     assert b"C5 left" in preview.content
-    assessment = actions.assessment_record(actor=actor, patient=patient, data=AssessmentIn(
-        episode_id=episode.pk, assessed_on=today(),
-        findings=[{"muscle": m, "side": "left", "taut_band": True} for m in ("deltoid", "supraspinatus")]))
+    assessment = actions.assessment_record(
+        actor=actor,
+        patient=patient,
+        data=AssessmentIn(
+            episode_id=episode.pk,
+            assessed_on=today(),
+            findings=[
+                {"muscle": m, "side": "left", "taut_band": True}
+                for m in ("deltoid", "supraspinatus")
+            ],
+        ),
+    )
     detail = client.get(f"/assessments/{assessment.pk}/")
     assert b"Suggested needling plan" in detail.content
     session_form = client.get(f"/patients/{patient.pk}/sessions/new/?plan={assessment.pk}")
     assert session_form.status_code == 200
     assert b'value="Deltoid"' in session_form.content
-    assert b"Cervical paraspinals" in session_form.content or b"cervical" in session_form.content.lower()
+    assert (
+        b"Cervical paraspinals" in session_form.content
+        or b"cervical" in session_form.content.lower()
+    )

@@ -43,7 +43,9 @@ class TestAuthorization:
         assert session.insertions.count() == 2
 
     def test_expired_authorization_is_refused(self, clinic, patient, episode):
-        lapsed = make_actor(make_practitioner(clinic, "lapsed", authorized_until=today() - dt.timedelta(days=1)))
+        lapsed = make_actor(
+            make_practitioner(clinic, "lapsed", authorized_until=today() - dt.timedelta(days=1))
+        )
         with pytest.raises(RuleViolation) as exc:
             make_session(lapsed, patient, episode)
         assert exc.value.code.startswith("authorization_")
@@ -57,8 +59,12 @@ class TestAuthorization:
         assert exc.value.code == "authorization_restricted_activity"
 
     def test_authorization_is_judged_on_the_session_date(self, clinic, patient, episode):
-        lapsed = make_actor(make_practitioner(clinic, "lapsed2", authorized_until=today() - dt.timedelta(days=5)))
-        session = make_session(lapsed, patient, episode, session_date=today() - dt.timedelta(days=10))
+        lapsed = make_actor(
+            make_practitioner(clinic, "lapsed2", authorized_until=today() - dt.timedelta(days=5))
+        )
+        session = make_session(
+            lapsed, patient, episode, session_date=today() - dt.timedelta(days=10)
+        )
         assert session.pk is not None
 
     def test_session_without_insertions_needs_no_authorization(self, clinic, patient, episode):
@@ -83,8 +89,11 @@ class TestConsentAndContraindications:
 
     def test_withdrawn_consent_blocks_needling_after_withdrawal(self, actor, patient, episode):
         consent = patient.consents.get()
-        consent_withdraw(actor=actor, consent=consent,
-                         data=ConsentWithdrawIn(withdrawn_on=today() - dt.timedelta(days=2)))
+        consent_withdraw(
+            actor=actor,
+            consent=consent,
+            data=ConsentWithdrawIn(withdrawn_on=today() - dt.timedelta(days=2)),
+        )
         with pytest.raises(RuleViolation) as exc:
             make_session(actor, patient, episode)
         assert exc.value.code == "consent_missing"
@@ -107,10 +116,14 @@ class TestConsentAndContraindications:
         patient = make_consented_patient(actor, lymphedema_sites=["left_lower"])
         episode = make_episode(actor, patient)
         with pytest.raises(RuleViolation) as exc:
-            make_session(actor, patient, episode, insertions=[insertion("tibialis_anterior", "left")])
+            make_session(
+                actor, patient, episode, insertions=[insertion("tibialis_anterior", "left")]
+            )
         assert exc.value.code == "lymphedema_limb"
         assert exc.value.field == "insertions.0.muscle"
-        session = make_session(actor, patient, episode, insertions=[insertion("tibialis_anterior", "right")])
+        session = make_session(
+            actor, patient, episode, insertions=[insertion("tibialis_anterior", "right")]
+        )
         assert session.insertions.get().side == "right"
 
     def test_relative_contraindication_requires_acknowledgement(self, actor):
@@ -127,11 +140,22 @@ class TestConsentAndContraindications:
 
     def test_thorax_on_both_sides_is_blocked(self, actor, patient, episode):
         with pytest.raises(RuleViolation) as exc:
-            make_session(actor, patient, episode, insertions=[
-                insertion("rhomboids", "left"), insertion("rhomboids", "right")])
+            make_session(
+                actor,
+                patient,
+                episode,
+                insertions=[insertion("rhomboids", "left"), insertion("rhomboids", "right")],
+            )
         assert exc.value.code == "thorax_both_sides"
-        one_side = make_session(actor, patient, episode, insertions=[
-            insertion("rhomboids", "left"), insertion("thoracic_paraspinals", "left", "T4")])
+        one_side = make_session(
+            actor,
+            patient,
+            episode,
+            insertions=[
+                insertion("rhomboids", "left"),
+                insertion("thoracic_paraspinals", "left", "T4"),
+            ],
+        )
         assert one_side.insertions.count() == 2
 
 
@@ -153,10 +177,16 @@ class TestValues:
 
     def test_rom_must_be_plausible(self, actor, patient, episode):
         with pytest.raises(ValidationProblem) as exc:
-            make_session(actor, patient, episode, rom=[{"movement": "cervical_rotation", "degrees": 400}])
+            make_session(
+                actor, patient, episode, rom=[{"movement": "cervical_rotation", "degrees": 400}]
+            )
         assert _fields(exc.value) == {"rom.0.degrees": "out_of_range"}
-        session = make_session(actor, patient, episode,
-                               rom=[{"movement": "cervical_rotation", "side": "left", "degrees": 70}])
+        session = make_session(
+            actor,
+            patient,
+            episode,
+            rom=[{"movement": "cervical_rotation", "side": "left", "degrees": 70}],
+        )
         assert session.rom.get().degrees == 70
 
     def test_unknown_muscle_gets_suggestions(self, actor, patient, episode):
@@ -168,23 +198,41 @@ class TestValues:
         assert "Gluteus medius" in problem.suggestions
 
     def test_muscle_matched_by_synonym(self, actor, patient, episode):
-        session = make_session(actor, patient, episode, insertions=[insertion("Fibularis longus", "right")])
+        session = make_session(
+            actor, patient, episode, insertions=[insertion("Fibularis longus", "right")]
+        )
         assert session.insertions.get().muscle_id == "peroneus_longus"
 
     def test_paraspinal_needs_a_valid_level(self, actor, patient, episode):
         with pytest.raises(ValidationProblem) as exc:
-            make_session(actor, patient, episode, insertions=[insertion("lumbar_paraspinals", "left", "")])
+            make_session(
+                actor, patient, episode, insertions=[insertion("lumbar_paraspinals", "left", "")]
+            )
         assert _fields(exc.value) == {"insertions.0.level": "required"}
         with pytest.raises(ValidationProblem) as exc2:
-            make_session(actor, patient, episode, insertions=[insertion("lumbar_paraspinals", "left", "C5")])
+            make_session(
+                actor, patient, episode, insertions=[insertion("lumbar_paraspinals", "left", "C5")]
+            )
         assert _fields(exc2.value) == {"insertions.0.level": "invalid"}
 
     def test_all_problems_reported_at_once_and_nothing_written(self, actor, patient, episode):
         with pytest.raises(ValidationProblem) as exc:
-            make_session(actor, patient, episode, pain_before=12, insertions=[
-                insertion("deltoid", "up", needle_lot=""), insertion("not a muscle", "left")])
+            make_session(
+                actor,
+                patient,
+                episode,
+                pain_before=12,
+                insertions=[
+                    insertion("deltoid", "up", needle_lot=""),
+                    insertion("not a muscle", "left"),
+                ],
+            )
         assert set(_fields(exc.value)) == {
-            "pain_before", "insertions.0.side", "insertions.0.needle_lot", "insertions.1.muscle"}
+            "pain_before",
+            "insertions.0.side",
+            "insertions.0.needle_lot",
+            "insertions.1.muscle",
+        }
         assert not TreatmentSession.objects.exists()
         assert not Insertion.objects.exists()
 
@@ -194,7 +242,9 @@ class TestSigning:
         session = actions.session_sign(actor=actor, session=make_session(actor, patient, episode))
         assert session.content_hash
         with pytest.raises(SignedNoteConflict):
-            actions.session_update(actor=actor, session=session, data=session_data(episode, pain_before=1))
+            actions.session_update(
+                actor=actor, session=session, data=session_data(episode, pain_before=1)
+            )
         with pytest.raises(SignedNoteConflict):
             actions.session_sign(actor=actor, session=session)
         session.refresh_from_db()
@@ -202,16 +252,22 @@ class TestSigning:
 
     def test_draft_can_be_edited_before_signing(self, actor, patient, episode):
         session = make_session(actor, patient, episode)
-        actions.session_update(actor=actor, session=session, data=session_data(
-            episode, pain_before=4, insertions=[insertion("deltoid", "right")]))
+        actions.session_update(
+            actor=actor,
+            session=session,
+            data=session_data(episode, pain_before=4, insertions=[insertion("deltoid", "right")]),
+        )
         session.refresh_from_db()
         assert session.pain_before == 4
         assert [i.muscle_id for i in session.insertions.all()] == ["deltoid"]
 
     def test_amendment_by_author_keeps_original(self, actor, patient, episode):
         session = actions.session_sign(actor=actor, session=make_session(actor, patient, episode))
-        amendment = actions.amendment_add(actor=actor, note=session, data=AmendmentIn(
-            text="Pain after was 4, not 3.", reason="Transcription error"))
+        amendment = actions.amendment_add(
+            actor=actor,
+            note=session,
+            data=AmendmentIn(text="Pain after was 4, not 3.", reason="Transcription error"),
+        )
         session.refresh_from_db()
         assert session.pain_after == 3
         assert amendment.session_id == session.pk
@@ -221,7 +277,9 @@ class TestSigning:
         session = actions.session_sign(actor=actor, session=make_session(actor, patient, episode))
         colleague = make_actor(make_practitioner(clinic, "colleague"))
         with pytest.raises(PermissionDenied):
-            actions.amendment_add(actor=colleague, note=session, data=AmendmentIn(text="x", reason="y"))
+            actions.amendment_add(
+                actor=colleague, note=session, data=AmendmentIn(text="x", reason="y")
+            )
 
     def test_unsigned_note_is_edited_not_amended(self, actor, patient, episode):
         session = make_session(actor, patient, episode)
@@ -236,35 +294,63 @@ class TestSigning:
 
 class TestAssessment:
     def test_assessment_with_findings_signs_and_rom(self, actor, patient, episode):
-        assessment = actions.assessment_record(actor=actor, patient=patient, data=AssessmentIn(
-            episode_id=episode.pk, assessed_on=today(), pain_now=7,
-            pain_locations=[{"region": "lower_back", "side": "left"}],
-            findings=[{"muscle": "Gluteus medius", "side": "left", "taut_band": True},
-                      {"muscle": "lumbar_paraspinals", "side": "left", "level": "L5", "tender_motor_point": True},
-                      {"muscle": "biceps femoris short head", "side": "left", "normal": True}],
-            signs=[{"region": "lower_back", "side": "left", "kind": "trophedema"}],
-            rom=[{"movement": "straight_leg_raise", "side": "left", "degrees": 45}],
-        ))
+        assessment = actions.assessment_record(
+            actor=actor,
+            patient=patient,
+            data=AssessmentIn(
+                episode_id=episode.pk,
+                assessed_on=today(),
+                pain_now=7,
+                pain_locations=[{"region": "lower_back", "side": "left"}],
+                findings=[
+                    {"muscle": "Gluteus medius", "side": "left", "taut_band": True},
+                    {
+                        "muscle": "lumbar_paraspinals",
+                        "side": "left",
+                        "level": "L5",
+                        "tender_motor_point": True,
+                    },
+                    {"muscle": "biceps femoris short head", "side": "left", "normal": True},
+                ],
+                signs=[{"region": "lower_back", "side": "left", "kind": "trophedema"}],
+                rom=[{"movement": "straight_leg_raise", "side": "left", "degrees": 45}],
+            ),
+        )
         assert [f.muscle_id for f in assessment.findings.all()] == [
-            "gluteus_medius", "lumbar_paraspinals", "biceps_femoris_short_head"]
+            "gluteus_medius",
+            "lumbar_paraspinals",
+            "biceps_femoris_short_head",
+        ]
         assert assessment.signs.get().kind == "trophedema"
         assert assessment.rom.get().phase == "baseline"
 
     def test_finding_must_say_something(self, actor, patient, episode):
         with pytest.raises(ValidationProblem) as exc:
-            actions.assessment_record(actor=actor, patient=patient, data=AssessmentIn(
-                episode_id=episode.pk, assessed_on=today(),
-                findings=[{"muscle": "deltoid", "side": "left"}],
-                signs=[{"region": "nowhere", "side": "left", "kind": "sudomotor"}]))
+            actions.assessment_record(
+                actor=actor,
+                patient=patient,
+                data=AssessmentIn(
+                    episode_id=episode.pk,
+                    assessed_on=today(),
+                    findings=[{"muscle": "deltoid", "side": "left"}],
+                    signs=[{"region": "nowhere", "side": "left", "kind": "sudomotor"}],
+                ),
+            )
         assert set(_fields(exc.value)) == {"findings.0.taut_band", "signs.0.region"}
 
     def test_signed_assessment_is_read_only(self, actor, patient, episode):
-        assessment = actions.assessment_record(actor=actor, patient=patient, data=AssessmentIn(
-            episode_id=episode.pk, assessed_on=today(), pain_now=5))
+        assessment = actions.assessment_record(
+            actor=actor,
+            patient=patient,
+            data=AssessmentIn(episode_id=episode.pk, assessed_on=today(), pain_now=5),
+        )
         actions.assessment_sign(actor=actor, assessment=assessment)
         with pytest.raises(SignedNoteConflict):
-            actions.assessment_update(actor=actor, assessment=assessment, data=AssessmentIn(
-                episode_id=episode.pk, assessed_on=today(), pain_now=2))
+            actions.assessment_update(
+                actor=actor,
+                assessment=assessment,
+                data=AssessmentIn(episode_id=episode.pk, assessed_on=today(), pain_now=2),
+            )
 
 
 class TestEpisodes:
@@ -277,15 +363,23 @@ class TestEpisodes:
         from imsclinic.charting.schemas import EpisodeIn
 
         with pytest.raises(ValidationProblem) as exc:
-            actions.episode_open(actor=actor, patient=patient, data=EpisodeIn(
-                condition_code="M75.1", opened_on=today()))
+            actions.episode_open(
+                actor=actor,
+                patient=patient,
+                data=EpisodeIn(condition_code="M75.1", opened_on=today()),
+            )
         assert _fields(exc.value) == {"condition_label": "required"}
         with pytest.raises(ValidationProblem) as bad:
-            actions.episode_open(actor=actor, patient=patient, data=EpisodeIn(
-                condition_code="back pain", opened_on=today()))
+            actions.episode_open(
+                actor=actor,
+                patient=patient,
+                data=EpisodeIn(condition_code="back pain", opened_on=today()),
+            )
         assert _fields(bad.value) == {"condition_code": "invalid"}
 
     def test_session_outside_episode_dates_refused(self, actor, patient, episode):
         with pytest.raises(ValidationProblem) as exc:
-            make_session(actor, patient, episode, session_date=episode.opened_on - dt.timedelta(days=1))
+            make_session(
+                actor, patient, episode, session_date=episode.opened_on - dt.timedelta(days=1)
+            )
         assert _fields(exc.value) == {"episode_id": "before_episode"}

@@ -27,9 +27,13 @@ def _chart_queries(actor, patient) -> int:
 
 def _add_sessions(actor, patient, episode, count: int, start: int) -> None:
     for offset in range(start, start + count):
-        session = make_session(actor, patient, episode, session_date=today() - dt.timedelta(days=offset))
+        session = make_session(
+            actor, patient, episode, session_date=today() - dt.timedelta(days=offset)
+        )
         session = actions.session_sign(actor=actor, session=session)
-        actions.amendment_add(actor=actor, note=session, data=AmendmentIn(text="fix", reason="typo"))
+        actions.amendment_add(
+            actor=actor, note=session, data=AmendmentIn(text="fix", reason="typo")
+        )
 
 
 def test_chart_query_count_is_constant(actor, patient, episode):

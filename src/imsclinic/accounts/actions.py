@@ -85,11 +85,17 @@ def authorization_add(
 ) -> NeedlingAuthorization:
     problems = Problems()
     if kind not in NeedlingAuthorization.Kind.values:
-        problems.add("kind", "invalid", f"Kind must be one of: {', '.join(NeedlingAuthorization.Kind.values)}.")
+        problems.add(
+            "kind",
+            "invalid",
+            f"Kind must be one of: {', '.join(NeedlingAuthorization.Kind.values)}.",
+        )
     if not reference.strip():
         problems.add("reference", "required", "Enter the certificate or permit number.")
     if valid_until is not None and valid_until < valid_from:
-        problems.add("valid_until", "before_start", "Expiry date must be on or after the start date.")
+        problems.add(
+            "valid_until", "before_start", "Expiry date must be on or after the start date."
+        )
     if practitioner.clinic is None:
         problems.add("practitioner", "no_clinic", "The practitioner must belong to a clinic.")
     problems.raise_if_any()

@@ -56,8 +56,13 @@ def install_error_handlers(api: NinjaAPI) -> None:
         fields = []
         for error in exc.errors:
             path = _field_path(error.get("loc", ()))
-            fields.append({"field": path, "code": error.get("type", "invalid"),
-                           "message": _pydantic_message(error, path)})
+            fields.append(
+                {
+                    "field": path,
+                    "code": error.get("type", "invalid"),
+                    "message": _pydantic_message(error, path),
+                }
+            )
         message = fields[0]["message"] if fields else "Invalid request."
         return api.create_response(
             request, {"code": "invalid", "message": message, "fields": fields}, status=422
@@ -67,11 +72,15 @@ def install_error_handlers(api: NinjaAPI) -> None:
     def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
         return api.create_response(
             request,
-            {"code": "unauthenticated",
-             "message": "Send a valid token: 'Authorization: Bearer <token>' from POST /api/v1/auth/token."},
+            {
+                "code": "unauthenticated",
+                "message": "Send a valid token: 'Authorization: Bearer <token>' from POST /api/v1/auth/token.",
+            },
             status=401,
         )
 
     @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-        return api.create_response(request, {"code": "http_error", "message": str(exc)}, status=exc.status_code)
+        return api.create_response(
+            request, {"code": "http_error", "message": str(exc)}, status=exc.status_code
+        )

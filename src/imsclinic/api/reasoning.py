@@ -13,6 +13,7 @@ from imsclinic.anatomy.inference import DermatomalPain
 from imsclinic.api.auth import api_actor
 from imsclinic.api.errors import ErrorOut
 from imsclinic.charting import reasoning
+from imsclinic.charting.schemas import FindingIn
 from imsclinic.charting.selectors import assessment_get
 from imsclinic.core.audit import audit_record
 from imsclinic.core.errors import Problems
@@ -44,24 +45,13 @@ class MuscleOut(Schema):
     verified: bool
 
 
-class FindingRowIn(Schema):
-    muscle: str = Field(max_length=80)
-    side: str
-    level: str = ""
-    taut_band: bool = False
-    tender_motor_point: bool = False
-    shortened: bool = False
-    local_twitch: bool = False
-    normal: bool = False
-
-
 class DermatomalIn(Schema):
     level: str
     side: str
 
 
 class InferIn(Schema):
-    findings: list[FindingRowIn] = Field(default_factory=list, max_length=200)
+    findings: list[FindingIn] = Field(default_factory=list, max_length=200)
     dermatomal: list[DermatomalIn] = Field(default_factory=list, max_length=60)
 
 
@@ -81,9 +71,12 @@ class InferOut(Schema):
 
 
 class PlanIn(Schema):
-    assessment_id: int | None = Field(default=None, description="Plan from a charted assessment's findings")
-    findings: list[FindingRowIn] = Field(default_factory=list, max_length=200,
-                                         description="Or plan from findings given here")
+    assessment_id: int | None = Field(
+        default=None, description="Plan from a charted assessment's findings"
+    )
+    findings: list[FindingIn] = Field(
+        default_factory=list, max_length=200, description="Or plan from findings given here"
+    )
 
 
 class PlanSiteOut(Schema):
@@ -112,19 +105,23 @@ class PlanOut(Schema):
     sites: list[PlanSiteOut]
 
 
-def _check_rows(rows: list[FindingRowIn], prefix: str = "findings") -> list[reasoning.FindingRow]:
+def _check_rows(rows: list[FindingIn], prefix: str = "findings") -> list[reasoning.FindingRow]:
     catalog = get_catalog()
     problems = Problems()
     for index, row in enumerate(rows):
         try:
             catalog.resolve(row.muscle)
         except Exception as exc:  # UnknownMuscle carries the suggestions
-            problems.add(f"{prefix}.{index}.muscle", "unknown_muscle", str(exc),
-                         tuple(getattr(exc, "suggestions", ())))
+            problems.add(
+                f"{prefix}.{index}.muscle",
+                "unknown_muscle",
+                str(exc),
+                tuple(getattr(exc, "suggestions", ())),
+            )
         if row.side not in ("left", "right"):
             problems.add(f"{prefix}.{index}.side", "invalid", "Side is 'left' or 'right'.")
     problems.raise_if_any()
-    return [reasoning.FindingRow(**row.model_dump()) for row in rows]
+    return list(rows)
 
 
 @router.get("/muscles", response={200: list[MuscleOut], 401: ErrorOut})
@@ -133,11 +130,27 @@ def list_muscles(request: HttpRequest, q: str = "", limit: int = 20) -> Any:
     limit = max(1, min(limit, 200))
     muscles = catalog.search(q, limit=limit) if q.strip() else list(catalog.muscles[:limit])
     return [
-        {**{k: getattr(m, k) for k in ("id", "name", "region", "nerve", "limb", "is_paraspinal", "lung_risk",
-                                       "max_depth_mm", "source", "verified")},
-         "synonyms": list(m.synonyms), "chart_regions": list(m.chart_regions),
-         "safety_notes": list(m.safety_notes),
-         "roots": [{"level": r.level, "predominant": r.predominant} for r in m.roots]}
+        {
+            **{
+                k: getattr(m, k)
+                for k in (
+                    "id",
+                    "name",
+                    "region",
+                    "nerve",
+                    "limb",
+                    "is_paraspinal",
+                    "lung_risk",
+                    "max_depth_mm",
+                    "source",
+                    "verified",
+                )
+            },
+            "synonyms": list(m.synonyms),
+            "chart_regions": list(m.chart_regions),
+            "safety_notes": list(m.safety_notes),
+            "roots": [{"level": r.level, "predominant": r.predominant} for r in m.roots],
+        }
         for m in muscles
     ]
 
@@ -149,7 +162,11 @@ def infer_segments(request: HttpRequest, payload: InferIn) -> Any:
     dermatomal = []
     for index, item in enumerate(payload.dermatomal):
         if item.level not in get_catalog().dermatomes or item.side not in ("left", "right"):
-            problems.add(f"dermatomal.{index}", "invalid", "Give a dermatome level (e.g. L5) and side left/right.")
+            problems.add(
+                f"dermatomal.{index}",
+                "invalid",
+                "Give a dermatome level (e.g. L5) and side left/right.",
+            )
         else:
             dermatomal.append(DermatomalPain(level=item.level, side=item.side))  # type: ignore[arg-type]
     problems.raise_if_any()
@@ -165,12 +182,19 @@ def plan_for_patient(request: HttpRequest, patient_id: int, payload: PlanIn) -> 
         assessment = assessment_get(actor=actor, assessment_id=payload.assessment_id, audit=False)
         if assessment.patient_id != patient.pk:
             problems = Problems()
-            problems.add("assessment_id", "other_patient", "That assessment belongs to another patient.")
+            problems.add(
+                "assessment_id", "other_patient", "That assessment belongs to another patient."
+            )
             problems.raise_if_any()
         rows = reasoning.rows_of_assessment(assessment)
     else:
         rows = _check_rows(payload.findings)
     result, plan, skipped = reasoning.plan_for(patient, rows)
-    audit_record(actor=actor, action="view", patient_id=patient.pk, object_type="NeedlingPlan",
-                 detail=f"plan with {len(plan.sites)} sites")
+    audit_record(
+        actor=actor,
+        action="view",
+        patient_id=patient.pk,
+        object_type="NeedlingPlan",
+        detail=f"plan with {len(plan.sites)} sites",
+    )
     return {"inference": reasoning.result_dict(result, skipped), **reasoning.plan_dict(plan)}

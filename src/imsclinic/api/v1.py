@@ -25,7 +25,13 @@ from imsclinic.charting import selectors as charting_selectors
 from imsclinic.charting.schemas import AmendmentIn, AssessmentIn, EpisodeIn, SessionIn
 from imsclinic.patients import actions as patient_actions
 from imsclinic.patients import selectors as patient_selectors
-from imsclinic.patients.schemas import ConsentIn, ConsentOut, PatientIn, PatientOut, PatientSummaryOut
+from imsclinic.patients.schemas import (
+    ConsentIn,
+    ConsentOut,
+    PatientIn,
+    PatientOut,
+    PatientSummaryOut,
+)
 
 api = NinjaAPI(
     title="IMS Clinic API",
@@ -109,12 +115,16 @@ def record_session(request: HttpRequest, patient_id: int, payload: SessionIn) ->
 
 @patients_router.get("/{patient_id}/chart", response={200: ChartOut, **ERRORS})
 def patient_chart(request: HttpRequest, patient_id: int) -> Any:
-    return chart_dict(charting_selectors.patient_chart(actor=api_actor(request), patient_id=patient_id))
+    return chart_dict(
+        charting_selectors.patient_chart(actor=api_actor(request), patient_id=patient_id)
+    )
 
 
 @sessions_router.get("/{session_id}", response={200: SessionOut, **ERRORS})
 def get_session(request: HttpRequest, session_id: int) -> Any:
-    return session_dict(charting_selectors.session_get(actor=api_actor(request), session_id=session_id))
+    return session_dict(
+        charting_selectors.session_get(actor=api_actor(request), session_id=session_id)
+    )
 
 
 @sessions_router.put("/{session_id}", response={200: SessionOut, **ERRORS})
@@ -122,7 +132,9 @@ def update_session(request: HttpRequest, session_id: int, payload: SessionIn) ->
     actor = api_actor(request)
     session = charting_selectors.session_get(actor=actor, session_id=session_id, audit=False)
     charting_actions.session_update(actor=actor, session=session, data=payload)
-    return session_dict(charting_selectors.session_get(actor=actor, session_id=session_id, audit=False))
+    return session_dict(
+        charting_selectors.session_get(actor=actor, session_id=session_id, audit=False)
+    )
 
 
 @sessions_router.post("/{session_id}/sign", response={200: SessionOut, **ERRORS})
@@ -130,7 +142,9 @@ def sign_session(request: HttpRequest, session_id: int) -> Any:
     actor = api_actor(request)
     session = charting_selectors.session_get(actor=actor, session_id=session_id, audit=False)
     charting_actions.session_sign(actor=actor, session=session)
-    return session_dict(charting_selectors.session_get(actor=actor, session_id=session_id, audit=False))
+    return session_dict(
+        charting_selectors.session_get(actor=actor, session_id=session_id, audit=False)
+    )
 
 
 @sessions_router.post("/{session_id}/amendments", response={201: SessionOut, **ERRORS})
@@ -138,21 +152,29 @@ def amend_session(request: HttpRequest, session_id: int, payload: AmendmentIn) -
     actor = api_actor(request)
     session = charting_selectors.session_get(actor=actor, session_id=session_id, audit=False)
     charting_actions.amendment_add(actor=actor, note=session, data=payload)
-    return 201, session_dict(charting_selectors.session_get(actor=actor, session_id=session_id, audit=False))
+    return 201, session_dict(
+        charting_selectors.session_get(actor=actor, session_id=session_id, audit=False)
+    )
 
 
 @assessments_router.post("/{assessment_id}/sign", response={200: AssessmentOut, **ERRORS})
 def sign_assessment(request: HttpRequest, assessment_id: int) -> Any:
     actor = api_actor(request)
-    assessment = charting_selectors.assessment_get(actor=actor, assessment_id=assessment_id, audit=False)
+    assessment = charting_selectors.assessment_get(
+        actor=actor, assessment_id=assessment_id, audit=False
+    )
     charting_actions.assessment_sign(actor=actor, assessment=assessment)
-    return assessment_dict(charting_selectors.assessment_get(actor=actor, assessment_id=assessment_id, audit=False))
+    return assessment_dict(
+        charting_selectors.assessment_get(actor=actor, assessment_id=assessment_id, audit=False)
+    )
 
 
 @assessments_router.post("/{assessment_id}/amendments", response={201: AssessmentOut, **ERRORS})
 def amend_assessment(request: HttpRequest, assessment_id: int, payload: AmendmentIn) -> Any:
     actor = api_actor(request)
-    assessment = charting_selectors.assessment_get(actor=actor, assessment_id=assessment_id, audit=False)
+    assessment = charting_selectors.assessment_get(
+        actor=actor, assessment_id=assessment_id, audit=False
+    )
     charting_actions.amendment_add(actor=actor, note=assessment, data=payload)
     return 201, assessment_dict(
         charting_selectors.assessment_get(actor=actor, assessment_id=assessment_id, audit=False)

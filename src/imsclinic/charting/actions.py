@@ -69,7 +69,9 @@ def _require_clinical(actor: Actor) -> None:
 
 def _check_date(problems: Problems, field: str, day: dt.date, label: str) -> None:
     if day > local_today():
-        problems.add(field, "future", f"{label} cannot be in the future (today is {local_today()}).")
+        problems.add(
+            field, "future", f"{label} cannot be in the future (today is {local_today()})."
+        )
 
 
 def _check_pain(problems: Problems, field: str, value: int | None) -> None:
@@ -84,8 +86,13 @@ def _check_rom(problems: Problems, prefix: str, rows: Sequence[RomIn]) -> None:
     for index, row in enumerate(rows):
         message = ranges.rom_problem(row.movement, row.degrees)
         if message:
-            problems.add(f"{prefix}.{index}.degrees" if row.movement in ranges.MOVEMENTS
-                         else f"{prefix}.{index}.movement", "out_of_range", message)
+            problems.add(
+                f"{prefix}.{index}.degrees"
+                if row.movement in ranges.MOVEMENTS
+                else f"{prefix}.{index}.movement",
+                "out_of_range",
+                message,
+            )
         if row.side not in ("", *SIDES):
             problems.add(f"{prefix}.{index}.side", "invalid", "Side is 'left', 'right' or empty.")
 
@@ -103,24 +110,52 @@ def _check_level(problems: Problems, field: str, muscle: Muscle, level: str) -> 
     if muscle.is_paraspinal:
         level = level.strip().upper()
         if not level:
-            problems.add(field, "required", f"Give the spinal level for {muscle.name}, e.g. {valid[len(valid) // 2]}.")
+            problems.add(
+                field,
+                "required",
+                f"Give the spinal level for {muscle.name}, e.g. {valid[len(valid) // 2]}.",
+            )
         elif level not in valid:
-            problems.add(field, "invalid", f"{muscle.name} level must be one of {valid[0]}-{valid[-1]}; got '{level}'.")
+            problems.add(
+                field,
+                "invalid",
+                f"{muscle.name} level must be one of {valid[0]}-{valid[-1]}; got '{level}'.",
+            )
         return level
     if level.strip():
-        problems.add(field, "not_paraspinal", f"A spinal level applies to paraspinal sites only; clear it for {muscle.name}.")
+        problems.add(
+            field,
+            "not_paraspinal",
+            f"A spinal level applies to paraspinal sites only; clear it for {muscle.name}.",
+        )
     return ""
 
 
-def _episode_for(problems: Problems, patient: Patient, episode_id: int, day: dt.date) -> Episode | None:
-    episode = Episode.objects.filter(clinic_id=patient.clinic_id, patient=patient, pk=episode_id).first()
+def _episode_for(
+    problems: Problems, patient: Patient, episode_id: int, day: dt.date
+) -> Episode | None:
+    episode = Episode.objects.filter(
+        clinic_id=patient.clinic_id, patient=patient, pk=episode_id
+    ).first()
     if episode is None:
-        problems.add("episode_id", "unknown", "Choose one of this patient's episodes of care (open one first if none).")
+        problems.add(
+            "episode_id",
+            "unknown",
+            "Choose one of this patient's episodes of care (open one first if none).",
+        )
         return None
     if day < episode.opened_on:
-        problems.add("episode_id", "before_episode", f"The episode opened on {episode.opened_on}; the date is earlier.")
+        problems.add(
+            "episode_id",
+            "before_episode",
+            f"The episode opened on {episode.opened_on}; the date is earlier.",
+        )
     if episode.closed_on is not None and day > episode.closed_on:
-        problems.add("episode_id", "episode_closed", f"The episode closed on {episode.closed_on}; reopen it or open a new one.")
+        problems.add(
+            "episode_id",
+            "episode_closed",
+            f"The episode closed on {episode.closed_on}; reopen it or open a new one.",
+        )
     return episode
 
 
@@ -137,11 +172,17 @@ def episode_open(*, actor: Actor, patient: Patient, data: EpisodeIn) -> Episode:
     if code in known:
         label = label or known[code].name
     elif not _ICD10.match(code):
-        problems.add("condition_code", "invalid", f"'{data.condition_code}' is not an ICD-10 code (e.g. M54.5).")
+        problems.add(
+            "condition_code",
+            "invalid",
+            f"'{data.condition_code}' is not an ICD-10 code (e.g. M54.5).",
+        )
     elif not label:
         problems.add("condition_label", "required", f"Name the condition for code {code}.")
     if data.affected_side not in ("", "left", "right", "bilateral"):
-        problems.add("affected_side", "invalid", "Affected side is left, right, bilateral or empty.")
+        problems.add(
+            "affected_side", "invalid", "Affected side is left, right, bilateral or empty."
+        )
     _check_date(problems, "opened_on", data.opened_on, "Episode start")
     if data.onset_date is not None:
         _check_date(problems, "onset_date", data.onset_date, "Onset date")
@@ -149,9 +190,16 @@ def episode_open(*, actor: Actor, patient: Patient, data: EpisodeIn) -> Episode:
             problems.add("onset_date", "after_start", "Onset cannot be after the episode start.")
     problems.raise_if_any()
     episode = Episode.objects.create(
-        clinic=actor.clinic, patient=patient, practitioner=actor.user, condition_code=code,
-        condition_label=label, affected_side=data.affected_side, onset_date=data.onset_date,
-        opened_on=data.opened_on, goals=data.goals.strip(), referring_physician=data.referring_physician.strip(),
+        clinic=actor.clinic,
+        patient=patient,
+        practitioner=actor.user,
+        condition_code=code,
+        condition_label=label,
+        affected_side=data.affected_side,
+        onset_date=data.onset_date,
+        opened_on=data.opened_on,
+        goals=data.goals.strip(),
+        referring_physician=data.referring_physician.strip(),
     )
     audit_record(actor=actor, action="create", patient_id=patient.pk, obj=episode)
     return episode
@@ -167,21 +215,29 @@ def episode_close(*, actor: Actor, episode: Episode, closed_on: dt.date) -> Epis
     problems.raise_if_any()
     episode.closed_on = closed_on
     episode.save(update_fields=["closed_on", "updated_at"])
-    audit_record(actor=actor, action="change", patient_id=episode.patient_id, obj=episode, detail="closed")
+    audit_record(
+        actor=actor, action="change", patient_id=episode.patient_id, obj=episode, detail="closed"
+    )
     return episode
 
 
 # Assessments ------------------------------------------------------------------------
 
 
-def _validate_assessment(patient: Patient, data: AssessmentIn) -> tuple[Episode, list[tuple[Muscle, str]]]:
+def _validate_assessment(
+    patient: Patient, data: AssessmentIn
+) -> tuple[Episode, list[tuple[Muscle, str]]]:
     problems = Problems()
     _check_date(problems, "assessed_on", data.assessed_on, "Assessment date")
     episode = _episode_for(problems, patient, data.episode_id, data.assessed_on)
     _check_pain(problems, "pain_now", data.pain_now)
     for index, mark in enumerate(data.pain_locations):
         if mark.region not in CHART_REGIONS:
-            problems.add(f"pain_locations.{index}.region", "invalid", f"Unknown body-chart region '{mark.region}'.")
+            problems.add(
+                f"pain_locations.{index}.region",
+                "invalid",
+                f"Unknown body-chart region '{mark.region}'.",
+            )
         if mark.side not in SIDES:
             problems.add(f"pain_locations.{index}.side", "invalid", "Side is 'left' or 'right'.")
     resolved: list[tuple[Muscle, str]] = []
@@ -192,37 +248,65 @@ def _validate_assessment(patient: Patient, data: AssessmentIn) -> tuple[Episode,
         if muscle is not None:
             level = _check_level(problems, f"findings.{index}.level", muscle, finding.level)
             resolved.append((muscle, level))
-            abnormal = finding.taut_band or finding.tender_motor_point or finding.shortened or finding.local_twitch
+            abnormal = (
+                finding.taut_band
+                or finding.tender_motor_point
+                or finding.shortened
+                or finding.local_twitch
+            )
             if finding.normal and abnormal:
-                problems.add(f"findings.{index}.normal", "contradiction",
-                             f"{muscle.name} is marked normal and abnormal; untick one.")
+                problems.add(
+                    f"findings.{index}.normal",
+                    "contradiction",
+                    f"{muscle.name} is marked normal and abnormal; untick one.",
+                )
             if not finding.normal and not abnormal:
-                problems.add(f"findings.{index}.taut_band", "empty",
-                             f"Tick at least one finding for {muscle.name}, or mark it normal.")
+                problems.add(
+                    f"findings.{index}.taut_band",
+                    "empty",
+                    f"Tick at least one finding for {muscle.name}, or mark it normal.",
+                )
     for index, sign in enumerate(data.signs):
         if sign.region not in CHART_REGIONS:
-            problems.add(f"signs.{index}.region", "invalid", f"Unknown body-chart region '{sign.region}'.")
+            problems.add(
+                f"signs.{index}.region", "invalid", f"Unknown body-chart region '{sign.region}'."
+            )
         if sign.side not in SIDES:
             problems.add(f"signs.{index}.side", "invalid", "Side is 'left' or 'right'.")
         if sign.kind not in NeuropathySign.Kind.values:
-            problems.add(f"signs.{index}.kind", "invalid",
-                         f"Sign must be one of: {', '.join(NeuropathySign.Kind.values)}.")
+            problems.add(
+                f"signs.{index}.kind",
+                "invalid",
+                f"Sign must be one of: {', '.join(NeuropathySign.Kind.values)}.",
+            )
     _check_rom(problems, "rom", data.rom)
     problems.raise_if_any()
     assert episode is not None
     return episode, resolved
 
 
-def _write_assessment_children(assessment: Assessment, data: AssessmentIn, resolved: list[tuple[Muscle, str]]) -> None:
+def _write_assessment_children(
+    assessment: Assessment, data: AssessmentIn, resolved: list[tuple[Muscle, str]]
+) -> None:
     clinic_id = assessment.clinic_id
     MuscleFinding.objects.bulk_create(
         MuscleFinding(
-            clinic_id=clinic_id, assessment=assessment, position=index, muscle_id=muscle.id,
-            side=finding.side, level=level, taut_band=finding.taut_band,
-            tender_motor_point=finding.tender_motor_point, shortened=finding.shortened,
-            local_twitch=finding.local_twitch, normal=finding.normal, notes=finding.notes.strip(),
+            clinic_id=clinic_id,
+            assessment=assessment,
+            position=index,
+            muscle_id=muscle.id,
+            side=finding.side,
+            level=level,
+            taut_band=finding.taut_band,
+            tender_motor_point=finding.tender_motor_point,
+            shortened=finding.shortened,
+            local_twitch=finding.local_twitch,
+            normal=finding.normal,
+            notes=finding.notes.strip(),
         )
-        for index, (finding, (muscle, level)) in enumerate(zip(data.findings, resolved, strict=True))
+        for index, (finding, (muscle, level)) in enumerate(
+            zip(data.findings, resolved, strict=True)
+        )
     )
     unique_signs = {(s.region, s.side, s.kind) for s in data.signs}
     NeuropathySign.objects.bulk_create(
@@ -230,8 +314,14 @@ def _write_assessment_children(assessment: Assessment, data: AssessmentIn, resol
         for r, s, k in sorted(unique_signs)
     )
     RomMeasure.objects.bulk_create(
-        RomMeasure(clinic_id=clinic_id, assessment=assessment, phase=RomMeasure.Phase.BASELINE,
-                   movement=row.movement, side=row.side, degrees=round(row.degrees))
+        RomMeasure(
+            clinic_id=clinic_id,
+            assessment=assessment,
+            phase=RomMeasure.Phase.BASELINE,
+            movement=row.movement,
+            side=row.side,
+            degrees=round(row.degrees),
+        )
         for row in data.rom
     )
 
@@ -248,16 +338,24 @@ def assessment_record(*, actor: Actor, patient: Patient, data: AssessmentIn) -> 
     _require_clinical(actor)
     episode, resolved = _validate_assessment(patient, data)
     assessment = Assessment.objects.create(
-        clinic=actor.clinic, patient=patient, episode=episode, practitioner=actor.user,
-        assessed_on=data.assessed_on, history=data.history.strip(), pain_now=data.pain_now,
-        pain_locations=_pain_marks(data), notes=data.notes.strip(),
+        clinic=actor.clinic,
+        patient=patient,
+        episode=episode,
+        practitioner=actor.user,
+        assessed_on=data.assessed_on,
+        history=data.history.strip(),
+        pain_now=data.pain_now,
+        pain_locations=_pain_marks(data),
+        notes=data.notes.strip(),
     )
     _write_assessment_children(assessment, data, resolved)
     audit_record(actor=actor, action="create", patient_id=patient.pk, obj=assessment)
     return assessment
 
 
-def _lock_unsigned(model: type[Assessment] | type[TreatmentSession], pk: int) -> Assessment | TreatmentSession:
+def _lock_unsigned(
+    model: type[Assessment] | type[TreatmentSession], pk: int
+) -> Assessment | TreatmentSession:
     note = model.objects.select_for_update().get(pk=pk)
     if note.is_signed:
         raise SignedNoteConflict(
@@ -311,26 +409,41 @@ def assessment_sign(*, actor: Actor, assessment: Assessment) -> Assessment:
 # Treatment sessions -----------------------------------------------------------------
 
 
-def _validate_insertion(problems: Problems, index: int, row: InsertionIn) -> tuple[Muscle, str] | None:
+def _validate_insertion(
+    problems: Problems, index: int, row: InsertionIn
+) -> tuple[Muscle, str] | None:
     prefix = f"insertions.{index}"
     muscle = _resolve_muscle(problems, f"{prefix}.muscle", row.muscle)
     if row.side not in SIDES:
         problems.add(f"{prefix}.side", "invalid", "Side is 'left' or 'right'.")
     low, high = ranges.NEEDLE_DIAMETER_MM
     if not Decimal(str(low)) <= row.needle_diameter_mm <= Decimal(str(high)):
-        problems.add(f"{prefix}.needle_diameter_mm", "out_of_range",
-                     f"Needle diameter must be {low}-{high} mm; got {row.needle_diameter_mm}.")
+        problems.add(
+            f"{prefix}.needle_diameter_mm",
+            "out_of_range",
+            f"Needle diameter must be {low}-{high} mm; got {row.needle_diameter_mm}.",
+        )
     low_len, high_len = ranges.NEEDLE_LENGTH_MM
     if not low_len <= row.needle_length_mm <= high_len:
-        problems.add(f"{prefix}.needle_length_mm", "out_of_range",
-                     f"Needle length must be {low_len}-{high_len} mm; got {row.needle_length_mm}.")
+        problems.add(
+            f"{prefix}.needle_length_mm",
+            "out_of_range",
+            f"Needle length must be {low_len}-{high_len} mm; got {row.needle_length_mm}.",
+        )
     if not row.needle_lot.strip():
-        problems.add(f"{prefix}.needle_lot", "required", "Enter the needle lot number from the pack (for traceability).")
+        problems.add(
+            f"{prefix}.needle_lot",
+            "required",
+            "Enter the needle lot number from the pack (for traceability).",
+        )
     if row.twitch not in Insertion.Twitch.values:
         problems.add(f"{prefix}.twitch", "invalid", "Twitch response is none, weak or strong.")
     if row.sensation not in Insertion.Sensation.values:
-        problems.add(f"{prefix}.sensation", "invalid",
-                     f"Sensation must be one of: {', '.join(Insertion.Sensation.values)}.")
+        problems.add(
+            f"{prefix}.sensation",
+            "invalid",
+            f"Sensation must be one of: {', '.join(Insertion.Sensation.values)}.",
+        )
     if muscle is None:
         return None
     level = _check_level(problems, f"{prefix}.level", muscle, row.level)
@@ -353,16 +466,28 @@ def _validate_session(
     _check_rom(problems, "rom", data.rom)
     for index, row in enumerate(data.rom):
         if row.phase not in ("", "before", "after"):
-            problems.add(f"rom.{index}.phase", "invalid", "ROM phase is 'before' or 'after' needling.")
+            problems.add(
+                f"rom.{index}.phase", "invalid", "ROM phase is 'before' or 'after' needling."
+            )
     for index, event in enumerate(data.adverse_events):
         if event.kind not in AdverseEvent.Kind.values:
-            problems.add(f"adverse_events.{index}.kind", "invalid",
-                         f"Adverse event kind must be one of: {', '.join(AdverseEvent.Kind.values)}.")
+            problems.add(
+                f"adverse_events.{index}.kind",
+                "invalid",
+                f"Adverse event kind must be one of: {', '.join(AdverseEvent.Kind.values)}.",
+            )
         if event.severity not in AdverseEvent.Severity.values:
-            problems.add(f"adverse_events.{index}.severity", "invalid", "Severity is mild, significant or serious.")
+            problems.add(
+                f"adverse_events.{index}.severity",
+                "invalid",
+                "Severity is mild, significant or serious.",
+            )
         elif event.severity != "mild" and not event.action_taken.strip():
-            problems.add(f"adverse_events.{index}.action_taken", "required",
-                         "Record the action taken for a significant or serious adverse event.")
+            problems.add(
+                f"adverse_events.{index}.action_taken",
+                "required",
+                "Record the action taken for a significant or serious adverse event.",
+            )
     problems.raise_if_any()
     assert episode is not None
 
@@ -372,9 +497,16 @@ def _validate_session(
         has_current_consent=consent is not None,
         current_authorizations=authorizations_current_on(actor.user, data.session_date),
         insertions=[
-            PlannedInsertion(field=f"insertions.{index}.muscle", muscle_name=muscle.name,
-                             side=row.side, limb=muscle.limb, thorax=muscle.thorax)
-            for index, (row, (muscle, _level)) in enumerate(zip(data.insertions, resolved, strict=True))
+            PlannedInsertion(
+                field=f"insertions.{index}.muscle",
+                muscle_name=muscle.name,
+                side=row.side,
+                limb=muscle.limb,
+                thorax=muscle.thorax,
+            )
+            for index, (row, (muscle, _level)) in enumerate(
+                zip(data.insertions, resolved, strict=True)
+            )
         ],
     )
     if data.insertions and decision.blocks:
@@ -388,26 +520,47 @@ def _validate_session(
     return episode, resolved
 
 
-def _write_session_children(session: TreatmentSession, data: SessionIn, resolved: list[tuple[Muscle, str]]) -> None:
+def _write_session_children(
+    session: TreatmentSession, data: SessionIn, resolved: list[tuple[Muscle, str]]
+) -> None:
     clinic_id = session.clinic_id
     Insertion.objects.bulk_create(
         Insertion(
-            clinic_id=clinic_id, session=session, position=index, muscle_id=muscle.id, side=row.side,
-            level=level, needle_diameter_mm=row.needle_diameter_mm, needle_length_mm=row.needle_length_mm,
-            needle_lot=row.needle_lot.strip(), twitch=row.twitch, sensation=row.sensation,
+            clinic_id=clinic_id,
+            session=session,
+            position=index,
+            muscle_id=muscle.id,
+            side=row.side,
+            level=level,
+            needle_diameter_mm=row.needle_diameter_mm,
+            needle_length_mm=row.needle_length_mm,
+            needle_lot=row.needle_lot.strip(),
+            twitch=row.twitch,
+            sensation=row.sensation,
             notes=row.notes.strip(),
         )
         for index, (row, (muscle, level)) in enumerate(zip(data.insertions, resolved, strict=True))
     )
     RomMeasure.objects.bulk_create(
-        RomMeasure(clinic_id=clinic_id, session=session,
-                   phase=row.phase or RomMeasure.Phase.AFTER,
-                   movement=row.movement, side=row.side, degrees=round(row.degrees))
+        RomMeasure(
+            clinic_id=clinic_id,
+            session=session,
+            phase=row.phase or RomMeasure.Phase.AFTER,
+            movement=row.movement,
+            side=row.side,
+            degrees=round(row.degrees),
+        )
         for row in data.rom
     )
     AdverseEvent.objects.bulk_create(
-        AdverseEvent(clinic_id=clinic_id, session=session, kind=event.kind, severity=event.severity,
-                     description=event.description.strip(), action_taken=event.action_taken.strip())
+        AdverseEvent(
+            clinic_id=clinic_id,
+            session=session,
+            kind=event.kind,
+            severity=event.severity,
+            description=event.description.strip(),
+            action_taken=event.action_taken.strip(),
+        )
         for event in data.adverse_events
     )
 
@@ -418,14 +571,25 @@ def session_record(*, actor: Actor, patient: Patient, data: SessionIn) -> Treatm
     episode, resolved = _validate_session(actor, patient, data)
     sequence = TreatmentSession.objects.filter(clinic=actor.clinic, episode=episode).count() + 1
     session = TreatmentSession.objects.create(
-        clinic=actor.clinic, patient=patient, episode=episode, practitioner=actor.user,
-        session_date=data.session_date, sequence=sequence, pain_before=data.pain_before,
-        pain_after=data.pain_after, notes=data.notes.strip(),
+        clinic=actor.clinic,
+        patient=patient,
+        episode=episode,
+        practitioner=actor.user,
+        session_date=data.session_date,
+        sequence=sequence,
+        pain_before=data.pain_before,
+        pain_after=data.pain_after,
+        notes=data.notes.strip(),
         acknowledged=sorted(set(data.acknowledged)),
     )
     _write_session_children(session, data, resolved)
-    audit_record(actor=actor, action="create", patient_id=patient.pk, obj=session,
-                 detail=f"{len(resolved)} insertions")
+    audit_record(
+        actor=actor,
+        action="create",
+        patient_id=patient.pk,
+        obj=session,
+        detail=f"{len(resolved)} insertions",
+    )
     return session
 
 
@@ -480,15 +644,24 @@ def amendment_add(
         problems.add("reason", "required", "Give the reason for the amendment.")
     problems.raise_if_any()
     if not note.is_signed:
-        raise RuleViolation("This note is not signed yet: edit it directly instead of amending.",
-                            code="note_not_signed")
+        raise RuleViolation(
+            "This note is not signed yet: edit it directly instead of amending.",
+            code="note_not_signed",
+        )
     _require_author(actor, note, "amend")
     amendment = Amendment.objects.create(
         clinic=actor.clinic,
         session=note if isinstance(note, TreatmentSession) else None,
         assessment=note if isinstance(note, Assessment) else None,
-        author=actor.user, text=data.text.strip(), reason=data.reason.strip(),
+        author=actor.user,
+        text=data.text.strip(),
+        reason=data.reason.strip(),
     )
-    audit_record(actor=actor, action="amend", patient_id=note.patient_id, obj=note,
-                 detail=f"amendment {amendment.pk}")
+    audit_record(
+        actor=actor,
+        action="amend",
+        patient_id=note.patient_id,
+        obj=note,
+        detail=f"amendment {amendment.pk}",
+    )
     return amendment

@@ -70,14 +70,19 @@ def _other(side: str) -> str:
     return "left" if side == "right" else "right"
 
 
-def _shapes(view: str, midline: tuple[tuple[str, int, int, int, int, int], ...],
-            paired: tuple[tuple[str, int, int, int, int, int], ...]) -> list[ChartShape]:
+def _shapes(
+    view: str,
+    midline: tuple[tuple[str, int, int, int, int, int], ...],
+    paired: tuple[tuple[str, int, int, int, int, int], ...],
+) -> list[ChartShape]:
     left_side = _viewer_left_side(view)
     shapes: list[ChartShape] = []
     for region, x, y, w, h, r in midline:
         half = w // 2
         shapes.append(ChartShape(view, region, left_side, x, y, half, h, min(r, 4)))
-        shapes.append(ChartShape(view, region, _other(left_side), x + half, y, w - half, h, min(r, 4)))
+        shapes.append(
+            ChartShape(view, region, _other(left_side), x + half, y, w - half, h, min(r, 4))
+        )
     for region, x, y, w, h, r in paired:
         shapes.append(ChartShape(view, region, left_side, x, y, w, h, r))
         shapes.append(ChartShape(view, region, _other(left_side), 200 - x - w, y, w, h, r))

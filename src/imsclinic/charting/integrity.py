@@ -22,11 +22,24 @@ def session_content(session: TreatmentSession) -> dict[str, Any]:
         "notes": session.notes,
         "acknowledged": sorted(session.acknowledged or []),
         "insertions": [
-            [i.position, i.muscle_id, i.side, i.level, str(i.needle_diameter_mm),
-             i.needle_length_mm, i.needle_lot, i.twitch, i.sensation, i.notes]
+            [
+                i.position,
+                i.muscle_id,
+                i.side,
+                i.level,
+                str(i.needle_diameter_mm),
+                i.needle_length_mm,
+                i.needle_lot,
+                i.twitch,
+                i.sensation,
+                i.notes,
+            ]
             for i in sorted(session.insertions.all(), key=lambda i: i.position)
         ],
-        "rom": [[r.phase, r.movement, r.side, r.degrees] for r in sorted(session.rom.all(), key=lambda r: r.pk)],
+        "rom": [
+            [r.phase, r.movement, r.side, r.degrees]
+            for r in sorted(session.rom.all(), key=lambda r: r.pk)
+        ],
         "adverse_events": [
             [a.kind, a.severity, a.description, a.action_taken]
             for a in sorted(session.adverse_events.all(), key=lambda a: a.pk)
@@ -47,12 +60,25 @@ def assessment_content(assessment: Assessment) -> dict[str, Any]:
         "pain_locations": assessment.pain_locations,
         "notes": assessment.notes,
         "findings": [
-            [f.position, f.muscle_id, f.side, f.level, f.taut_band, f.tender_motor_point,
-             f.shortened, f.local_twitch, f.normal, f.notes]
+            [
+                f.position,
+                f.muscle_id,
+                f.side,
+                f.level,
+                f.taut_band,
+                f.tender_motor_point,
+                f.shortened,
+                f.local_twitch,
+                f.normal,
+                f.notes,
+            ]
             for f in sorted(assessment.findings.all(), key=lambda f: f.position)
         ],
         "signs": sorted([s.region, s.side, s.kind] for s in assessment.signs.all()),
-        "rom": [[r.phase, r.movement, r.side, r.degrees] for r in sorted(assessment.rom.all(), key=lambda r: r.pk)],
+        "rom": [
+            [r.phase, r.movement, r.side, r.degrees]
+            for r in sorted(assessment.rom.all(), key=lambda r: r.pk)
+        ],
     }
 
 
@@ -66,4 +92,7 @@ def session_intact(session: TreatmentSession) -> bool:
 
 
 def assessment_intact(assessment: Assessment) -> bool:
-    return not assessment.is_signed or content_hash(assessment_content(assessment)) == assessment.content_hash
+    return (
+        not assessment.is_signed
+        or content_hash(assessment_content(assessment)) == assessment.content_hash
+    )

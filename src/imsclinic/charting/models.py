@@ -129,7 +129,9 @@ class TreatmentSession(SignableNote):
     class Meta:
         ordering = ["patient_id", "-session_date", "-id"]
         indexes = [
-            models.Index(fields=["clinic", "patient", "session_date"], name="session_clinic_patient"),
+            models.Index(
+                fields=["clinic", "patient", "session_date"], name="session_clinic_patient"
+            ),
             models.Index(fields=["clinic", "session_date"], name="session_clinic_date"),
         ]
 
@@ -152,7 +154,9 @@ class Insertion(ClinicScopedModel):
         ELECTRIC = "electric", "Electric / radiating"
         REFERRED = "referred", "Referred pain reproduced"
 
-    session = models.ForeignKey(TreatmentSession, on_delete=models.PROTECT, related_name="insertions")
+    session = models.ForeignKey(
+        TreatmentSession, on_delete=models.PROTECT, related_name="insertions"
+    )
     position = models.PositiveSmallIntegerField()
     muscle_id = models.CharField(max_length=60)
     side = models.CharField(max_length=5, choices=Side.choices)
@@ -215,7 +219,9 @@ class AdverseEvent(ClinicScopedModel):
         INFECTION = "infection", "Infection"
         OTHER = "other", "Other"
 
-    session = models.ForeignKey(TreatmentSession, on_delete=models.PROTECT, related_name="adverse_events")
+    session = models.ForeignKey(
+        TreatmentSession, on_delete=models.PROTECT, related_name="adverse_events"
+    )
     kind = models.CharField(max_length=15, choices=Kind.choices)
     severity = models.CharField(max_length=12, choices=Severity.choices)
     description = models.CharField(max_length=500, blank=True)

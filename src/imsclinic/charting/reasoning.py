@@ -8,7 +8,6 @@ results into plain dicts for pages and the API.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
 from imsclinic.anatomy import UnknownMuscle, get_catalog
@@ -20,25 +19,18 @@ from imsclinic.anatomy.inference import (
     infer_levels,
 )
 from imsclinic.anatomy.plan import NeedlingPlan, PatientPrecautions, build_plan
+from imsclinic.charting.schemas import FindingIn
 
 _KINDS = ("taut_band", "tender_motor_point", "shortened", "local_twitch")
 
 
-@dataclass(frozen=True)
-class FindingRow:
-    """One charted muscle finding, as stored or as typed into the assessment form."""
-
-    muscle: str
-    side: str
-    level: str = ""
-    taut_band: bool = False
-    tender_motor_point: bool = False
-    shortened: bool = False
-    local_twitch: bool = False
-    normal: bool = False
+# One charted muscle finding, as stored or as typed into the assessment form or the API.
+FindingRow = FindingIn
 
 
-def inference_inputs(rows: Iterable[FindingRow]) -> tuple[list[Finding], list[ParaspinalFinding], list[str]]:
+def inference_inputs(
+    rows: Iterable[FindingRow],
+) -> tuple[list[Finding], list[ParaspinalFinding], list[str]]:
     """Muscle findings and paraspinal findings; unknown or incomplete rows are reported, not guessed."""
     catalog = get_catalog()
     findings: list[Finding] = []
@@ -70,7 +62,9 @@ def inference_inputs(rows: Iterable[FindingRow]) -> tuple[list[Finding], list[Pa
     return findings, paraspinal, skipped
 
 
-def infer(rows: Iterable[FindingRow], dermatomal: Iterable[DermatomalPain] = ()) -> tuple[InferenceResult, list[Finding], list[str]]:
+def infer(
+    rows: Iterable[FindingRow], dermatomal: Iterable[DermatomalPain] = ()
+) -> tuple[InferenceResult, list[Finding], list[str]]:
     findings, paraspinal, skipped = inference_inputs(rows)
     return infer_levels(findings, paraspinal, dermatomal), findings, skipped
 
@@ -78,24 +72,39 @@ def infer(rows: Iterable[FindingRow], dermatomal: Iterable[DermatomalPain] = ())
 def precautions_of(patient: Any) -> PatientPrecautions:
     p = patient.precautions
     return PatientPrecautions(
-        anticoagulants=p.anticoagulants, pregnancy=p.pregnancy, diabetes=p.diabetes,
-        needle_phobia=p.needle_phobia, unable_to_consent=p.unable_to_consent,
-        lymphedema_sites=p.lymphedema_sites, pacemaker_implant=p.pacemaker_implant,
-        metal_allergy=p.metal_allergy, bleeding_disorder=p.bleeding_disorder,
-        immunocompromised=p.immunocompromised, epilepsy=p.epilepsy,
+        anticoagulants=p.anticoagulants,
+        pregnancy=p.pregnancy,
+        diabetes=p.diabetes,
+        needle_phobia=p.needle_phobia,
+        unable_to_consent=p.unable_to_consent,
+        lymphedema_sites=p.lymphedema_sites,
+        pacemaker_implant=p.pacemaker_implant,
+        metal_allergy=p.metal_allergy,
+        bleeding_disorder=p.bleeding_disorder,
+        immunocompromised=p.immunocompromised,
+        epilepsy=p.epilepsy,
     )
 
 
-def plan_for(patient: Any, rows: Iterable[FindingRow]) -> tuple[InferenceResult, NeedlingPlan, list[str]]:
+def plan_for(
+    patient: Any, rows: Iterable[FindingRow]
+) -> tuple[InferenceResult, NeedlingPlan, list[str]]:
     result, findings, skipped = infer(rows)
     return result, build_plan(result, findings, precautions_of(patient)), skipped
 
 
 def rows_of_assessment(assessment: Any) -> list[FindingRow]:
     return [
-        FindingRow(muscle=f.muscle_id, side=f.side, level=f.level, taut_band=f.taut_band,
-                   tender_motor_point=f.tender_motor_point, shortened=f.shortened,
-                   local_twitch=f.local_twitch, normal=f.normal)
+        FindingRow(
+            muscle=f.muscle_id,
+            side=f.side,
+            level=f.level,
+            taut_band=f.taut_band,
+            tender_motor_point=f.tender_motor_point,
+            shortened=f.shortened,
+            local_twitch=f.local_twitch,
+            normal=f.normal,
+        )
         for f in assessment.findings.all()
     ]
 
@@ -106,9 +115,13 @@ def result_dict(result: InferenceResult, skipped: list[str] | None = None) -> di
         "message": result.message,
         "notes": [*result.notes, *(skipped or [])],
         "levels": [
-            {"level": s.level, "side": s.side, "score": round(s.score, 3),
-             "supporting": [e.description for e in s.supporting],
-             "against": [e.description for e in s.against]}
+            {
+                "level": s.level,
+                "side": s.side,
+                "score": round(s.score, 3),
+                "supporting": [e.description for e in s.supporting],
+                "against": [e.description for e in s.against],
+            }
             for s in result.ranked
         ],
     }
@@ -120,12 +133,20 @@ def plan_dict(plan: NeedlingPlan) -> dict[str, Any]:
         "blocked": plan.blocked,
         "blocks": list(plan.blocks),
         "warnings": list(plan.warnings),
-        "levels": [{"level": s.level, "side": s.side, "score": round(s.score, 3)} for s in plan.levels],
+        "levels": [
+            {"level": s.level, "side": s.side, "score": round(s.score, 3)} for s in plan.levels
+        ],
         "sites": [
-            {"muscle_id": site.muscle_id, "muscle": names.get(site.muscle_id, site.muscle_id),
-             "side": site.side, "level": site.level, "reason": site.reason,
-             "safety_notes": list(site.safety_notes), "blocked": site.blocked,
-             "block_reason": site.block_reason}
+            {
+                "muscle_id": site.muscle_id,
+                "muscle": names.get(site.muscle_id, site.muscle_id),
+                "side": site.side,
+                "level": site.level,
+                "reason": site.reason,
+                "safety_notes": list(site.safety_notes),
+                "blocked": site.blocked,
+                "block_reason": site.block_reason,
+            }
             for site in plan.sites
         ],
     }
@@ -144,5 +165,7 @@ def level_maps() -> dict[str, dict[str, list[str]]]:
                 if region not in entry["myotome"]:
                     entry["myotome"].append(region)
     for level, dermatome in catalog.dermatomes.items():
-        maps.setdefault(level, {"myotome": [], "dermatome": []})["dermatome"] = list(dermatome.chart_regions)
+        maps.setdefault(level, {"myotome": [], "dermatome": []})["dermatome"] = list(
+            dermatome.chart_regions
+        )
     return maps

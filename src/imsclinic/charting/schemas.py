@@ -21,7 +21,9 @@ class EpisodeIn(Schema):
 
 class RomIn(Schema):
     movement: str = Field(max_length=40)
-    phase: str = Field(default="", description="Sessions: 'before' or 'after' needling (default after)")
+    phase: str = Field(
+        default="", description="Sessions: 'before' or 'after' needling (default after)"
+    )
     side: str = ""
     degrees: float
 

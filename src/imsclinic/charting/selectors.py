@@ -62,7 +62,9 @@ class Chart:
         items += [(a.assessed_on, "assessment", a) for a in self.assessments]
         items += [(s.session_date, "session", s) for s in self.sessions]
         order = {"session": 0, "assessment": 1, "episode": 2}
-        items.sort(key=lambda item: (item[0], -order[item[1]], getattr(item[2], "pk", 0)), reverse=True)
+        items.sort(
+            key=lambda item: (item[0], -order[item[1]], getattr(item[2], "pk", 0)), reverse=True
+        )
         return items
 
     def pain_series(self) -> list[tuple[dt.date, int, int | None, int]]:
@@ -78,17 +80,27 @@ def patient_chart(*, actor: Actor, patient_id: object) -> Chart:
 
     patient = patient_get(actor=actor, patient_id=patient_id)
     clinic = actor.clinic
-    consents = list(Consent.objects.filter(clinic=clinic, patient=patient).select_related("recorded_by"))
-    episodes = list(Episode.objects.filter(clinic=clinic, patient=patient).select_related("practitioner"))
-    assessments = list(assessments_with_details(Assessment.objects.filter(clinic=clinic, patient=patient)))
-    sessions = list(sessions_with_details(TreatmentSession.objects.filter(clinic=clinic, patient=patient)))
+    consents = list(
+        Consent.objects.filter(clinic=clinic, patient=patient).select_related("recorded_by")
+    )
+    episodes = list(
+        Episode.objects.filter(clinic=clinic, patient=patient).select_related("practitioner")
+    )
+    assessments = list(
+        assessments_with_details(Assessment.objects.filter(clinic=clinic, patient=patient))
+    )
+    sessions = list(
+        sessions_with_details(TreatmentSession.objects.filter(clinic=clinic, patient=patient))
+    )
     return Chart(patient, consents, episodes, assessments, sessions, today=timezone.localdate())
 
 
 def session_get(*, actor: Actor, session_id: object, audit: bool = True) -> TreatmentSession:
     session = get_for_clinic(
         sessions_with_details(TreatmentSession.objects.select_related("patient")),
-        actor.clinic, session_id, "Session",
+        actor.clinic,
+        session_id,
+        "Session",
     )
     if audit:
         audit_record(actor=actor, action="view", patient_id=session.patient_id, obj=session)
@@ -98,7 +110,9 @@ def session_get(*, actor: Actor, session_id: object, audit: bool = True) -> Trea
 def assessment_get(*, actor: Actor, assessment_id: object, audit: bool = True) -> Assessment:
     assessment = get_for_clinic(
         assessments_with_details(Assessment.objects.select_related("patient")),
-        actor.clinic, assessment_id, "Assessment",
+        actor.clinic,
+        assessment_id,
+        "Assessment",
     )
     if audit:
         audit_record(actor=actor, action="view", patient_id=assessment.patient_id, obj=assessment)
@@ -106,7 +120,9 @@ def assessment_get(*, actor: Actor, assessment_id: object, audit: bool = True) -
 
 
 def episode_get(*, actor: Actor, episode_id: object) -> Episode:
-    return get_for_clinic(Episode.objects.select_related("patient"), actor.clinic, episode_id, "Episode")
+    return get_for_clinic(
+        Episode.objects.select_related("patient"), actor.clinic, episode_id, "Episode"
+    )
 
 
 def last_session_insertions(*, actor: Actor, patient: Patient) -> list[Insertion]:

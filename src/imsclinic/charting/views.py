@@ -26,7 +26,7 @@ from imsclinic.core.form_input import blank_to_none, field_errors, nested_from_p
 from imsclinic.core.web import clinic_view
 from imsclinic.patients.selectors import current_consent, patient_get
 from imsclinic.plots.pain import pain_course_svg
-from imsclinic.rules.needling import REQUIRED_AUTHORIZATIONS, RELATIVE_PRECAUTIONS
+from imsclinic.rules.needling import RELATIVE_PRECAUTIONS, REQUIRED_AUTHORIZATIONS
 from imsclinic.rules.ranges import MOVEMENTS
 
 NEEDLE_DIAMETERS = ("0.16", "0.18", "0.20", "0.25", "0.30")
@@ -41,17 +41,21 @@ def _muscle_names() -> dict[str, str]:
 def patient_chart(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResponse:
     chart = selectors.patient_chart(actor=actor, patient_id=patient_id)
     series = chart.pain_series()
-    return render(request, "charting/chart.html", {
-        "chart": chart,
-        "patient": chart.patient,
-        "consent": chart.current_consent(),
-        "timeline": chart.timeline(),
-        "pain_svg": pain_course_svg(series) if series else "",
-        "muscle_names": _muscle_names(),
-        "relative": [RELATIVE_PRECAUTIONS[c] for c in chart.patient.precautions.relative()],
-        "today": chart.today,
-        "age": chart.patient.age_on(chart.today),
-    })
+    return render(
+        request,
+        "charting/chart.html",
+        {
+            "chart": chart,
+            "patient": chart.patient,
+            "consent": chart.current_consent(),
+            "timeline": chart.timeline(),
+            "pain_svg": pain_course_svg(series) if series else "",
+            "muscle_names": _muscle_names(),
+            "relative": [RELATIVE_PRECAUTIONS[c] for c in chart.patient.precautions.relative()],
+            "today": chart.today,
+            "age": chart.patient.age_on(chart.today),
+        },
+    )
 
 
 @clinic_view
@@ -68,10 +72,17 @@ def episode_new(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResp
             errors = field_errors(exc)
         except DomainError as exc:
             errors = {"form": exc.message}
-    return render(request, "charting/episode_form.html", {
-        "patient": patient, "values": values, "errors": errors,
-        "conditions": get_catalog().conditions,
-    }, status=422 if errors else 200)
+    return render(
+        request,
+        "charting/episode_form.html",
+        {
+            "patient": patient,
+            "values": values,
+            "errors": errors,
+            "conditions": get_catalog().conditions,
+        },
+        status=422 if errors else 200,
+    )
 
 
 # Assessments ------------------------------------------------------------------------
@@ -108,26 +119,36 @@ def _assessment_values(request: HttpRequest) -> dict[str, Any]:
 
 def _chart_regions_data() -> dict[str, Any]:
     catalog = get_catalog()
-    return ({
-        region: {"label": label, "muscles": [[m.id, m.name] for m in catalog.in_chart_region(region)]}
+    return {
+        region: {
+            "label": label,
+            "muscles": [[m.id, m.name] for m in catalog.in_chart_region(region)],
+        }
         for region, label in CHART_REGIONS.items()
-    })
+    }
 
 
-def _assessment_context(patient: Any, values: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:
+def _assessment_context(
+    patient: Any, values: dict[str, Any], errors: dict[str, str]
+) -> dict[str, Any]:
     marks = {f"{m['region']}:{m['side']}" for m in values.get("pain_locations", [])}
     signs = {f"{s['region']}:{s['side']}:{s['kind']}" for s in values.get("signs", [])}
     return {
-        "patient": patient, "values": values, "errors": errors,
+        "patient": patient,
+        "values": values,
+        "errors": errors,
         "episodes": [e for e in patient.episodes.all() if e.is_open],
-        "front_shapes": FRONT_SHAPES, "back_shapes": BACK_SHAPES,
-        "marked": marks, "signs_checked": signs,
+        "front_shapes": FRONT_SHAPES,
+        "back_shapes": BACK_SHAPES,
+        "marked": marks,
+        "signs_checked": signs,
         "chart_regions": CHART_REGIONS,
         "regions_data": _chart_regions_data(),
         "level_maps": reasoning.level_maps(),
         "chart_buttons": True,
         "inference": reasoning.result_dict(reasoning.infer(_rows_from_values(values))[0])
-        if values.get("findings") else None,
+        if values.get("findings")
+        else None,
         "sign_kinds": NeuropathySign.Kind.choices,
         "movements": MOVEMENTS.values(),
         "muscles": get_catalog().muscles,
@@ -159,19 +180,34 @@ def assessment_new(request: HttpRequest, actor: Actor, patient_id: int) -> HttpR
             errors = field_errors(exc)
         except DomainError as exc:
             errors = {"form": exc.message}
-    return render(request, "charting/assessment_form.html",
-                  _assessment_context(patient, values, errors), status=422 if errors else 200)
+    return render(
+        request,
+        "charting/assessment_form.html",
+        _assessment_context(patient, values, errors),
+        status=422 if errors else 200,
+    )
 
 
 def _rows_from_values(values: dict[str, Any]) -> list[reasoning.FindingRow]:
     rows = []
     for finding in values.get("findings", []):
-        rows.append(reasoning.FindingRow(
-            muscle=str(finding.get("muscle", "")), side=str(finding.get("side", "")),
-            level=str(finding.get("level", "")),
-            **{k: bool(finding.get(k)) for k in ("taut_band", "tender_motor_point", "shortened",
-                                                  "local_twitch", "normal")},
-        ))
+        rows.append(
+            reasoning.FindingRow(
+                muscle=str(finding.get("muscle", "")),
+                side=str(finding.get("side", "")),
+                level=str(finding.get("level", "")),
+                **{
+                    k: bool(finding.get(k))
+                    for k in (
+                        "taut_band",
+                        "tender_motor_point",
+                        "shortened",
+                        "local_twitch",
+                        "normal",
+                    )
+                },
+            )
+        )
     return rows
 
 
@@ -181,22 +217,36 @@ def segments_preview(request: HttpRequest, actor: Actor, patient_id: int) -> Htt
     patient_get(actor=actor, patient_id=patient_id, audit=False)
     values = _assessment_values(request)
     result, _findings, skipped = reasoning.infer(_rows_from_values(values))
-    return render(request, "charting/_inference.html", {"inference": reasoning.result_dict(result, skipped), "chart_buttons": True})
+    return render(
+        request,
+        "charting/_inference.html",
+        {"inference": reasoning.result_dict(result, skipped), "chart_buttons": True},
+    )
 
 
 def _plan_context(assessment: Any) -> dict[str, Any]:
-    result, plan, skipped = reasoning.plan_for(assessment.patient, reasoning.rows_of_assessment(assessment))
+    result, plan, skipped = reasoning.plan_for(
+        assessment.patient, reasoning.rows_of_assessment(assessment)
+    )
     return {"inference": reasoning.result_dict(result, skipped), "plan": reasoning.plan_dict(plan)}
 
 
 @clinic_view
 def assessment_detail(request: HttpRequest, actor: Actor, assessment_id: int) -> HttpResponse:
     assessment = selectors.assessment_get(actor=actor, assessment_id=assessment_id)
-    return render(request, "charting/assessment_detail.html", {
-        "assessment": assessment, "patient": assessment.patient, "muscle_names": _muscle_names(),
-        "intact": assessment_intact(assessment), "errors": {}, "region_labels": CHART_REGIONS,
-        **_plan_context(assessment),
-    })
+    return render(
+        request,
+        "charting/assessment_detail.html",
+        {
+            "assessment": assessment,
+            "patient": assessment.patient,
+            "muscle_names": _muscle_names(),
+            "intact": assessment_intact(assessment),
+            "errors": {},
+            "region_labels": CHART_REGIONS,
+            **_plan_context(assessment),
+        },
+    )
 
 
 @clinic_view
@@ -224,32 +274,55 @@ def _session_values(request: HttpRequest) -> dict[str, Any]:
 
 def _insertion_row(insertion: Insertion, names: dict[str, str]) -> dict[str, Any]:
     return {
-        "muscle": names.get(insertion.muscle_id, insertion.muscle_id), "side": insertion.side,
-        "level": insertion.level, "needle_diameter_mm": str(insertion.needle_diameter_mm),
-        "needle_length_mm": str(insertion.needle_length_mm), "needle_lot": insertion.needle_lot,
-        "twitch": insertion.twitch, "sensation": insertion.sensation, "notes": insertion.notes,
+        "muscle": names.get(insertion.muscle_id, insertion.muscle_id),
+        "side": insertion.side,
+        "level": insertion.level,
+        "needle_diameter_mm": str(insertion.needle_diameter_mm),
+        "needle_length_mm": str(insertion.needle_length_mm),
+        "needle_lot": insertion.needle_lot,
+        "twitch": insertion.twitch,
+        "sensation": insertion.sensation,
+        "notes": insertion.notes,
     }
 
 
 def _session_context(
-    actor: Actor, patient: Any, values: dict[str, Any], errors: dict[str, str],
-    warnings: list[Any] | None = None, session: Any = None,
+    actor: Actor,
+    patient: Any,
+    values: dict[str, Any],
+    errors: dict[str, str],
+    warnings: list[Any] | None = None,
+    session: Any = None,
 ) -> dict[str, Any]:
     today = timezone.localdate()
     authorizations = authorizations_current_on(actor.user, today)
-    missing_authorizations = [label for kind, label in REQUIRED_AUTHORIZATIONS.items()
-                              if kind not in authorizations]
+    missing_authorizations = [
+        label for kind, label in REQUIRED_AUTHORIZATIONS.items() if kind not in authorizations
+    ]
     insertions = values.get("insertions") or []
-    blank = {"side": "", "needle_diameter_mm": "0.25", "needle_length_mm": "40", "twitch": "none",
-             "sensation": "none", "needle_lot": ""}
+    blank = {
+        "side": "",
+        "needle_diameter_mm": "0.25",
+        "needle_length_mm": "40",
+        "twitch": "none",
+        "sensation": "none",
+        "needle_lot": "",
+    }
     if insertions:
         blank["needle_lot"] = insertions[-1].get("needle_lot", "")
         blank["needle_diameter_mm"] = insertions[-1].get("needle_diameter_mm", "0.25")
         blank["needle_length_mm"] = insertions[-1].get("needle_length_mm", "40")
     catalog = get_catalog()
     return {
-        "patient": patient, "values": values, "errors": errors, "session": session,
-        "episodes": [e for e in patient.episodes.all() if e.is_open or (session and e.pk == session.episode_id)],
+        "patient": patient,
+        "values": values,
+        "errors": errors,
+        "session": session,
+        "episodes": [
+            e
+            for e in patient.episodes.all()
+            if e.is_open or (session and e.pk == session.episode_id)
+        ],
         "insertion_rows": [*insertions, blank],
         "blank_row": blank,
         "rom_rows": values.get("rom") or [{}],
@@ -257,9 +330,12 @@ def _session_context(
         "muscles": catalog.muscles,
         "paraspinal_names": [m.name for m in catalog.muscles if m.is_paraspinal],
         "levels": PARASPINAL_LEVELS,
-        "diameters": NEEDLE_DIAMETERS, "lengths": NEEDLE_LENGTHS,
-        "twitches": Insertion.Twitch.choices, "sensations": Insertion.Sensation.choices,
-        "ae_kinds": AdverseEvent.Kind.choices, "ae_severities": AdverseEvent.Severity.choices,
+        "diameters": NEEDLE_DIAMETERS,
+        "lengths": NEEDLE_LENGTHS,
+        "twitches": Insertion.Twitch.choices,
+        "sensations": Insertion.Sensation.choices,
+        "ae_kinds": AdverseEvent.Kind.choices,
+        "ae_severities": AdverseEvent.Severity.choices,
         "movements": MOVEMENTS.values(),
         "relative": [(c, RELATIVE_PRECAUTIONS[c]) for c in patient.precautions.relative()],
         "pending_warnings": warnings or [],
@@ -269,7 +345,9 @@ def _session_context(
     }
 
 
-def _save_session(request: HttpRequest, actor: Actor, patient: Any, session: Any) -> tuple[Any, dict[str, str], list[Any]]:
+def _save_session(
+    request: HttpRequest, actor: Actor, patient: Any, session: Any
+) -> tuple[Any, dict[str, str], list[Any]]:
     values = _session_values(request)
     try:
         data = parse_input(SessionIn, values)
@@ -298,19 +376,32 @@ def session_new(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResp
         "insertions": [],
     }
     if request.GET.get("plan"):
-        assessment = selectors.assessment_get(actor=actor, assessment_id=request.GET["plan"], audit=False)
+        assessment = selectors.assessment_get(
+            actor=actor, assessment_id=request.GET["plan"], audit=False
+        )
         if assessment.patient_id == patient.pk:
-            plan = reasoning.plan_dict(reasoning.plan_for(patient, reasoning.rows_of_assessment(assessment))[1])
+            plan = reasoning.plan_dict(
+                reasoning.plan_for(patient, reasoning.rows_of_assessment(assessment))[1]
+            )
             values["insertions"] = [
-                {"muscle": site["muscle"], "side": site["side"], "level": site["level"] or "",
-                 "needle_diameter_mm": "0.25", "needle_length_mm": "40", "twitch": "none", "sensation": "none"}
-                for site in plan["sites"] if not site["blocked"]
+                {
+                    "muscle": site["muscle"],
+                    "side": site["side"],
+                    "level": site["level"] or "",
+                    "needle_diameter_mm": "0.25",
+                    "needle_length_mm": "40",
+                    "twitch": "none",
+                    "sensation": "none",
+                }
+                for site in plan["sites"]
+                if not site["blocked"]
             ]
             values["episode_id"] = str(assessment.episode_id)
     elif request.GET.get("repeat"):
         names = _muscle_names()
         values["insertions"] = [
-            _insertion_row(i, names) for i in selectors.last_session_insertions(actor=actor, patient=patient)
+            _insertion_row(i, names)
+            for i in selectors.last_session_insertions(actor=actor, patient=patient)
         ]
     errors: dict[str, str] = {}
     warnings: list[Any] = []
@@ -319,8 +410,12 @@ def session_new(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResp
         if not errors:
             return redirect("session_detail", session_id=result.pk)
         values = result
-    return render(request, "charting/session_form.html",
-                  _session_context(actor, patient, values, errors, warnings), status=422 if errors else 200)
+    return render(
+        request,
+        "charting/session_form.html",
+        _session_context(actor, patient, values, errors, warnings),
+        status=422 if errors else 200,
+    )
 
 
 @clinic_view
@@ -330,13 +425,25 @@ def session_edit(request: HttpRequest, actor: Actor, session_id: int) -> HttpRes
         return redirect("session_detail", session_id=session.pk)
     names = _muscle_names()
     values: dict[str, Any] = {
-        "episode_id": str(session.episode_id), "session_date": session.session_date.isoformat(),
-        "pain_before": session.pain_before, "pain_after": session.pain_after, "notes": session.notes,
+        "episode_id": str(session.episode_id),
+        "session_date": session.session_date.isoformat(),
+        "pain_before": session.pain_before,
+        "pain_after": session.pain_after,
+        "notes": session.notes,
         "insertions": [_insertion_row(i, names) for i in session.insertions.all()],
-        "rom": [{"movement": r.movement, "side": r.side, "degrees": r.degrees, "phase": r.phase}
-                for r in session.rom.all()],
-        "adverse_events": [{"kind": a.kind, "severity": a.severity, "description": a.description,
-                            "action_taken": a.action_taken} for a in session.adverse_events.all()],
+        "rom": [
+            {"movement": r.movement, "side": r.side, "degrees": r.degrees, "phase": r.phase}
+            for r in session.rom.all()
+        ],
+        "adverse_events": [
+            {
+                "kind": a.kind,
+                "severity": a.severity,
+                "description": a.description,
+                "action_taken": a.action_taken,
+            }
+            for a in session.adverse_events.all()
+        ],
         "acknowledged": session.acknowledged,
     }
     errors: dict[str, str] = {}
@@ -346,9 +453,12 @@ def session_edit(request: HttpRequest, actor: Actor, session_id: int) -> HttpRes
         if not errors:
             return redirect("session_detail", session_id=session.pk)
         values = result
-    return render(request, "charting/session_form.html",
-                  _session_context(actor, session.patient, values, errors, warnings, session),
-                  status=422 if errors else 200)
+    return render(
+        request,
+        "charting/session_form.html",
+        _session_context(actor, session.patient, values, errors, warnings, session),
+        status=422 if errors else 200,
+    )
 
 
 @clinic_view
@@ -356,11 +466,20 @@ def session_detail(request: HttpRequest, actor: Actor, session_id: int) -> HttpR
     session = selectors.session_get(actor=actor, session_id=session_id)
     insertions = list(session.insertions.all())
     twitches = sum(1 for i in insertions if i.twitch != "none")
-    return render(request, "charting/session_detail.html", {
-        "session": session, "patient": session.patient, "muscle_names": _muscle_names(),
-        "insertions": insertions, "twitches": twitches, "intact": session_intact(session),
-        "errors": {}, "values": {},
-    })
+    return render(
+        request,
+        "charting/session_detail.html",
+        {
+            "session": session,
+            "patient": session.patient,
+            "muscle_names": _muscle_names(),
+            "insertions": insertions,
+            "twitches": twitches,
+            "intact": session_intact(session),
+            "errors": {},
+            "values": {},
+        },
+    )
 
 
 @clinic_view
@@ -392,8 +511,13 @@ def note_amend(request: HttpRequest, actor: Actor, kind: str, note_id: int) -> H
             errors = field_errors(exc)
         except DomainError as exc:
             errors = {"form": exc.message}
-    context: dict[str, Any] = {"patient": note.patient, "muscle_names": _muscle_names(),
-                               "errors": errors, "values": values, kind: note}
+    context: dict[str, Any] = {
+        "patient": note.patient,
+        "muscle_names": _muscle_names(),
+        "errors": errors,
+        "values": values,
+        kind: note,
+    }
     if kind == "session":
         context["insertions"] = list(note.insertions.all())
         context["twitches"] = sum(1 for i in context["insertions"] if i.twitch != "none")
@@ -407,5 +531,8 @@ def note_amend(request: HttpRequest, actor: Actor, kind: str, note_id: int) -> H
 @clinic_view
 def muscle_search(request: HttpRequest, actor: Actor) -> HttpResponse:
     query = request.GET.get("q", "")
-    return render(request, "charting/_muscle_options.html",
-                  {"muscles": get_catalog().search(query, limit=12) if query else []})
+    return render(
+        request,
+        "charting/_muscle_options.html",
+        {"muscles": get_catalog().search(query, limit=12) if query else []},
+    )

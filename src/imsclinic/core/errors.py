@@ -119,7 +119,9 @@ class Problems:
 
     items: list[FieldProblem] = field(default_factory=list)
 
-    def add(self, field_name: str, code: str, message: str, suggestions: tuple[str, ...] = ()) -> None:
+    def add(
+        self, field_name: str, code: str, message: str, suggestions: tuple[str, ...] = ()
+    ) -> None:
         self.items.append(FieldProblem(field_name, code, message, suggestions))
 
     def raise_if_any(self) -> None:

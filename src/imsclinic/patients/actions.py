@@ -36,13 +36,21 @@ def _validate_patient(data: PatientIn) -> None:
     if data.date_of_birth > today:
         problems.add("date_of_birth", "future", "Date of birth cannot be in the future.")
     elif data.date_of_birth < today.replace(year=today.year - 120):
-        problems.add("date_of_birth", "implausible", "Date of birth is more than 120 years ago; check the year.")
+        problems.add(
+            "date_of_birth",
+            "implausible",
+            "Date of birth is more than 120 years ago; check the year.",
+        )
     if data.sex not in Patient.Sex.values:
         problems.add("sex", "invalid", f"Sex must be one of: {', '.join(Patient.Sex.values)}.")
     if data.health_number and not _HEALTH_NUMBER.match(data.health_number):
-        problems.add("health_number", "invalid", "Health number: 4-30 letters, digits, spaces or hyphens.")
+        problems.add(
+            "health_number", "invalid", "Health number: 4-30 letters, digits, spaces or hyphens."
+        )
     if data.phone and not _PHONE.match(data.phone):
-        problems.add("phone", "invalid", "Phone: digits, spaces, +, (, ), . or - only, e.g. 403-555-0100.")
+        problems.add(
+            "phone", "invalid", "Phone: digits, spaces, +, (, ), . or - only, e.g. 403-555-0100."
+        )
     if data.email:
         try:
             validate_email(data.email)
@@ -84,7 +92,10 @@ def patient_update(*, actor: Actor, patient: Patient, data: PatientIn) -> Patien
     if changed:
         patient.save()
         audit_record(
-            actor=actor, action="change", patient_id=patient.pk, obj=patient,
+            actor=actor,
+            action="change",
+            patient_id=patient.pk,
+            obj=patient,
             detail="fields: " + ", ".join(changed),
         )
     return patient
@@ -97,13 +108,16 @@ def consent_record(*, actor: Actor, patient: Patient, data: ConsentIn) -> Consen
         problems.add("consented_on", "future", "Consent date cannot be in the future.")
     if data.text_version not in CONSENT_TEXTS:
         problems.add(
-            "text_version", "unknown",
+            "text_version",
+            "unknown",
             f"Unknown consent text version '{data.text_version}'. Use one of: {', '.join(CONSENT_TEXTS)}.",
         )
     if data.given_by not in Consent.GivenBy.values:
         problems.add("given_by", "invalid", "Consent is given by 'patient' or 'substitute'.")
     elif data.given_by == "substitute" and not data.substitute_name.strip():
-        problems.add("substitute_name", "required", "Name the substitute decision-maker who consented.")
+        problems.add(
+            "substitute_name", "required", "Name the substitute decision-maker who consented."
+        )
     problems.raise_if_any()
     if patient.unable_to_consent and data.given_by == "patient":
         raise RuleViolation(
@@ -129,38 +143,54 @@ def consent_record(*, actor: Actor, patient: Patient, data: ConsentIn) -> Consen
 def consent_withdraw(*, actor: Actor, consent: Consent, data: ConsentWithdrawIn) -> Consent:
     if consent.withdrawn_on is not None:
         raise RuleViolation(
-            f"This consent was already withdrawn on {consent.withdrawn_on}.", code="already_withdrawn"
+            f"This consent was already withdrawn on {consent.withdrawn_on}.",
+            code="already_withdrawn",
         )
     problems = Problems()
     if data.withdrawn_on > local_today():
         problems.add("withdrawn_on", "future", "Withdrawal date cannot be in the future.")
     if data.withdrawn_on < consent.consented_on:
-        problems.add("withdrawn_on", "before_consent", "Withdrawal cannot precede the consent date.")
+        problems.add(
+            "withdrawn_on", "before_consent", "Withdrawal cannot precede the consent date."
+        )
     problems.raise_if_any()
     consent.withdrawn_on = data.withdrawn_on
     consent.withdrawal_reason = data.reason.strip()
     consent.save(update_fields=["withdrawn_on", "withdrawal_reason", "updated_at"])
-    audit_record(actor=actor, action="change", patient_id=consent.patient_id, obj=consent, detail="withdrawn")
+    audit_record(
+        actor=actor, action="change", patient_id=consent.patient_id, obj=consent, detail="withdrawn"
+    )
     return consent
 
 
 @transaction.atomic
 def appointment_book(
-    *, actor: Actor, patient: Patient, practitioner_id: int, starts_at: dt.datetime, minutes: int = 30,
+    *,
+    actor: Actor,
+    patient: Patient,
+    practitioner_id: int,
+    starts_at: dt.datetime,
+    minutes: int = 30,
     reason: str = "",
 ) -> Appointment:
     from imsclinic.accounts.models import User
 
     problems = Problems()
-    practitioner = User.objects.filter(clinic=actor.clinic, pk=practitioner_id, is_active=True).first()
+    practitioner = User.objects.filter(
+        clinic=actor.clinic, pk=practitioner_id, is_active=True
+    ).first()
     if practitioner is None:
         problems.add("practitioner", "unknown", "Choose a practitioner of this clinic.")
     if not 5 <= minutes <= 240:
         problems.add("minutes", "range", "An appointment lasts 5 to 240 minutes.")
     problems.raise_if_any()
     appointment = Appointment.objects.create(
-        clinic=actor.clinic, patient=patient, practitioner=practitioner, starts_at=starts_at,
-        minutes=minutes, reason=reason[:200],
+        clinic=actor.clinic,
+        patient=patient,
+        practitioner=practitioner,
+        starts_at=starts_at,
+        minutes=minutes,
+        reason=reason[:200],
     )
     audit_record(actor=actor, action="create", patient_id=patient.pk, obj=appointment)
     return appointment

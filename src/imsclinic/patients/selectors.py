@@ -27,7 +27,9 @@ def patient_search(*, actor: Actor, query: str = "", limit: int = 50) -> list[Pa
 
     One query whatever the result size.
     """
-    patients: QuerySet[Patient] = Patient.objects.filter(clinic=actor.clinic, archived_at__isnull=True)
+    patients: QuerySet[Patient] = Patient.objects.filter(
+        clinic=actor.clinic, archived_at__isnull=True
+    )
     query = " ".join(query.split())[:100]
     if query:
         if _DATE.match(query):
@@ -54,7 +56,11 @@ def patient_search(*, actor: Actor, query: str = "", limit: int = 50) -> list[Pa
 
 
 def consents_of(patient: Patient) -> list[Consent]:
-    return list(Consent.objects.filter(clinic_id=patient.clinic_id, patient=patient).select_related("recorded_by"))
+    return list(
+        Consent.objects.filter(clinic_id=patient.clinic_id, patient=patient).select_related(
+            "recorded_by"
+        )
+    )
 
 
 def current_consent(patient: Patient, day: dt.date) -> Consent | None:

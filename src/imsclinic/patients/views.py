@@ -34,11 +34,15 @@ assert {name for name, _ in PRECAUTION_FIELDS} >= set(RELATIVE_PRECAUTIONS)
 @clinic_view
 def dashboard(request: HttpRequest, actor: Actor) -> HttpResponse:
     today = timezone.localdate()
-    return render(request, "patients/dashboard.html", {
-        "today": today,
-        "appointments": selectors.appointments_on(actor=actor, day=today),
-        "patients": selectors.patient_search(actor=actor, query="", limit=20),
-    })
+    return render(
+        request,
+        "patients/dashboard.html",
+        {
+            "today": today,
+            "appointments": selectors.appointments_on(actor=actor, day=today),
+            "patients": selectors.patient_search(actor=actor, query="", limit=20),
+        },
+    )
 
 
 @clinic_view
@@ -78,7 +82,9 @@ def patient_new(request: HttpRequest, actor: Actor) -> HttpResponse:
 
 @clinic_view
 def patient_edit(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResponse:
-    patient = selectors.patient_get(actor=actor, patient_id=patient_id, audit=request.method == "GET")
+    patient = selectors.patient_get(
+        actor=actor, patient_id=patient_id, audit=request.method == "GET"
+    )
     values: dict[str, object] = {name: getattr(patient, name) for name in PatientIn.model_fields}
     errors: dict[str, str] = {}
     if request.method == "POST":
@@ -113,7 +119,14 @@ def consent_new(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResp
             errors = field_errors(exc)
         except DomainError as exc:
             errors = {getattr(exc, "field", None) or "form": exc.message}
-    return render(request, "patients/consent_form.html", {
-        "patient": patient, "values": values, "errors": errors,
-        "consent_texts": CONSENT_TEXTS,
-    }, status=422 if errors else 200)
+    return render(
+        request,
+        "patients/consent_form.html",
+        {
+            "patient": patient,
+            "values": values,
+            "errors": errors,
+            "consent_texts": CONSENT_TEXTS,
+        },
+        status=422 if errors else 200,
+    )

@@ -22,14 +22,19 @@ def pain_course_svg(points: Sequence[tuple[dt.date, int, int | None, int]], titl
             axes.plot(after_x, after, marker="s", color=AFTER, label="After needling", linewidth=2)
         for x, (_, b, a, _) in zip(positions, points, strict=True):
             if a is not None:
-                axes.annotate("", xy=(x, a), xytext=(x, b),
-                              arrowprops={"arrowstyle": "->", "color": MUTED, "lw": 0.8})
+                axes.annotate(
+                    "",
+                    xy=(x, a),
+                    xytext=(x, b),
+                    arrowprops={"arrowstyle": "->", "color": MUTED, "lw": 0.8},
+                )
         axes.set_ylim(-0.5, 10.5)
         axes.set_yticks(range(0, 11, 2))
         axes.set_ylabel("Pain (0-10 NPRS)", color=INK)
         axes.set_xticks(positions)
         axes.set_xticklabels(
-            [f"#{n}\n{d:%b %d}" for (d, _, _, _), n in zip(points, numbers, strict=True)], fontsize=8
+            [f"#{n}\n{d:%b %d}" for (d, _, _, _), n in zip(points, numbers, strict=True)],
+            fontsize=8,
         )
         axes.set_xlim(0.5, max(len(points), 1) + 0.5)
         axes.grid(axis="y", color="#e4e7eb", linewidth=0.8)

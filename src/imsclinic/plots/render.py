@@ -11,7 +11,7 @@ from contextlib import contextmanager
 import matplotlib
 
 matplotlib.use("Agg")
-from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.figure import Figure
 
 _LOCK = threading.Lock()
 

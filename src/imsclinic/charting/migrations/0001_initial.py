@@ -6,215 +6,531 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('core', '0001_initial'),
-        ('patients', '0001_initial'),
+        ("core", "0001_initial"),
+        ("patients", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Episode',
+            name="Episode",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('condition_code', models.CharField(max_length=10)),
-                ('condition_label', models.CharField(max_length=200)),
-                ('affected_side', models.CharField(blank=True, max_length=10)),
-                ('onset_date', models.DateField(blank=True, null=True)),
-                ('opened_on', models.DateField()),
-                ('closed_on', models.DateField(blank=True, null=True)),
-                ('goals', models.TextField(blank=True)),
-                ('referring_physician', models.CharField(blank=True, max_length=150)),
-                ('clinic', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.clinic')),
-                ('patient', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='episodes', to='patients.patient')),
-                ('practitioner', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("condition_code", models.CharField(max_length=10)),
+                ("condition_label", models.CharField(max_length=200)),
+                ("affected_side", models.CharField(blank=True, max_length=10)),
+                ("onset_date", models.DateField(blank=True, null=True)),
+                ("opened_on", models.DateField()),
+                ("closed_on", models.DateField(blank=True, null=True)),
+                ("goals", models.TextField(blank=True)),
+                ("referring_physician", models.CharField(blank=True, max_length=150)),
+                (
+                    "clinic",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.clinic",
+                    ),
+                ),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="episodes",
+                        to="patients.patient",
+                    ),
+                ),
+                (
+                    "practitioner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['patient_id', '-opened_on', '-id'],
+                "ordering": ["patient_id", "-opened_on", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Assessment',
+            name="Assessment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('notes', models.TextField(blank=True)),
-                ('signed_at', models.DateTimeField(blank=True, null=True)),
-                ('content_hash', models.CharField(blank=True, max_length=64)),
-                ('assessed_on', models.DateField()),
-                ('history', models.TextField(blank=True)),
-                ('pain_now', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('pain_locations', models.JSONField(blank=True, default=list)),
-                ('clinic', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.clinic')),
-                ('patient', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='patients.patient')),
-                ('practitioner', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('episode', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='charting.episode')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("notes", models.TextField(blank=True)),
+                ("signed_at", models.DateTimeField(blank=True, null=True)),
+                ("content_hash", models.CharField(blank=True, max_length=64)),
+                ("assessed_on", models.DateField()),
+                ("history", models.TextField(blank=True)),
+                ("pain_now", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("pain_locations", models.JSONField(blank=True, default=list)),
+                (
+                    "clinic",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.clinic",
+                    ),
+                ),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="patients.patient",
+                    ),
+                ),
+                (
+                    "practitioner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "episode",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="charting.episode",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['patient_id', '-assessed_on', '-id'],
+                "ordering": ["patient_id", "-assessed_on", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='MuscleFinding',
+            name="MuscleFinding",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('position', models.PositiveSmallIntegerField()),
-                ('muscle_id', models.CharField(max_length=60)),
-                ('side', models.CharField(choices=[('left', 'Left'), ('right', 'Right')], max_length=5)),
-                ('level', models.CharField(blank=True, max_length=3)),
-                ('taut_band', models.BooleanField(default=False)),
-                ('tender_motor_point', models.BooleanField(default=False)),
-                ('shortened', models.BooleanField(default=False)),
-                ('local_twitch', models.BooleanField(default=False)),
-                ('normal', models.BooleanField(default=False)),
-                ('notes', models.CharField(blank=True, max_length=300)),
-                ('assessment', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='findings', to='charting.assessment')),
-                ('clinic', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.clinic')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("position", models.PositiveSmallIntegerField()),
+                ("muscle_id", models.CharField(max_length=60)),
+                (
+                    "side",
+                    models.CharField(choices=[("left", "Left"), ("right", "Right")], max_length=5),
+                ),
+                ("level", models.CharField(blank=True, max_length=3)),
+                ("taut_band", models.BooleanField(default=False)),
+                ("tender_motor_point", models.BooleanField(default=False)),
+                ("shortened", models.BooleanField(default=False)),
+                ("local_twitch", models.BooleanField(default=False)),
+                ("normal", models.BooleanField(default=False)),
+                ("notes", models.CharField(blank=True, max_length=300)),
+                (
+                    "assessment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="findings",
+                        to="charting.assessment",
+                    ),
+                ),
+                (
+                    "clinic",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.clinic",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['assessment_id', 'position'],
+                "ordering": ["assessment_id", "position"],
             },
         ),
         migrations.CreateModel(
-            name='NeuropathySign',
+            name="NeuropathySign",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('region', models.CharField(max_length=30)),
-                ('side', models.CharField(choices=[('left', 'Left'), ('right', 'Right')], max_length=5)),
-                ('kind', models.CharField(choices=[('vasomotor', 'Vasomotor (colder)'), ('sudomotor', 'Sudomotor (excess sweating)'), ('pilomotor', 'Pilomotor (goosebumps)'), ('trophedema', "Trophedema (matchstick / peau d'orange)"), ('trophic', 'Trophic (hair loss, nail, skin changes)')], max_length=12)),
-                ('assessment', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='signs', to='charting.assessment')),
-                ('clinic', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.clinic')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("region", models.CharField(max_length=30)),
+                (
+                    "side",
+                    models.CharField(choices=[("left", "Left"), ("right", "Right")], max_length=5),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("vasomotor", "Vasomotor (colder)"),
+                            ("sudomotor", "Sudomotor (excess sweating)"),
+                            ("pilomotor", "Pilomotor (goosebumps)"),
+                            ("trophedema", "Trophedema (matchstick / peau d'orange)"),
+                            ("trophic", "Trophic (hair loss, nail, skin changes)"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "assessment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="signs",
+                        to="charting.assessment",
+                    ),
+                ),
+                (
+                    "clinic",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.clinic",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['assessment_id', 'region', 'side', 'kind'],
+                "ordering": ["assessment_id", "region", "side", "kind"],
             },
         ),
         migrations.CreateModel(
-            name='TreatmentSession',
+            name="TreatmentSession",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('notes', models.TextField(blank=True)),
-                ('signed_at', models.DateTimeField(blank=True, null=True)),
-                ('content_hash', models.CharField(blank=True, max_length=64)),
-                ('session_date', models.DateField()),
-                ('sequence', models.PositiveSmallIntegerField(help_text='Session number within the episode')),
-                ('pain_before', models.PositiveSmallIntegerField()),
-                ('pain_after', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('acknowledged', models.JSONField(blank=True, default=list)),
-                ('clinic', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.clinic')),
-                ('episode', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='charting.episode')),
-                ('patient', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='patients.patient')),
-                ('practitioner', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("notes", models.TextField(blank=True)),
+                ("signed_at", models.DateTimeField(blank=True, null=True)),
+                ("content_hash", models.CharField(blank=True, max_length=64)),
+                ("session_date", models.DateField()),
+                (
+                    "sequence",
+                    models.PositiveSmallIntegerField(help_text="Session number within the episode"),
+                ),
+                ("pain_before", models.PositiveSmallIntegerField()),
+                ("pain_after", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("acknowledged", models.JSONField(blank=True, default=list)),
+                (
+                    "clinic",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.clinic",
+                    ),
+                ),
+                (
+                    "episode",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="charting.episode",
+                    ),
+                ),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="patients.patient",
+                    ),
+                ),
+                (
+                    "practitioner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['patient_id', '-session_date', '-id'],
+                "ordering": ["patient_id", "-session_date", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='RomMeasure',
+            name="RomMeasure",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('phase', models.CharField(choices=[('baseline', 'Baseline'), ('before', 'Before needling'), ('after', 'After needling')], max_length=10)),
-                ('movement', models.CharField(max_length=40)),
-                ('side', models.CharField(blank=True, max_length=5)),
-                ('degrees', models.PositiveSmallIntegerField()),
-                ('assessment', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='rom', to='charting.assessment')),
-                ('clinic', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.clinic')),
-                ('session', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='rom', to='charting.treatmentsession')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "phase",
+                    models.CharField(
+                        choices=[
+                            ("baseline", "Baseline"),
+                            ("before", "Before needling"),
+                            ("after", "After needling"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("movement", models.CharField(max_length=40)),
+                ("side", models.CharField(blank=True, max_length=5)),
+                ("degrees", models.PositiveSmallIntegerField()),
+                (
+                    "assessment",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="rom",
+                        to="charting.assessment",
+                    ),
+                ),
+                (
+                    "clinic",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.clinic",
+                    ),
+                ),
+                (
+                    "session",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="rom",
+                        to="charting.treatmentsession",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['id'],
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='Insertion',
+            name="Insertion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('position', models.PositiveSmallIntegerField()),
-                ('muscle_id', models.CharField(max_length=60)),
-                ('side', models.CharField(choices=[('left', 'Left'), ('right', 'Right')], max_length=5)),
-                ('level', models.CharField(blank=True, max_length=3)),
-                ('needle_diameter_mm', models.DecimalField(decimal_places=2, max_digits=4)),
-                ('needle_length_mm', models.PositiveSmallIntegerField()),
-                ('needle_lot', models.CharField(max_length=40)),
-                ('twitch', models.CharField(choices=[('none', 'None'), ('weak', 'Weak'), ('strong', 'Strong')], max_length=6)),
-                ('sensation', models.CharField(choices=[('none', 'None reported'), ('ache', 'Deep ache'), ('cramp', 'Cramp / grabbing'), ('pressure', 'Pressure / heaviness'), ('sharp', 'Sharp'), ('electric', 'Electric / radiating'), ('referred', 'Referred pain reproduced')], default='none', max_length=10)),
-                ('notes', models.CharField(blank=True, max_length=300)),
-                ('clinic', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.clinic')),
-                ('session', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='insertions', to='charting.treatmentsession')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("position", models.PositiveSmallIntegerField()),
+                ("muscle_id", models.CharField(max_length=60)),
+                (
+                    "side",
+                    models.CharField(choices=[("left", "Left"), ("right", "Right")], max_length=5),
+                ),
+                ("level", models.CharField(blank=True, max_length=3)),
+                ("needle_diameter_mm", models.DecimalField(decimal_places=2, max_digits=4)),
+                ("needle_length_mm", models.PositiveSmallIntegerField()),
+                ("needle_lot", models.CharField(max_length=40)),
+                (
+                    "twitch",
+                    models.CharField(
+                        choices=[("none", "None"), ("weak", "Weak"), ("strong", "Strong")],
+                        max_length=6,
+                    ),
+                ),
+                (
+                    "sensation",
+                    models.CharField(
+                        choices=[
+                            ("none", "None reported"),
+                            ("ache", "Deep ache"),
+                            ("cramp", "Cramp / grabbing"),
+                            ("pressure", "Pressure / heaviness"),
+                            ("sharp", "Sharp"),
+                            ("electric", "Electric / radiating"),
+                            ("referred", "Referred pain reproduced"),
+                        ],
+                        default="none",
+                        max_length=10,
+                    ),
+                ),
+                ("notes", models.CharField(blank=True, max_length=300)),
+                (
+                    "clinic",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.clinic",
+                    ),
+                ),
+                (
+                    "session",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="insertions",
+                        to="charting.treatmentsession",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['session_id', 'position'],
+                "ordering": ["session_id", "position"],
             },
         ),
         migrations.CreateModel(
-            name='Amendment',
+            name="Amendment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('text', models.TextField()),
-                ('reason', models.CharField(max_length=300)),
-                ('author', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('clinic', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.clinic')),
-                ('assessment', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='amendments', to='charting.assessment')),
-                ('session', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='amendments', to='charting.treatmentsession')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("text", models.TextField()),
+                ("reason", models.CharField(max_length=300)),
+                (
+                    "author",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "clinic",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.clinic",
+                    ),
+                ),
+                (
+                    "assessment",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="amendments",
+                        to="charting.assessment",
+                    ),
+                ),
+                (
+                    "session",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="amendments",
+                        to="charting.treatmentsession",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at', 'id'],
+                "ordering": ["created_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='AdverseEvent',
+            name="AdverseEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('kind', models.CharField(choices=[('bruising', 'Bruising'), ('bleeding', 'Bleeding'), ('soreness', 'Post-needling soreness'), ('vasovagal', 'Fainting / light-headedness'), ('nerve', 'Nerve irritation'), ('pneumothorax', 'Pneumothorax (suspected)'), ('infection', 'Infection'), ('other', 'Other')], max_length=15)),
-                ('severity', models.CharField(choices=[('mild', 'Mild (short, reversible)'), ('significant', 'Significant (needs care or limits activity)'), ('serious', 'Serious (hospital, lasting harm)')], max_length=12)),
-                ('description', models.CharField(blank=True, max_length=500)),
-                ('action_taken', models.CharField(blank=True, max_length=500)),
-                ('clinic', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.clinic')),
-                ('session', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='adverse_events', to='charting.treatmentsession')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("bruising", "Bruising"),
+                            ("bleeding", "Bleeding"),
+                            ("soreness", "Post-needling soreness"),
+                            ("vasovagal", "Fainting / light-headedness"),
+                            ("nerve", "Nerve irritation"),
+                            ("pneumothorax", "Pneumothorax (suspected)"),
+                            ("infection", "Infection"),
+                            ("other", "Other"),
+                        ],
+                        max_length=15,
+                    ),
+                ),
+                (
+                    "severity",
+                    models.CharField(
+                        choices=[
+                            ("mild", "Mild (short, reversible)"),
+                            ("significant", "Significant (needs care or limits activity)"),
+                            ("serious", "Serious (hospital, lasting harm)"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                ("description", models.CharField(blank=True, max_length=500)),
+                ("action_taken", models.CharField(blank=True, max_length=500)),
+                (
+                    "clinic",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.clinic",
+                    ),
+                ),
+                (
+                    "session",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="adverse_events",
+                        to="charting.treatmentsession",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['session_id', 'id'],
+                "ordering": ["session_id", "id"],
             },
         ),
         migrations.AddIndex(
-            model_name='episode',
-            index=models.Index(fields=['clinic', 'patient'], name='episode_clinic_patient'),
+            model_name="episode",
+            index=models.Index(fields=["clinic", "patient"], name="episode_clinic_patient"),
         ),
         migrations.AddIndex(
-            model_name='assessment',
-            index=models.Index(fields=['clinic', 'patient'], name='assess_clinic_patient'),
+            model_name="assessment",
+            index=models.Index(fields=["clinic", "patient"], name="assess_clinic_patient"),
         ),
         migrations.AddIndex(
-            model_name='treatmentsession',
-            index=models.Index(fields=['clinic', 'patient', 'session_date'], name='session_clinic_patient'),
+            model_name="treatmentsession",
+            index=models.Index(
+                fields=["clinic", "patient", "session_date"], name="session_clinic_patient"
+            ),
         ),
         migrations.AddIndex(
-            model_name='treatmentsession',
-            index=models.Index(fields=['clinic', 'session_date'], name='session_clinic_date'),
+            model_name="treatmentsession",
+            index=models.Index(fields=["clinic", "session_date"], name="session_clinic_date"),
         ),
         migrations.AddIndex(
-            model_name='insertion',
-            index=models.Index(fields=['clinic', 'muscle_id'], name='insertion_clinic_muscle'),
+            model_name="insertion",
+            index=models.Index(fields=["clinic", "muscle_id"], name="insertion_clinic_muscle"),
         ),
     ]

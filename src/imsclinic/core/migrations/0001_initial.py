@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,38 +14,92 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Clinic',
+            name="Clinic",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('slug', models.SlugField(max_length=60, unique=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                ("slug", models.SlugField(max_length=60, unique=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='AuditEvent',
+            name="AuditEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('username', models.CharField(blank=True, max_length=150)),
-                ('role', models.CharField(blank=True, max_length=30)),
-                ('action', models.CharField(choices=[('view', 'View'), ('create', 'Create'), ('change', 'Change'), ('sign', 'Sign'), ('amend', 'Amend'), ('export', 'Export'), ('print', 'Print'), ('login', 'Login'), ('login_failed', 'Login Failed'), ('denied', 'Denied')], max_length=20)),
-                ('source', models.CharField(choices=[('page', 'Page'), ('api', 'Api'), ('command', 'Command'), ('report', 'Report')], max_length=10)),
-                ('patient_id', models.BigIntegerField(db_index=True, null=True)),
-                ('object_type', models.CharField(blank=True, max_length=60)),
-                ('object_id', models.BigIntegerField(null=True)),
-                ('outcome', models.CharField(default='ok', max_length=20)),
-                ('address', models.GenericIPAddressField(null=True)),
-                ('detail', models.CharField(blank=True, max_length=500)),
-                ('user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('clinic', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.clinic')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("username", models.CharField(blank=True, max_length=150)),
+                ("role", models.CharField(blank=True, max_length=30)),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("view", "View"),
+                            ("create", "Create"),
+                            ("change", "Change"),
+                            ("sign", "Sign"),
+                            ("amend", "Amend"),
+                            ("export", "Export"),
+                            ("print", "Print"),
+                            ("login", "Login"),
+                            ("login_failed", "Login Failed"),
+                            ("denied", "Denied"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("page", "Page"),
+                            ("api", "Api"),
+                            ("command", "Command"),
+                            ("report", "Report"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("patient_id", models.BigIntegerField(db_index=True, null=True)),
+                ("object_type", models.CharField(blank=True, max_length=60)),
+                ("object_id", models.BigIntegerField(null=True)),
+                ("outcome", models.CharField(default="ok", max_length=20)),
+                ("address", models.GenericIPAddressField(null=True)),
+                ("detail", models.CharField(blank=True, max_length=500)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "clinic",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.clinic",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['id'],
-                'indexes': [models.Index(fields=['clinic', 'at'], name='audit_clinic_at')],
+                "ordering": ["id"],
+                "indexes": [models.Index(fields=["clinic", "at"], name="audit_clinic_at")],
             },
         ),
     ]

@@ -6,107 +6,212 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('core', '0001_initial'),
+        ("core", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Patient',
+            name="Patient",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('family_name', models.CharField(max_length=100)),
-                ('given_name', models.CharField(max_length=100)),
-                ('date_of_birth', models.DateField()),
-                ('sex', models.CharField(choices=[('female', 'Female'), ('male', 'Male'), ('other', 'Other'), ('unknown', 'Unknown')], default='unknown', max_length=10)),
-                ('health_number', models.CharField(blank=True, max_length=30)),
-                ('phone', models.CharField(blank=True, max_length=30)),
-                ('email', models.EmailField(blank=True, max_length=254)),
-                ('address', models.CharField(blank=True, max_length=300)),
-                ('search_name', models.CharField(editable=False, max_length=210)),
-                ('medications', models.TextField(blank=True)),
-                ('anticoagulants', models.BooleanField(default=False)),
-                ('bleeding_disorder', models.BooleanField(default=False)),
-                ('pregnancy', models.BooleanField(default=False)),
-                ('diabetes', models.BooleanField(default=False)),
-                ('immunocompromised', models.BooleanField(default=False)),
-                ('epilepsy', models.BooleanField(default=False)),
-                ('metal_allergy', models.BooleanField(default=False)),
-                ('pacemaker_implant', models.BooleanField(default=False)),
-                ('needle_phobia', models.BooleanField(default=False)),
-                ('unable_to_consent', models.BooleanField(default=False)),
-                ('lymphedema_sites', models.JSONField(blank=True, default=list)),
-                ('precaution_notes', models.TextField(blank=True)),
-                ('archived_at', models.DateTimeField(blank=True, null=True)),
-                ('clinic', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.clinic')),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("family_name", models.CharField(max_length=100)),
+                ("given_name", models.CharField(max_length=100)),
+                ("date_of_birth", models.DateField()),
+                (
+                    "sex",
+                    models.CharField(
+                        choices=[
+                            ("female", "Female"),
+                            ("male", "Male"),
+                            ("other", "Other"),
+                            ("unknown", "Unknown"),
+                        ],
+                        default="unknown",
+                        max_length=10,
+                    ),
+                ),
+                ("health_number", models.CharField(blank=True, max_length=30)),
+                ("phone", models.CharField(blank=True, max_length=30)),
+                ("email", models.EmailField(blank=True, max_length=254)),
+                ("address", models.CharField(blank=True, max_length=300)),
+                ("search_name", models.CharField(editable=False, max_length=210)),
+                ("medications", models.TextField(blank=True)),
+                ("anticoagulants", models.BooleanField(default=False)),
+                ("bleeding_disorder", models.BooleanField(default=False)),
+                ("pregnancy", models.BooleanField(default=False)),
+                ("diabetes", models.BooleanField(default=False)),
+                ("immunocompromised", models.BooleanField(default=False)),
+                ("epilepsy", models.BooleanField(default=False)),
+                ("metal_allergy", models.BooleanField(default=False)),
+                ("pacemaker_implant", models.BooleanField(default=False)),
+                ("needle_phobia", models.BooleanField(default=False)),
+                ("unable_to_consent", models.BooleanField(default=False)),
+                ("lymphedema_sites", models.JSONField(blank=True, default=list)),
+                ("precaution_notes", models.TextField(blank=True)),
+                ("archived_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "clinic",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.clinic",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['family_name', 'given_name', 'id'],
+                "ordering": ["family_name", "given_name", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Consent',
+            name="Consent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('consented_on', models.DateField()),
-                ('text_version', models.CharField(max_length=40)),
-                ('given_by', models.CharField(choices=[('patient', 'Patient'), ('substitute', 'Substitute decision-maker')], default='patient', max_length=12)),
-                ('substitute_name', models.CharField(blank=True, max_length=150)),
-                ('withdrawn_on', models.DateField(blank=True, null=True)),
-                ('withdrawal_reason', models.CharField(blank=True, max_length=300)),
-                ('clinic', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.clinic')),
-                ('recorded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('patient', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='consents', to='patients.patient')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("consented_on", models.DateField()),
+                ("text_version", models.CharField(max_length=40)),
+                (
+                    "given_by",
+                    models.CharField(
+                        choices=[
+                            ("patient", "Patient"),
+                            ("substitute", "Substitute decision-maker"),
+                        ],
+                        default="patient",
+                        max_length=12,
+                    ),
+                ),
+                ("substitute_name", models.CharField(blank=True, max_length=150)),
+                ("withdrawn_on", models.DateField(blank=True, null=True)),
+                ("withdrawal_reason", models.CharField(blank=True, max_length=300)),
+                (
+                    "clinic",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.clinic",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="consents",
+                        to="patients.patient",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['patient_id', '-consented_on', '-id'],
+                "ordering": ["patient_id", "-consented_on", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Appointment',
+            name="Appointment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('starts_at', models.DateTimeField()),
-                ('minutes', models.PositiveSmallIntegerField(default=30)),
-                ('status', models.CharField(choices=[('booked', 'Booked'), ('arrived', 'Arrived'), ('done', 'Done'), ('cancelled', 'Cancelled')], default='booked', max_length=10)),
-                ('reason', models.CharField(blank=True, max_length=200)),
-                ('clinic', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.clinic')),
-                ('practitioner', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='appointments', to=settings.AUTH_USER_MODEL)),
-                ('patient', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='appointments', to='patients.patient')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("starts_at", models.DateTimeField()),
+                ("minutes", models.PositiveSmallIntegerField(default=30)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("booked", "Booked"),
+                            ("arrived", "Arrived"),
+                            ("done", "Done"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        default="booked",
+                        max_length=10,
+                    ),
+                ),
+                ("reason", models.CharField(blank=True, max_length=200)),
+                (
+                    "clinic",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.clinic",
+                    ),
+                ),
+                (
+                    "practitioner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="appointments",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="appointments",
+                        to="patients.patient",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['starts_at', 'id'],
+                "ordering": ["starts_at", "id"],
             },
         ),
         migrations.AddIndex(
-            model_name='patient',
-            index=models.Index(fields=['clinic', 'search_name'], name='patient_clinic_name'),
+            model_name="patient",
+            index=models.Index(fields=["clinic", "search_name"], name="patient_clinic_name"),
         ),
         migrations.AddIndex(
-            model_name='patient',
-            index=models.Index(fields=['clinic', 'health_number'], name='patient_clinic_hn'),
+            model_name="patient",
+            index=models.Index(fields=["clinic", "health_number"], name="patient_clinic_hn"),
         ),
         migrations.AddIndex(
-            model_name='patient',
-            index=models.Index(fields=['clinic', 'date_of_birth'], name='patient_clinic_dob'),
+            model_name="patient",
+            index=models.Index(fields=["clinic", "date_of_birth"], name="patient_clinic_dob"),
         ),
         migrations.AddIndex(
-            model_name='consent',
-            index=models.Index(fields=['clinic', 'patient'], name='consent_clinic_patient'),
+            model_name="consent",
+            index=models.Index(fields=["clinic", "patient"], name="consent_clinic_patient"),
         ),
         migrations.AddIndex(
-            model_name='appointment',
-            index=models.Index(fields=['clinic', 'starts_at'], name='appt_clinic_start'),
+            model_name="appointment",
+            index=models.Index(fields=["clinic", "starts_at"], name="appt_clinic_start"),
         ),
     ]

@@ -8,6 +8,14 @@
       row.dataset.index = index;
       var num = row.querySelector(".num");
       if (num) num.textContent = index + 1;
+      // Labels of template rows carry the template's index ("Muscle 1000"): renumber them.
+      row.querySelectorAll("label, [aria-label]").forEach(function (el) {
+        if (el.tagName === "LABEL" && !el.children.length && /\s\d+$/.test(el.textContent)) {
+          el.textContent = el.textContent.replace(/\d+$/, String(index + 1));
+        } else if (el.tagName !== "LABEL" && /\s\d+$/.test(el.getAttribute("aria-label"))) {
+          el.setAttribute("aria-label", el.getAttribute("aria-label").replace(/\d+$/, String(index + 1)));
+        }
+      });
       row.querySelectorAll("[name], [id], label[for]").forEach(function (el) {
         ["name", "id", "for"].forEach(function (attr) {
           var value = el.getAttribute(attr);
@@ -19,18 +27,22 @@
     });
   }
 
+  var CARRIED = ["needle_diameter_mm", "needle_length_mm", "needle_lot"];
+
+  function copyNeedle(source, target) {
+    CARRIED.forEach(function (field) {
+      var from = source.querySelector('[name$=".' + field + '"]');
+      var to = target.querySelector('[name$=".' + field + '"]');
+      if (from && to) to.value = from.value;
+    });
+  }
+
   function addRow(tbody, template, prefix, copyFrom) {
     var fragment = template.content.cloneNode(true);
     var row = fragment.querySelector("tr");
     tbody.appendChild(row);
     renumber(tbody, prefix);
-    if (copyFrom) {
-      ["needle_diameter_mm", "needle_length_mm", "needle_lot"].forEach(function (field) {
-        var source = copyFrom.querySelector('[name$=".' + field + '"]');
-        var target = row.querySelector('[name$=".' + field + '"]');
-        if (source && target) target.value = source.value;
-      });
-    }
+    if (copyFrom) copyNeedle(copyFrom, row);
     return row;
   }
 
@@ -46,6 +58,10 @@
     var paraspinal = JSON.parse(document.getElementById("paraspinal-names").textContent || "[]")
       .map(function (n) { return n.toLowerCase(); });
     var summary = document.getElementById("session-summary");
+    var known = {};
+    document.querySelectorAll("#muscle-list option").forEach(function (option) {
+      known[option.value.toLowerCase()] = true;
+    });
 
     function ensureBlankRow() {
       var last = lastRow(tbody);
@@ -83,18 +99,39 @@
       var muscle = row.querySelector('[name$=".muscle"]');
       var level = row.querySelector('[name$=".level"]');
       if (!muscle || !level) return;
-      var isParaspinal = paraspinal.indexOf(muscle.value.trim().toLowerCase()) !== -1;
-      level.disabled = !isParaspinal && !level.value;
+      var name = muscle.value.trim().toLowerCase();
+      // Only a known non-paraspinal muscle disables the level: a synonym such as "lumbar
+      // multifidus" still needs one, and the server decides for anything it does not know.
+      var needsLevel = paraspinal.indexOf(name) !== -1 || (name && !known[name]);
+      level.disabled = !needsLevel && !level.value;
+    }
+
+    // The blank row waiting below was created when the muscle above was first typed, usually
+    // before its lot was entered: keep its needle settings following the row above.
+    function carryForward(row) {
+      var next = row.nextElementSibling;
+      while (next) {
+        var muscle = next.querySelector('[name$=".muscle"]');
+        if (!muscle || muscle.value.trim()) break;
+        copyNeedle(row, next);
+        next = next.nextElementSibling;
+      }
+    }
+
+    function isNeedleField(el) {
+      return CARRIED.some(function (field) { return el.name && el.name.slice(-field.length - 1) === "." + field; });
     }
 
     tbody.addEventListener("input", function (event) {
       var row = event.target.closest("tr");
       if (event.target.name && /\.muscle$/.test(event.target.name)) { syncLevel(row); ensureBlankRow(); }
+      if (row && isNeedleField(event.target)) carryForward(row);
       updateSummary();
     });
     tbody.addEventListener("change", function (event) {
       var row = event.target.closest("tr");
       if (row) syncLevel(row);
+      if (row && isNeedleField(event.target)) carryForward(row);
       updateSummary();
     });
     tbody.addEventListener("click", function (event) {

@@ -9,7 +9,9 @@ class Command(BaseCommand):
     help = "Load the synthetic demo clinics if the database has no clinic yet."
 
     def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("--if-empty", action="store_true", help="Do nothing (quietly) if clinics exist.")
+        parser.add_argument(
+            "--if-empty", action="store_true", help="Do nothing (quietly) if clinics exist."
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         result = load_demo()
