@@ -108,6 +108,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = PROJECT_DIR / "staticfiles"
 
 SESSION_COOKIE_AGE = 60 * 60 * 10

@@ -46,6 +46,13 @@
     return row;
   }
 
+  // A page returned with errors puts the cursor on the first field to fix, not on the
+  // autofocus field of a fresh form.
+  function focusFirstInvalid(form) {
+    var invalid = form.querySelector('[aria-invalid="true"]');
+    if (invalid) invalid.focus();
+  }
+
   function lastRow(tbody) {
     var rows = tbody.querySelectorAll("tr");
     return rows.length ? rows[rows.length - 1] : null;
@@ -66,7 +73,7 @@
     function ensureBlankRow() {
       var last = lastRow(tbody);
       var muscle = last && last.querySelector('[name$=".muscle"]');
-      if (!last || (muscle && muscle.value.trim())) addRow(tbody, template, "insertions", last);
+      if (!last || (muscle && muscle.value.trim())) syncLevel(addRow(tbody, template, "insertions", last));
     }
 
     function updateSummary() {
@@ -144,6 +151,7 @@
     });
     document.getElementById("add-insertion").addEventListener("click", function () {
       var row = addRow(tbody, template, "insertions", lastRow(tbody));
+      syncLevel(row);
       row.querySelector('[name$=".muscle"]').focus();
     });
     form.addEventListener("keydown", function (event) {
@@ -157,6 +165,7 @@
     });
     Array.from(tbody.querySelectorAll("tr")).forEach(syncLevel);
     updateSummary();
+    focusFirstInvalid(form);
   }
 
   // ---- Assessment form with the body chart ------------------------------------------
@@ -254,6 +263,7 @@
     document.getElementById("add-finding").addEventListener("click", function () {
       addRow(findings, findingTemplate, "findings", null).querySelector('[name$=".muscle"]').focus();
     });
+    focusFirstInvalid(form);
   }
 
   // ---- Myotome / dermatome of an inferred level on the body chart --------------------
