@@ -1,4 +1,4 @@
-"""Real Chromium (Debian's /usr/bin/chromium) driven by Playwright against pytest-django's live server.
+"""Debian's Chromium driven by Playwright against pytest-django's live server.
 
 One browser per test session (per xdist worker); each test gets a fresh context, so cookies
 and storage never leak between tests. Data is built with the shared factories; the live
@@ -34,13 +34,8 @@ TIMEOUT_MS = 10_000
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 SCREENSHOT_DIR = PROJECT_DIR / "artifacts" / "screenshots"
 DOCS_SCREENSHOT_DIR = PROJECT_DIR / "docs" / "screenshots"
+FAILURE_DIR = PROJECT_DIR / "artifacts" / "failures"
 BROWSER_DIR = Path(__file__).resolve().parent
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line(
-        "markers", "real_static_config: serve static files exactly as the settings say (no workaround)"
-    )
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -48,29 +43,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     # `make browser` installs it. Never `playwright install`: no downloads.
     if CHROMIUM.exists():
         return
-    skip = pytest.mark.skip(reason=f"Chromium not found at {CHROMIUM}; install Debian's chromium "
-                                   "package (make browser) to run the browser tests")
+    skip = pytest.mark.skip(
+        reason=f"Chromium not found at {CHROMIUM}; install Debian's chromium "
+        "package (make browser) to run the browser tests"
+    )
     for item in items:
         if BROWSER_DIR in Path(str(item.path)).parents:
             item.add_marker(skip)
-
-
-@pytest.fixture(autouse=True)
-def _static_files_found(request: pytest.FixtureRequest, settings) -> None:  # type: ignore[no-untyped-def]
-    """Work around src/imsclinic/static/ not being a static files source in the settings.
-
-    `imsclinic` itself is not an installed app and STATICFILES_DIRS is unset, so no finder
-    sees clinic.css/clinic.js/htmx.min.js and every page loads unstyled without scripts.
-    test_static_assets.py checks the real settings and fails until that is fixed; the
-    other browser tests add the folder here so they can still exercise the pages. Once
-    the settings list the folder this is a no-op and can go.
-    """
-    if request.node.get_closest_marker("real_static_config"):
-        return
-    from django.contrib.staticfiles import finders
-
-    if finders.find("imsclinic/clinic.js") is None:
-        settings.STATICFILES_DIRS = [*settings.STATICFILES_DIRS, PROJECT_DIR / "src" / "imsclinic" / "static"]
 
 
 @pytest.fixture(scope="session")
@@ -96,21 +75,38 @@ def browser() -> Iterator[object]:
 
 @pytest.fixture
 def context(browser):  # type: ignore[no-untyped-def]
-    context = browser.new_context(viewport=VIEWPORT, locale="en-CA",
-                                  timezone_id="America/Edmonton", reduced_motion="reduce")
+    context = browser.new_context(
+        viewport=VIEWPORT, locale="en-CA", timezone_id="America/Edmonton", reduced_motion="reduce"
+    )
     context.set_default_timeout(TIMEOUT_MS)
     context.set_default_navigation_timeout(TIMEOUT_MS)
     yield context
     context.close()
 
 
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  # type: ignore[no-untyped-def]
+    report = yield
+    if report.when == "call":
+        item.stash[_CALL_FAILED] = report.failed
+    return report
+
+
+_CALL_FAILED = pytest.StashKey[bool]()
+
+
 @pytest.fixture
-def page(context):  # type: ignore[no-untyped-def]
+def page(context, request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
     page = context.new_page()
     # A JavaScript error on any page is a test failure, not a silent degradation.
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     yield page
+    if request.node.stash.get(_CALL_FAILED, False):
+        # What the browser showed when the test failed, for the CI artifacts.
+        FAILURE_DIR.mkdir(parents=True, exist_ok=True)
+        name = request.node.nodeid.split("::")[-1]
+        page.screenshot(path=str(FAILURE_DIR / f"{name}.png"), full_page=True)
     assert not errors, f"JavaScript errors on the page: {errors}"
 
 

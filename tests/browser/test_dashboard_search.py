@@ -14,15 +14,24 @@ from tests.factories import make_patient
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_search_narrows_the_patient_list_as_you_type(page, live_server, login, practitioner, actor, screenshot):
+def test_search_narrows_the_patient_list_as_you_type(
+    page, live_server, login, practitioner, actor, screenshot
+):
     # Given four patients, one of them booked for today
-    zylstra_ann = make_patient(actor, family_name="Zylstra", given_name="Ann", health_number="55501-0001")
+    zylstra_ann = make_patient(
+        actor, family_name="Zylstra", given_name="Ann", health_number="55501-0001"
+    )
     make_patient(actor, family_name="Zylstra", given_name="Bert", health_number="55501-0002")
     make_patient(actor, family_name="Zimmer", given_name="Carla", health_number="66602-0003")
     make_patient(actor, family_name="Abbott", given_name="Dev", health_number="77703-0004")
     nine_thirty = timezone.make_aware(dt.datetime.combine(timezone.localdate(), dt.time(9, 30)))
-    appointment_book(actor=actor, patient=zylstra_ann, practitioner_id=practitioner.pk,
-                     starts_at=nine_thirty, reason="IMS follow-up, low back")
+    appointment_book(
+        actor=actor,
+        patient=zylstra_ann,
+        practitioner_id=practitioner.pk,
+        starts_at=nine_thirty,
+        reason="IMS follow-up, low back",
+    )
     login(practitioner)
 
     today = page.get_by_role("region", name="Today's patients")
@@ -63,7 +72,9 @@ def test_search_narrows_the_patient_list_as_you_type(page, live_server, login, p
     page.keyboard.type("Qx")
     expect(rows).to_have_count(1)
     expect(rows.first).to_contain_text("No patient matches.")
-    expect(rows.first.get_by_role("link", name="Register a new patient")).to_have_attribute("href", "/patients/new/")
+    expect(rows.first.get_by_role("link", name="Register a new patient")).to_have_attribute(
+        "href", "/patients/new/"
+    )
 
     # Clearing brings everyone back
     search.fill("")

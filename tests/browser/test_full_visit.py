@@ -20,8 +20,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 LUMBAR = get_catalog().get("lumbar_paraspinals").name
 
 
-def _fill_insertion(page, index: int, *, muscle: str, side: str, lot: str, level: str = "",
-                    twitch: str = "none") -> None:
+def _fill_insertion(
+    page, index: int, *, muscle: str, side: str, lot: str, level: str = "", twitch: str = "none"
+) -> None:
     row = f"insertions.{index}"
     page.locator(f'[name="{row}.muscle"]').fill(muscle)
     page.locator(f'[name="{row}.side"]').select_option(side)
@@ -71,15 +72,21 @@ def test_first_visit_from_registration_to_signed_amended_session(
     page.get_by_label("Affected side").select_option("left")
     page.get_by_label("Goals").fill("Sit through a 2-hour meeting without leg pain")
     page.get_by_role("button", name="Open episode").click()
-    expect(page.get_by_role("region", name="Episodes of care").get_by_text("Sciatica")).to_be_visible()
+    expect(
+        page.get_by_role("region", name="Episodes of care").get_by_text("Sciatica")
+    ).to_be_visible()
 
     # And chart an assessment on the body chart: left buttock on the back view
     page.get_by_role("link", name="New assessment").click()
     page.get_by_label("Pain now (0-10)").fill("7")
     page.get_by_label("History").fill("Left buttock pain radiating to the calf for 3 months.")
     buttock = page.locator('#chart-back rect[data-region="buttock"][data-side="left"]')
+    # the back view is drawn from behind: the patient's left is on the viewer's left
+    right_buttock = page.locator('#chart-back rect[data-region="buttock"][data-side="right"]')
+    assert buttock.bounding_box()["x"] < right_buttock.bounding_box()["x"]
     buttock.click()
     expect(buttock).to_have_class(re.compile(r"\bmarked\b"))
+    expect(right_buttock).not_to_have_class(re.compile(r"\bmarked\b"))
     picker = page.locator("#region-picker")
     expect(picker.get_by_role("heading")).to_contain_text("left")
     picker.get_by_role("button", name="Gluteus medius", exact=True).click()
@@ -106,13 +113,16 @@ def test_first_visit_from_registration_to_signed_amended_session(
     expect(page.get_by_text(re.compile(r"^Signed \d{4}-"))).to_be_visible()
     assessment = Assessment.objects.get(patient=patient)
     assert [(f.muscle_id, f.side, f.level) for f in assessment.findings.order_by("position")] == [
-        ("gluteus_medius", "left", ""), ("lumbar_paraspinals", "left", "L5"),
+        ("gluteus_medius", "left", ""),
+        ("lumbar_paraspinals", "left", "L5"),
     ]
     assert sorted((s.region, s.side, s.kind) for s in assessment.signs.all()) == [
-        ("buttock", "left", "pilomotor"), ("buttock", "left", "vasomotor"),
+        ("buttock", "left", "pilomotor"),
+        ("buttock", "left", "vasomotor"),
     ]
     assert sorted((m["region"], m["side"]) for m in assessment.pain_locations) == [
-        ("buttock", "left"), ("lower_back", "left"),
+        ("buttock", "left"),
+        ("lower_back", "left"),
     ]
     expect(page.get_by_text("Pilomotor (goosebumps) — Buttock (left)")).to_be_visible()
 
@@ -121,8 +131,12 @@ def test_first_visit_from_registration_to_signed_amended_session(
     page.get_by_role("link", name="Chart session").click()
     expect(page.get_by_role("heading", name="Chart a treatment session")).to_be_visible()
     page.get_by_label("Pain before (0-10)").fill("7")
-    _fill_insertion(page, 0, muscle=LUMBAR, side="left", level="L5", lot="LOT-2026-041", twitch="strong")
-    _fill_insertion(page, 1, muscle="Gluteus medius", side="left", lot="LOT-2026-041", twitch="weak")
+    _fill_insertion(
+        page, 0, muscle=LUMBAR, side="left", level="L5", lot="LOT-2026-041", twitch="strong"
+    )
+    _fill_insertion(
+        page, 1, muscle="Gluteus medius", side="left", lot="LOT-2026-041", twitch="weak"
+    )
     _fill_insertion(page, 2, muscle="Piriformis", side="left", lot="LOT-2026-041")
     # a blank row is always waiting after the last filled one
     expect(page.locator("#insertions tbody tr")).to_have_count(4)
@@ -149,7 +163,9 @@ def test_first_visit_from_registration_to_signed_amended_session(
 
     # Then the session is signed and read-only
     expect(page.get_by_role("heading", name=re.compile(r"^Session #1 ·"))).to_be_visible()
-    expect(page.locator(".toolbar .badge.ok")).to_have_text(re.compile(r"^Signed \d{4}-\d{2}-\d{2}"))
+    expect(page.locator(".toolbar .badge.ok")).to_have_text(
+        re.compile(r"^Signed \d{4}-\d{2}-\d{2}")
+    )
     expect(page.get_by_role("heading", name="Note (read-only)")).to_be_visible()
     expect(page.get_by_role("link", name="Edit draft")).to_have_count(0)
     expect(page.locator("#sign-session")).to_have_count(0)
@@ -161,7 +177,10 @@ def test_first_visit_from_registration_to_signed_amended_session(
     session = TreatmentSession.objects.get(patient=patient)
     assert session.is_signed
     assert session.pain_before == 7 and session.pain_after == 3
-    assert [(i.muscle_id, i.side, i.level, i.needle_lot) for i in session.insertions.order_by("position")] == [
+    assert [
+        (i.muscle_id, i.side, i.level, i.needle_lot)
+        for i in session.insertions.order_by("position")
+    ] == [
         ("lumbar_paraspinals", "left", "L5", "LOT-2026-041"),
         ("gluteus_medius", "left", "", "LOT-2026-041"),
         ("piriformis", "left", "", "LOT-2026-041"),
@@ -173,7 +192,9 @@ def test_first_visit_from_registration_to_signed_amended_session(
     # When they add an amendment
     amendments = page.get_by_role("region", name="Amendments")
     expect(amendments.get_by_text("No amendments.")).to_be_visible()
-    amendments.get_by_label("Correction").fill("Piriformis insertion was on the right, not the left.")
+    amendments.get_by_label("Correction").fill(
+        "Piriformis insertion was on the right, not the left."
+    )
     amendments.get_by_label("Reason").fill("Side recorded wrongly")
     amendments.get_by_role("button", name="Add amendment").click()
 

@@ -29,7 +29,8 @@ UNLABELLED_CONTROLS = """
   for (const el of controls) {
     if (el.type === "hidden") continue;
     const style = getComputedStyle(el);
-    if (style.display === "none" || style.visibility === "hidden" || !el.getClientRects().length) continue;
+    const shown = style.display !== "none" && style.visibility !== "hidden";
+    if (!shown || !el.getClientRects().length) continue;
     const names = [];
     if (el.id) {
       for (const label of document.querySelectorAll(`label[for="${CSS.escape(el.id)}"]`)) {
@@ -55,7 +56,9 @@ UNLABELLED_CONTROLS = """
 
 
 def _focused(page) -> str:
-    return page.evaluate("document.activeElement && (document.activeElement.name || document.activeElement.id)")
+    return page.evaluate(
+        "document.activeElement && (document.activeElement.name || document.activeElement.id)"
+    )
 
 
 def _tab_to(page, name: str, limit: int = 40) -> None:
@@ -67,7 +70,9 @@ def _tab_to(page, name: str, limit: int = 40) -> None:
     raise AssertionError(f"{name} not reachable with Tab; focus is on {_focused(page)!r}")
 
 
-def test_session_charted_and_signed_with_the_keyboard_only(page, live_server, practitioner, patient, episode):
+def test_session_charted_and_signed_with_the_keyboard_only(
+    page, live_server, practitioner, patient, episode
+):
     page.add_init_script(POINTER_SPY)
     keys = page.keyboard
 
@@ -111,7 +116,9 @@ def test_session_charted_and_signed_with_the_keyboard_only(page, live_server, pr
 
     _tab_to(page, "pain_after", limit=60)
     keys.type("2")
-    expect(page.locator("#session-summary")).to_contain_text("3 insertions · left 2, right 1 · twitch 1/3")
+    expect(page.locator("#session-summary")).to_contain_text(
+        "3 insertions · left 2, right 1 · twitch 1/3"
+    )
 
     # Ctrl+Enter saves a draft from anywhere in the form
     keys.press("Control+Enter")
@@ -121,7 +128,8 @@ def test_session_charted_and_signed_with_the_keyboard_only(page, live_server, pr
     assert not session.is_signed
     assert (session.pain_before, session.pain_after) == (6, 2)
     assert [
-        (i.muscle_id, i.side, i.level, i.needle_lot, i.twitch) for i in session.insertions.order_by("position")
+        (i.muscle_id, i.side, i.level, i.needle_lot, i.twitch)
+        for i in session.insertions.order_by("position")
     ] == [
         ("deltoid", "right", "", "LOT-KB-7", "strong"),
         ("lumbar_paraspinals", "left", "L4", "LOT-KB-7", "none"),  # lot carried from the row above
@@ -137,7 +145,9 @@ def test_session_charted_and_signed_with_the_keyboard_only(page, live_server, pr
     assert page.evaluate("window.__pointerEvents") == 0, "the mouse was used"
 
 
-def test_body_chart_region_and_muscle_chosen_with_the_keyboard(page, live_server, login, practitioner, patient, episode):
+def test_body_chart_region_and_muscle_chosen_with_the_keyboard(
+    page, live_server, login, practitioner, patient, episode
+):
     login(practitioner)
     page.add_init_script(POINTER_SPY)
     page.goto(f"{live_server.url}/patients/{patient.pk}/assessments/new/")

@@ -43,7 +43,9 @@ def test_practitioner_without_current_authorization_is_refused_with_the_fix(
 
     # When they open the session page, they are warned before typing anything
     page.goto(f"{live_server.url}/patients/{patient.pk}/sessions/new/")
-    expect(page.get_by_text("You have no current IMS certification: needling will be refused.")).to_be_visible()
+    expect(
+        page.get_by_text("You have no current IMS certification: needling will be refused.")
+    ).to_be_visible()
 
     # And when they save a session with an insertion anyway
     _chart_one_insertion(page, live_server, patient)
@@ -59,7 +61,9 @@ def test_practitioner_without_current_authorization_is_refused_with_the_fix(
     expect(page.get_by_label("Needle lot 1", exact=True)).to_have_value("LOT-R-1")
 
 
-def test_patient_without_consent_is_refused_with_the_fix(page, live_server, login, practitioner, actor):
+def test_patient_without_consent_is_refused_with_the_fix(
+    page, live_server, login, practitioner, actor
+):
     # Given a patient registered but never consented, with an open episode
     unconsented = make_patient(actor, family_name="Nakamura", given_name="Ren")
     make_episode(actor, unconsented)
@@ -74,7 +78,8 @@ def test_patient_without_consent_is_refused_with_the_fix(page, live_server, logi
     expect(alert).to_contain_text("No current informed consent for needling")
     expect(alert).to_contain_text("Record the patient's consent")
     expect(page.get_by_role("link", name="Record consent")).to_have_attribute(
-        "href", f"/patients/{unconsented.pk}/consent/")
+        "href", f"/patients/{unconsented.pk}/consent/"
+    )
     assert TreatmentSession.objects.count() == 0
 
 
@@ -87,7 +92,9 @@ def test_unknown_muscle_shows_an_accessible_error_with_suggestions(
     _chart_one_insertion(page, live_server, patient, muscle="Glutius medis")
 
     # Then the page says which field is wrong, announced and tied to the input
-    expect(page.locator(".form-error[role=alert]")).to_have_text("Please correct the highlighted fields.")
+    expect(page.locator(".form-error[role=alert]")).to_have_text(
+        "Please correct the highlighted fields."
+    )
     muscle = page.get_by_label("Muscle 1", exact=True)
     expect(muscle).to_have_attribute("aria-invalid", "true")
     expect(muscle).to_be_focused()  # the cursor waits on the field to fix
@@ -103,7 +110,9 @@ def test_unknown_muscle_shows_an_accessible_error_with_suggestions(
     assert input_box and error_box
     assert 0 <= error_box["y"] - (input_box["y"] + input_box["height"]) < 40
     # fields that were fine are not flagged
-    expect(page.get_by_label("Needle lot 1", exact=True)).not_to_have_attribute("aria-invalid", "true")
+    expect(page.get_by_label("Needle lot 1", exact=True)).not_to_have_attribute(
+        "aria-invalid", "true"
+    )
     assert TreatmentSession.objects.count() == 0
     screenshot(page, "07-session-unknown-muscle-error")
 
@@ -135,10 +144,16 @@ def test_paraspinal_typed_as_a_synonym_can_be_given_its_level(
 
     # Then the missing level is flagged on an enabled select the practitioner can fix
     expect(level).to_have_attribute("aria-invalid", "true")
-    expect(_by_id(page, "err-insertions.0.level")).to_contain_text(f"Give the spinal level for {LUMBAR}")
+    expect(_by_id(page, "err-insertions.0.level")).to_contain_text(
+        f"Give the spinal level for {LUMBAR}"
+    )
     expect(level).to_be_enabled()
     level.select_option("L4")
     page.locator("#save-draft").click()
     expect(page.get_by_role("heading", name="Note")).to_be_visible()
     insertion = TreatmentSession.objects.get().insertions.get()
-    assert (insertion.muscle_id, insertion.side, insertion.level) == ("lumbar_paraspinals", "right", "L4")
+    assert (insertion.muscle_id, insertion.side, insertion.level) == (
+        "lumbar_paraspinals",
+        "right",
+        "L4",
+    )

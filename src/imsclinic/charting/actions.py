@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from imsclinic.accounts.models import Role
-from imsclinic.accounts.selectors import authorizations_current_on
+from imsclinic.accounts.selectors import authorization_kinds_current_on
 from imsclinic.anatomy import CHART_REGIONS, Muscle, UnknownMuscle, get_catalog
 from imsclinic.charting.integrity import (
     assessment_content,
@@ -54,7 +54,7 @@ from imsclinic.core.errors import (
 )
 from imsclinic.patients.actions import local_today
 from imsclinic.patients.models import Patient
-from imsclinic.patients.selectors import current_consent
+from imsclinic.patients.selectors import has_current_consent
 from imsclinic.rules import ranges
 from imsclinic.rules.needling import PlannedInsertion, check_needling
 
@@ -134,9 +134,7 @@ def _check_level(problems: Problems, field: str, muscle: Muscle, level: str) -> 
 def _episode_for(
     problems: Problems, patient: Patient, episode_id: int, day: dt.date
 ) -> Episode | None:
-    episode = Episode.objects.filter(
-        clinic_id=patient.clinic_id, patient=patient, pk=episode_id
-    ).first()
+    episode = Episode.objects.filter(clinic_id=patient.clinic_id, patient=patient, pk=episode_id).order_by().first()
     if episode is None:
         problems.add(
             "episode_id",
@@ -491,11 +489,10 @@ def _validate_session(
     problems.raise_if_any()
     assert episode is not None
 
-    consent = current_consent(patient, data.session_date)
     decision = check_needling(
         precautions=patient.precautions,
-        has_current_consent=consent is not None,
-        current_authorizations=authorizations_current_on(actor.user, data.session_date),
+        has_current_consent=has_current_consent(patient, data.session_date),
+        current_authorizations=authorization_kinds_current_on(actor.user, data.session_date),
         insertions=[
             PlannedInsertion(
                 field=f"insertions.{index}.muscle",
@@ -569,7 +566,7 @@ def _write_session_children(
 def session_record(*, actor: Actor, patient: Patient, data: SessionIn) -> TreatmentSession:
     _require_clinical(actor)
     episode, resolved = _validate_session(actor, patient, data)
-    sequence = TreatmentSession.objects.filter(clinic=actor.clinic, episode=episode).count() + 1
+    sequence = TreatmentSession.objects.filter(clinic=actor.clinic, episode=episode).order_by().count() + 1
     session = TreatmentSession.objects.create(
         clinic=actor.clinic,
         patient=patient,

@@ -9,10 +9,12 @@ from dataclasses import dataclass, field
 from django.db.models import Prefetch, QuerySet
 
 from imsclinic.charting.models import (
+    AdverseEvent,
     Amendment,
     Assessment,
     Episode,
     Insertion,
+    RomMeasure,
     TreatmentSession,
 )
 from imsclinic.core.actors import Actor
@@ -75,24 +77,119 @@ class Chart:
         ]
 
 
+class Rows(list):  # type: ignore[type-arg]
+    """A plain list that answers ``.all()`` like a prefetched manager, so templates and
+    serializers read chart rows and model instances the same way."""
+
+    def all(self) -> Rows:
+        return self
+
+
+@dataclass(frozen=True)
+class PersonRef:
+    display_name: str
+
+
+def _person(first: str, last: str, username: str) -> PersonRef:
+    return PersonRef(f"{first} {last}".strip() or username)
+
+
+@dataclass
+class SessionRow:
+    """A treatment session as the chart reads it: plain values, no ORM instances.
+
+    Building ~1,000 insertion model instances per chart costs more than all the SQL; the
+    chart only reads values, so it fetches tuples in one query per child table.
+    """
+
+    pk: int
+    patient_id: int
+    episode_id: int
+    practitioner_id: int
+    practitioner: PersonRef
+    sequence: int
+    session_date: dt.date
+    pain_before: int
+    pain_after: int | None
+    notes: str
+    acknowledged: list[str]
+    signed_at: dt.datetime | None
+    content_hash: str
+    insertions: Rows = field(default_factory=Rows)
+    rom: Rows = field(default_factory=Rows)
+    adverse_events: Rows = field(default_factory=Rows)
+    amendments: Rows = field(default_factory=Rows)
+
+    @property
+    def id(self) -> int:
+        return self.pk
+
+    @property
+    def is_signed(self) -> bool:
+        return self.signed_at is not None
+
+
+_INSERTION_FIELDS = ("session_id", "position", "muscle_id", "side", "level", "needle_diameter_mm",
+                     "needle_length_mm", "needle_lot", "twitch", "sensation", "notes")
+
+
+def _session_rows(clinic_id: int, patient_id: int) -> list[SessionRow]:
+    """Sessions with their children in five queries, whatever the history length."""
+    from types import SimpleNamespace
+
+    sessions: dict[int, SessionRow] = {}
+    for row in (
+        TreatmentSession.objects.filter(clinic_id=clinic_id, patient_id=patient_id)
+        .order_by("-session_date", "-id")
+        .values_list("id", "episode_id", "practitioner_id", "practitioner__first_name",
+                     "practitioner__last_name", "practitioner__username", "sequence", "session_date",
+                     "pain_before", "pain_after", "notes", "acknowledged", "signed_at", "content_hash")
+    ):
+        (pk, episode_id, practitioner_id, first, last, username, sequence, day, before, after,
+         notes, acknowledged, signed_at, content) = row
+        sessions[pk] = SessionRow(pk, patient_id, episode_id, practitioner_id, _person(first, last, username),
+                                  sequence, day, before, after, notes, acknowledged or [], signed_at, content)
+    if not sessions:
+        return []
+    in_patient = {"clinic_id": clinic_id, "session__patient_id": patient_id}
+    for values in Insertion.objects.filter(**in_patient).order_by("session_id", "position").values_list(
+        *_INSERTION_FIELDS
+    ):
+        item = SimpleNamespace(**dict(zip(_INSERTION_FIELDS, values, strict=True)))
+        sessions[item.session_id].insertions.append(item)
+    for values in RomMeasure.objects.filter(**in_patient).order_by("id").values_list(
+        "session_id", "phase", "movement", "side", "degrees"
+    ):
+        sessions[values[0]].rom.append(
+            SimpleNamespace(phase=values[1], movement=values[2], side=values[3], degrees=values[4])
+        )
+    for values in AdverseEvent.objects.filter(**in_patient).order_by("id").values_list(
+        "session_id", "kind", "severity", "description", "action_taken"
+    ):
+        sessions[values[0]].adverse_events.append(
+            SimpleNamespace(kind=values[1], severity=values[2], description=values[3], action_taken=values[4])
+        )
+    for values in Amendment.objects.filter(**in_patient).order_by("created_at", "id").values_list(
+        "session_id", "id", "created_at", "text", "reason", "author__first_name", "author__last_name",
+        "author__username"
+    ):
+        sessions[values[0]].amendments.append(SimpleNamespace(
+            pk=values[1], id=values[1], created_at=values[2], text=values[3], reason=values[4],
+            author=_person(values[5], values[6], values[7]),
+        ))
+    return list(sessions.values())
+
+
 def patient_chart(*, actor: Actor, patient_id: object) -> Chart:
     from django.utils import timezone
 
     patient = patient_get(actor=actor, patient_id=patient_id)
     clinic = actor.clinic
-    consents = list(
-        Consent.objects.filter(clinic=clinic, patient=patient).select_related("recorded_by")
-    )
-    episodes = list(
-        Episode.objects.filter(clinic=clinic, patient=patient).select_related("practitioner")
-    )
-    assessments = list(
-        assessments_with_details(Assessment.objects.filter(clinic=clinic, patient=patient))
-    )
-    sessions = list(
-        sessions_with_details(TreatmentSession.objects.filter(clinic=clinic, patient=patient))
-    )
-    return Chart(patient, consents, episodes, assessments, sessions, today=timezone.localdate())
+    consents = list(Consent.objects.filter(clinic=clinic, patient=patient).select_related("recorded_by"))
+    episodes = list(Episode.objects.filter(clinic=clinic, patient=patient).select_related("practitioner"))
+    assessments = list(assessments_with_details(Assessment.objects.filter(clinic=clinic, patient=patient)))
+    sessions = _session_rows(clinic.pk, patient.pk)
+    return Chart(patient, consents, episodes, assessments, sessions, today=timezone.localdate())  # type: ignore[arg-type]
 
 
 def session_get(*, actor: Actor, session_id: object, audit: bool = True) -> TreatmentSession:

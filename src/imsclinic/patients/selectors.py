@@ -64,10 +64,22 @@ def consents_of(patient: Patient) -> list[Consent]:
 
 
 def current_consent(patient: Patient, day: dt.date) -> Consent | None:
-    for consent in consents_of(patient):
-        if consent.is_current_on(day):
-            return consent
-    return None
+    """The consent in force on ``day``: given on or before it and not withdrawn by then."""
+    return (
+        Consent.objects.filter(clinic_id=patient.clinic_id, patient=patient, consented_on__lte=day)
+        .filter(Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gt=day))
+        .order_by("-consented_on", "-id")
+        .first()
+    )
+
+
+def has_current_consent(patient: Patient, day: dt.date) -> bool:
+    return (
+        Consent.objects.filter(clinic_id=patient.clinic_id, patient=patient, consented_on__lte=day)
+        .filter(Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gt=day))
+        .order_by()
+        .exists()
+    )
 
 
 def appointments_on(*, actor: Actor, day: dt.date) -> list[Appointment]:
