@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE ?= imsclinic.config.settings.dev
 
-.PHONY: install run test test-fast lint bench browser clean
+.PHONY: install run test test-fast lint bench bench-pg loadtest browser clean
 
 install: $(VENV)/.installed
 
@@ -35,8 +35,18 @@ lint: install
 	$(VENV)/bin/ruff check src tests bench
 	$(VENV)/bin/mypy src
 
+# Quick benchmark on a throwaway SQLite file (~150k sessions).
 bench: install
 	$(PY) bench/run.py
+
+# The 1M-session benchmark on a throwaway PostgreSQL cluster (bench/postgres.sh).
+bench-pg: install
+	eval "$$(bash bench/postgres.sh)" && $(PY) bench/run.py --patients 130000 --years 3 --reuse
+
+# 50 users for 60 s against gunicorn on PostgreSQL, then checks every acknowledged write.
+loadtest: install
+	$(VENV)/bin/uv pip install -q --python $(PY) -e ".[dev,bench]"
+	eval "$$(bash bench/postgres.sh)" && $(PY) bench/loadtest.py --reuse
 
 clean:
 	rm -rf $(VENV) var artifacts .pytest_cache .mypy_cache .ruff_cache

@@ -138,3 +138,17 @@ def make_session(actor: Actor, patient, episode, **overrides: Any):
     return charting.session_record(
         actor=actor, patient=patient, data=session_data(episode, **overrides)
     )
+
+
+def make_signed_session(actor: Actor, patient, episode, **overrides: Any):
+    """A session signed by its author (the state the database guards protect)."""
+    return charting.session_sign(actor=actor, session=make_session(actor, patient, episode, **overrides))
+
+
+def api_token(client, username: str, password: str = PASSWORD, otp: str = "") -> str:
+    body = {"username": username, "password": password}
+    if otp:
+        body["otp"] = otp
+    response = client.post("/api/v1/auth/token", body, content_type="application/json")
+    assert response.status_code == 200, response.content
+    return response.json()["token"]

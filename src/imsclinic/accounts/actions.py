@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import secrets
 
+import pyotp
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
@@ -13,7 +14,15 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from imsclinic.accounts.models import ApiToken, NeedlingAuthorization, Role, User
+from imsclinic.accounts.models import (
+    ApiToken,
+    LoginAttempt,
+    NeedlingAuthorization,
+    RecoveryCode,
+    Role,
+    User,
+)
+from imsclinic.core.audit import audit_account_event
 from imsclinic.core.errors import DomainError, Problems
 from imsclinic.core.models import Clinic
 
@@ -21,6 +30,18 @@ from imsclinic.core.models import Clinic
 class AuthenticationFailed(DomainError):
     status = 401
     code = "authentication_failed"
+
+
+class AccountLocked(DomainError):
+    """Too many failed attempts for this username or from this address."""
+
+    status = 429
+    code = "locked"
+
+
+class SecondFactorRequired(DomainError):
+    status = 401
+    code = "mfa_required"
 
 
 def clinic_create(*, name: str, slug: str) -> Clinic:
@@ -115,11 +136,27 @@ def _hash_token(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
+def token_issue(
+    *, username: str, password: str, otp: str = "", address: str | None = None
+) -> tuple[str, ApiToken]:
+    """A bearer token for the API: the same lockout and second factor as the login page."""
+    user = password_check(username=username, password=password, address=address, source="api")
+    if user.has_mfa or _clinic_requires_mfa(user):
+        if not user.has_mfa:
+            raise SecondFactorRequired(
+                "This clinic requires two-step login: enrol an authenticator on the "
+                "'Two-step login' page first, then send its code as 'otp'."
+            )
+        if not otp:
+            raise SecondFactorRequired(
+                "This account uses two-step login: send the authenticator code as 'otp'."
+            )
+        second_factor_check(user=user, code=otp, address=address, source="api")
+    return _token_create(user)
+
+
 @transaction.atomic
-def token_issue(*, username: str, password: str) -> tuple[str, ApiToken]:
-    user = authenticate(username=username, password=password)
-    if user is None or not user.is_active or getattr(user, "clinic", None) is None:
-        raise AuthenticationFailed("Username or password is wrong, or the account is inactive.")
+def _token_create(user: User) -> tuple[str, ApiToken]:
     key = secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
         user=user,
@@ -139,14 +176,258 @@ def token_user(key: str) -> User | None:
         .filter(key_hash=_hash_token(key), revoked_at__isnull=True, expires_at__gt=timezone.now())
         .first()
     )
-    if token is None or not token.user.is_active:
+    if token is None or not token.user.is_active or token.user.clinic_id is None:
         return None
     return token.user
 
 
-def token_revoke(*, key: str) -> bool:
-    return bool(
-        ApiToken.objects.filter(key_hash=_hash_token(key), revoked_at__isnull=True).update(
-            revoked_at=timezone.now()
-        )
+@transaction.atomic
+def token_revoke(*, key: str, address: str | None = None) -> bool:
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(key_hash=_hash_token(key), revoked_at__isnull=True)
+        .first()
     )
+    if token is None:
+        return False
+    ApiToken.objects.filter(pk=token.pk).update(revoked_at=timezone.now())
+    audit_account_event(
+        action="token_revoke",
+        username=token.user.username,
+        user=token.user,
+        source="api",
+        address=address,
+        detail=f"token {token.prefix}",
+    )
+    return True
+
+
+def tokens_revoke_all(*, user: User) -> int:
+    return ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+
+
+# Login: lockout, password, second factor ------------------------------------------------
+
+
+def _lockout_settings() -> tuple[int, dt.timedelta]:
+    failures = int(getattr(settings, "IMSCLINIC_LOGIN_MAX_FAILURES", 5))
+    window = dt.timedelta(seconds=int(getattr(settings, "IMSCLINIC_LOGIN_WINDOW_SECONDS", 900)))
+    return failures, window
+
+
+def login_locked(*, username: str, address: str | None) -> bool:
+    """Locked while the username, or the address, has this many failures in the window.
+
+    Attempts refused because of the lock are not counted, so a lock ends on its own
+    15 minutes after the last counted failure; a success does not erase failures from
+    the address (one address guessing many usernames stays locked).
+    """
+    max_failures, window = _lockout_settings()
+    since = timezone.now() - window
+    recent = LoginAttempt.objects.filter(at__gte=since, succeeded=False)
+    if recent.filter(username=username.lower()[:150]).count() >= max_failures:
+        return True
+    return bool(address) and recent.filter(address=address).count() >= max_failures
+
+
+def _attempt(username: str, address: str | None, succeeded: bool, stage: str) -> None:
+    LoginAttempt.objects.create(
+        username=username.lower()[:150], address=address or None, succeeded=succeeded, stage=stage
+    )
+
+
+_LOCKED_MESSAGE = (
+    "Too many failed attempts: login is locked for 15 minutes for this account or "
+    "this computer. Wait, then try again, or ask your clinic admin to check the account."
+)
+
+
+def password_check(
+    *, username: str, password: str, address: str | None, source: str = "page"
+) -> User:
+    """The active clinic user with this username and password, or AccountLocked /
+    AuthenticationFailed. Every failure is recorded and audited (``login_failed``)."""
+    if login_locked(username=username, address=address):
+        audit_account_event(
+            action="login_failed",
+            username=username,
+            source=source,
+            address=address,
+            outcome="denied",
+            detail="locked out",
+        )
+        raise AccountLocked(_LOCKED_MESSAGE)
+    user = authenticate(username=username, password=password)
+    if user is None or not user.is_active or getattr(user, "clinic", None) is None:
+        _attempt(username, address, False, "password")
+        known = User.objects.filter(username=username).first()
+        audit_account_event(
+            action="login_failed",
+            username=username,
+            user=known,
+            source=source,
+            address=address,
+            outcome="denied",
+            detail="wrong username or password",
+        )
+        if login_locked(username=username, address=address):
+            raise AccountLocked(_LOCKED_MESSAGE)
+        raise AuthenticationFailed("Username or password is wrong, or the account is inactive.")
+    assert isinstance(user, User)
+    return user
+
+
+def _clinic_requires_mfa(user: User) -> bool:
+    return bool(user.clinic and user.clinic.require_mfa)
+
+
+def login_needs_second_factor(user: User) -> bool:
+    return user.has_mfa
+
+
+def login_succeeded(*, user: User, address: str | None, source: str = "page") -> None:
+    _attempt(user.username, address, True, "login")
+    audit_account_event(
+        action="login", username=user.username, user=user, source=source, address=address
+    )
+
+
+def _recovery_hash(user: User, code: str) -> str:
+    normal = code.replace("-", "").replace(" ", "").upper()
+    return hashlib.sha256(f"{user.pk}:{normal}".encode()).hexdigest()
+
+
+def _totp_step(user: User, code: str) -> int | None:
+    """The time step the code belongs to (now, or one step either side), if it is valid."""
+    totp = pyotp.TOTP(user.totp_secret)
+    now = timezone.now()
+    for offset in (0, -1, 1):
+        at = now + dt.timedelta(seconds=30 * offset)
+        if secrets.compare_digest(totp.at(at), code):
+            return totp.timecode(at)
+    return None
+
+
+def second_factor_check(*, user: User, code: str, address: str | None, source: str = "page") -> str:
+    """Accept a current TOTP code (once) or an unused recovery code; returns which.
+
+    A wrong code counts towards the lockout like a wrong password."""
+    if login_locked(username=user.username, address=address):
+        raise AccountLocked(_LOCKED_MESSAGE)
+    used = _consume_second_factor(user, "".join(code.split()))
+    if used == "recovery":
+        audit_account_event(
+            action="login",
+            username=user.username,
+            user=user,
+            source=source,
+            address=address,
+            detail="recovery code used",
+        )
+    if used:
+        return used
+    _attempt(user.username, address, False, "mfa")
+    audit_account_event(
+        action="login_failed",
+        username=user.username,
+        user=user,
+        source=source,
+        address=address,
+        outcome="denied",
+        detail="wrong second-factor code",
+    )
+    raise AuthenticationFailed(
+        "That code is wrong or already used. Enter the 6-digit code your authenticator "
+        "shows now, or one of your recovery codes."
+    )
+
+
+@transaction.atomic
+def _consume_second_factor(user: User, code: str) -> str:
+    locked_user = User.objects.select_for_update().get(pk=user.pk)
+    if code.isdigit() and len(code) == 6 and locked_user.totp_secret:
+        step = _totp_step(locked_user, code)
+        if step is not None and step > locked_user.totp_last_step:
+            User.objects.filter(pk=user.pk).update(totp_last_step=step)
+            user.totp_last_step = step
+            return "totp"
+    elif len(code) >= 10:
+        used = RecoveryCode.objects.filter(
+            user=user, code_hash=_recovery_hash(user, code), used_at__isnull=True
+        ).update(used_at=timezone.now())
+        if used:
+            return "recovery"
+    return ""
+
+
+def mfa_new_secret() -> str:
+    return pyotp.random_base32()
+
+
+def mfa_provisioning_uri(user: User, secret: str) -> str:
+    issuer = f"IMS Clinic ({user.clinic})" if user.clinic else "IMS Clinic"
+    return pyotp.TOTP(secret).provisioning_uri(name=user.username, issuer_name=issuer)
+
+
+RECOVERY_CODE_COUNT = 10
+
+
+def _new_recovery_code() -> str:
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+    raw = "".join(secrets.choice(alphabet) for _ in range(16))  # 80 bits
+    return "-".join(raw[i : i + 4] for i in range(0, 16, 4))
+
+
+@transaction.atomic
+def mfa_enrol(*, user: User, secret: str, code: str, address: str | None) -> list[str]:
+    """Confirm an authenticator with a code it shows; returns the one-time recovery codes
+    (shown once, only their hashes are kept). Re-enrolling replaces secret and codes."""
+    code = "".join(code.split())
+    totp = pyotp.TOTP(secret)
+    if not (code.isdigit() and len(code) == 6 and totp.verify(code, valid_window=1)):
+        problems = Problems()
+        problems.add(
+            "code", "wrong_code", "That code does not match: enter the 6 digits the app shows now."
+        )
+        problems.raise_if_any()
+    user.totp_secret = secret
+    user.mfa_enrolled_at = timezone.now()
+    user.totp_last_step = totp.timecode(timezone.now())
+    user.save(update_fields=["totp_secret", "mfa_enrolled_at", "totp_last_step"])
+    RecoveryCode.objects.filter(user=user).delete()
+    codes = [_new_recovery_code() for _ in range(RECOVERY_CODE_COUNT)]
+    RecoveryCode.objects.bulk_create(
+        RecoveryCode(user=user, code_hash=_recovery_hash(user, c)) for c in codes
+    )
+    audit_account_event(action="mfa_enrol", username=user.username, user=user, address=address)
+    return codes
+
+
+@transaction.atomic
+def password_change(
+    *, user: User, old_password: str, new_password: str, address: str | None
+) -> User:
+    """Change the password. Every other session ends (Django checks each session's
+    password-derived hash; the caller keeps its own with update_session_auth_hash) and
+    every API token is revoked."""
+    problems = Problems()
+    if not user.check_password(old_password):
+        problems.add("old_password", "wrong", "Your current password is wrong.")
+    try:
+        validate_password(new_password, user=user)
+    except DjangoValidationError as exc:
+        problems.add("new_password", "weak", " ".join(exc.messages))
+    problems.raise_if_any()
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    revoked = tokens_revoke_all(user=user)
+    audit_account_event(
+        action="password_change",
+        username=user.username,
+        user=user,
+        address=address,
+        detail=f"{revoked} API tokens revoked",
+    )
+    return user

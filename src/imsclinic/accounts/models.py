@@ -23,6 +23,12 @@ class User(AbstractUser):
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.PRACTITIONER)
     profession = models.CharField(max_length=60, blank=True)
     registration_number = models.CharField(max_length=40, blank=True)
+    # TOTP second factor (RFC 6238). The secret must be readable to check codes, so it is
+    # stored as issued; disk encryption and backups protect it (SECURITY.md).
+    totp_secret = models.CharField(max_length=64, blank=True)
+    mfa_enrolled_at = models.DateTimeField(null=True, blank=True)
+    # The last accepted time step: a code is accepted once, never replayed.
+    totp_last_step = models.BigIntegerField(default=0)
 
     class Meta:
         ordering = ["last_name", "first_name", "username"]
@@ -37,6 +43,10 @@ class User(AbstractUser):
     @property
     def is_clinical(self) -> bool:
         return self.role in (Role.PRACTITIONER, Role.ADMIN)
+
+    @property
+    def has_mfa(self) -> bool:
+        return self.mfa_enrolled_at is not None and bool(self.totp_secret)
 
 
 class NeedlingAuthorization(ClinicScopedModel):
@@ -84,3 +94,36 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}… for {self.user}"
+
+
+class RecoveryCode(models.Model):
+    """A one-time code to pass the second step without the authenticator; only its hash is kept."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="recovery_codes")
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["user", "code_hash"], name="recovery_user_hash")]
+
+    def __str__(self) -> str:
+        return f"recovery code of {self.user_id}{' (used)' if self.used_at else ''}"
+
+
+class LoginAttempt(models.Model):
+    """Password and second-factor attempts, to lock out guessing by username and by address."""
+
+    username = models.CharField(max_length=150, db_index=True)
+    address = models.GenericIPAddressField(null=True)
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    succeeded = models.BooleanField(default=False)
+    stage = models.CharField(max_length=10, default="password")  # password | mfa | token
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["address", "at"], name="login_attempt_addr_at")]
+
+    def __str__(self) -> str:
+        return f"{self.username} from {self.address} at {self.at:%Y-%m-%d %H:%M}"

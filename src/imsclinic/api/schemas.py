@@ -17,7 +17,7 @@ class TokenIn(Schema):
 
 class TokenOut(Schema):
     token: str
-    token_type: str = "bearer"
+    token_type: str = "bearer"  # noqa: S105 (OAuth token type, not a secret)
     expires_at: dt.datetime
 
 

@@ -6,23 +6,29 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import NinjaAPI, Router
+from ninja import NinjaAPI, Router, Schema
 
-from imsclinic.accounts.actions import token_issue
-from imsclinic.api.auth import BearerToken, api_actor
+from imsclinic.accounts.actions import token_issue, token_revoke
+from imsclinic.api.auth import (
+    CLINICAL_TOKEN,
+    STAFF_TOKEN,
+    TokenRequestIn,
+    api_actor,
+    install_denied_audit,
+)
 from imsclinic.api.errors import ErrorOut, install_error_handlers
 from imsclinic.api.schemas import (
     AssessmentOut,
     ChartOut,
     EpisodeOut,
     SessionOut,
-    TokenIn,
     TokenOut,
 )
 from imsclinic.api.serializers import assessment_dict, chart_dict, session_dict
 from imsclinic.charting import actions as charting_actions
 from imsclinic.charting import selectors as charting_selectors
 from imsclinic.charting.schemas import AmendmentIn, AssessmentIn, EpisodeIn, SessionIn
+from imsclinic.core.actors import client_address
 from imsclinic.patients import actions as patient_actions
 from imsclinic.patients import selectors as patient_selectors
 from imsclinic.patients.schemas import (
@@ -40,9 +46,10 @@ api = NinjaAPI(
     urls_namespace="api",
     openapi_url="/openapi.json",
     docs_url="/docs",
-    auth=BearerToken(),
+    auth=STAFF_TOKEN,
 )
 install_error_handlers(api)
+install_denied_audit(api)
 
 ERRORS: dict[int, Any] = {401: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut, 403: ErrorOut}
 
@@ -52,10 +59,28 @@ sessions_router = Router(tags=["sessions"])
 assessments_router = Router(tags=["assessments"])
 
 
-@auth_router.post("/token", auth=None, response={200: TokenOut, 401: ErrorOut, 422: ErrorOut})
-def create_token(request: HttpRequest, payload: TokenIn) -> dict[str, Any]:
-    key, token = token_issue(username=payload.username, password=payload.password)
+@auth_router.post(
+    "/token", auth=None, response={200: TokenOut, 401: ErrorOut, 422: ErrorOut, 429: ErrorOut}
+)
+def create_token(request: HttpRequest, payload: TokenRequestIn) -> dict[str, Any]:
+    key, token = token_issue(
+        username=payload.username,
+        password=payload.password,
+        otp=payload.otp,
+        address=client_address(request),
+    )
     return {"token": key, "token_type": "bearer", "expires_at": token.expires_at}
+
+
+class RevokedOut(Schema):
+    revoked: bool
+
+
+@auth_router.post("/revoke", response={200: RevokedOut, 401: ErrorOut})
+def revoke_token(request: HttpRequest) -> dict[str, Any]:
+    """Revoke the token this request was sent with (log out of the API)."""
+    key = getattr(request, "auth_token", "")
+    return {"revoked": token_revoke(key=key, address=client_address(request))}
 
 
 @patients_router.get("", response={200: list[PatientSummaryOut], **ERRORS})
@@ -81,21 +106,27 @@ def update_patient(request: HttpRequest, patient_id: int, payload: PatientIn) ->
     return patient_actions.patient_update(actor=actor, patient=patient, data=payload)
 
 
-@patients_router.post("/{patient_id}/consents", response={201: ConsentOut, **ERRORS})
+@patients_router.post(
+    "/{patient_id}/consents", auth=CLINICAL_TOKEN, response={201: ConsentOut, **ERRORS}
+)
 def record_consent(request: HttpRequest, patient_id: int, payload: ConsentIn) -> Any:
     actor = api_actor(request)
     patient = patient_selectors.patient_get(actor=actor, patient_id=patient_id, audit=False)
     return 201, patient_actions.consent_record(actor=actor, patient=patient, data=payload)
 
 
-@patients_router.post("/{patient_id}/episodes", response={201: EpisodeOut, **ERRORS})
+@patients_router.post(
+    "/{patient_id}/episodes", auth=CLINICAL_TOKEN, response={201: EpisodeOut, **ERRORS}
+)
 def open_episode(request: HttpRequest, patient_id: int, payload: EpisodeIn) -> Any:
     actor = api_actor(request)
     patient = patient_selectors.patient_get(actor=actor, patient_id=patient_id, audit=False)
     return 201, charting_actions.episode_open(actor=actor, patient=patient, data=payload)
 
 
-@patients_router.post("/{patient_id}/assessments", response={201: AssessmentOut, **ERRORS})
+@patients_router.post(
+    "/{patient_id}/assessments", auth=CLINICAL_TOKEN, response={201: AssessmentOut, **ERRORS}
+)
 def record_assessment(request: HttpRequest, patient_id: int, payload: AssessmentIn) -> Any:
     actor = api_actor(request)
     patient = patient_selectors.patient_get(actor=actor, patient_id=patient_id, audit=False)
@@ -104,7 +135,9 @@ def record_assessment(request: HttpRequest, patient_id: int, payload: Assessment
     return 201, assessment_dict(fresh)
 
 
-@patients_router.post("/{patient_id}/sessions", response={201: SessionOut, **ERRORS})
+@patients_router.post(
+    "/{patient_id}/sessions", auth=CLINICAL_TOKEN, response={201: SessionOut, **ERRORS}
+)
 def record_session(request: HttpRequest, patient_id: int, payload: SessionIn) -> Any:
     actor = api_actor(request)
     patient = patient_selectors.patient_get(actor=actor, patient_id=patient_id, audit=False)
@@ -113,7 +146,7 @@ def record_session(request: HttpRequest, patient_id: int, payload: SessionIn) ->
     return 201, session_dict(fresh)
 
 
-@patients_router.get("/{patient_id}/chart", response={200: ChartOut, **ERRORS})
+@patients_router.get("/{patient_id}/chart", auth=CLINICAL_TOKEN, response={200: ChartOut, **ERRORS})
 def patient_chart(request: HttpRequest, patient_id: int) -> Any:
     return chart_dict(
         charting_selectors.patient_chart(actor=api_actor(request), patient_id=patient_id)
@@ -181,10 +214,12 @@ def amend_assessment(request: HttpRequest, assessment_id: int, payload: Amendmen
     )
 
 
+from imsclinic.api.outcomes import router as outcomes_router  # noqa: E402
 from imsclinic.api.reasoning import router as reasoning_router  # noqa: E402
 
 api.add_router("/v1/auth", auth_router)
-api.add_router("/v1", reasoning_router)
+api.add_router("/v1", reasoning_router, auth=CLINICAL_TOKEN)
+api.add_router("/v1", outcomes_router)
 api.add_router("/v1/patients", patients_router)
-api.add_router("/v1/sessions", sessions_router)
-api.add_router("/v1/assessments", assessments_router)
+api.add_router("/v1/sessions", sessions_router, auth=CLINICAL_TOKEN)
+api.add_router("/v1/assessments", assessments_router, auth=CLINICAL_TOKEN)

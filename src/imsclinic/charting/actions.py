@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass
+from typing import Protocol, TypeVar
 from collections.abc import Sequence
 from decimal import Decimal
 
 from django.db import transaction
+from django.db import connection
 from django.utils import timezone
 
 from imsclinic.accounts.models import Role
-from imsclinic.accounts.selectors import authorization_kinds_current_on
+from imsclinic.accounts.models import NeedlingAuthorization
 from imsclinic.anatomy import CHART_REGIONS, Muscle, UnknownMuscle, get_catalog
 from imsclinic.charting.integrity import (
     assessment_content,
@@ -54,12 +57,20 @@ from imsclinic.core.errors import (
 )
 from imsclinic.patients.actions import local_today
 from imsclinic.patients.models import Patient
-from imsclinic.patients.selectors import has_current_consent
+from imsclinic.patients.models import Consent
 from imsclinic.rules import ranges
 from imsclinic.rules.needling import PlannedInsertion, check_needling
 
 _ICD10 = re.compile(r"^[A-TV-Z][0-9][0-9AB](\.[0-9A-Z]{1,4})?$")
 SIDES = tuple(Side.values)
+
+
+class _Dated(Protocol):
+    opened_on: dt.date
+    closed_on: dt.date | None
+
+
+_E = TypeVar("_E", bound=_Dated)
 
 
 def _require_clinical(actor: Actor) -> None:
@@ -131,10 +142,12 @@ def _check_level(problems: Problems, field: str, muscle: Muscle, level: str) -> 
     return ""
 
 
-def _episode_for(
-    problems: Problems, patient: Patient, episode_id: int, day: dt.date
-) -> Episode | None:
+def _episode_for(problems: Problems, patient: Patient, episode_id: int, day: dt.date) -> Episode | None:
     episode = Episode.objects.filter(clinic_id=patient.clinic_id, patient=patient, pk=episode_id).order_by().first()
+    return _check_episode(problems, episode, day)
+
+
+def _check_episode(problems: Problems, episode: _E | None, day: dt.date) -> _E | None:
     if episode is None:
         problems.add(
             "episode_id",
@@ -448,12 +461,72 @@ def _validate_insertion(
     return muscle, level
 
 
+@dataclass(frozen=True)
+class _EpisodeFacts:
+    """An episode with what the needling rules must know about one day."""
+
+    id: int
+    opened_on: dt.date
+    closed_on: dt.date | None
+    consent_current: bool
+    authorizations: frozenset[str]
+    sessions_so_far: int
+
+
+def _as_date(value: object) -> dt.date | None:
+    # A raw cursor returns SQLite dates as ISO text and PostgreSQL dates as dates.
+    if value is None or isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value))
+
+
+_FACTS_SQL = """
+SELECT e.id, e.opened_on, e.closed_on,
+  EXISTS (SELECT 1 FROM {consent} c WHERE c.clinic_id = e.clinic_id AND c.patient_id = e.patient_id
+          AND c.consented_on <= %s AND (c.withdrawn_on IS NULL OR c.withdrawn_on > %s)),
+  EXISTS (SELECT 1 FROM {authorization} a WHERE a.practitioner_id = %s AND a.kind = %s
+          AND a.valid_from <= %s AND (a.valid_until IS NULL OR a.valid_until >= %s)
+          AND (a.revoked_on IS NULL OR a.revoked_on > %s)),
+  EXISTS (SELECT 1 FROM {authorization} a WHERE a.practitioner_id = %s AND a.kind = %s
+          AND a.valid_from <= %s AND (a.valid_until IS NULL OR a.valid_until >= %s)
+          AND (a.revoked_on IS NULL OR a.revoked_on > %s)),
+  (SELECT COUNT(*) FROM {session} s WHERE s.clinic_id = e.clinic_id AND s.episode_id = e.id)
+FROM {episode} e WHERE e.clinic_id = %s AND e.patient_id = %s AND e.id = %s
+"""
+
+
+def _episode_facts(actor: Actor, patient: Patient, episode_id: int, day: dt.date) -> _EpisodeFacts | None:
+    """One query for the whole rule check: recording a session is the hot path of the day,
+    and four ORM queries cost several times what the database does for them (make bench)."""
+    sql = _FACTS_SQL.format(
+        consent=Consent._meta.db_table, authorization=NeedlingAuthorization._meta.db_table,
+        session=TreatmentSession._meta.db_table, episode=Episode._meta.db_table,
+    )
+    kinds = NeedlingAuthorization.Kind.values
+    user_id = actor.user.pk
+    params = [day, day,
+              user_id, kinds[0], day, day, day,
+              user_id, kinds[1], day, day, day,
+              patient.clinic_id, patient.pk, episode_id]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    opened_on = _as_date(row[1])
+    assert opened_on is not None
+    authorized = frozenset(kind for kind, flag in zip(kinds, (row[4], row[5]), strict=True) if flag)
+    return _EpisodeFacts(row[0], opened_on, _as_date(row[2]), bool(row[3]), authorized, int(row[6]))
+
+
 def _validate_session(
     actor: Actor, patient: Patient, data: SessionIn
-) -> tuple[Episode, list[tuple[Muscle, str]]]:
+) -> tuple[_EpisodeFacts, list[tuple[Muscle, str]]]:
     problems = Problems()
     _check_date(problems, "session_date", data.session_date, "Session date")
-    episode = _episode_for(problems, patient, data.episode_id, data.session_date)
+    episode = _check_episode(
+        problems, _episode_facts(actor, patient, data.episode_id, data.session_date), data.session_date
+    )
     _check_pain(problems, "pain_before", data.pain_before)
     _check_pain(problems, "pain_after", data.pain_after)
     resolved: list[tuple[Muscle, str]] = []
@@ -491,8 +564,8 @@ def _validate_session(
 
     decision = check_needling(
         precautions=patient.precautions,
-        has_current_consent=has_current_consent(patient, data.session_date),
-        current_authorizations=authorization_kinds_current_on(actor.user, data.session_date),
+        has_current_consent=episode.consent_current,
+        current_authorizations=episode.authorizations,
         insertions=[
             PlannedInsertion(
                 field=f"insertions.{index}.muscle",
@@ -566,11 +639,11 @@ def _write_session_children(
 def session_record(*, actor: Actor, patient: Patient, data: SessionIn) -> TreatmentSession:
     _require_clinical(actor)
     episode, resolved = _validate_session(actor, patient, data)
-    sequence = TreatmentSession.objects.filter(clinic=actor.clinic, episode=episode).order_by().count() + 1
+    sequence = episode.sessions_so_far + 1
     session = TreatmentSession.objects.create(
         clinic=actor.clinic,
         patient=patient,
-        episode=episode,
+        episode_id=episode.id,
         practitioner=actor.user,
         session_date=data.session_date,
         sequence=sequence,
@@ -601,7 +674,7 @@ def session_update(*, actor: Actor, session: TreatmentSession, data: SessionIn) 
     Insertion.objects.filter(session=locked).delete()
     RomMeasure.objects.filter(session=locked).delete()
     AdverseEvent.objects.filter(session=locked).delete()
-    locked.episode = episode
+    locked.episode_id = episode.id
     locked.session_date = data.session_date
     locked.pain_before = data.pain_before
     locked.pain_after = data.pain_after

@@ -92,6 +92,7 @@ class MuscleFinding(ClinicScopedModel):
 
     class Meta:
         ordering = ["assessment_id", "position"]
+        indexes = [models.Index(fields=["clinic", "assessment"], name="finding_clinic_assessment")]
 
     def __str__(self) -> str:
         return f"{self.muscle_id} ({self.side})"
@@ -114,6 +115,7 @@ class NeuropathySign(ClinicScopedModel):
 
     class Meta:
         ordering = ["assessment_id", "region", "side", "kind"]
+        indexes = [models.Index(fields=["clinic", "assessment"], name="sign_clinic_assessment")]
 
     def __str__(self) -> str:
         return f"{self.kind} at {self.region} ({self.side})"
@@ -170,7 +172,10 @@ class Insertion(ClinicScopedModel):
 
     class Meta:
         ordering = ["session_id", "position"]
-        indexes = [models.Index(fields=["clinic", "muscle_id"], name="insertion_clinic_muscle")]
+        indexes = [
+            models.Index(fields=["clinic", "muscle_id"], name="insertion_clinic_muscle"),
+            models.Index(fields=["clinic", "session", "position"], name="insertion_clinic_session"),
+        ]
 
     def __str__(self) -> str:
         level = f" {self.level}" if self.level else ""
@@ -196,6 +201,7 @@ class RomMeasure(ClinicScopedModel):
 
     class Meta:
         ordering = ["id"]
+        indexes = [models.Index(fields=["clinic", "session"], name="rom_clinic_session")]
 
     def __str__(self) -> str:
         return f"{self.movement} {self.side} {self.degrees}°"
@@ -229,6 +235,7 @@ class AdverseEvent(ClinicScopedModel):
 
     class Meta:
         ordering = ["session_id", "id"]
+        indexes = [models.Index(fields=["clinic", "session"], name="adverse_clinic_session")]
 
     def __str__(self) -> str:
         return f"{self.kind} ({self.severity})"
@@ -249,6 +256,7 @@ class Amendment(ClinicScopedModel):
 
     class Meta:
         ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["clinic", "session"], name="amendment_clinic_session")]
 
     def __str__(self) -> str:
         return f"Amendment {self.created_at:%Y-%m-%d} by {self.author}"

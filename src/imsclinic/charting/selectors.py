@@ -151,7 +151,9 @@ def _session_rows(clinic_id: int, patient_id: int) -> list[SessionRow]:
                                   sequence, day, before, after, notes, acknowledged or [], signed_at, content)
     if not sessions:
         return []
-    in_patient = {"clinic_id": clinic_id, "session__patient_id": patient_id}
+    # Children by explicit session ids: their session_id index serves this whatever the
+    # planner knows about the data.
+    in_patient = {"clinic_id": clinic_id, "session_id__in": list(sessions)}
     for values in Insertion.objects.filter(**in_patient).order_by("session_id", "position").values_list(
         *_INSERTION_FIELDS
     ):

@@ -23,6 +23,7 @@ from imsclinic.core.errors import (
     ValidationProblem,
 )
 from imsclinic.core.form_input import blank_to_none, field_errors, nested_from_post, parse_input
+from imsclinic.core.permissions import CLINICAL, has_role
 from imsclinic.core.web import clinic_view
 from imsclinic.patients.selectors import current_consent, patient_get
 from imsclinic.plots.pain import pain_course_svg
@@ -39,6 +40,9 @@ def _muscle_names() -> dict[str, str]:
 
 @clinic_view
 def patient_chart(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResponse:
+    if not has_role(actor.role, CLINICAL):
+        # Front desk sees demographics only: the registration form, not the clinical chart.
+        return redirect("patient_edit", patient_id=patient_id)
     chart = selectors.patient_chart(actor=actor, patient_id=patient_id)
     series = chart.pain_series()
     return render(
@@ -58,7 +62,7 @@ def patient_chart(request: HttpRequest, actor: Actor, patient_id: int) -> HttpRe
     )
 
 
-@clinic_view
+@clinic_view(roles=CLINICAL)
 def episode_new(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResponse:
     patient = patient_get(actor=actor, patient_id=patient_id, audit=False)
     values: dict[str, Any] = {"opened_on": timezone.localdate().isoformat()}
@@ -158,7 +162,7 @@ def _assessment_context(
     }
 
 
-@clinic_view
+@clinic_view(roles=CLINICAL)
 def assessment_new(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResponse:
     patient = patient_get(actor=actor, patient_id=patient_id, audit=False)
     open_episodes = [e for e in patient.episodes.all() if e.is_open]
@@ -211,7 +215,7 @@ def _rows_from_values(values: dict[str, Any]) -> list[reasoning.FindingRow]:
     return rows
 
 
-@clinic_view
+@clinic_view(roles=CLINICAL)
 def segments_preview(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResponse:
     """htmx: the inferred levels for the findings typed so far, before anything is saved."""
     patient_get(actor=actor, patient_id=patient_id, audit=False)
@@ -231,7 +235,7 @@ def _plan_context(assessment: Any) -> dict[str, Any]:
     return {"inference": reasoning.result_dict(result, skipped), "plan": reasoning.plan_dict(plan)}
 
 
-@clinic_view
+@clinic_view(roles=CLINICAL)
 def assessment_detail(request: HttpRequest, actor: Actor, assessment_id: int) -> HttpResponse:
     assessment = selectors.assessment_get(actor=actor, assessment_id=assessment_id)
     return render(
@@ -249,7 +253,7 @@ def assessment_detail(request: HttpRequest, actor: Actor, assessment_id: int) ->
     )
 
 
-@clinic_view
+@clinic_view(roles=CLINICAL)
 def assessment_sign(request: HttpRequest, actor: Actor, assessment_id: int) -> HttpResponse:
     assessment = selectors.assessment_get(actor=actor, assessment_id=assessment_id, audit=False)
     if request.method == "POST":
@@ -366,7 +370,7 @@ def _save_session(
         return values, {getattr(exc, "field", None) or "form": exc.message, "form": exc.message}, []
 
 
-@clinic_view
+@clinic_view(roles=CLINICAL)
 def session_new(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResponse:
     patient = patient_get(actor=actor, patient_id=patient_id, audit=False)
     open_episodes = [e for e in patient.episodes.all() if e.is_open]
@@ -418,7 +422,7 @@ def session_new(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResp
     )
 
 
-@clinic_view
+@clinic_view(roles=CLINICAL)
 def session_edit(request: HttpRequest, actor: Actor, session_id: int) -> HttpResponse:
     session = selectors.session_get(actor=actor, session_id=session_id, audit=False)
     if session.is_signed:
@@ -461,7 +465,7 @@ def session_edit(request: HttpRequest, actor: Actor, session_id: int) -> HttpRes
     )
 
 
-@clinic_view
+@clinic_view(roles=CLINICAL)
 def session_detail(request: HttpRequest, actor: Actor, session_id: int) -> HttpResponse:
     session = selectors.session_get(actor=actor, session_id=session_id)
     insertions = list(session.insertions.all())
@@ -482,7 +486,7 @@ def session_detail(request: HttpRequest, actor: Actor, session_id: int) -> HttpR
     )
 
 
-@clinic_view
+@clinic_view(roles=CLINICAL)
 def session_sign(request: HttpRequest, actor: Actor, session_id: int) -> HttpResponse:
     session = selectors.session_get(actor=actor, session_id=session_id, audit=False)
     if request.method == "POST":
@@ -493,7 +497,7 @@ def session_sign(request: HttpRequest, actor: Actor, session_id: int) -> HttpRes
     return redirect("session_detail", session_id=session.pk)
 
 
-@clinic_view
+@clinic_view(roles=CLINICAL)
 def note_amend(request: HttpRequest, actor: Actor, kind: str, note_id: int) -> HttpResponse:
     if kind == "session":
         note: Any = selectors.session_get(actor=actor, session_id=note_id, audit=False)
@@ -528,7 +532,7 @@ def note_amend(request: HttpRequest, actor: Actor, kind: str, note_id: int) -> H
     return render(request, template, context, status=422 if errors else 200)
 
 
-@clinic_view
+@clinic_view(roles=CLINICAL)
 def muscle_search(request: HttpRequest, actor: Actor) -> HttpResponse:
     query = request.GET.get("q", "")
     return render(

@@ -1,13 +1,24 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from imsclinic.accounts import views as accounts
 from imsclinic.api.v1 import api
 from imsclinic.charting import views as charting
+from imsclinic.outcomes import views as outcomes
 from imsclinic.patients import views as patients
+from imsclinic.security import views as security
 
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(template_name="login.html"), name="login"),
+    path("login/", accounts.login_view, name="login"),
+    path("login/verify/", accounts.login_verify, name="login_verify"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("account/mfa/", accounts.mfa_setup, name="mfa_setup"),
+    path("account/password/", accounts.password_change, name="password_change"),
+    path("audit/", security.audit_report, name="audit_report"),
+    path("audit/export.csv", security.audit_export, name="audit_export"),
+    path("patients/<int:patient_id>/access/", security.patient_access, name="patient_access"),
+    path("patients/<int:patient_id>/archive/", patients.patient_archive, name="patient_archive"),
+    path("patients/<int:patient_id>/restore/", patients.patient_restore, name="patient_restore"),
     path("", patients.dashboard, name="dashboard"),
     path("patients/", patients.patient_list, name="patient_list"),
     path("patients/new/", patients.patient_new, name="patient_new"),
@@ -42,5 +53,32 @@ urlpatterns = [
         name="segments_preview",
     ),
     path("muscles/search/", charting.muscle_search, name="muscle_search"),
+    path("episodes/<int:episode_id>/progress/", outcomes.episode_progress, name="episode_progress"),
+    path(
+        "episodes/<int:episode_id>/report.pdf", outcomes.episode_report_pdf, name="episode_report"
+    ),
+    path(
+        "episodes/<int:episode_id>/questionnaires/schedule/",
+        outcomes.schedule_add,
+        name="questionnaire_schedule_add",
+    ),
+    path(
+        "episodes/<int:episode_id>/questionnaires/link/",
+        outcomes.link_create,
+        name="questionnaire_link_create",
+    ),
+    path(
+        "episodes/<int:episode_id>/questionnaires/<str:code>/fill/",
+        outcomes.questionnaire_fill,
+        name="questionnaire_fill",
+    ),
+    path("q/<str:token>/", outcomes.questionnaire_link, name="questionnaire_link"),
+    path("outcomes/", outcomes.clinic_outcomes, name="clinic_outcomes"),
+    path("outcomes/export.csv", outcomes.research_export_csv, name="research_export_csv"),
+    path(
+        "outcomes/export-dictionary/",
+        outcomes.research_export_dictionary,
+        name="research_export_dictionary",
+    ),
     path("api/", api.urls),
 ]

@@ -1,14 +1,93 @@
-"""Audit trail writes. Called inside the action's transaction so the event and the change
-commit together or not at all."""
+"""The audit trail: append-only, hash-chained events of who touched which patient's data.
+
+Called inside the action's transaction so the event and the change commit together or
+not at all. Each row's ``row_hash`` is SHA-256 over its canonical fields and the previous
+row's hash, so ``imsclinic audit verify`` finds any row changed, inserted or deleted
+after the fact (format and limits: docs/audit.md).
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import datetime as dt
+import hashlib
+import ipaddress
+import json
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-from imsclinic.core.models import AuditEvent
+from django.db import transaction
+from django.utils import timezone
+
+from imsclinic.core.models import AuditChainHead, AuditEvent
 
 if TYPE_CHECKING:
     from imsclinic.core.actors import Actor
+    from imsclinic.core.models import Clinic
+
+CHAIN_HEAD_ID = 1
+GENESIS_HASH = "0" * 64
+# The fields a row hash covers, in this order (docs/audit.md). Never reorder: old rows
+# would no longer verify.
+HASHED_FIELDS = (
+    "seq",
+    "at",
+    "clinic_id",
+    "user_id",
+    "username",
+    "role",
+    "action",
+    "source",
+    "patient_id",
+    "object_type",
+    "object_id",
+    "outcome",
+    "address",
+    "detail",
+)
+
+
+def _canonical_at(value: dt.datetime) -> str:
+    return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def row_digest(values: dict[str, Any], prev_hash: str) -> str:
+    """SHA-256 hex of the canonical JSON of one row's hashed fields plus the previous hash."""
+    canonical: dict[str, Any] = {name: values[name] for name in HASHED_FIELDS}
+    canonical["at"] = _canonical_at(values["at"])
+    canonical["prev_hash"] = prev_hash
+    text = json.dumps(canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _normal_address(address: str | None) -> str | None:
+    # Stored and hashed in one canonical spelling so PostgreSQL's inet type round-trips it.
+    if not address:
+        return None
+    try:
+        return str(ipaddress.ip_address(address))
+    except ValueError:
+        return None
+
+
+def _append(**values: Any) -> AuditEvent:
+    """Append one row to the chain under the chain-head lock."""
+    values["at"] = values.get("at") or timezone.now()
+    values["address"] = _normal_address(values.get("address"))
+    values["detail"] = (values.get("detail") or "")[:500]
+    # savepoint=False: no extra queries when nested in the action's transaction; an error
+    # here rolls back the whole action, which is what we want (no change without its event).
+    with transaction.atomic(savepoint=False):
+        head = AuditChainHead.objects.select_for_update().filter(pk=CHAIN_HEAD_ID).first()
+        if head is None:
+            head = AuditChainHead.objects.create(pk=CHAIN_HEAD_ID, seq=0, last_hash=GENESIS_HASH)
+        values["seq"] = head.seq + 1
+        prev_hash = head.last_hash or GENESIS_HASH
+        row_hash = row_digest(values, prev_hash)
+        event = AuditEvent.objects.create(prev_hash=prev_hash, row_hash=row_hash, **values)
+        AuditChainHead.objects.filter(pk=CHAIN_HEAD_ID).update(
+            seq=values["seq"], last_hash=row_hash
+        )
+    return event
 
 
 def audit_record(
@@ -25,9 +104,9 @@ def audit_record(
     if obj is not None:
         object_type = object_type or type(obj).__name__
         object_id = object_id if object_id is not None else getattr(obj, "pk", None)
-    return AuditEvent.objects.create(
-        clinic=actor.clinic,
-        user=actor.user,
+    return _append(
+        clinic_id=actor.clinic.pk if actor.clinic is not None else None,
+        user_id=actor.user.pk,
         username=actor.user.get_username(),
         role=actor.role,
         action=action,
@@ -37,5 +116,163 @@ def audit_record(
         object_id=object_id,
         outcome=outcome,
         address=actor.address,
-        detail=detail[:500],
+        detail=detail,
+    )
+
+
+def audit_account_event(
+    *,
+    action: str,
+    username: str,
+    user: Any = None,
+    clinic: Clinic | None = None,
+    source: str = "page",
+    address: str | None = None,
+    outcome: str = "ok",
+    detail: str = "",
+) -> AuditEvent:
+    """Events without a clinic actor: failed logins (perhaps for an unknown username), lockouts."""
+    if user is not None and clinic is None:
+        clinic = getattr(user, "clinic", None)
+    return _append(
+        clinic_id=clinic.pk if clinic is not None else None,
+        user_id=user.pk if user is not None else None,
+        username=username[:150],
+        role=getattr(user, "role", "") if user is not None else "",
+        action=action,
+        source=source,
+        patient_id=None,
+        object_type="",
+        object_id=None,
+        outcome=outcome,
+        address=address,
+        detail=detail,
+    )
+
+
+# Verification --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChainProblem:
+    seq: int | None
+    row_id: int | None
+    kind: str  # altered | inserted | deleted | broken_link | truncated | unchained
+    message: str
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    rows: int
+    head_seq: int
+    head_hash: str
+    problems: list[ChainProblem]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def audit_chain_verify(batch_size: int = 5000) -> ChainReport:
+    """Walk the whole chain in sequence order and report every inconsistency found.
+
+    - altered: a row's stored hash does not match its fields (a field was changed);
+    - deleted: a gap in the sequence numbers;
+    - inserted: a row whose link does not continue the chain, or without a sequence number;
+    - truncated: the chain head records more rows than are present.
+    """
+    problems: list[ChainProblem] = []
+    expected_prev = GENESIS_HASH
+    expected_seq = 1
+    rows = 0
+    last_id = 0
+    fields = ("id", "prev_hash", "row_hash", *HASHED_FIELDS)
+    unchained = AuditEvent.objects.filter(seq__isnull=True).values_list("id", flat=True)
+    for row_id in unchained:
+        problems.append(
+            ChainProblem(None, row_id, "inserted", f"Row id {row_id} has no chain position.")
+        )
+    while True:
+        batch = list(
+            AuditEvent.objects.filter(seq__isnull=False, seq__gt=last_id)
+            .order_by("seq")
+            .values(*fields)[:batch_size]
+        )
+        if not batch:
+            break
+        for row in batch:
+            rows += 1
+            last_id = row["seq"]
+            seq = row["seq"]
+            if seq > expected_seq:
+                problems.append(
+                    ChainProblem(
+                        seq,
+                        row["id"],
+                        "deleted",
+                        f"Rows {expected_seq}..{seq - 1} are missing before row {seq}.",
+                    )
+                )
+            recomputed = row_digest(row, row["prev_hash"])
+            if recomputed != row["row_hash"]:
+                problems.append(
+                    ChainProblem(
+                        seq,
+                        row["id"],
+                        "altered",
+                        f"Row {seq} (id {row['id']}) does not match its hash: a field was changed.",
+                    )
+                )
+            elif row["prev_hash"] != expected_prev and seq == expected_seq:
+                problems.append(
+                    ChainProblem(
+                        seq,
+                        row["id"],
+                        "inserted",
+                        f"Row {seq} (id {row['id']}) does not link to row {seq - 1}: "
+                        "it was inserted or the previous row was replaced.",
+                    )
+                )
+            expected_prev = row["row_hash"]
+            expected_seq = seq + 1
+    head = AuditChainHead.objects.filter(pk=CHAIN_HEAD_ID).first()
+    head_seq = head.seq if head else 0
+    head_hash = head.last_hash if head else GENESIS_HASH
+    if head_seq > expected_seq - 1:
+        problems.append(
+            ChainProblem(
+                head_seq,
+                None,
+                "truncated",
+                f"The chain head records {head_seq} rows but the last row present is "
+                f"{expected_seq - 1}: rows were deleted from the end.",
+            )
+        )
+    elif head_seq == expected_seq - 1 and rows and head_hash != expected_prev:
+        problems.append(
+            ChainProblem(head_seq, None, "altered", "The last row does not match the chain head.")
+        )
+    elif head_seq < expected_seq - 1:
+        problems.append(
+            ChainProblem(
+                expected_seq - 1,
+                None,
+                "inserted",
+                f"Rows after {head_seq} were added outside the audit writer.",
+            )
+        )
+    return ChainReport(rows=rows, head_seq=head_seq, head_hash=head_hash, problems=problems)
+
+
+def audit_denied(*, actor: Actor, method: str, path: str, status: int, message: str) -> AuditEvent:
+    """A refused access: another clinic's (or no) object (404) or a role refusal (403).
+
+    The patient is not named: for a 404 the caller must not learn whether it exists.
+    """
+    action = "view" if method in ("GET", "HEAD", "OPTIONS") else "change"
+    return audit_record(
+        actor=actor,
+        action=action,
+        outcome="denied",
+        detail=f"{status} {method} {path[:200]}: {message}",
     )

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 
 class Clinic(models.Model):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=60, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Staff of this clinic must enrol a TOTP authenticator before they reach any page.
+    require_mfa = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["name"]
@@ -34,7 +37,12 @@ class ClinicScopedModel(models.Model):
 
 
 class AuditEvent(models.Model):
-    """Who did what to which patient's data, when, from where, and whether it was allowed."""
+    """Who did what to which patient's data, when, from where, and whether it was allowed.
+
+    Append-only and hash-chained: ``row_hash`` is SHA-256 over the canonical fields and
+    ``prev_hash`` (see core/audit.py and docs/audit.md). Rows are written only by
+    ``audit_record``; on PostgreSQL a trigger refuses UPDATE and DELETE.
+    """
 
     class Action(models.TextChoices):
         VIEW = "view"
@@ -44,8 +52,15 @@ class AuditEvent(models.Model):
         AMEND = "amend"
         EXPORT = "export"
         PRINT = "print"
+        ARCHIVE = "archive"
+        RESTORE = "restore"
         LOGIN = "login"
         LOGIN_FAILED = "login_failed"
+        LOGOUT = "logout"
+        PASSWORD_CHANGE = "password_change"  # noqa: S105
+        MFA_ENROL = "mfa_enrol"
+        TOKEN_ISSUE = "token_issue"  # noqa: S105
+        TOKEN_REVOKE = "token_revoke"  # noqa: S105
         DENIED = "denied"
 
     class Source(models.TextChoices):
@@ -55,7 +70,8 @@ class AuditEvent(models.Model):
         REPORT = "report"
 
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, null=True, related_name="+")
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # Set by audit_record before the row is hashed (auto_now_add would overwrite it).
+    at = models.DateTimeField(default=timezone.now, db_index=True)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
@@ -69,6 +85,10 @@ class AuditEvent(models.Model):
     outcome = models.CharField(max_length=20, default="ok")
     address = models.GenericIPAddressField(null=True)
     detail = models.CharField(max_length=500, blank=True)
+    # Position in the chain: 1, 2, 3, ... without gaps (assigned under the chain lock).
+    seq = models.BigIntegerField(null=True, unique=True)
+    prev_hash = models.CharField(max_length=64, blank=True)
+    row_hash = models.CharField(max_length=64, blank=True)
 
     class Meta:
         ordering = ["id"]
@@ -76,3 +96,21 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.action} {self.object_type}"
+
+
+class AuditChainHead(models.Model):
+    """The single row every audit write locks: the last sequence number and hash.
+
+    Locking one row serializes chain appends on PostgreSQL (SELECT ... FOR UPDATE) and on
+    SQLite (the write transaction). Comparing it with the last audit row also detects
+    rows cut off the end of the chain.
+    """
+
+    seq = models.BigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"audit chain at {self.seq}"

@@ -13,6 +13,7 @@ from django.utils import timezone
 from imsclinic.core.actors import Actor
 from imsclinic.core.audit import audit_record
 from imsclinic.core.errors import Problems, RuleViolation
+from imsclinic.core.permissions import ADMINS, require_role
 from imsclinic.patients.consent_texts import CONSENT_TEXTS
 from imsclinic.patients.models import Appointment, Consent, Patient
 from imsclinic.patients.schemas import ConsentIn, ConsentWithdrawIn, PatientIn
@@ -194,3 +195,36 @@ def appointment_book(
     )
     audit_record(actor=actor, action="create", patient_id=patient.pk, obj=appointment)
     return appointment
+
+
+# Archiving: "deletion" is a recorded, reversible state; rows are never removed. ---------
+
+
+@transaction.atomic
+def patient_archive(*, actor: Actor, patient: Patient, reason: str = "") -> Patient:
+    """Hide the patient from search and lists; the record stays whole and restorable."""
+    require_role(actor, ADMINS, "Only a clinic admin can archive a patient record.")
+    locked = Patient.objects.select_for_update().get(pk=patient.pk, clinic=actor.clinic)
+    if locked.archived_at is not None:
+        raise RuleViolation(
+            f"This record was already archived on {locked.archived_at:%Y-%m-%d}.",
+            code="already_archived",
+        )
+    locked.archived_at = timezone.now()
+    locked.save(update_fields=["archived_at", "updated_at"])
+    audit_record(
+        actor=actor, action="archive", patient_id=locked.pk, obj=locked, detail=reason[:300]
+    )
+    return locked
+
+
+@transaction.atomic
+def patient_restore(*, actor: Actor, patient: Patient) -> Patient:
+    require_role(actor, ADMINS, "Only a clinic admin can restore an archived patient record.")
+    locked = Patient.objects.select_for_update().get(pk=patient.pk, clinic=actor.clinic)
+    if locked.archived_at is None:
+        raise RuleViolation("This record is not archived.", code="not_archived")
+    locked.archived_at = None
+    locked.save(update_fields=["archived_at", "updated_at"])
+    audit_record(actor=actor, action="restore", patient_id=locked.pk, obj=locked)
+    return locked

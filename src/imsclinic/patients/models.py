@@ -28,6 +28,8 @@ class Patient(ClinicScopedModel):
     address = models.CharField(max_length=300, blank=True)
     # Lower-cased "family given" for fast, case-insensitive prefix search on both databases.
     search_name = models.CharField(max_length=210, editable=False)
+    # "given family", so a name typed given-name-first is also an indexed prefix search.
+    search_name_reversed = models.CharField(max_length=210, editable=False, default="")
 
     medications = models.TextField(blank=True)
     anticoagulants = models.BooleanField(default=False)
@@ -52,6 +54,7 @@ class Patient(ClinicScopedModel):
         ordering = ["family_name", "given_name", "id"]
         indexes = [
             models.Index(fields=["clinic", "search_name"], name="patient_clinic_name"),
+            models.Index(fields=["clinic", "search_name_reversed"], name="patient_clinic_name_rev"),
             models.Index(fields=["clinic", "health_number"], name="patient_clinic_hn"),
             models.Index(fields=["clinic", "date_of_birth"], name="patient_clinic_dob"),
         ]
@@ -61,6 +64,7 @@ class Patient(ClinicScopedModel):
 
     def save(self, *args: object, **kwargs: object) -> None:
         self.search_name = f"{self.family_name} {self.given_name}".lower()
+        self.search_name_reversed = f"{self.given_name} {self.family_name}".lower()
         super().save(*args, **kwargs)  # type: ignore[arg-type]
 
     @property

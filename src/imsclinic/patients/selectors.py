@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from django.db import connection
 from django.db.models import Q, QuerySet
 
 from imsclinic.core.actors import Actor
@@ -22,37 +23,46 @@ def patient_get(*, actor: Actor, patient_id: object, audit: bool = True) -> Pati
     return patient
 
 
-def patient_search(*, actor: Actor, query: str = "", limit: int = 50) -> list[Patient]:
-    """Search by name (family and/or given, prefix), date of birth (YYYY-MM-DD) or health number.
+def _prefix(field: str, text: str) -> Q:
+    """An index-friendly prefix match.
 
-    One query whatever the result size.
+    SQLite's LIKE is case-insensitive and so cannot use an ordinary index; a range on the
+    (already lower-cased) column can, and the LIKE keeps the match exact. PostgreSQL uses
+    its text_pattern_ops indexes for LIKE 'prefix%' directly (migration 0003).
     """
-    patients: QuerySet[Patient] = Patient.objects.filter(
-        clinic=actor.clinic, archived_at__isnull=True
+    if connection.vendor == "sqlite":
+        return Q(**{f"{field}__gte": text, f"{field}__lt": text + "\U0010ffff", f"{field}__startswith": text})
+    return Q(**{f"{field}__startswith": text})
+
+
+def patient_search(*, actor: Actor, query: str = "", limit: int = 50) -> list[Patient]:
+    """Search by name (family or given name first, prefix), date of birth (YYYY-MM-DD) or
+    health number (prefix). One query whatever the clinic size.
+
+    Each way of matching is its own arm of a UNION, so each arm uses its own
+    (clinic, column) index even before the database has gathered statistics.
+    """
+    patients: QuerySet[Patient] = Patient.objects.filter(clinic=actor.clinic, archived_at__isnull=True).only(
+        "id", "family_name", "given_name", "date_of_birth", "health_number"
     )
-    query = " ".join(query.split())[:100]
-    if query:
-        if _DATE.match(query):
-            try:
-                patients = patients.filter(date_of_birth=dt.date.fromisoformat(query))
-            except ValueError:
-                return []
-        else:
-            lowered = query.lower().replace(",", " ")
-            words = lowered.split()
-            name_filter = Q(search_name__startswith=" ".join(words))
-            if len(words) >= 2:
-                # "Given Family" typed in either order.
-                name_filter |= Q(search_name__startswith=f"{words[-1]} {' '.join(words[:-1])}")
-            name_filter |= Q(given_name__istartswith=lowered)
-            compact = query.replace(" ", "").replace("-", "")
-            if any(ch.isdigit() for ch in compact):
-                name_filter |= Q(health_number__startswith=query)
-                name_filter |= Q(health_number__startswith=compact)
-            patients = patients.filter(name_filter)
-    return list(
-        patients.only("id", "family_name", "given_name", "date_of_birth", "health_number")[:limit]
-    )
+    query = " ".join(query.replace(",", " ").split())[:100]
+    if not query:
+        return list(patients[:limit])
+    if _DATE.match(query):
+        try:
+            return list(patients.filter(date_of_birth=dt.date.fromisoformat(query))[:limit])
+        except ValueError:
+            return []
+    lowered = query.lower()
+    arms = [patients.filter(_prefix("search_name", lowered)),
+            patients.filter(_prefix("search_name_reversed", lowered))]
+    if any(ch.isdigit() for ch in query):
+        arms.append(patients.filter(_prefix("health_number", query)))
+        compact = query.replace(" ", "")
+        if compact != query:
+            arms.append(patients.filter(_prefix("health_number", compact)))
+    arms = [arm.order_by() for arm in arms]
+    return list(arms[0].union(*arms[1:]).order_by("family_name", "given_name", "id")[:limit])
 
 
 def consents_of(patient: Patient) -> list[Consent]:
@@ -87,4 +97,15 @@ def appointments_on(*, actor: Actor, day: dt.date) -> list[Appointment]:
         Appointment.objects.filter(clinic=actor.clinic, starts_at__date=day)
         .exclude(status=Appointment.Status.CANCELLED)
         .select_related("patient", "practitioner")
+    )
+
+
+def archived_patients(*, actor: Actor, limit: int = 200) -> list[Patient]:
+    """Archived records of the clinic, most recently archived first (the 'Archived' filter)."""
+    return list(
+        Patient.objects.filter(clinic=actor.clinic, archived_at__isnull=False)
+        .order_by("-archived_at", "id")
+        .only("id", "family_name", "given_name", "date_of_birth", "health_number", "archived_at")[
+            :limit
+        ]
     )

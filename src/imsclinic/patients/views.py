@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 
 from imsclinic.core.actors import Actor
-from imsclinic.core.errors import DomainError, ValidationProblem
+from imsclinic.core.errors import DomainError, RuleViolation, ValidationProblem
+from imsclinic.core.permissions import ADMINS, CLINICAL
 from imsclinic.core.form_input import field_errors, nested_from_post, parse_input
 from imsclinic.core.web import clinic_view
 from imsclinic.patients import actions, selectors
@@ -48,9 +50,13 @@ def dashboard(request: HttpRequest, actor: Actor) -> HttpResponse:
 @clinic_view
 def patient_list(request: HttpRequest, actor: Actor) -> HttpResponse:
     query = request.GET.get("q", "")
-    patients = selectors.patient_search(actor=actor, query=query, limit=50)
+    archived = request.GET.get("archived") == "1"
+    if archived:
+        patients = selectors.archived_patients(actor=actor)
+    else:
+        patients = selectors.patient_search(actor=actor, query=query, limit=50)
     template = "patients/_patient_rows.html" if request.htmx else "patients/patient_list.html"  # type: ignore[attr-defined]
-    return render(request, template, {"patients": patients, "q": query})
+    return render(request, template, {"patients": patients, "q": query, "archived": archived})
 
 
 def _patient_form_context(values: dict[str, object], errors: dict[str, str]) -> dict[str, object]:
@@ -100,7 +106,7 @@ def patient_edit(request: HttpRequest, actor: Actor, patient_id: int) -> HttpRes
     return render(request, "patients/patient_form.html", context, status=422 if errors else 200)
 
 
-@clinic_view
+@clinic_view(roles=CLINICAL)
 def consent_new(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResponse:
     patient = selectors.patient_get(actor=actor, patient_id=patient_id, audit=False)
     values: dict[str, object] = {
@@ -130,3 +136,27 @@ def consent_new(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResp
         },
         status=422 if errors else 200,
     )
+
+
+@clinic_view(roles=ADMINS)
+def patient_archive(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResponse:
+    """POST: archive ("delete", reversibly). GET shows nothing new: back to the record."""
+    patient = selectors.patient_get(actor=actor, patient_id=patient_id, audit=False)
+    if request.method == "POST":
+        try:
+            actions.patient_archive(actor=actor, patient=patient, reason=request.POST.get("reason", ""))
+        except RuleViolation:
+            pass
+        return redirect(f"{reverse('patient_list')}?archived=1")
+    return redirect("patient_edit", patient_id=patient.pk)
+
+
+@clinic_view(roles=ADMINS)
+def patient_restore(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResponse:
+    patient = selectors.patient_get(actor=actor, patient_id=patient_id, audit=False)
+    if request.method == "POST":
+        try:
+            actions.patient_restore(actor=actor, patient=patient)
+        except RuleViolation:
+            pass
+    return redirect("patient_edit", patient_id=patient.pk)

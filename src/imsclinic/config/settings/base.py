@@ -31,6 +31,9 @@ INSTALLED_APPS = [
     "imsclinic.patients",
     "imsclinic.charting",
     "imsclinic.api",
+    "imsclinic.outcomes",
+    "imsclinic.reports",
+    "imsclinic.security",
 ]
 
 MIDDLEWARE = [
@@ -38,12 +41,15 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "imsclinic.core.middleware.RejectNulCharactersMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "imsclinic.core.middleware.IdleLogoutMiddleware",
+    "imsclinic.core.middleware.RequireMfaEnrolmentMiddleware",
+    "imsclinic.core.middleware.SecurityHeadersMiddleware",
 ]
 
 ROOT_URLCONF = "imsclinic.config.urls"
@@ -118,6 +124,10 @@ CSRF_COOKIE_SAMESITE = "Lax"
 # Idle logoff: health records must not stay open on an unattended screen.
 IMSCLINIC_IDLE_TIMEOUT_SECONDS = int(os.environ.get("IMSCLINIC_IDLE_TIMEOUT_SECONDS", 15 * 60))
 IMSCLINIC_API_TOKEN_HOURS = int(os.environ.get("IMSCLINIC_API_TOKEN_HOURS", 12))
+# Lockout: this many failed logins (password or second factor) for one username, or from
+# one address, within the window lock further attempts until the window has passed.
+IMSCLINIC_LOGIN_MAX_FAILURES = int(os.environ.get("IMSCLINIC_LOGIN_MAX_FAILURES", 5))
+IMSCLINIC_LOGIN_WINDOW_SECONDS = int(os.environ.get("IMSCLINIC_LOGIN_WINDOW_SECONDS", 15 * 60))
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 X_FRAME_OPTIONS = "DENY"

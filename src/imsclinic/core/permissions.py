@@ -1,0 +1,40 @@
+"""Who may do what: the one table of roles per capability, used by pages and the API.
+
+Roles (accounts.models.Role): a clinic admin runs the clinic and sees everything of it,
+including the audit report; a practitioner charts; front desk registers patients, books
+and sees demographics but no clinical content (assessments, sessions, chart, plans).
+Patients never log in: they answer questionnaires through single-use links.
+Object-level checks (the note's author signs and amends it) stay in the actions.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from imsclinic.core.errors import PermissionDenied
+
+if TYPE_CHECKING:
+    from imsclinic.core.actors import Actor
+
+ADMIN = "admin"
+PRACTITIONER = "practitioner"
+FRONT_DESK = "front_desk"
+
+STAFF: frozenset[str] = frozenset({ADMIN, PRACTITIONER, FRONT_DESK})
+CLINICAL: frozenset[str] = frozenset({ADMIN, PRACTITIONER})
+ADMINS: frozenset[str] = frozenset({ADMIN})
+
+_WHAT = {
+    CLINICAL: "Clinical notes are open to practitioners and clinic admins only.",
+    ADMINS: "Only a clinic admin can open this page.",
+}
+
+
+def has_role(role: str, roles: frozenset[str]) -> bool:
+    return role in roles
+
+
+def require_role(actor: Actor, roles: frozenset[str], message: str = "") -> None:
+    """Raise PermissionDenied (HTTP 403) unless the actor's role is one of ``roles``."""
+    if actor.role not in roles:
+        raise PermissionDenied(message or _WHAT.get(roles, "Your role does not allow this."))

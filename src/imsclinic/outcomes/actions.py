@@ -1,0 +1,277 @@
+"""The one write path for outcome questionnaires: schedules, patient links and responses.
+
+Pages (tablet and link), the JSON API and the demo loader call these. Each runs in a
+transaction and writes its audit event in the same transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from imsclinic.accounts.models import User
+from imsclinic.charting.models import Episode, TreatmentSession
+from imsclinic.core.actors import Actor
+from imsclinic.core.audit import audit_account_event, audit_record
+from imsclinic.core.errors import (
+    FieldProblem,
+    NotFound,
+    PermissionDenied,
+    Problems,
+    RuleViolation,
+    ValidationProblem,
+)
+from imsclinic.measures import MEASURES, ItemError, Score, score
+from imsclinic.outcomes.models import (
+    QuestionnaireLink,
+    QuestionnaireResponse,
+    QuestionnaireSchedule,
+)
+from imsclinic.outcomes.schemas import LinkIn, ResponseIn, ScheduleIn
+
+LINK_DAYS_DEFAULT = 7
+LINK_DAYS_MAX = 30
+
+
+def _require_clinical(actor: Actor) -> None:
+    if not actor.user.is_clinical:
+        raise PermissionDenied("Only practitioners and clinic admins manage outcome measures.")
+
+
+def _check_measure(problems: Problems, code: str) -> str:
+    code = code.strip().lower()
+    if code not in MEASURES:
+        problems.add(
+            "measure_code",
+            "unknown_measure",
+            f"Unknown outcome measure '{code}'; choose one of {', '.join(MEASURES)}.",
+        )
+    return code
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def score_answers(code: str, items: list[object]) -> Score:
+    """Score a form, turning the scoring core's item errors into field problems."""
+    try:
+        return score(code, items)  # type: ignore[arg-type]
+    except ItemError as exc:
+        field = str(exc.as_dict()["field"])
+        raise ValidationProblem([FieldProblem(field, exc.code, exc.message + ".")]) from None
+
+
+# Schedules --------------------------------------------------------------------------
+
+
+@transaction.atomic
+def schedule_add(*, actor: Actor, episode: Episode, data: ScheduleIn) -> QuestionnaireSchedule:
+    _require_clinical(actor)
+    problems = Problems()
+    code = _check_measure(problems, data.measure_code)
+    if data.timing not in QuestionnaireSchedule.Timing.values:
+        problems.add("timing", "invalid", "When is 'intake', 'every_n' or 'discharge'.")
+    every_n = data.every_n_sessions if data.timing == QuestionnaireSchedule.Timing.EVERY_N else None
+    if data.timing == QuestionnaireSchedule.Timing.EVERY_N and (
+        every_n is None or not 1 <= every_n <= 20
+    ):
+        problems.add("every_n_sessions", "out_of_range", "Give a number of sessions from 1 to 20.")
+    if (
+        not problems
+        and QuestionnaireSchedule.objects.filter(
+            clinic=actor.clinic, episode=episode, measure_code=code, timing=data.timing
+        ).exists()
+    ):
+        problems.add("timing", "duplicate", "This measure is already scheduled at that time.")
+    problems.raise_if_any()
+    schedule = QuestionnaireSchedule.objects.create(
+        clinic=actor.clinic,
+        episode=episode,
+        measure_code=code,
+        timing=data.timing,
+        every_n_sessions=every_n,
+        created_by=actor.user,
+    )
+    audit_record(actor=actor, action="create", patient_id=episode.patient_id, obj=schedule)
+    return schedule
+
+
+# Links ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IssuedLink:
+    link: QuestionnaireLink
+    token: str  # shown once, to be sent to the patient; never stored
+
+
+@transaction.atomic
+def link_create(*, actor: Actor, episode: Episode, data: LinkIn) -> IssuedLink:
+    _require_clinical(actor)
+    problems = Problems()
+    code = _check_measure(problems, data.measure_code)
+    if not 1 <= data.expires_in_days <= LINK_DAYS_MAX:
+        problems.add("expires_in_days", "out_of_range", f"A link lasts 1 to {LINK_DAYS_MAX} days.")
+    problems.raise_if_any()
+    if not episode.is_open:
+        raise RuleViolation(
+            "The episode is closed; reopen it before sending a questionnaire.",
+            code="episode_closed",
+        )
+    token = secrets.token_urlsafe(32)
+    link = QuestionnaireLink.objects.create(
+        clinic=actor.clinic,
+        episode=episode,
+        measure_code=code,
+        token_hash=token_hash(token),
+        created_by=actor.user,
+        expires_at=timezone.now() + dt.timedelta(days=data.expires_in_days),
+    )
+    audit_record(actor=actor, action="create", patient_id=episode.patient_id, obj=link)
+    return IssuedLink(link=link, token=token)
+
+
+class LinkGone(Exception):
+    """A link that was valid once but is expired or already used: HTTP 410."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def link_open(*, token: str, lock: bool = False) -> QuestionnaireLink:
+    """The link for ``token``; ``NotFound`` for an unknown or altered token, ``LinkGone``
+    for an expired or used one. Nothing about the patient is revealed in either case."""
+    if not token or len(token) > 100:
+        raise NotFound("This questionnaire link is not valid.")
+    queryset = QuestionnaireLink.objects.select_related("episode", "clinic")
+    if lock:
+        queryset = queryset.select_for_update()
+    link = queryset.filter(token_hash=token_hash(token)).first()
+    if link is None:
+        raise NotFound("This questionnaire link is not valid.")
+    if link.used_at is not None:
+        raise LinkGone("used")
+    if link.expires_at <= timezone.now():
+        raise LinkGone("expired")
+    return link
+
+
+# Responses --------------------------------------------------------------------------
+
+
+def _sessions_completed(episode: Episode, day: dt.date) -> int:
+    return TreatmentSession.objects.filter(
+        clinic_id=episode.clinic_id, episode=episode, session_date__lte=day
+    ).count()
+
+
+def _validated(data: ResponseIn) -> tuple[str, Score, list[str]]:
+    problems = Problems()
+    code = _check_measure(problems, data.measure_code)
+    problems.raise_if_any()
+    activities = [a.strip()[:120] for a in data.activities]
+    if code == "psfs":
+        for index, name in enumerate(activities[: len(data.items)]):
+            if not name and index < len(data.items) and data.items[index] is not None:
+                problems.add(f"activities.{index + 1}", "required", "Name the activity you rated.")
+        problems.raise_if_any()
+    return code, score_answers(code, list(data.items)), activities
+
+
+def _response_create(
+    *,
+    episode: Episode,
+    code: str,
+    result: Score,
+    items: list[int | None],
+    activities: list[str],
+    source: str,
+    entered_by: User | None,
+    link: QuestionnaireLink | None = None,
+) -> QuestionnaireResponse:
+    now = timezone.now()
+    return QuestionnaireResponse.objects.create(
+        clinic_id=episode.clinic_id,
+        episode=episode,
+        patient_id=episode.patient_id,
+        measure_code=code,
+        answers=items,
+        activities=activities if code == "psfs" else [],
+        score=result.score,
+        raw_score=result.raw,
+        interpretation=result.interpretation[:300],
+        answered_at=now,
+        sessions_completed=_sessions_completed(episode, timezone.localdate(now)),
+        source=source,
+        entered_by=entered_by,
+        link=link,
+    )
+
+
+@transaction.atomic
+def response_record(
+    *, actor: Actor, episode: Episode, data: ResponseIn, source: str = "tablet"
+) -> QuestionnaireResponse:
+    """A form completed in the clinic (staff hand the tablet over) or sent through the API."""
+    code, result, activities = _validated(data)
+    items = [_plain(v) for v in data.items]
+    response = _response_create(
+        episode=episode,
+        code=code,
+        result=result,
+        items=items,
+        activities=activities,
+        source=source,
+        entered_by=actor.user,
+    )
+    audit_record(actor=actor, action="create", patient_id=episode.patient_id, obj=response)
+    return response
+
+
+@transaction.atomic
+def response_record_from_link(
+    *, token: str, data: ResponseIn, address: str | None = None
+) -> QuestionnaireResponse:
+    """A form the patient completed through their link. The link is locked, checked again
+    and spent in the same transaction, so a double submit cannot record two responses."""
+    link = link_open(token=token, lock=True)
+    data = data.model_copy(update={"measure_code": link.measure_code})
+    code, result, activities = _validated(data)
+    response = _response_create(
+        episode=link.episode,
+        code=code,
+        result=result,
+        items=[_plain(v) for v in data.items],
+        activities=activities,
+        source=QuestionnaireResponse.Source.LINK,
+        entered_by=None,
+        link=link,
+    )
+    link.used_at = response.answered_at
+    link.save(update_fields=["used_at", "updated_at"])
+    # No staff user acts here, so the event is written as an account-less event naming
+    # the link; the audit chain stays intact because it goes through core.audit.
+    audit_account_event(
+        action="create",
+        username=f"questionnaire-link:{link.pk}",
+        clinic=link.clinic,
+        source="page",
+        address=address,
+        detail=(
+            f"QuestionnaireResponse {response.pk} ({code}) for patient "
+            f"{link.episode.patient_id}, episode {link.episode_id}, answered by the patient"
+        ),
+    )
+    return response
+
+
+def _plain(value: object) -> int | None:
+    # score() has validated every answer as a whole number or None.
+    return None if value is None else int(value)  # type: ignore[call-overload]

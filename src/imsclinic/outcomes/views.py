@@ -1,0 +1,361 @@
+"""Outcome pages: episode progress, questionnaires (tablet and patient link), the clinic's
+outcomes and the research export. Views parse input, call actions/selectors, render."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+
+from imsclinic.core.actors import Actor, client_address
+from imsclinic.core.errors import DomainError, NotFound, RuleViolation, ValidationProblem
+from imsclinic.core.form_input import field_errors, parse_input
+from imsclinic.core.web import clinic_view
+from imsclinic.measures import MEASURES, Measure, WordingFileError, load_item_wording
+from imsclinic.outcomes import actions, research_export, selectors
+from imsclinic.outcomes.models import QuestionnaireSchedule
+from imsclinic.outcomes.schemas import LinkIn, ResponseIn, ScheduleIn
+from imsclinic.plots.outcomes import outcome_course_svg, time_to_mcid_svg
+from imsclinic.plots.pain import pain_course_svg
+
+# Which measure suits which condition (ICD-10 prefix), to preselect in the forms.
+SUGGESTED_MEASURE = {
+    "M54.5": "odi",
+    "M54.3": "odi",
+    "M51": "odi",
+    "M54.2": "ndi",
+    "G56": "quickdash",
+    "M77": "quickdash",
+    "M76": "lefs",
+    "M17": "lefs",
+}
+
+# Our own short paraphrase of each scale's ends: the licensed option wording is not shipped.
+SCALE_ENDS = {
+    "nprs": ("No pain", "Worst pain imaginable"),
+    "psfs": ("Unable to do it", "As well as before the problem"),
+    "odi": ("No problem", "Most severe"),
+    "ndi": ("No problem", "Most severe"),
+    "quickdash": ("No difficulty", "Unable"),
+    "lefs": ("Extreme difficulty or unable", "No difficulty"),
+}
+PSFS_ROWS = 5
+
+
+def suggested_measure(condition_code: str) -> str:
+    for prefix, code in SUGGESTED_MEASURE.items():
+        if condition_code.startswith(prefix):
+            return code
+    return "nprs"
+
+
+def item_labels(measure: Measure) -> tuple[str, ...]:
+    """Item text to show: the clinic's licensed wording if it has loaded a file
+    (IMSCLINIC_MEASURE_WORDING_DIR/<code>.json), otherwise the short section labels."""
+    folder = getattr(settings, "IMSCLINIC_MEASURE_WORDING_DIR", None)
+    if folder and not isinstance(measure.item_count, range):
+        path = Path(folder) / f"{measure.code}.json"
+        if path.exists():
+            try:
+                return load_item_wording(measure.code, path)
+            except WordingFileError:
+                pass  # a broken file must not block the form: fall back to the labels
+    return measure.section_labels
+
+
+def _measure_or_404(code: str) -> Measure:
+    measure = MEASURES.get(code.lower())
+    if measure is None:
+        raise NotFound(f"Unknown outcome measure '{code}'.")
+    return measure
+
+
+def _answer(raw: str | None) -> object:
+    if raw is None or raw.strip() == "":
+        return None
+    text = raw.strip()
+    return int(text) if text.lstrip("-").isdigit() else text
+
+
+def form_answers(measure: Measure, post: Any) -> tuple[ResponseIn, dict[str, Any], list[int]]:
+    """Posted answers -> the API's ResponseIn; also the values to re-show, and which form row
+    each PSFS item came from (rows left blank are not activities)."""
+    values: dict[str, Any] = {}
+    if measure.code == "psfs":
+        items, activities, rows = [], [], []
+        for row in range(1, PSFS_ROWS + 1):
+            name = post.get(f"activities.{row}", "").strip()
+            rating = _answer(post.get(f"items.{row}"))
+            values[f"activities.{row}"] = name
+            values[f"items.{row}"] = "" if rating is None else str(rating)
+            if name or rating is not None:
+                items.append(rating)
+                activities.append(name)
+                rows.append(row)
+        return ResponseIn(measure_code="psfs", items=items, activities=activities), values, rows
+    count = int(measure.item_count)  # type: ignore[arg-type]
+    answers = [_answer(post.get(f"items.{n}")) for n in range(1, count + 1)]
+    for n, value in enumerate(answers, start=1):
+        values[f"items.{n}"] = "" if value is None else str(value)
+    return (
+        ResponseIn(measure_code=measure.code, items=answers),
+        values,
+        list(range(1, count + 1)),
+    )
+
+
+def _form_errors(exc: ValidationProblem, rows: list[int]) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    for problem in exc.problems:
+        name = problem.field
+        head, _, number = name.partition(".")
+        if head in ("items", "activities") and number.isdigit():
+            index = int(number)
+            name = f"{head}.{rows[index - 1]}" if 0 < index <= len(rows) else name
+        elif head == "items":
+            name = "form"
+        errors.setdefault(name, problem.message)
+    return errors
+
+
+def _questionnaire_context(measure: Measure, values: dict[str, Any], errors: dict[str, str]):  # type: ignore[no-untyped-def]
+    options = list(range(measure.item_min, measure.item_max + 1))
+    if measure.code == "psfs":
+        items = [
+            {"number": n, "label": f"Activity {n}", "name": f"items.{n}"}
+            for n in range(1, PSFS_ROWS + 1)
+        ]
+    else:
+        items = [
+            {"number": n, "label": label, "name": f"items.{n}"}
+            for n, label in enumerate(item_labels(measure), start=1)
+        ]
+    return {
+        "measure": measure,
+        "items": items,
+        "options": options,
+        "ends": SCALE_ENDS[measure.code],
+        "values": values,
+        "errors": errors,
+    }
+
+
+# Progress --------------------------------------------------------------------------
+
+
+def _progress_context(actor: Actor, episode_id: int, **extra: Any) -> dict[str, Any]:
+    progress = selectors.episode_progress(actor=actor, episode_id=episode_id)
+    series = [(s.session_date, s.pain_before, s.pain_after, s.sequence) for s in progress.sessions]
+    plots = []
+    for course in progress.questionnaires:
+        first = course.first_mcid
+        plots.append(
+            (
+                course,
+                outcome_course_svg(
+                    course.measure,
+                    [(p.label, p.score) for p in course.points],
+                    first_mcid_index=course.points.index(first) if first else None,
+                ),
+            )
+        )
+    episode = progress.episode
+    context = {
+        "progress": progress,
+        "episode": episode,
+        "patient": episode.patient,
+        "pain_svg": pain_course_svg(series) if series else "",
+        "pain_outcome_svg": outcome_course_svg(
+            progress.pain.measure, [(p.label, p.score) for p in progress.pain.points]
+        )
+        if len(progress.pain.points) > 1
+        else "",
+        "plots": plots,
+        "measures": MEASURES.values(),
+        "timings": QuestionnaireSchedule.Timing.choices,
+        "suggested": suggested_measure(episode.condition_code),
+        "errors": {},
+        "values": {},
+    }
+    context.update(extra)
+    return context
+
+
+@clinic_view
+def episode_progress(request: HttpRequest, actor: Actor, episode_id: int) -> HttpResponse:
+    return render(request, "outcomes/progress.html", _progress_context(actor, episode_id))
+
+
+@clinic_view
+def schedule_add(request: HttpRequest, actor: Actor, episode_id: int) -> HttpResponse:
+    episode = selectors.episode_for_outcomes(actor=actor, episode_id=episode_id)
+    if request.method != "POST":
+        return redirect("episode_progress", episode_id=episode.pk)
+    values = {
+        "measure_code": request.POST.get("measure_code", ""),
+        "timing": request.POST.get("timing", ""),
+        "every_n_sessions": request.POST.get("every_n_sessions") or None,
+    }
+    try:
+        actions.schedule_add(actor=actor, episode=episode, data=parse_input(ScheduleIn, values))
+        return redirect("episode_progress", episode_id=episode.pk)
+    except ValidationProblem as exc:
+        errors = field_errors(exc)
+    except DomainError as exc:
+        errors = {"form": exc.message}
+    context = _progress_context(actor, episode.pk, errors=errors, values=values)
+    return render(request, "outcomes/progress.html", context, status=422)
+
+
+@clinic_view
+def link_create(request: HttpRequest, actor: Actor, episode_id: int) -> HttpResponse:
+    episode = selectors.episode_for_outcomes(actor=actor, episode_id=episode_id)
+    if request.method != "POST":
+        return redirect("episode_progress", episode_id=episode.pk)
+    values = {
+        "measure_code": request.POST.get("measure_code", ""),
+        "expires_in_days": request.POST.get("expires_in_days") or 7,
+    }
+    try:
+        issued = actions.link_create(actor=actor, episode=episode, data=parse_input(LinkIn, values))
+    except ValidationProblem as exc:
+        context = _progress_context(actor, episode.pk, link_errors=field_errors(exc))
+        return render(request, "outcomes/progress.html", context, status=422)
+    except DomainError as exc:
+        context = _progress_context(actor, episode.pk, link_errors={"form": exc.message})
+        return render(request, "outcomes/progress.html", context, status=422)
+    # The token is shown once, on this response only: it is not stored and not in a URL
+    # the practitioner's browser history keeps.
+    url = request.build_absolute_uri(reverse("questionnaire_link", args=[issued.token]))
+    context = _progress_context(actor, episode.pk, new_link=issued.link, new_link_url=url)
+    return render(request, "outcomes/progress.html", context)
+
+
+@clinic_view
+def questionnaire_fill(
+    request: HttpRequest, actor: Actor, episode_id: int, code: str
+) -> HttpResponse:
+    """Tablet mode: staff open the form and hand the device to the patient."""
+    episode = selectors.episode_for_outcomes(actor=actor, episode_id=episode_id)
+    measure = _measure_or_404(code)
+    values: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        data, values, rows = form_answers(measure, request.POST)
+        try:
+            response = actions.response_record(actor=actor, episode=episode, data=data)
+            return render(
+                request,
+                "outcomes/thanks.html",
+                {"response": response, "measure": measure, "episode": episode, "tablet": True},
+            )
+        except ValidationProblem as exc:
+            errors = _form_errors(exc, rows)
+    context = _questionnaire_context(measure, values, errors)
+    context.update({"episode": episode, "tablet": True})
+    return render(request, "outcomes/questionnaire.html", context, status=422 if errors else 200)
+
+
+@never_cache
+def questionnaire_link(request: HttpRequest, token: str) -> HttpResponse:
+    """The patient's link: no account. Unknown or altered tokens get 404, spent or expired
+    ones 410; neither page shows anything about the patient or the clinic's records."""
+    try:
+        link = actions.link_open(token=token)
+    except NotFound:
+        return render(request, "outcomes/link_gone.html", {"reason": "invalid"}, status=404)
+    except actions.LinkGone as gone:
+        return render(request, "outcomes/link_gone.html", {"reason": gone.reason}, status=410)
+    measure = MEASURES[link.measure_code]
+    values: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        data, values, rows = form_answers(measure, request.POST)
+        try:
+            actions.response_record_from_link(
+                token=token, data=data, address=client_address(request)
+            )
+            return render(request, "outcomes/thanks.html", {"measure": measure, "tablet": False})
+        except actions.LinkGone as gone:
+            return render(request, "outcomes/link_gone.html", {"reason": gone.reason}, status=410)
+        except ValidationProblem as exc:
+            errors = _form_errors(exc, rows)
+    context = _questionnaire_context(measure, values, errors)
+    context.update({"tablet": False, "clinic_name": link.clinic.name})
+    response = render(
+        request, "outcomes/questionnaire.html", context, status=422 if errors else 200
+    )
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+# The clinic ------------------------------------------------------------------------
+
+
+@clinic_view
+def clinic_outcomes(request: HttpRequest, actor: Actor) -> HttpResponse:
+    outcomes = selectors.clinic_outcomes(
+        actor=actor, measure_code=request.GET.get("measure", selectors.SESSION_PAIN)
+    )
+    curves = {g.label: g.km for g in outcomes.by_condition if g.durations}
+    return render(
+        request,
+        "outcomes/clinic.html",
+        {
+            "outcomes": outcomes,
+            "groups": [
+                ("Condition", outcomes.by_condition),
+                ("Practitioner", outcomes.by_practitioner),
+            ],
+            "km_svg": time_to_mcid_svg(curves) if curves else "",
+            "adverse": [
+                {**row, "rate": outcomes.overall.adverse_rate(*row["severities"])}  # type: ignore[misc]
+                for row in outcomes.published_adverse
+            ],
+            "measure_choices": [(selectors.SESSION_PAIN, "Session pain (NPRS before needling)")]
+            + [(m.code, m.abbreviation) for m in MEASURES.values()],
+        },
+    )
+
+
+@clinic_view
+def research_export_csv(request: HttpRequest, actor: Actor) -> HttpResponse:
+    text = research_export.research_export_csv(actor=actor)
+    response = HttpResponse(text, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="imsclinic-research-export.csv"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@clinic_view
+def research_export_dictionary(request: HttpRequest, actor: Actor) -> HttpResponse:
+    selectors.require_clinical(actor)
+    return render(
+        request,
+        "outcomes/export_dictionary.html",
+        {"columns": research_export.COLUMNS.items(), "max_shift": research_export.MAX_SHIFT_DAYS},
+    )
+
+
+@clinic_view
+def episode_report_pdf(request: HttpRequest, actor: Actor, episode_id: int) -> HttpResponse:
+    from imsclinic.reports.pdf import episode_report
+
+    try:
+        report = episode_report(
+            actor=actor,
+            episode_id=episode_id,
+            kind=request.GET.get("kind", "progress"),
+            audience=request.GET.get("audience", "physician"),
+        )
+    except (ValidationProblem, RuleViolation) as exc:
+        return HttpResponse(exc.message, status=422, content_type="text/plain; charset=utf-8")
+    response = HttpResponse(report.pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{report.filename}"'
+    response["Cache-Control"] = "no-store"
+    return response

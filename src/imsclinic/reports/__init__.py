@@ -1,0 +1,1 @@
+"""PDF reports (WeasyPrint): progress report and discharge summary of an episode."""

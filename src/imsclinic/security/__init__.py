@@ -1,0 +1,1 @@
+"""Security features that cut across apps: database guards, audit report pages, headers."""
