@@ -82,15 +82,17 @@ def prepare(workdir: Path) -> Path:
     return path
 
 
-def wait_for(url: str, seconds: float = 30) -> None:
+def wait_for(url: str, seconds: float = 60) -> None:
     deadline = time.time() + seconds
+    last: Exception | None = None
     while time.time() < deadline:
         try:
-            urllib.request.urlopen(url, timeout=1)  # noqa: S310 (loopback only)
+            urllib.request.urlopen(url, timeout=2)  # noqa: S310 (loopback only)
             return
-        except Exception:  # noqa: BLE001
-            time.sleep(0.3)
-    raise SystemExit(f"server did not answer at {url}")
+        except Exception as exc:  # noqa: BLE001
+            last = exc
+            time.sleep(0.5)
+    raise SystemExit(f"server did not answer at {url}: {last}")
 
 
 def main() -> int:

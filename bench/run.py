@@ -96,8 +96,8 @@ def raw_audit(raw, clinic_id: int, user_id: int, action: str, patient_id: int, o
     import json
 
     lock = " FOR UPDATE" if connection.vendor == "postgresql" else ""
-    raw.execute("SELECT seq, last_hash FROM core_auditchainhead WHERE id = 1" + lock)
-    seq, last_hash = raw.fetchone()
+    raw.execute(_p("SELECT id, seq, last_hash FROM core_auditchainhead WHERE clinic_id = %s" + lock), (clinic_id,))
+    head_id, seq, last_hash = raw.fetchone()
     now = timezone.now()
     digest = hashlib.sha256(json.dumps({"seq": seq + 1, "at": now.isoformat(), "clinic_id": clinic_id,
                                         "user_id": user_id, "action": action, "patient_id": patient_id,
@@ -108,7 +108,7 @@ def raw_audit(raw, clinic_id: int, user_id: int, action: str, patient_id: int, o
                    "patient_id, object_type, object_id, outcome, detail, seq, prev_hash, row_hash) VALUES "
                    "(%s, %s, %s, 'bench', 'practitioner', %s, 'page', %s, %s, %s, 'ok', '', %s, %s, %s)"),
                 (clinic_id, stamp, user_id, action, patient_id, object_type, object_id, seq + 1, last_hash, digest))
-    raw.execute(_p("UPDATE core_auditchainhead SET seq = %s, last_hash = %s WHERE id = 1"), (seq + 1, digest))
+    raw.execute(_p("UPDATE core_auditchainhead SET seq = %s, last_hash = %s WHERE id = %s"), (seq + 1, digest, head_id))
 
 
 def raw_chart(clinic_id: int, patient_id: int, user_id: int) -> None:

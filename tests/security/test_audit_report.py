@@ -70,3 +70,20 @@ def test_patient_access_log_lists_who_saw_the_record(client, admin, actor, patie
     who = {(e.username, e.action) for e in page.context["events"]}
     assert ("clinic.admin", "view") in who and ("pt.morgan", "create") in who
     assert b"Who has seen this record" in client.get(f"/patients/{patient.pk}/").content
+
+
+def test_report_numbers_rows_by_this_clinics_chain(client, admin, actor):
+    other = make_actor(make_practitioner(make_clinic("elsewhere"), "other.pt"))
+    for _ in range(3):
+        make_patient(other)
+    make_patient(actor)
+    client.force_login(admin)
+    response = client.get("/audit/export.csv?action=create")
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    # Another clinic's activity leaves no gaps in this clinic's sequence numbers.
+    seqs = sorted(int(row[0]) for row in rows[1:])
+    own = AuditEvent.objects.filter(clinic=actor.clinic, action="create").order_by("seq")
+    assert seqs == [e.seq for e in own]
+    assert list(
+        AuditEvent.objects.filter(clinic=actor.clinic).order_by("seq").values_list("seq", flat=True)
+    ) == list(range(1, AuditEvent.objects.filter(clinic=actor.clinic).count() + 1))

@@ -1,9 +1,11 @@
 """The audit trail: append-only, hash-chained events of who touched which patient's data.
 
 Called inside the action's transaction so the event and the change commit together or
-not at all. Each row's ``row_hash`` is SHA-256 over its canonical fields and the previous
-row's hash, so ``imsclinic audit verify`` finds any row changed, inserted or deleted
-after the fact (format and limits: docs/audit.md).
+not at all. Each clinic has its own chain (plus one chain for events without a clinic):
+each row's ``row_hash`` is SHA-256 over its canonical fields and the previous row's hash
+in the same chain, so ``imsclinic audit verify`` finds any row changed, inserted or
+deleted after the fact, and an append locks only its own clinic's chain head (format and
+limits: docs/audit.md).
 """
 
 from __future__ import annotations
@@ -16,16 +18,17 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
-from imsclinic.core.models import AuditChainHead, AuditEvent
+from imsclinic.core.models import AuditChainHead, AuditEvent, Clinic
 
 if TYPE_CHECKING:
     from imsclinic.core.actors import Actor
-    from imsclinic.core.models import Clinic
 
-CHAIN_HEAD_ID = 1
 GENESIS_HASH = "0" * 64
+# The one head of the global chain before core migration 0003 (used by migration 0002).
+CHAIN_HEAD_ID = 1
 # The fields a row hash covers, in this order (docs/audit.md). Never reorder: old rows
 # would no longer verify.
 HASHED_FIELDS = (
@@ -69,24 +72,43 @@ def _normal_address(address: str | None) -> str | None:
         return None
 
 
+def _in_chain(clinic_id: int | None) -> Q:
+    """The rows of one chain: a clinic's, or those without a clinic."""
+    return Q(clinic_id=clinic_id) if clinic_id is not None else Q(clinic__isnull=True)
+
+
+def _lock_head(clinic_id: int | None) -> AuditChainHead:
+    """The chain head of this clinic (or of the no-clinic chain), locked for this transaction.
+
+    A clinic's first event creates its head. INSERT ... ON CONFLICT DO NOTHING (SQLite:
+    INSERT OR IGNORE) lets two first writers race safely: the loser waits for the winner's
+    row, then locks it.
+    """
+    heads = AuditChainHead.objects.select_for_update().filter(_in_chain(clinic_id))
+    head = heads.first()
+    if head is None:
+        AuditChainHead.objects.bulk_create(
+            [AuditChainHead(clinic_id=clinic_id, seq=0, last_hash=GENESIS_HASH)],
+            ignore_conflicts=True,
+        )
+        head = heads.get()
+    return head
+
+
 def _append(**values: Any) -> AuditEvent:
-    """Append one row to the chain under the chain-head lock."""
+    """Append one row to its clinic's chain under that chain head's lock."""
     values["at"] = values.get("at") or timezone.now()
     values["address"] = _normal_address(values.get("address"))
     values["detail"] = (values.get("detail") or "")[:500]
     # savepoint=False: no extra queries when nested in the action's transaction; an error
     # here rolls back the whole action, which is what we want (no change without its event).
     with transaction.atomic(savepoint=False):
-        head = AuditChainHead.objects.select_for_update().filter(pk=CHAIN_HEAD_ID).first()
-        if head is None:
-            head = AuditChainHead.objects.create(pk=CHAIN_HEAD_ID, seq=0, last_hash=GENESIS_HASH)
+        head = _lock_head(values["clinic_id"])
         values["seq"] = head.seq + 1
         prev_hash = head.last_hash or GENESIS_HASH
         row_hash = row_digest(values, prev_hash)
         event = AuditEvent.objects.create(prev_hash=prev_hash, row_hash=row_hash, **values)
-        AuditChainHead.objects.filter(pk=CHAIN_HEAD_ID).update(
-            seq=values["seq"], last_hash=row_hash
-        )
+        AuditChainHead.objects.filter(pk=head.pk).update(seq=values["seq"], last_hash=row_hash)
     return event
 
 
@@ -152,17 +174,25 @@ def audit_account_event(
 
 # Verification --------------------------------------------------------------------------
 
+NO_CLINIC = "(no clinic)"
+
 
 @dataclass(frozen=True)
 class ChainProblem:
     seq: int | None
     row_id: int | None
-    kind: str  # altered | inserted | deleted | broken_link | truncated | unchained
+    kind: str  # altered | inserted | deleted | truncated
     message: str
+    clinic_id: int | None = None
+    chain: str = NO_CLINIC  # the clinic's slug, or NO_CLINIC
 
 
 @dataclass(frozen=True)
 class ChainReport:
+    """One chain: a clinic's (or the no-clinic chain's) rows, head and problems."""
+
+    clinic_id: int | None
+    chain: str
     rows: int
     head_seq: int
     head_hash: str
@@ -173,8 +203,47 @@ class ChainReport:
         return not self.problems
 
 
-def audit_chain_verify(batch_size: int = 5000) -> ChainReport:
-    """Walk the whole chain in sequence order and report every inconsistency found.
+@dataclass(frozen=True)
+class AuditReport:
+    """Every chain verified; ``problems`` and ``rows`` summed over them."""
+
+    chains: list[ChainReport]
+
+    @property
+    def problems(self) -> list[ChainProblem]:
+        return [problem for chain in self.chains for problem in chain.problems]
+
+    @property
+    def rows(self) -> int:
+        return sum(chain.rows for chain in self.chains)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def chain(self, clinic_id: int | None) -> ChainReport:
+        return next(chain for chain in self.chains if chain.clinic_id == clinic_id)
+
+
+def audit_chain_verify(clinic: Clinic | None = None, batch_size: int = 5000) -> AuditReport:
+    """Verify every clinic's chain and the no-clinic chain (or only ``clinic``'s chain).
+
+    Chains without rows (clinics nobody has used yet) are left out unless asked for.
+    """
+    if clinic is not None:
+        chains: list[tuple[int | None, str]] = [(clinic.pk, clinic.slug)]
+    else:
+        chains = [*Clinic.objects.order_by("id").values_list("id", "slug"), (None, NO_CLINIC)]
+    reports = []
+    for clinic_id, label in chains:
+        report = verify_chain(clinic_id, label, batch_size=batch_size)
+        if clinic is not None or report.rows or report.problems or report.head_seq:
+            reports.append(report)
+    return AuditReport(chains=reports)
+
+
+def verify_chain(clinic_id: int | None, label: str, batch_size: int = 5000) -> ChainReport:
+    """Walk one chain in sequence order and report every inconsistency found.
 
     - altered: a row's stored hash does not match its fields (a field was changed);
     - deleted: a gap in the sequence numbers;
@@ -182,86 +251,84 @@ def audit_chain_verify(batch_size: int = 5000) -> ChainReport:
     - truncated: the chain head records more rows than are present.
     """
     problems: list[ChainProblem] = []
+    where = f"chain {label}"
+
+    def problem(seq: int | None, row_id: int | None, kind: str, message: str) -> None:
+        problems.append(ChainProblem(seq, row_id, kind, f"[{where}] {message}", clinic_id, label))
+
     expected_prev = GENESIS_HASH
     expected_seq = 1
     rows = 0
-    last_id = 0
+    last_seq = 0
     fields = ("id", "prev_hash", "row_hash", *HASHED_FIELDS)
-    unchained = AuditEvent.objects.filter(seq__isnull=True).values_list("id", flat=True)
-    for row_id in unchained:
-        problems.append(
-            ChainProblem(None, row_id, "inserted", f"Row id {row_id} has no chain position.")
-        )
+    chain_rows = AuditEvent.objects.filter(_in_chain(clinic_id))
+    for row_id in chain_rows.filter(seq__isnull=True).order_by("id").values_list("id", flat=True):
+        problem(None, row_id, "inserted", f"Row id {row_id} has no chain position.")
     while True:
         batch = list(
-            AuditEvent.objects.filter(seq__isnull=False, seq__gt=last_id)
-            .order_by("seq")
-            .values(*fields)[:batch_size]
+            chain_rows.filter(seq__gt=last_seq).order_by("seq").values(*fields)[:batch_size]
         )
         if not batch:
             break
         for row in batch:
             rows += 1
-            last_id = row["seq"]
-            seq = row["seq"]
+            seq = last_seq = row["seq"]
             if seq > expected_seq:
-                problems.append(
-                    ChainProblem(
-                        seq,
-                        row["id"],
-                        "deleted",
-                        f"Rows {expected_seq}..{seq - 1} are missing before row {seq}.",
-                    )
+                problem(
+                    seq,
+                    row["id"],
+                    "deleted",
+                    f"Rows {expected_seq}..{seq - 1} are missing before row {seq}.",
                 )
             recomputed = row_digest(row, row["prev_hash"])
             if recomputed != row["row_hash"]:
-                problems.append(
-                    ChainProblem(
-                        seq,
-                        row["id"],
-                        "altered",
-                        f"Row {seq} (id {row['id']}) does not match its hash: a field was changed.",
-                    )
+                problem(
+                    seq,
+                    row["id"],
+                    "altered",
+                    f"Row {seq} (id {row['id']}) does not match its hash: a field was changed.",
                 )
             elif row["prev_hash"] != expected_prev and seq == expected_seq:
-                problems.append(
-                    ChainProblem(
-                        seq,
-                        row["id"],
-                        "inserted",
-                        f"Row {seq} (id {row['id']}) does not link to row {seq - 1}: "
-                        "it was inserted or the previous row was replaced.",
-                    )
+                problem(
+                    seq,
+                    row["id"],
+                    "inserted",
+                    f"Row {seq} (id {row['id']}) does not link to row {seq - 1}: "
+                    "it was inserted or the previous row was replaced.",
                 )
             expected_prev = row["row_hash"]
             expected_seq = seq + 1
-    head = AuditChainHead.objects.filter(pk=CHAIN_HEAD_ID).first()
+    head = AuditChainHead.objects.filter(_in_chain(clinic_id)).first()
     head_seq = head.seq if head else 0
-    head_hash = head.last_hash if head else GENESIS_HASH
-    if head_seq > expected_seq - 1:
-        problems.append(
-            ChainProblem(
-                head_seq,
-                None,
-                "truncated",
-                f"The chain head records {head_seq} rows but the last row present is "
-                f"{expected_seq - 1}: rows were deleted from the end.",
-            )
+    head_hash = (head.last_hash if head else "") or GENESIS_HASH
+    last_present = expected_seq - 1
+    if head_seq > last_present:
+        problem(
+            head_seq,
+            None,
+            "truncated",
+            f"The chain head records {head_seq} rows but the last row present is "
+            f"{last_present}: rows were deleted from the end.",
         )
-    elif head_seq == expected_seq - 1 and rows and head_hash != expected_prev:
-        problems.append(
-            ChainProblem(head_seq, None, "altered", "The last row does not match the chain head.")
+    elif head_seq == last_present and rows and head_hash != expected_prev:
+        problem(head_seq, None, "altered", "The last row does not match the chain head.")
+    elif head is None and rows:
+        problem(None, None, "deleted", "The chain head row is missing: it was deleted.")
+    elif head_seq < last_present:
+        problem(
+            last_present,
+            None,
+            "inserted",
+            f"Rows after {head_seq} were added outside the audit writer.",
         )
-    elif head_seq < expected_seq - 1:
-        problems.append(
-            ChainProblem(
-                expected_seq - 1,
-                None,
-                "inserted",
-                f"Rows after {head_seq} were added outside the audit writer.",
-            )
-        )
-    return ChainReport(rows=rows, head_seq=head_seq, head_hash=head_hash, problems=problems)
+    return ChainReport(
+        clinic_id=clinic_id,
+        chain=label,
+        rows=rows,
+        head_seq=head_seq,
+        head_hash=head_hash,
+        problems=problems,
+    )
 
 
 def audit_denied(*, actor: Actor, method: str, path: str, status: int, message: str) -> AuditEvent:

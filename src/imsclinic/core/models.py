@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 
@@ -85,32 +86,51 @@ class AuditEvent(models.Model):
     outcome = models.CharField(max_length=20, default="ok")
     address = models.GenericIPAddressField(null=True)
     detail = models.CharField(max_length=500, blank=True)
-    # Position in the chain: 1, 2, 3, ... without gaps (assigned under the chain lock).
-    seq = models.BigIntegerField(null=True, unique=True)
+    # Position in the clinic's chain: 1, 2, 3, ... without gaps (assigned under the lock
+    # on that clinic's AuditChainHead). Events without a clinic form one more chain.
+    seq = models.BigIntegerField(null=True)
     prev_hash = models.CharField(max_length=64, blank=True)
     row_hash = models.CharField(max_length=64, blank=True)
 
     class Meta:
         ordering = ["id"]
         indexes = [models.Index(fields=["clinic", "at"], name="audit_clinic_at")]
+        constraints = [
+            # The (clinic_id, seq) index also serves `audit verify` and the newest-first report.
+            models.UniqueConstraint(fields=["clinic", "seq"], name="audit_seq_per_clinic"),
+            models.UniqueConstraint(
+                fields=["seq"],
+                condition=models.Q(clinic__isnull=True),
+                name="audit_seq_no_clinic",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.action} {self.object_type}"
 
 
 class AuditChainHead(models.Model):
-    """The single row every audit write locks: the last sequence number and hash.
+    """The head of one clinic's audit chain: its last sequence number and hash.
 
-    Locking one row serializes chain appends on PostgreSQL (SELECT ... FOR UPDATE) and on
-    SQLite (the write transaction). Comparing it with the last audit row also detects
-    rows cut off the end of the chain.
+    One row per clinic, plus one row with ``clinic`` NULL for events that belong to no
+    clinic (failed logins of unknown usernames). Every audit write locks only its own
+    clinic's row (SELECT ... FOR UPDATE on PostgreSQL; SQLite's write transaction), so
+    clinics never wait for each other and the table shards by clinic like the rest.
+    Comparing it with the chain's last row also detects rows cut off the end.
     """
 
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, null=True, related_name="+")
     seq = models.BigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, blank=True)
 
     class Meta:
         ordering = ["id"]
+        constraints = [
+            # One head per chain; COALESCE makes the no-clinic (NULL) head unique too.
+            models.UniqueConstraint(
+                Coalesce("clinic", models.Value(0)), name="audit_one_head_per_chain"
+            ),
+        ]
 
     def __str__(self) -> str:
-        return f"audit chain at {self.seq}"
+        return f"audit chain of clinic {self.clinic_id} at {self.seq}"

@@ -13,18 +13,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import (
-    Count,
-    F,
-    IntegerField,
-    OuterRef,
-    Prefetch,
-    Q,
-    Subquery,
-    Sum,
-    Value,
-)
-from django.db.models.functions import Coalesce
+from django.db import connection
+from django.db.models import Count, Min, Prefetch, Subquery
 from django.utils import timezone
 
 from imsclinic.accounts.models import User
@@ -39,7 +29,6 @@ from imsclinic.measures import MEASURES, Change, Measure, change, first_responde
 from imsclinic.measures.statistics import (
     PUBLISHED,
     KMPoint,
-    kaplan_meier,
     median_time,
     rate_per_1000,
     wilson_interval,
@@ -313,13 +302,23 @@ class GroupOutcome:
     episodes: int = 0
     evaluable: int = 0  # episodes with a baseline and at least one follow-up score
     responders: int = 0
-    durations: list[float] = field(default_factory=list)
-    events: list[bool] = field(default_factory=list)
+    # Kaplan-Meier input as a histogram: (sessions, reached MCID) -> episodes. The database
+    # counts it; ``durations``/``events`` expand it for callers that want one per episode.
+    times: dict[tuple[float, bool], int] = field(default_factory=lambda: defaultdict(int))
     sessions: int = 0
     sessions_with_after: int = 0
     effect_sum: int = 0
     adverse: dict[str, int] = field(default_factory=lambda: defaultdict(int))
-    closed_courses: list[int] = field(default_factory=list)
+    closed_count: int = 0  # closed episodes with at least one session
+    closed_sessions: int = 0  # their sessions
+
+    @property
+    def durations(self) -> list[float]:
+        return [time for (time, _), n in sorted(self.times.items()) for _ in range(n)]
+
+    @property
+    def events(self) -> list[bool]:
+        return [event for (_, event), n in sorted(self.times.items()) for _ in range(n)]
 
     @property
     def responder_rate(self) -> float | None:
@@ -331,11 +330,11 @@ class GroupOutcome:
 
     @property
     def km(self) -> list[KMPoint]:
-        return kaplan_meier(self.durations, self.events) if self.durations else []
+        return _kaplan_meier_counts(self.times) if self.times else []
 
     @property
     def median_sessions_to_mcid(self) -> float | None:
-        return median_time(self.km) if self.durations else None
+        return median_time(self.km) if self.times else None
 
     @property
     def immediate_effect(self) -> float | None:
@@ -353,8 +352,25 @@ class GroupOutcome:
 
     @property
     def mean_course(self) -> float | None:
-        courses = self.closed_courses
-        return sum(courses) / len(courses) if courses else None
+        return self.closed_sessions / self.closed_count if self.closed_count else None
+
+
+def _kaplan_meier_counts(times: dict[tuple[float, bool], int]) -> list[KMPoint]:
+    """``measures.statistics.kaplan_meier`` over a histogram instead of one row per episode:
+    the same product-limit steps in the same order, so the same floats."""
+    per_time: dict[float, list[int]] = defaultdict(lambda: [0, 0])
+    for (time, event), n in times.items():
+        per_time[time][0 if event else 1] += n
+    at_risk = sum(times.values())
+    survival = 1.0
+    points: list[KMPoint] = []
+    for time in sorted(per_time):
+        events, censored = per_time[time]
+        if events:
+            survival *= 1 - events / at_risk
+        points.append(KMPoint(float(time), at_risk, events, censored, survival))
+        at_risk -= events + censored
+    return points
 
 
 @dataclass
@@ -368,81 +384,145 @@ class ClinicOutcomes:
     published_courses: list[object]
 
 
-def _count(queryset):  # type: ignore[no-untyped-def]
-    return Coalesce(
-        Subquery(
-            queryset.order_by().values("episode").annotate(n=Count("pk")).values("n"),
-            output_field=IntegerField(),
-        ),
-        Value(0),
+def _table(model: Any) -> str:
+    return str(connection.ops.quote_name(model._meta.db_table))
+
+
+def _session_episodes_sql(measure: Measure) -> str:
+    """Per episode, one pass over its sessions with plain aggregates (no window, no sort:
+    the ``session_outcomes_order`` index delivers them by episode): session count, pain
+    counts, and what picking the baseline, latest and first-MCID session needs.
+
+    The first/last session is the lowest/highest by (sequence, date, id). ``MIN(sequence *
+    16 + pain)`` and ``MIN(sequence * 16 + 15 - pain)`` decode to the lowest and highest
+    pain at the lowest sequence; when they agree that is the baseline whatever the tie
+    order, and when they differ (two sessions share a number) the outer query looks the
+    row up by the full order, as before. ``first_<t>`` is the first sequence with pain <= t
+    for every threshold a baseline can give (pain is 0-10), so the first session reaching
+    the MCID is picked after the baseline is known, without a second pass."""
+    top = int(measure.score_max)
+    thresholds = range(0, top - int(measure.mcid) + 1)
+    firsts = "".join(
+        f", MIN(CASE WHEN pain_before <= {t} THEN sequence END) AS first_{t}" for t in thresholds
     )
+    return f"""
+        SELECT episode_id, COUNT(*) AS n, COUNT(pain_after) AS with_after,
+               SUM(pain_before - pain_after) AS effect,
+               MIN(sequence * 16 + pain_before) %% 16 AS base_lo,
+               15 - MIN(sequence * 16 + 15 - pain_before) %% 16 AS base_hi,
+               MAX(sequence * 16 + pain_before) %% 16 AS last_hi,
+               15 - MAX(sequence * 16 + 15 - pain_before) %% 16 AS last_lo{firsts}
+        FROM {_table(TreatmentSession)} WHERE clinic_id = %s GROUP BY episode_id"""  # noqa: S608
 
 
-def _episode_rows(clinic: Clinic, code: str) -> list[dict[str, Any]]:
-    """One row per episode: baseline, latest, first time the MCID was reached, last time
-    measured, session count. The database picks each value; Python only groups."""
-    sessions = TreatmentSession.objects.filter(episode=OuterRef("pk"))
-    episodes = Episode.objects.filter(clinic=clinic).annotate(session_count=_count(sessions))
+def _pain_episode_sql(measure: Measure, *, exact: bool) -> str:
+    sessions = _table(TreatmentSession)
+    mcid = int(measure.mcid)
+    # Pain before session k reflects the k - 1 sessions already given.
+    pick = " ".join(
+        f"WHEN {b} THEN " + (f"b.first_{b - mcid} - 1" if b - mcid >= 0 else "NULL")
+        for b in range(0, int(measure.score_max) + 1)
+    )
+    lookup = f"""(SELECT x.pain_before FROM {sessions} x WHERE x.episode_id = s.episode_id
+                 ORDER BY x.sequence {{d}}, x.session_date {{d}}, x.id {{d}} LIMIT 1)"""  # noqa: S608
+    any_baseline = f"""(SELECT MIN(x.sequence) - 1 FROM {sessions} x
+                 WHERE x.episode_id = b.episode_id AND x.pain_before <= b.baseline - {mcid})"""  # noqa: S608
+    if not exact:
+        # No correlated subquery in the fast path: PostgreSQL costs one per row and then
+        # spends seconds JIT-compiling a plan that never runs it. A tie on the sequence
+        # with different pains is flagged instead, and the caller asks again with them.
+        lookup = "NULL"
+        any_baseline = "NULL"
+    return f"""
+        SELECT b.episode_id, b.n, b.with_after, b.effect, b.n AS scores, b.baseline, b.latest,
+               b.n - 1 AS last_time, CASE b.baseline {pick} ELSE {any_baseline} END AS first_time,
+               CASE WHEN b.base_lo = b.base_hi AND b.last_lo = b.last_hi THEN 0 ELSE 1 END
+                   AS ambiguous
+        FROM (
+            SELECT s.*,
+                CASE WHEN s.base_lo = s.base_hi THEN s.base_lo ELSE {lookup.format(d="ASC")} END
+                    AS baseline,
+                CASE WHEN s.last_lo = s.last_hi THEN s.last_lo ELSE {lookup.format(d="DESC")} END
+                    AS latest
+            FROM ({_session_episodes_sql(measure)}) s
+        ) b"""  # noqa: S608
+
+
+def _plain_sessions_sql() -> str:
+    return f"""
+        SELECT episode_id, COUNT(*) AS n, COUNT(pain_after) AS with_after,
+               SUM(pain_before - pain_after) AS effect
+        FROM {_table(TreatmentSession)} WHERE clinic_id = %s GROUP BY episode_id"""  # noqa: S608
+
+
+def _responses_episode_sql(measure: Measure) -> str:
+    order = "PARTITION BY episode_id ORDER BY answered_at, id"
+    whole = f"{order} ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING"
+    reached = "score >= baseline + %s" if measure.higher_is_better else "score <= baseline - %s"
+    return f"""
+        SELECT episode_id, COUNT(*) AS scores, MAX(baseline) AS baseline,
+               MAX(latest) AS latest, MAX(last_time) AS last_time,
+               MAX(CASE WHEN hit = 1 AND hits = 1 THEN sessions_completed END) AS first_time
+        FROM (
+            SELECT h.*, SUM(hit) OVER ({order} ROWS UNBOUNDED PRECEDING) AS hits
+            FROM (
+                SELECT f.*, CASE WHEN {reached} THEN 1 ELSE 0 END AS hit
+                FROM (
+                    SELECT episode_id, id, answered_at, score, sessions_completed,
+                        FIRST_VALUE(score) OVER ({order}) AS baseline,
+                        LAST_VALUE(score) OVER ({whole}) AS latest,
+                        LAST_VALUE(sessions_completed) OVER ({whole}) AS last_time
+                    FROM {_table(QuestionnaireResponse)}
+                    WHERE clinic_id = %s AND measure_code = %s
+                ) f
+            ) h
+        ) q GROUP BY episode_id"""  # noqa: S608
+
+
+def _outcome_rows(clinic: Clinic, code: str, *, exact: bool = False) -> list[tuple[Any, ...]]:
+    """One row per (condition, practitioner, sessions to MCID or censoring, reached): episode
+    counts and sums, all grouped by the database. Episodes that cannot be evaluated (no
+    baseline and follow-up) have NULL time and event. The same numbers the per-episode
+    rows gave: first/latest score by the same order, first MCID by the same comparison."""
+    measure = PAIN_MEASURE if code == SESSION_PAIN else MEASURES[code]
+    # Float scores: a change equal to the MCID on paper must count (see measures.change).
+    threshold = measure.mcid - 1e-9
     if code == SESSION_PAIN:
-        mcid = PAIN_MEASURE.mcid
-        first = sessions.order_by("sequence", "session_date", "id")
-        last = sessions.order_by("-sequence", "-session_date", "-id")
-        episodes = episodes.annotate(
-            baseline=Subquery(first.values("pain_before")[:1]),
-            latest=Subquery(last.values("pain_before")[:1]),
-            scores=F("session_count"),
-            # Pain before session k reflects the k - 1 sessions already given.
-            last_time=F("session_count") - 1,
-        ).annotate(
-            first_mcid_time=Subquery(
-                sessions.filter(pain_before__lte=OuterRef("baseline") - mcid)
-                .order_by("sequence", "session_date", "id")
-                .values("sequence")[:1]
-            )
-            - 1
-        )
-        measure = PAIN_MEASURE
+        joins = f"LEFT JOIN ({_pain_episode_sql(measure, exact=exact)}) e ON e.episode_id = ep.id"
+        params: list[Any] = [clinic.pk]
+        n, with_after, effect = "e.n", "e.with_after", "e.effect"
+        ambiguous = "SUM(e.ambiguous)"
     else:
-        measure = MEASURES[code]
-        responses = QuestionnaireResponse.objects.filter(episode=OuterRef("pk"), measure_code=code)
-        first_response = responses.order_by("answered_at", "id")
-        last_response = responses.order_by("-answered_at", "-id")
-        # Float scores: a change equal to the MCID on paper must count (see measures.change).
-        threshold = measure.mcid - 1e-9
-        reached = (
-            Q(score__gte=OuterRef("baseline") + threshold)
-            if measure.higher_is_better
-            else Q(score__lte=OuterRef("baseline") - threshold)
+        joins = (
+            f"LEFT JOIN ({_plain_sessions_sql()}) se ON se.episode_id = ep.id "
+            f"LEFT JOIN ({_responses_episode_sql(measure)}) e ON e.episode_id = ep.id"
         )
-        episodes = episodes.annotate(
-            baseline=Subquery(first_response.values("score")[:1]),
-            latest=Subquery(last_response.values("score")[:1]),
-            scores=_count(responses),
-            last_time=Subquery(last_response.values("sessions_completed")[:1]),
-        ).annotate(
-            first_mcid_time=Subquery(
-                responses.filter(reached)
-                .order_by("answered_at", "id")
-                .values("sessions_completed")[:1]
-            )
-        )
-    del measure
-    rows: list[dict[str, Any]] = list(
-        episodes.values(  # type: ignore[arg-type]
-            "pk",
-            "condition_code",
-            "condition_label",
-            "practitioner_id",
-            "closed_on",
-            "session_count",
-            "baseline",
-            "latest",
-            "scores",
-            "last_time",
-            "first_mcid_time",
-        ).order_by("condition_code", "pk")
-    )
-    return rows
+        params = [clinic.pk, threshold, clinic.pk, code]
+        n, with_after, effect = "se.n", "se.with_after", "se.effect"
+        ambiguous = "0"
+    improvement = "e.latest - e.baseline" if measure.higher_is_better else "e.baseline - e.latest"
+    evaluable = "COALESCE(e.scores, 0) >= 2 AND e.baseline IS NOT NULL"
+    time = f"CASE WHEN {evaluable} THEN COALESCE(e.first_time, e.last_time, 0) END"
+    event = f"CASE WHEN {evaluable} THEN (CASE WHEN e.first_time IS NULL THEN 0 ELSE 1 END) END"
+    closed = f"ep.closed_on IS NOT NULL AND {n} > 0"
+    sql = f"""
+        SELECT ep.condition_code, ep.practitioner_id, {time}, {event}, COUNT(*),
+            SUM(CASE WHEN {closed} THEN 1 ELSE 0 END),
+            SUM(CASE WHEN {closed} THEN {n} ELSE 0 END),
+            SUM(COALESCE({n}, 0)), SUM(COALESCE({with_after}, 0)), SUM(COALESCE({effect}, 0)),
+            SUM(CASE WHEN {evaluable} AND {improvement} >= %s THEN 1 ELSE 0 END),
+            {ambiguous}
+        FROM {_table(Episode)} ep {joins}
+        WHERE ep.clinic_id = %s
+        GROUP BY ep.condition_code, ep.practitioner_id, {time}, {event}"""  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [threshold, *params, clinic.pk])
+        rows = list(cursor.fetchall())
+    if not exact and any(row[-1] for row in rows):
+        # Two sessions of an episode share a number (not written by session_record): pick
+        # its first/latest by the full (sequence, date, id) order, one lookup per such row.
+        return _outcome_rows(clinic, code, exact=True)
+    return [row[:-1] for row in rows]
 
 
 def _practitioner_label(row: Any) -> str:
@@ -453,7 +533,8 @@ def _practitioner_label(row: Any) -> str:
 def clinic_outcomes(*, actor: Actor, measure_code: str = SESSION_PAIN) -> ClinicOutcomes:
     """Per condition and per practitioner: responders (Wilson 95% CI), sessions to MCID
     (Kaplan-Meier, episodes not yet there censored), immediate effect, adverse events per
-    1,000 sessions and course length. Four queries whatever the clinic's size."""
+    1,000 sessions and course length. Four queries whatever the clinic's size, each grouped
+    by the database: Python only adds up a few hundred rows per condition and practitioner."""
     require_clinical(actor)
     if measure_code != SESSION_PAIN and measure_code not in MEASURES:
         measure_code = SESSION_PAIN
@@ -465,74 +546,70 @@ def clinic_outcomes(*, actor: Actor, measure_code: str = SESSION_PAIN) -> Clinic
             "pk", "first_name", "last_name", "username"
         )
     }
+    # A condition is labelled as its first episode (lowest id) names it.
+    first_of_condition = (
+        Episode.objects.filter(clinic=clinic)
+        .values("condition_code")
+        .annotate(first=Min("pk"))
+        .values("first")
+    )
+    condition_labels = dict(
+        Episode.objects.filter(pk__in=Subquery(first_of_condition)).values_list(
+            "condition_code", "condition_label"
+        )
+    )
     overall = GroupOutcome("all", "All episodes")
     conditions: dict[str, GroupOutcome] = {}
     people: dict[Any, GroupOutcome] = {}
 
-    def groups(condition: Any, label: Any, practitioner: Any) -> list[GroupOutcome]:
-        cond = conditions.setdefault(
-            str(condition), GroupOutcome(str(condition), f"{label} ({condition})")
-        )
-        person = people.setdefault(
-            practitioner,
-            GroupOutcome(str(practitioner), practitioners.get(practitioner, "unknown")),
-        )
+    def groups(condition: Any, practitioner: Any) -> list[GroupOutcome]:
+        cond = conditions.get(str(condition))
+        if cond is None:
+            label = condition_labels.get(condition, "")
+            cond = conditions[str(condition)] = GroupOutcome(
+                str(condition), f"{label} ({condition})"
+            )
+        person = people.get(practitioner)
+        if person is None:
+            person = people[practitioner] = GroupOutcome(
+                str(practitioner), practitioners.get(practitioner, "unknown")
+            )
         return [overall, cond, person]
 
-    row: dict[str, Any]
-    for row in _episode_rows(clinic, measure_code):
-        for group in groups(row["condition_code"], row["condition_label"], row["practitioner_id"]):
-            group.episodes += 1
-            if row["closed_on"] is not None and row["session_count"]:
-                group.closed_courses.append(int(row["session_count"]))
-            if int(row["scores"] or 0) >= 2 and row["baseline"] is not None:
-                group.evaluable += 1
-                improvement = change(
-                    measure.code,
-                    float(row["baseline"]),
-                    float(row["latest"]),
-                )
-                group.responders += improvement.reached_mcid
-                reached = row["first_mcid_time"] is not None
-                time = row["first_mcid_time"] if reached else row["last_time"]
-                group.durations.append(float(time or 0))
-                group.events.append(reached)
+    for (
+        condition,
+        practitioner,
+        time,
+        event,
+        episodes,
+        closed_count,
+        closed_sessions,
+        sessions,
+        with_after,
+        effect,
+        responders,
+    ) in _outcome_rows(clinic, measure_code):
+        for group in groups(condition, practitioner):
+            group.episodes += episodes
+            group.closed_count += int(closed_count)
+            group.closed_sessions += int(closed_sessions)
+            group.sessions += int(sessions)
+            group.sessions_with_after += int(with_after)
+            group.effect_sum += int(effect)
+            if time is not None:
+                group.evaluable += episodes
+                group.responders += int(responders)
+                group.times[(float(time), bool(event))] += episodes
 
-    session_rows = (
-        TreatmentSession.objects.filter(clinic=clinic)
-        .values("episode__condition_code", "episode__condition_label", "episode__practitioner_id")
-        .annotate(
-            sessions=Count("pk"),
-            with_after=Count("pk", filter=Q(pain_after__isnull=False)),
-            effect=Sum(F("pain_before") - F("pain_after"), filter=Q(pain_after__isnull=False)),
-        )
-        .order_by()
-    )
-    for row in session_rows:  # type: ignore[assignment]
-        for group in groups(
-            row["episode__condition_code"],
-            row["episode__condition_label"],
-            row["episode__practitioner_id"],
-        ):
-            group.sessions += row["sessions"]
-            group.sessions_with_after += row["with_after"]
-            group.effect_sum += row["effect"] or 0
     adverse_rows = (
         AdverseEvent.objects.filter(clinic=clinic)
-        .values(
-            "session__episode__condition_code",
-            "session__episode__condition_label",
-            "session__episode__practitioner_id",
-            "severity",
-        )
+        .values("session__episode__condition_code", "session__episode__practitioner_id", "severity")
         .annotate(n=Count("pk"))
         .order_by()
     )
-    for row in adverse_rows:  # type: ignore[assignment]
+    for row in adverse_rows:
         for group in groups(
-            row["session__episode__condition_code"],
-            row["session__episode__condition_label"],
-            row["session__episode__practitioner_id"],
+            row["session__episode__condition_code"], row["session__episode__practitioner_id"]
         ):
             group.adverse[row["severity"]] += row["n"]
 

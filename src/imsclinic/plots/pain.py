@@ -20,22 +20,24 @@ def pain_course_svg(points: Sequence[tuple[dt.date, int, int | None, int]], titl
         axes.plot(positions, before, marker="o", color=BEFORE, label="Before needling", linewidth=2)
         if after:
             axes.plot(after_x, after, marker="s", color=AFTER, label="After needling", linewidth=2)
-        for x, (_, b, a, _) in zip(positions, points, strict=True):
-            if a is not None:
-                axes.annotate(
-                    "",
-                    xy=(x, a),
-                    xytext=(x, b),
-                    arrowprops={"arrowstyle": "->", "color": MUTED, "lw": 0.8},
-                )
+        # The within-session change as one line collection (one SVG path, not one per session).
+        drops = [(x, b, a) for x, (_, b, a, _) in zip(positions, points, strict=True) if a is not None]
+        if drops:
+            axes.vlines(
+                [x for x, _, _ in drops],
+                [min(b, a) for _, b, a in drops],
+                [max(b, a) for _, b, a in drops],
+                colors=MUTED,
+                linewidth=0.8,
+            )
         axes.set_ylim(-0.5, 10.5)
         axes.set_yticks(range(0, 11, 2))
         axes.set_ylabel("Pain (0-10 NPRS)", color=INK)
-        axes.set_xticks(positions)
-        axes.set_xticklabels(
-            [f"#{n}\n{d:%b %d}" for (d, _, _, _), n in zip(points, numbers, strict=True)],
-            fontsize=8,
-        )
+        # At most ~14 labelled ticks, so a long course stays legible.
+        step = max(1, -(-len(points) // 14))
+        shown = positions[::step]
+        axes.set_xticks(shown)
+        axes.set_xticklabels([f"#{numbers[x - 1]}\n{points[x - 1][0]:%b %d}" for x in shown], fontsize=8)
         axes.set_xlim(0.5, max(len(points), 1) + 0.5)
         axes.grid(axis="y", color="#e4e7eb", linewidth=0.8)
         for spine in ("top", "right"):

@@ -23,7 +23,9 @@ AFTER = "#1d4ed8"
 
 @contextmanager
 def svg_figure(width: float = 7.0, height: float = 2.8) -> Iterator[tuple[Figure, io.StringIO]]:
-    with _LOCK:
+    # Text stays text in the SVG (not one glyph path per character): smaller pages and
+    # several times faster PDF rendering, and the labels remain selectable.
+    with _LOCK, matplotlib.rc_context({"svg.fonttype": "none", "font.family": "DejaVu Sans"}):
         figure = Figure(figsize=(width, height), dpi=100)
         buffer = io.StringIO()
         yield figure, buffer
