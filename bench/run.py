@@ -124,10 +124,11 @@ def raw_chart(clinic_id: int, patient_id: int, user_id: int) -> None:
         raw.execute(_p("SELECT s.*, u.first_name, u.last_name FROM charting_treatmentsession s JOIN accounts_user u "
                        "ON u.id = s.practitioner_id WHERE s.clinic_id = %s AND s.patient_id = %s "
                        "ORDER BY s.session_date DESC, s.id DESC"), (clinic_id, patient_id))
-        raw.fetchall()
+        ids = [row[0] for row in raw.fetchall()]
+        marks = ", ".join(["%s"] * len(ids))
         for table in ("charting_insertion", "charting_rommeasure", "charting_adverseevent", "charting_amendment"):
-            raw.execute(_p(f"SELECT t.* FROM {table} t JOIN charting_treatmentsession s ON s.id = t.session_id "  # noqa: S608
-                           "WHERE t.clinic_id = %s AND s.patient_id = %s"), (clinic_id, patient_id))
+            raw.execute(_p(f"SELECT * FROM {table} WHERE clinic_id = %s AND session_id IN ({marks})"),  # noqa: S608
+                        (clinic_id, *ids))
             raw.fetchall()
 
 

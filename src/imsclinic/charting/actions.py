@@ -509,6 +509,15 @@ def _episode_facts(actor: Actor, patient: Patient, episode_id: int, day: dt.date
               user_id, kinds[1], day, day, day,
               patient.clinic_id, patient.pk, episode_id]
     with connection.cursor() as cursor:
+        if connection.features.has_select_for_update:
+            # Lock the episode first, so two sessions charted for it at the same moment get
+            # distinct numbers: the facts query that follows then sees the other's commit
+            # (a subquery in the locking statement itself would read the older snapshot).
+            # SQLite's IMMEDIATE write transactions already serialize writers.
+            cursor.execute(
+                f"SELECT id FROM {Episode._meta.db_table} WHERE clinic_id = %s AND id = %s FOR UPDATE",  # noqa: S608
+                [patient.clinic_id, episode_id],
+            )
         cursor.execute(sql, params)
         row = cursor.fetchone()
     if row is None:
