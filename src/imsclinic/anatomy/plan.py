@@ -11,36 +11,15 @@ import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from imsclinic.rules.needling import Precautions
+
 from .catalog import Catalog, get_catalog
 from .inference import FINDING_LABELS, Finding, InferenceResult, LevelScore
 from .levels import PARASPINAL_LEVELS, SIDES, Side, level_index
 from .records import Muscle
 
-LYMPHEDEMA_SITES: tuple[str, ...] = ("left_upper", "right_upper", "left_lower", "right_lower")
-
-
-@dataclass(frozen=True)
-class PatientPrecautions:
-    anticoagulants: bool = False
-    pregnancy: bool = False
-    diabetes: bool = False
-    needle_phobia: bool = False
-    unable_to_consent: bool = False
-    lymphedema_sites: tuple[str, ...] = ()
-    pacemaker_implant: bool = False
-    metal_allergy: bool = False
-    bleeding_disorder: bool = False
-    immunocompromised: bool = False
-    epilepsy: bool = False
-
-    def __post_init__(self) -> None:
-        # Callers often hold a list (e.g. from a JSON field); keep the value hashable.
-        object.__setattr__(self, "lymphedema_sites", tuple(self.lymphedema_sites))
-        unknown = [site for site in self.lymphedema_sites if site not in LYMPHEDEMA_SITES]
-        if unknown:
-            raise ValueError(
-                f"lymphedema_sites must be among {', '.join(LYMPHEDEMA_SITES)}, got {unknown}"
-            )
+# One precautions type for the plan and the session rules (imsclinic/rules/needling.py).
+PatientPrecautions = Precautions
 
 
 @dataclass(frozen=True)

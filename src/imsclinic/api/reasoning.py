@@ -106,18 +106,9 @@ class PlanOut(Schema):
 
 
 def _check_rows(rows: list[FindingIn], prefix: str = "findings") -> list[reasoning.FindingRow]:
-    catalog = get_catalog()
     problems = Problems()
     for index, row in enumerate(rows):
-        try:
-            catalog.resolve(row.muscle)
-        except Exception as exc:  # UnknownMuscle carries the suggestions
-            problems.add(
-                f"{prefix}.{index}.muscle",
-                "unknown_muscle",
-                str(exc),
-                tuple(getattr(exc, "suggestions", ())),
-            )
+        reasoning.resolve_muscle(problems, f"{prefix}.{index}.muscle", row.muscle)
         if row.side not in ("left", "right"):
             problems.add(f"{prefix}.{index}.side", "invalid", "Side is 'left' or 'right'.")
     problems.raise_if_any()

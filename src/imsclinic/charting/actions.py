@@ -8,18 +8,16 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
-from typing import Protocol, TypeVar
 from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
+from typing import Protocol, TypeVar
 
-from django.db import transaction
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
-from imsclinic.accounts.models import Role
-from imsclinic.accounts.models import NeedlingAuthorization
-from imsclinic.anatomy import CHART_REGIONS, Muscle, UnknownMuscle, get_catalog
+from imsclinic.accounts.models import NeedlingAuthorization, Role
+from imsclinic.anatomy import CHART_REGIONS, Muscle, get_catalog
 from imsclinic.charting.integrity import (
     assessment_content,
     content_hash,
@@ -37,6 +35,7 @@ from imsclinic.charting.models import (
     Side,
     TreatmentSession,
 )
+from imsclinic.charting.reasoning import resolve_muscle
 from imsclinic.charting.schemas import (
     AmendmentIn,
     AssessmentIn,
@@ -56,8 +55,7 @@ from imsclinic.core.errors import (
     Warning_,
 )
 from imsclinic.patients.actions import local_today
-from imsclinic.patients.models import Patient
-from imsclinic.patients.models import Consent
+from imsclinic.patients.models import Consent, Patient
 from imsclinic.rules import ranges
 from imsclinic.rules.needling import PlannedInsertion, check_needling
 
@@ -106,14 +104,6 @@ def _check_rom(problems: Problems, prefix: str, rows: Sequence[RomIn]) -> None:
             )
         if row.side not in ("", *SIDES):
             problems.add(f"{prefix}.{index}.side", "invalid", "Side is 'left', 'right' or empty.")
-
-
-def _resolve_muscle(problems: Problems, field: str, name: str) -> Muscle | None:
-    try:
-        return get_catalog().resolve(name)
-    except UnknownMuscle as exc:
-        problems.add(field, "unknown_muscle", str(exc), tuple(exc.suggestions))
-        return None
 
 
 def _check_level(problems: Problems, field: str, muscle: Muscle, level: str) -> str:
@@ -253,7 +243,7 @@ def _validate_assessment(
             problems.add(f"pain_locations.{index}.side", "invalid", "Side is 'left' or 'right'.")
     resolved: list[tuple[Muscle, str]] = []
     for index, finding in enumerate(data.findings):
-        muscle = _resolve_muscle(problems, f"findings.{index}.muscle", finding.muscle)
+        muscle = resolve_muscle(problems, f"findings.{index}.muscle", finding.muscle)
         if finding.side not in SIDES:
             problems.add(f"findings.{index}.side", "invalid", "Side is 'left' or 'right'.")
         if muscle is not None:
@@ -424,7 +414,7 @@ def _validate_insertion(
     problems: Problems, index: int, row: InsertionIn
 ) -> tuple[Muscle, str] | None:
     prefix = f"insertions.{index}"
-    muscle = _resolve_muscle(problems, f"{prefix}.muscle", row.muscle)
+    muscle = resolve_muscle(problems, f"{prefix}.muscle", row.muscle)
     if row.side not in SIDES:
         problems.add(f"{prefix}.side", "invalid", "Side is 'left' or 'right'.")
     low, high = ranges.NEEDLE_DIAMETER_MM

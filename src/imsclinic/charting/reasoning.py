@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from imsclinic.anatomy import UnknownMuscle, get_catalog
+from imsclinic.anatomy import Muscle, UnknownMuscle, get_catalog
 from imsclinic.anatomy.inference import (
     DermatomalPain,
     Finding,
@@ -18,14 +18,24 @@ from imsclinic.anatomy.inference import (
     ParaspinalFinding,
     infer_levels,
 )
-from imsclinic.anatomy.plan import NeedlingPlan, PatientPrecautions, build_plan
+from imsclinic.anatomy.plan import NeedlingPlan, build_plan
 from imsclinic.charting.schemas import FindingIn
+from imsclinic.core.errors import Problems
 
 _KINDS = ("taut_band", "tender_motor_point", "shortened", "local_twitch")
 
 
 # One charted muscle finding, as stored or as typed into the assessment form or the API.
 FindingRow = FindingIn
+
+
+def resolve_muscle(problems: Problems, field: str, name: str) -> Muscle | None:
+    """The catalog muscle for a typed name, or a field problem with the closest names."""
+    try:
+        return get_catalog().resolve(name)
+    except UnknownMuscle as exc:
+        problems.add(field, "unknown_muscle", str(exc), tuple(exc.suggestions))
+        return None
 
 
 def inference_inputs(
@@ -69,28 +79,11 @@ def infer(
     return infer_levels(findings, paraspinal, dermatomal), findings, skipped
 
 
-def precautions_of(patient: Any) -> PatientPrecautions:
-    p = patient.precautions
-    return PatientPrecautions(
-        anticoagulants=p.anticoagulants,
-        pregnancy=p.pregnancy,
-        diabetes=p.diabetes,
-        needle_phobia=p.needle_phobia,
-        unable_to_consent=p.unable_to_consent,
-        lymphedema_sites=p.lymphedema_sites,
-        pacemaker_implant=p.pacemaker_implant,
-        metal_allergy=p.metal_allergy,
-        bleeding_disorder=p.bleeding_disorder,
-        immunocompromised=p.immunocompromised,
-        epilepsy=p.epilepsy,
-    )
-
-
 def plan_for(
     patient: Any, rows: Iterable[FindingRow]
 ) -> tuple[InferenceResult, NeedlingPlan, list[str]]:
     result, findings, skipped = infer(rows)
-    return result, build_plan(result, findings, precautions_of(patient)), skipped
+    return result, build_plan(result, findings, patient.precautions), skipped
 
 
 def rows_of_assessment(assessment: Any) -> list[FindingRow]:

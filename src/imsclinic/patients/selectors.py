@@ -65,14 +65,6 @@ def patient_search(*, actor: Actor, query: str = "", limit: int = 50) -> list[Pa
     return list(arms[0].union(*arms[1:]).order_by("family_name", "given_name", "id")[:limit])
 
 
-def consents_of(patient: Patient) -> list[Consent]:
-    return list(
-        Consent.objects.filter(clinic_id=patient.clinic_id, patient=patient).select_related(
-            "recorded_by"
-        )
-    )
-
-
 def current_consent(patient: Patient, day: dt.date) -> Consent | None:
     """The consent in force on ``day``: given on or before it and not withdrawn by then."""
     return (
@@ -80,15 +72,6 @@ def current_consent(patient: Patient, day: dt.date) -> Consent | None:
         .filter(Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gt=day))
         .order_by("-consented_on", "-id")
         .first()
-    )
-
-
-def has_current_consent(patient: Patient, day: dt.date) -> bool:
-    return (
-        Consent.objects.filter(clinic_id=patient.clinic_id, patient=patient, consented_on__lte=day)
-        .filter(Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gt=day))
-        .order_by()
-        .exists()
     )
 
 

@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from imsclinic.core.actors import Actor
 from imsclinic.core.errors import DomainError, RuleViolation, ValidationProblem
-from imsclinic.core.permissions import ADMINS, CLINICAL
 from imsclinic.core.form_input import field_errors, nested_from_post, parse_input
+from imsclinic.core.permissions import ADMINS, CLINICAL
 from imsclinic.core.web import clinic_view
 from imsclinic.patients import actions, selectors
 from imsclinic.patients.consent_texts import CONSENT_TEXTS, CURRENT_CONSENT_VERSION

@@ -39,6 +39,9 @@ REQUIRED_AUTHORIZATIONS: dict[str, str] = {
 
 @dataclass(frozen=True)
 class Precautions:
+    """A patient's needling precautions: the one type the session rules and the needling
+    plan (imsclinic.anatomy.plan) both read."""
+
     anticoagulants: bool = False
     bleeding_disorder: bool = False
     pregnancy: bool = False
@@ -50,6 +53,15 @@ class Precautions:
     needle_phobia: bool = False
     unable_to_consent: bool = False
     lymphedema_sites: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        # Callers often hold a list (e.g. from a JSON field); keep the value hashable.
+        object.__setattr__(self, "lymphedema_sites", tuple(self.lymphedema_sites))
+        unknown = [site for site in self.lymphedema_sites if site not in LYMPHEDEMA_SITES]
+        if unknown:
+            raise ValueError(
+                f"lymphedema_sites must be among {', '.join(LYMPHEDEMA_SITES)}, got {unknown}"
+            )
 
     def relative(self) -> list[str]:
         return [code for code in RELATIVE_PRECAUTIONS if getattr(self, code)]
