@@ -261,6 +261,19 @@ class TestSigning:
         assert session.pain_before == 4
         assert [i.muscle_id for i in session.insertions.all()] == ["deltoid"]
 
+    def test_adverse_event_counts_under_its_sessions_episode(self, actor, patient, episode):
+        # Clinic outcomes group adverse events by the episode stored on the event itself.
+        events = [{"kind": "bruising", "severity": "mild"}]
+        session = make_session(actor, patient, episode, adverse_events=events)
+        assert [e.episode_id for e in session.adverse_events.all()] == [episode.pk]
+        other = make_episode(actor, patient, code="M54.2")
+        actions.session_update(
+            actor=actor, session=session, data=session_data(other, adverse_events=events)
+        )
+        session.refresh_from_db()
+        assert session.episode_id == other.pk
+        assert [e.episode_id for e in session.adverse_events.all()] == [other.pk]
+
     def test_amendment_by_author_keeps_original(self, actor, patient, episode):
         session = actions.session_sign(actor=actor, session=make_session(actor, patient, episode))
         amendment = actions.amendment_add(

@@ -7,13 +7,16 @@ transaction and writes its audit event in the same transaction.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import DecimalField, Field, Model
 from django.utils import timezone
 
 from imsclinic.accounts.models import NeedlingAuthorization, Role
@@ -61,6 +64,9 @@ from imsclinic.rules.needling import PlannedInsertion, check_needling
 
 _ICD10 = re.compile(r"^[A-TV-Z][0-9][0-9AB](\.[0-9A-Z]{1,4})?$")
 SIDES = tuple(Side.values)
+# Django rebuilds a choices' .values list on every access; these are read per insertion.
+TWITCHES = frozenset(Insertion.Twitch.values)
+SENSATIONS = tuple(Insertion.Sensation.values)
 
 
 class _Dated(Protocol):
@@ -437,13 +443,13 @@ def _validate_insertion(
             "required",
             "Enter the needle lot number from the pack (for traceability).",
         )
-    if row.twitch not in Insertion.Twitch.values:
+    if row.twitch not in TWITCHES:
         problems.add(f"{prefix}.twitch", "invalid", "Twitch response is none, weak or strong.")
-    if row.sensation not in Insertion.Sensation.values:
+    if row.sensation not in SENSATIONS:
         problems.add(
             f"{prefix}.sensation",
             "invalid",
-            f"Sensation must be one of: {', '.join(Insertion.Sensation.values)}.",
+            f"Sensation must be one of: {', '.join(SENSATIONS)}.",
         )
     if muscle is None:
         return None
@@ -589,48 +595,204 @@ def _validate_session(
     return episode, resolved
 
 
+# Raw INSERTs for the session write path ---------------------------------------------
+#
+# Recording a session is the hot path of the day. Building and compiling a model instance
+# per row (``create``, ``bulk_create``) cost several times what the database does for the
+# same statements (make bench), so the session and its children are written with plain
+# INSERTs of exactly the values the ORM would store. The statements come from the models'
+# ``_meta``: a column added to a model is written (with its default) without a change here.
+
+
+@dataclass(frozen=True)
+class _InsertPlan:
+    sql: str
+    given: tuple[Field, ...]  # the caller's columns, in the order of its values
+    fill: tuple[Field, ...]  # every other column the ORM writes: timestamps and defaults
+
+
+def _quote(name: str | None) -> str:
+    assert name is not None
+    return connection.ops.quote_name(name)
+
+
+@functools.cache
+def _insert_plan(model: type[Model], names: tuple[str, ...], returning: bool) -> _InsertPlan:
+    """The INSERT of one ``model`` row: the ``names`` columns (attnames) given by the caller,
+    then every other column the ORM would write (``RETURNING`` the id if asked)."""
+    by_attname = {f.attname: f for f in model._meta.concrete_fields}
+    unknown = set(names) - set(by_attname)
+    if unknown:
+        raise ValueError(f"{model.__name__} has no columns {sorted(unknown)}.")
+    given = tuple(by_attname[name] for name in names)
+    fill = tuple(
+        f
+        for f in model._meta.concrete_fields
+        if f.attname not in names
+        and not getattr(f, "db_returning", False)  # the auto id
+        and not f.generated
+        and not (f.has_db_default() and not f.has_default())  # the database fills it
+    )
+    columns = ", ".join(_quote(f.column) for f in given + fill)
+    marks = ", ".join(["%s"] * (len(given) + len(fill)))
+    sql = f"INSERT INTO {_quote(model._meta.db_table)} ({columns}) VALUES ({marks})"  # noqa: S608
+    if returning:
+        if not connection.features.can_return_columns_from_insert:  # pragma: no cover
+            raise NotImplementedError("The database cannot return the id of an INSERT.")
+        sql += f" RETURNING {_quote(model._meta.pk.column)}"
+    return _InsertPlan(sql, given, fill)
+
+
+def _fill_values(db: BaseDatabaseWrapper, plan: _InsertPlan, now: dt.datetime) -> tuple[Any, ...]:
+    """The stored values of the columns the caller does not give: ``now`` for created_at
+    (auto_now_add) and updated_at (auto_now), as ``save`` sets them; the rest their defaults."""
+    return tuple(
+        f.get_db_prep_save(
+            now
+            if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+            else f.get_default(),
+            db,
+        )
+        for f in plan.fill
+    )
+
+
+def _insert_returning_id(
+    model: type[Model], names: tuple[str, ...], values: Sequence[Any], now: dt.datetime
+) -> int:
+    """Insert one ``model`` row and return its id; ``values`` (of the ``names`` attnames,
+    as Python values) are stored as ``Model.save`` would store them."""
+    plan = _insert_plan(model, names, True)
+    db = connections[DEFAULT_DB_ALIAS]  # not the proxy: it costs a lookup per attribute
+    params = [
+        field.get_db_prep_save(value, db) for field, value in zip(plan.given, values, strict=True)
+    ]
+    with db.cursor() as cursor:
+        cursor.execute(plan.sql, [*params, *_fill_values(db, plan, now)])
+        return cursor.fetchone()[0]
+
+
+def _insert_rows(
+    model: type[Model], names: tuple[str, ...], rows: list[tuple[Any, ...]], now: dt.datetime
+) -> None:
+    """Insert ``rows`` (values of the ``names`` attnames, already as stored) with one
+    executemany: what ``bulk_create`` would write. No statement for no rows."""
+    if not rows:
+        return
+    plan = _insert_plan(model, names, False)
+    db = connections[DEFAULT_DB_ALIAS]
+    extra = _fill_values(db, plan, now)
+    with db.cursor() as cursor:
+        cursor.executemany(plan.sql, [(*row, *extra) for row in rows])
+
+
+_SESSION_COLUMNS = (
+    "clinic_id",
+    "patient_id",
+    "episode_id",
+    "practitioner_id",
+    "session_date",
+    "sequence",
+    "pain_before",
+    "pain_after",
+    "notes",
+    "acknowledged",
+)
+_INSERTION_COLUMNS = (
+    "clinic_id",
+    "session_id",
+    "position",
+    "muscle_id",
+    "side",
+    "level",
+    "needle_diameter_mm",
+    "needle_length_mm",
+    "needle_lot",
+    "twitch",
+    "sensation",
+    "notes",
+)
+_ROM_COLUMNS = ("clinic_id", "session_id", "phase", "movement", "side", "degrees")
+_ADVERSE_COLUMNS = (
+    "clinic_id",
+    "session_id",
+    "episode_id",
+    "kind",
+    "severity",
+    "description",
+    "action_taken",
+)
+
+
 def _write_session_children(
     session: TreatmentSession, data: SessionIn, resolved: list[tuple[Muscle, str]]
 ) -> None:
     clinic_id = session.clinic_id
-    Insertion.objects.bulk_create(
-        Insertion(
-            clinic_id=clinic_id,
-            session=session,
-            position=index,
-            muscle_id=muscle.id,
-            side=row.side,
-            level=level,
-            needle_diameter_mm=row.needle_diameter_mm,
-            needle_length_mm=row.needle_length_mm,
-            needle_lot=row.needle_lot.strip(),
-            twitch=row.twitch,
-            sensation=row.sensation,
-            notes=row.notes.strip(),
-        )
-        for index, (row, (muscle, level)) in enumerate(zip(data.insertions, resolved, strict=True))
+    session_id = session.pk
+    now = timezone.now()  # every child's created_at and updated_at
+    diameter = Insertion._meta.get_field("needle_diameter_mm")
+    assert isinstance(diameter, DecimalField)
+    adapt_decimal = connections[DEFAULT_DB_ALIAS].ops.adapt_decimalfield_value
+    _insert_rows(
+        Insertion,
+        _INSERTION_COLUMNS,
+        [
+            (
+                clinic_id,
+                session_id,
+                index,
+                muscle.id,
+                row.side,
+                level,
+                adapt_decimal(
+                    diameter.to_python(row.needle_diameter_mm),
+                    diameter.max_digits,
+                    diameter.decimal_places,
+                ),
+                row.needle_length_mm,
+                row.needle_lot.strip(),
+                row.twitch,
+                row.sensation,
+                row.notes.strip(),
+            )
+            for index, (row, (muscle, level)) in enumerate(
+                zip(data.insertions, resolved, strict=True)
+            )
+        ],
+        now,
     )
-    RomMeasure.objects.bulk_create(
-        RomMeasure(
-            clinic_id=clinic_id,
-            session=session,
-            phase=row.phase or RomMeasure.Phase.AFTER,
-            movement=row.movement,
-            side=row.side,
-            degrees=round(row.degrees),
-        )
-        for row in data.rom
+    _insert_rows(
+        RomMeasure,
+        _ROM_COLUMNS,
+        [
+            (
+                clinic_id,
+                session_id,
+                row.phase or RomMeasure.Phase.AFTER.value,
+                row.movement,
+                row.side,
+                round(row.degrees),
+            )
+            for row in data.rom
+        ],
+        now,
     )
-    AdverseEvent.objects.bulk_create(
-        AdverseEvent(
-            clinic_id=clinic_id,
-            session=session,
-            kind=event.kind,
-            severity=event.severity,
-            description=event.description.strip(),
-            action_taken=event.action_taken.strip(),
-        )
-        for event in data.adverse_events
+    _insert_rows(
+        AdverseEvent,
+        _ADVERSE_COLUMNS,
+        [
+            (
+                clinic_id,
+                session_id,
+                session.episode_id,
+                event.kind,
+                event.severity,
+                event.description.strip(),
+                event.action_taken.strip(),
+            )
+            for event in data.adverse_events
+        ],
+        now,
     )
 
 
@@ -639,7 +801,9 @@ def session_record(*, actor: Actor, patient: Patient, data: SessionIn) -> Treatm
     _require_clinical(actor)
     episode, resolved = _validate_session(actor, patient, data)
     sequence = episode.sessions_so_far + 1
-    session = TreatmentSession.objects.create(
+    # What TreatmentSession.objects.create(...) would do, with one raw INSERT (see
+    # _insert_returning_id): the instance returned is the same, saved, with its id.
+    session = TreatmentSession(
         clinic=actor.clinic,
         patient=patient,
         episode_id=episode.id,
@@ -651,6 +815,15 @@ def session_record(*, actor: Actor, patient: Patient, data: SessionIn) -> Treatm
         notes=data.notes.strip(),
         acknowledged=sorted(set(data.acknowledged)),
     )
+    session.created_at = session.updated_at = now = timezone.now()
+    session.pk = _insert_returning_id(
+        TreatmentSession,
+        _SESSION_COLUMNS,
+        [getattr(session, name) for name in _SESSION_COLUMNS],
+        now,
+    )
+    session._state.adding = False
+    session._state.db = connection.alias
     _write_session_children(session, data, resolved)
     audit_record(
         actor=actor,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from imsclinic.core.models import ClinicScopedModel
+from imsclinic.core.models import Clinic, ClinicScopedModel
 from imsclinic.patients.models import Patient
 
 
@@ -228,6 +228,10 @@ class AdverseEvent(ClinicScopedModel):
     session = models.ForeignKey(
         TreatmentSession, on_delete=models.PROTECT, related_name="adverse_events"
     )
+    # Always the session's episode (written with the event, rewritten with it when a draft
+    # moves episode): clinic outcomes count events per episode without a pass over every
+    # session, which cost ~0.5 s of the page at 1M sessions on PostgreSQL.
+    episode = models.ForeignKey(Episode, on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(max_length=15, choices=Kind.choices)
     severity = models.CharField(max_length=12, choices=Severity.choices)
     description = models.CharField(max_length=500, blank=True)
@@ -260,3 +264,35 @@ class Amendment(ClinicScopedModel):
 
     def __str__(self) -> str:
         return f"Amendment {self.created_at:%Y-%m-%d} by {self.author}"
+
+
+class EpisodeSummary(models.Model):
+    """Derived, never written by the application: per episode, what clinic outcomes read
+    of its sessions and adverse events, kept current by database triggers on both tables
+    (charting/rollup.py), so the clinic-wide page reads one row per episode instead of
+    every session and event (1M sessions on PostgreSQL: 2.9 s -> see docs/benchmarks.md).
+
+    ``baseline``/``latest`` are the pain before the first/last session by (sequence,
+    date, id); ``first_mcid`` is the number of sessions already given when pain before a
+    session first sat at least the NPRS MCID below baseline (None if never); ``effect``
+    sums pain before minus after over the sessions that recorded both."""
+
+    episode = models.OneToOneField(
+        Episode, primary_key=True, on_delete=models.DO_NOTHING, related_name="+"
+    )
+    clinic = models.ForeignKey(Clinic, on_delete=models.DO_NOTHING, related_name="+")
+    sessions = models.PositiveIntegerField()
+    with_after = models.PositiveIntegerField()
+    effect = models.IntegerField(null=True)
+    baseline = models.PositiveSmallIntegerField(null=True)
+    latest = models.PositiveSmallIntegerField(null=True)
+    first_mcid = models.PositiveSmallIntegerField(null=True)
+    adverse_mild = models.PositiveIntegerField()
+    adverse_significant = models.PositiveIntegerField()
+    adverse_serious = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["clinic", "episode"], name="episodesummary_clinic")]
+
+    def __str__(self) -> str:
+        return f"episode {self.episode_id}: {self.sessions} sessions"

@@ -4,9 +4,15 @@ every list is fetched with its children in a fixed number of queries."""
 from __future__ import annotations
 
 import datetime as dt
+import decimal
+import json
 from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, NamedTuple
 
-from django.db.models import Prefetch, QuerySet
+from django.conf import settings
+from django.db import connection
+from django.db.models import DecimalField, Model, Prefetch, QuerySet
 
 from imsclinic.charting.models import (
     AdverseEvent,
@@ -99,7 +105,8 @@ class SessionRow:
     """A treatment session as the chart reads it: plain values, no ORM instances.
 
     Building ~1,000 insertion model instances per chart costs more than all the SQL; the
-    chart only reads values, so it fetches tuples in one query per child table.
+    chart only reads values, so it fetches tuples in one query per child table. Its children
+    are named tuples with the attribute names of the models' fields that readers use.
     """
 
     pk: int
@@ -129,56 +136,180 @@ class SessionRow:
         return self.signed_at is not None
 
 
-_INSERTION_FIELDS = ("session_id", "position", "muscle_id", "side", "level", "needle_diameter_mm",
-                     "needle_length_mm", "needle_lot", "twitch", "sensation", "notes")
+class InsertionRow(NamedTuple):
+    """An insertion as the chart reads it: the values of the Insertion fields it uses."""
+
+    session_id: int
+    position: int
+    muscle_id: str
+    side: str
+    level: str
+    needle_diameter_mm: Decimal
+    needle_length_mm: int
+    needle_lot: str
+    twitch: str
+    sensation: str
+    notes: str
+
+
+class RomRow(NamedTuple):
+    pk: int
+    phase: str
+    movement: str
+    side: str
+    degrees: int
+
+
+class AdverseEventRow(NamedTuple):
+    pk: int
+    kind: str
+    severity: str
+    description: str
+    action_taken: str
+
+
+class AmendmentRow(NamedTuple):
+    pk: int
+    id: int
+    created_at: dt.datetime
+    text: str
+    reason: str
+    author: PersonRef
+
+
+def _columns(*names: str) -> str:
+    """A select list from ``alias.column`` names, the columns quoted."""
+    quote = connection.ops.quote_name
+    return ", ".join(f"{alias}.{quote(column)}" for alias, column in (n.split(".") for n in names))
+
+
+def _table(model: type[Model], alias: str) -> str:
+    return f"{connection.ops.quote_name(model._meta.db_table)} {alias}"
+
+
+def _aware(value: dt.datetime | str) -> dt.datetime:
+    """A DateTimeField value as the ORM returns it. Django's SQLite connection parses
+    "datetime" columns to naive datetimes in the connection's time zone (UTC); PostgreSQL's
+    are aware already."""
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    if settings.USE_TZ and value.tzinfo is None:
+        value = value.replace(tzinfo=connection.timezone)
+    return value
+
+
+_SQLITE_DIGITS = decimal.Context(prec=15)
+
+
+def _decimal(value: float | Decimal, field: DecimalField[Any, Any]) -> Decimal:
+    """A DecimalField value as the ORM returns it. SQLite hands back a float (or an int for a
+    whole number): keep its 15 significant digits, then the field's decimal places."""
+    if isinstance(value, float):
+        value = _SQLITE_DIGITS.create_decimal_from_float(value)
+    return Decimal(value).quantize(Decimal(1).scaleb(-field.decimal_places), context=field.context)
 
 
 def _session_rows(clinic_id: int, patient_id: int) -> list[SessionRow]:
-    """Sessions with their children in five queries, whatever the history length."""
-    from types import SimpleNamespace
+    """Sessions with their children in five queries, whatever the history length.
 
+    Raw SQL rather than ``values_list()``: for 100 sessions with 1,500 insertions on SQLite,
+    ``values_list()`` took ~21 ms here (query compilation, a DecimalField converter per row,
+    a namespace per insertion) against ~7 ms for hand-written SQL fetching the same rows;
+    this takes ~8.5 ms (PostgreSQL, 1M sessions: ~33 ms down to ~18 ms). Callers get the
+    ORM's types: dates, aware datetimes, Decimals, lists.
+    """
+    users = TreatmentSession._meta.get_field("practitioner").related_model
     sessions: dict[int, SessionRow] = {}
-    for row in (
-        TreatmentSession.objects.filter(clinic_id=clinic_id, patient_id=patient_id)
-        .order_by("-session_date", "-id")
-        .values_list("id", "episode_id", "practitioner_id", "practitioner__first_name",
-                     "practitioner__last_name", "practitioner__username", "sequence", "session_date",
-                     "pain_before", "pain_after", "notes", "acknowledged", "signed_at", "content_hash")
-    ):
-        (pk, episode_id, practitioner_id, first, last, username, sequence, day, before, after,
-         notes, acknowledged, signed_at, content) = row
-        sessions[pk] = SessionRow(pk, patient_id, episode_id, practitioner_id, _person(first, last, username),
-                                  sequence, day, before, after, notes, acknowledged or [], signed_at, content)
-    if not sessions:
-        return []
-    # Children by explicit session ids: their session_id index serves this whatever the
-    # planner knows about the data.
-    in_patient = {"clinic_id": clinic_id, "session_id__in": list(sessions)}
-    for values in Insertion.objects.filter(**in_patient).order_by("session_id", "position").values_list(
-        *_INSERTION_FIELDS
-    ):
-        item = SimpleNamespace(**dict(zip(_INSERTION_FIELDS, values, strict=True)))
-        sessions[item.session_id].insertions.append(item)
-    for values in RomMeasure.objects.filter(**in_patient).order_by("id").values_list(
-        "session_id", "phase", "movement", "side", "degrees"
-    ):
-        sessions[values[0]].rom.append(
-            SimpleNamespace(phase=values[1], movement=values[2], side=values[3], degrees=values[4])
+    session_columns = _columns(
+        "s.id", "s.episode_id", "s.practitioner_id", "u.first_name", "u.last_name", "u.username",
+        "s.sequence", "s.session_date", "s.pain_before", "s.pain_after", "s.notes",
+        "s.acknowledged", "s.signed_at", "s.content_hash",
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {session_columns} FROM {_table(TreatmentSession, 's')} "  # noqa: S608
+            f"INNER JOIN {_table(users, 'u')} ON u.id = s.practitioner_id "
+            "WHERE s.clinic_id = %s AND s.patient_id = %s ORDER BY s.session_date DESC, s.id DESC",
+            [clinic_id, patient_id],
         )
-    for values in AdverseEvent.objects.filter(**in_patient).order_by("id").values_list(
-        "session_id", "kind", "severity", "description", "action_taken"
-    ):
-        sessions[values[0]].adverse_events.append(
-            SimpleNamespace(kind=values[1], severity=values[2], description=values[3], action_taken=values[4])
+        for (pk, episode_id, practitioner_id, first, last, username, sequence, day, before, after,
+             notes, acknowledged, signed_at, content) in cursor.fetchall():
+            if isinstance(day, str):
+                day = dt.date.fromisoformat(day)
+            if isinstance(acknowledged, str):
+                acknowledged = json.loads(acknowledged)
+            sessions[pk] = SessionRow(
+                pk, patient_id, episode_id, practitioner_id, _person(first, last, username),
+                sequence, day, before, after, notes, acknowledged or [],
+                None if signed_at is None else _aware(signed_at), content,
+            )
+        if not sessions:
+            return []
+        # Children by explicit session ids: their session_id index serves this whatever the
+        # planner knows about the data. PostgreSQL takes them as one array; SQLite as one
+        # placeholder each (its limit, 32,766 or more, is far above any patient's sessions).
+        ids = list(sessions)
+        params: list[Any]
+        if connection.vendor == "postgresql":
+            in_sessions, params = "= ANY(%s)", [clinic_id, ids]
+        else:
+            in_sessions, params = f"IN ({', '.join(['%s'] * len(ids))})", [clinic_id, *ids]
+        where = f"WHERE c.clinic_id = %s AND c.session_id {in_sessions}"
+
+        insertion_columns = _columns(*(f"c.{name}" for name in InsertionRow._fields))
+        cursor.execute(
+            f"SELECT {insertion_columns} FROM {_table(Insertion, 'c')} {where} "  # noqa: S608
+            "ORDER BY c.session_id, c.position",
+            params,
         )
-    for values in Amendment.objects.filter(**in_patient).order_by("created_at", "id").values_list(
-        "session_id", "id", "created_at", "text", "reason", "author__first_name", "author__last_name",
-        "author__username"
-    ):
-        sessions[values[0]].amendments.append(SimpleNamespace(
-            pk=values[1], id=values[1], created_at=values[2], text=values[3], reason=values[4],
-            author=_person(values[5], values[6], values[7]),
-        ))
+        diameter = Insertion._meta.get_field("needle_diameter_mm")
+        diameters: dict[object, Decimal] = {}  # a few needle sizes: convert each once
+        for sid, position, muscle, side, level, raw, length, lot, twitch, sensation, notes in (
+            cursor.fetchall()
+        ):
+            mm = diameters.get(raw)
+            if mm is None:
+                mm = diameters[raw] = _decimal(raw, diameter)
+            sessions[sid].insertions.append(InsertionRow(
+                sid, position, muscle, side, level, mm, length, lot, twitch, sensation, notes
+            ))
+
+        rom_columns = _columns(
+            "c.session_id", "c.id", "c.phase", "c.movement", "c.side", "c.degrees"
+        )
+        cursor.execute(
+            f"SELECT {rom_columns} FROM {_table(RomMeasure, 'c')} {where} "  # noqa: S608
+            "ORDER BY c.id",
+            params,
+        )
+        for row in cursor.fetchall():
+            sessions[row[0]].rom.append(RomRow._make(row[1:]))
+
+        event_columns = _columns(
+            "c.session_id", "c.id", "c.kind", "c.severity", "c.description", "c.action_taken"
+        )
+        cursor.execute(
+            f"SELECT {event_columns} FROM {_table(AdverseEvent, 'c')} {where} "  # noqa: S608
+            "ORDER BY c.id",
+            params,
+        )
+        for row in cursor.fetchall():
+            sessions[row[0]].adverse_events.append(AdverseEventRow._make(row[1:]))
+
+        amendment_columns = _columns(
+            "c.session_id", "c.id", "c.created_at", "c.text", "c.reason",
+            "u.first_name", "u.last_name", "u.username",
+        )
+        cursor.execute(
+            f"SELECT {amendment_columns} FROM {_table(Amendment, 'c')} "  # noqa: S608
+            f"INNER JOIN {_table(users, 'u')} ON u.id = c.author_id "
+            f"{where} ORDER BY c.created_at, c.id",
+            params,
+        )
+        for session_id, pk, created_at, text, reason, first, last, username in cursor.fetchall():
+            sessions[session_id].amendments.append(AmendmentRow(
+                pk, pk, _aware(created_at), text, reason, _person(first, last, username)
+            ))
     return list(sessions.values())
 
 
@@ -187,9 +318,10 @@ def patient_chart(*, actor: Actor, patient_id: object) -> Chart:
 
     patient = patient_get(actor=actor, patient_id=patient_id)
     clinic = actor.clinic
-    consents = list(Consent.objects.filter(clinic=clinic, patient=patient).select_related("recorded_by"))
-    episodes = list(Episode.objects.filter(clinic=clinic, patient=patient).select_related("practitioner"))
-    assessments = list(assessments_with_details(Assessment.objects.filter(clinic=clinic, patient=patient)))
+    mine = {"clinic": clinic, "patient": patient}
+    consents = list(Consent.objects.filter(**mine).select_related("recorded_by"))
+    episodes = list(Episode.objects.filter(**mine).select_related("practitioner"))
+    assessments = list(assessments_with_details(Assessment.objects.filter(**mine)))
     sessions = _session_rows(clinic.pk, patient.pk)
     return Chart(patient, consents, episodes, assessments, sessions, today=timezone.localdate())  # type: ignore[arg-type]
 

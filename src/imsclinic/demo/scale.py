@@ -29,6 +29,7 @@ from django.utils import timezone
 
 from imsclinic.accounts.models import NeedlingAuthorization, Role, User
 from imsclinic.anatomy import get_catalog
+from imsclinic.charting import rollup
 from imsclinic.charting.integrity import content_hash, session_content
 from imsclinic.charting.models import AdverseEvent, Episode, Insertion, TreatmentSession
 from imsclinic.charting.selectors import PersonRef, Rows, SessionRow
@@ -164,8 +165,8 @@ def generate(
     insertion_w = _Writer(Insertion, ["clinic_id", "created_at", "updated_at", "session_id", "position",
                                       "muscle_id", "side", "level", "needle_diameter_mm", "needle_length_mm",
                                       "needle_lot", "twitch", "sensation", "notes"], batch=100_000)
-    event_w = _Writer(AdverseEvent, ["clinic_id", "created_at", "updated_at", "session_id", "kind", "severity",
-                                     "description", "action_taken"])
+    event_w = _Writer(AdverseEvent, ["clinic_id", "created_at", "updated_at", "session_id", "episode_id",
+                                     "kind", "severity", "description", "action_taken"])
     ids = {model: _next_id(model) for model in (Patient, Consent, Episode, TreatmentSession)}
     json_empty = "[]"
     practitioner_count = 0
@@ -176,6 +177,7 @@ def generate(
             # The signed-note guard triggers look up the parent row for every child row; the
             # rows written here are valid by construction (children go in while their
             # session is unsigned), so the bulk load skips them and restores them on commit.
+            # The outcomes rollup triggers go off too: each clinic's rows are rebuilt at once.
             with connection.cursor() as cursor:
                 for table in guarded:
                     cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")  # noqa: S608
@@ -256,7 +258,7 @@ def generate(
                                      "Reviewed next day" if severe else "")
                             row.adverse_events.append(SimpleNamespace(pk=0, kind=event[0], severity=event[1],
                                                                       description=event[2], action_taken=event[3]))
-                            event_w.add((clinic.pk, now, now, sid, *event))
+                            event_w.add((clinic.pk, now, now, sid, eid, *event))
                         # Written unsigned; signed below once its children are in (signed notes
                         # refuse new child rows, in the database too).
                         session_w.add((sid, clinic.pk, now, now, pid, eid, practitioner.pk, "", None,
@@ -277,6 +279,9 @@ def generate(
             for writer in (patient_w, consent_w, episode_w, session_w, insertion_w, event_w):
                 writer.flush()
             TreatmentSession.objects.filter(clinic=clinic, signed_at__isnull=True).update(signed_at=now)
+            if connection.vendor == "postgresql":
+                # The rollup triggers were off with the others: fill this clinic's rows at once.
+                rollup.rebuild(connection, clinic_id=clinic.pk)
         _reset_sequences([Patient, Consent, Episode, TreatmentSession, Insertion, AdverseEvent])
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:

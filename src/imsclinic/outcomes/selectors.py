@@ -13,13 +13,20 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connection
-from django.db.models import Count, Min, Prefetch, Subquery
+from django.db import connection, transaction
+from django.db.models import Prefetch
 from django.utils import timezone
 
 from imsclinic.accounts.models import User
 from imsclinic.anatomy import get_catalog
-from imsclinic.charting.models import AdverseEvent, Episode, Insertion, TreatmentSession
+from imsclinic.charting.models import (
+    AdverseEvent,
+    Episode,
+    EpisodeSummary,
+    Insertion,
+    TreatmentSession,
+)
+from imsclinic.charting.rollup import SEVERITIES
 from imsclinic.core.actors import Actor
 from imsclinic.core.audit import audit_record
 from imsclinic.core.errors import PermissionDenied
@@ -388,73 +395,6 @@ def _table(model: Any) -> str:
     return str(connection.ops.quote_name(model._meta.db_table))
 
 
-def _session_episodes_sql(measure: Measure) -> str:
-    """Per episode, one pass over its sessions with plain aggregates (no window, no sort:
-    the ``session_outcomes_order`` index delivers them by episode): session count, pain
-    counts, and what picking the baseline, latest and first-MCID session needs.
-
-    The first/last session is the lowest/highest by (sequence, date, id). ``MIN(sequence *
-    16 + pain)`` and ``MIN(sequence * 16 + 15 - pain)`` decode to the lowest and highest
-    pain at the lowest sequence; when they agree that is the baseline whatever the tie
-    order, and when they differ (two sessions share a number) the outer query looks the
-    row up by the full order, as before. ``first_<t>`` is the first sequence with pain <= t
-    for every threshold a baseline can give (pain is 0-10), so the first session reaching
-    the MCID is picked after the baseline is known, without a second pass."""
-    top = int(measure.score_max)
-    thresholds = range(0, top - int(measure.mcid) + 1)
-    firsts = "".join(
-        f", MIN(CASE WHEN pain_before <= {t} THEN sequence END) AS first_{t}" for t in thresholds
-    )
-    return f"""
-        SELECT episode_id, COUNT(*) AS n, COUNT(pain_after) AS with_after,
-               SUM(pain_before - pain_after) AS effect,
-               MIN(sequence * 16 + pain_before) %% 16 AS base_lo,
-               15 - MIN(sequence * 16 + 15 - pain_before) %% 16 AS base_hi,
-               MAX(sequence * 16 + pain_before) %% 16 AS last_hi,
-               15 - MAX(sequence * 16 + 15 - pain_before) %% 16 AS last_lo{firsts}
-        FROM {_table(TreatmentSession)} WHERE clinic_id = %s GROUP BY episode_id"""  # noqa: S608
-
-
-def _pain_episode_sql(measure: Measure, *, exact: bool) -> str:
-    sessions = _table(TreatmentSession)
-    mcid = int(measure.mcid)
-    # Pain before session k reflects the k - 1 sessions already given.
-    pick = " ".join(
-        f"WHEN {b} THEN " + (f"b.first_{b - mcid} - 1" if b - mcid >= 0 else "NULL")
-        for b in range(0, int(measure.score_max) + 1)
-    )
-    lookup = f"""(SELECT x.pain_before FROM {sessions} x WHERE x.episode_id = s.episode_id
-                 ORDER BY x.sequence {{d}}, x.session_date {{d}}, x.id {{d}} LIMIT 1)"""  # noqa: S608
-    any_baseline = f"""(SELECT MIN(x.sequence) - 1 FROM {sessions} x
-                 WHERE x.episode_id = b.episode_id AND x.pain_before <= b.baseline - {mcid})"""  # noqa: S608
-    if not exact:
-        # No correlated subquery in the fast path: PostgreSQL costs one per row and then
-        # spends seconds JIT-compiling a plan that never runs it. A tie on the sequence
-        # with different pains is flagged instead, and the caller asks again with them.
-        lookup = "NULL"
-        any_baseline = "NULL"
-    return f"""
-        SELECT b.episode_id, b.n, b.with_after, b.effect, b.n AS scores, b.baseline, b.latest,
-               b.n - 1 AS last_time, CASE b.baseline {pick} ELSE {any_baseline} END AS first_time,
-               CASE WHEN b.base_lo = b.base_hi AND b.last_lo = b.last_hi THEN 0 ELSE 1 END
-                   AS ambiguous
-        FROM (
-            SELECT s.*,
-                CASE WHEN s.base_lo = s.base_hi THEN s.base_lo ELSE {lookup.format(d="ASC")} END
-                    AS baseline,
-                CASE WHEN s.last_lo = s.last_hi THEN s.last_lo ELSE {lookup.format(d="DESC")} END
-                    AS latest
-            FROM ({_session_episodes_sql(measure)}) s
-        ) b"""  # noqa: S608
-
-
-def _plain_sessions_sql() -> str:
-    return f"""
-        SELECT episode_id, COUNT(*) AS n, COUNT(pain_after) AS with_after,
-               SUM(pain_before - pain_after) AS effect
-        FROM {_table(TreatmentSession)} WHERE clinic_id = %s GROUP BY episode_id"""  # noqa: S608
-
-
 def _responses_episode_sql(measure: Measure) -> str:
     order = "PARTITION BY episode_id ORDER BY answered_at, id"
     whole = f"{order} ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING"
@@ -479,50 +419,50 @@ def _responses_episode_sql(measure: Measure) -> str:
         ) q GROUP BY episode_id"""  # noqa: S608
 
 
-def _outcome_rows(clinic: Clinic, code: str, *, exact: bool = False) -> list[tuple[Any, ...]]:
+def _outcome_rows(clinic: Clinic, code: str) -> list[tuple[Any, ...]]:
     """One row per (condition, practitioner, sessions to MCID or censoring, reached): episode
-    counts and sums, all grouped by the database. Episodes that cannot be evaluated (no
-    baseline and follow-up) have NULL time and event. The same numbers the per-episode
-    rows gave: first/latest score by the same order, first MCID by the same comparison."""
+    counts and sums, adverse events by severity and the group's lowest episode id, all
+    grouped by the database. Episodes that cannot be evaluated (no baseline and follow-up)
+    have NULL time and event.
+
+    Session counts, pain and adverse events come from the per-episode rollup
+    (``EpisodeSummary``, kept by triggers: charting/rollup.py), one row per episode
+    instead of every session and event; other measures are read from the questionnaire
+    responses."""
     measure = PAIN_MEASURE if code == SESSION_PAIN else MEASURES[code]
     # Float scores: a change equal to the MCID on paper must count (see measures.change).
     threshold = measure.mcid - 1e-9
+    joins = f"LEFT JOIN {_table(EpisodeSummary)} p ON p.episode_id = ep.id"
     if code == SESSION_PAIN:
-        joins = f"LEFT JOIN ({_pain_episode_sql(measure, exact=exact)}) e ON e.episode_id = ep.id"
-        params: list[Any] = [clinic.pk]
-        n, with_after, effect = "e.n", "e.with_after", "e.effect"
-        ambiguous = "SUM(e.ambiguous)"
+        # Pain before session k reflects the k - 1 sessions already given.
+        scores, baseline, latest = "p.sessions", "p.baseline", "p.latest"
+        first_time, last_time = "p.first_mcid", "p.sessions - 1"
+        params: list[Any] = []
     else:
-        joins = (
-            f"LEFT JOIN ({_plain_sessions_sql()}) se ON se.episode_id = ep.id "
-            f"LEFT JOIN ({_responses_episode_sql(measure)}) e ON e.episode_id = ep.id"
-        )
-        params = [clinic.pk, threshold, clinic.pk, code]
-        n, with_after, effect = "se.n", "se.with_after", "se.effect"
-        ambiguous = "0"
-    improvement = "e.latest - e.baseline" if measure.higher_is_better else "e.baseline - e.latest"
-    evaluable = "COALESCE(e.scores, 0) >= 2 AND e.baseline IS NOT NULL"
-    time = f"CASE WHEN {evaluable} THEN COALESCE(e.first_time, e.last_time, 0) END"
-    event = f"CASE WHEN {evaluable} THEN (CASE WHEN e.first_time IS NULL THEN 0 ELSE 1 END) END"
+        joins += f" LEFT JOIN ({_responses_episode_sql(measure)}) e ON e.episode_id = ep.id"
+        scores, baseline, latest = "e.scores", "e.baseline", "e.latest"
+        first_time, last_time = "e.first_time", "e.last_time"
+        params = [threshold, clinic.pk, code]
+    n, with_after, effect = "p.sessions", "p.with_after", "p.effect"
+    improvement = f"{latest} - {baseline}" if measure.higher_is_better else f"{baseline} - {latest}"
+    evaluable = f"COALESCE({scores}, 0) >= 2 AND {baseline} IS NOT NULL"
+    time = f"CASE WHEN {evaluable} THEN COALESCE({first_time}, {last_time}, 0) END"
+    event = f"CASE WHEN {evaluable} THEN (CASE WHEN {first_time} IS NULL THEN 0 ELSE 1 END) END"
     closed = f"ep.closed_on IS NOT NULL AND {n} > 0"
+    adverse = ", ".join(f"SUM(COALESCE(p.adverse_{severity}, 0))" for severity in SEVERITIES)
     sql = f"""
         SELECT ep.condition_code, ep.practitioner_id, {time}, {event}, COUNT(*),
             SUM(CASE WHEN {closed} THEN 1 ELSE 0 END),
             SUM(CASE WHEN {closed} THEN {n} ELSE 0 END),
             SUM(COALESCE({n}, 0)), SUM(COALESCE({with_after}, 0)), SUM(COALESCE({effect}, 0)),
             SUM(CASE WHEN {evaluable} AND {improvement} >= %s THEN 1 ELSE 0 END),
-            {ambiguous}
+            {adverse}, MIN(ep.id)
         FROM {_table(Episode)} ep {joins}
         WHERE ep.clinic_id = %s
         GROUP BY ep.condition_code, ep.practitioner_id, {time}, {event}"""  # noqa: S608
     with connection.cursor() as cursor:
         cursor.execute(sql, [threshold, *params, clinic.pk])
-        rows = list(cursor.fetchall())
-    if not exact and any(row[-1] for row in rows):
-        # Two sessions of an episode share a number (not written by session_record): pick
-        # its first/latest by the full (sequence, date, id) order, one lookup per such row.
-        return _outcome_rows(clinic, code, exact=True)
-    return [row[:-1] for row in rows]
+        return list(cursor.fetchall())
 
 
 def _practitioner_label(row: Any) -> str:
@@ -530,12 +470,37 @@ def _practitioner_label(row: Any) -> str:
     return full or str(row["username"])
 
 
+def _tune_for_analytics() -> None:
+    """For the clinic-wide grouped queries on PostgreSQL, within their transaction only: no
+    JIT (compiling the plan cost ~120 ms of a ~1.3 s query and saved less) and enough
+    work_mem to group a million sessions in memory instead of an external sort on disk
+    (4 MB, the default, spilled 12 MB). One statement, so the query count stays fixed."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT set_config('jit', 'off', true), set_config('work_mem', %s, true)",
+                [ANALYTICS_WORK_MEM],
+            )
+
+
+# Per clinic-outcomes query, at most a few times this (one sort or hash per plan node).
+ANALYTICS_WORK_MEM = "64MB"
+
+
 def clinic_outcomes(*, actor: Actor, measure_code: str = SESSION_PAIN) -> ClinicOutcomes:
     """Per condition and per practitioner: responders (Wilson 95% CI), sessions to MCID
     (Kaplan-Meier, episodes not yet there censored), immediate effect, adverse events per
-    1,000 sessions and course length. Four queries whatever the clinic's size, each grouped
-    by the database: Python only adds up a few hundred rows per condition and practitioner."""
+    1,000 sessions and course length. Three queries whatever the clinic's size (four on
+    PostgreSQL, which first tunes the transaction), grouped by the database: Python only
+    adds up a few thousand rows per condition and practitioner."""
     require_clinical(actor)
+    # No savepoint inside a request's transaction: the settings end with the outer one.
+    with transaction.atomic(savepoint=False):
+        _tune_for_analytics()
+        return _clinic_outcomes(actor, measure_code)
+
+
+def _clinic_outcomes(actor: Actor, measure_code: str) -> ClinicOutcomes:
     if measure_code != SESSION_PAIN and measure_code not in MEASURES:
         measure_code = SESSION_PAIN
     measure = PAIN_MEASURE if measure_code == SESSION_PAIN else MEASURES[measure_code]
@@ -546,15 +511,13 @@ def clinic_outcomes(*, actor: Actor, measure_code: str = SESSION_PAIN) -> Clinic
             "pk", "first_name", "last_name", "username"
         )
     }
+    rows = _outcome_rows(clinic, measure_code)
     # A condition is labelled as its first episode (lowest id) names it.
-    first_of_condition = (
-        Episode.objects.filter(clinic=clinic)
-        .values("condition_code")
-        .annotate(first=Min("pk"))
-        .values("first")
-    )
+    first_of_condition: dict[Any, int] = {}
+    for row in rows:
+        first_of_condition[row[0]] = min(row[-1], first_of_condition.get(row[0], row[-1]))
     condition_labels = dict(
-        Episode.objects.filter(pk__in=Subquery(first_of_condition)).values_list(
+        Episode.objects.filter(pk__in=list(first_of_condition.values())).values_list(
             "condition_code", "condition_label"
         )
     )
@@ -588,7 +551,9 @@ def clinic_outcomes(*, actor: Actor, measure_code: str = SESSION_PAIN) -> Clinic
         with_after,
         effect,
         responders,
-    ) in _outcome_rows(clinic, measure_code):
+        *adverse,
+        _first_episode,
+    ) in rows:
         for group in groups(condition, practitioner):
             group.episodes += episodes
             group.closed_count += int(closed_count)
@@ -596,22 +561,13 @@ def clinic_outcomes(*, actor: Actor, measure_code: str = SESSION_PAIN) -> Clinic
             group.sessions += int(sessions)
             group.sessions_with_after += int(with_after)
             group.effect_sum += int(effect)
+            for severity, count in zip(SEVERITIES, adverse, strict=True):
+                if count:
+                    group.adverse[severity] += int(count)
             if time is not None:
                 group.evaluable += episodes
                 group.responders += int(responders)
                 group.times[(float(time), bool(event))] += episodes
-
-    adverse_rows = (
-        AdverseEvent.objects.filter(clinic=clinic)
-        .values("session__episode__condition_code", "session__episode__practitioner_id", "severity")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    for row in adverse_rows:
-        for group in groups(
-            row["session__episode__condition_code"], row["session__episode__practitioner_id"]
-        ):
-            group.adverse[row["severity"]] += row["n"]
 
     return ClinicOutcomes(
         measure_code=measure_code,
