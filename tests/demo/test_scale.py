@@ -11,6 +11,7 @@ from imsclinic.charting import rollup
 from imsclinic.charting.integrity import content_hash, session_content
 from imsclinic.charting.models import AdverseEvent, EpisodeSummary, TreatmentSession
 from imsclinic.demo.scale import generate
+from imsclinic.security.db_guards import installed_guard_names
 
 
 @pytest.mark.django_db(transaction=True)
@@ -31,3 +32,5 @@ def test_generated_clinic_is_consistent():
     assert len(stored) == sessions.values("episode_id").distinct().count()
     rollup.rebuild(connection)
     assert sorted(EpisodeSummary.objects.values_list(*fields)) == stored
+    # The rollup triggers, dropped for the bulk load, are back.
+    assert set(rollup.TRIGGER_NAMES[connection.vendor]) <= installed_guard_names(connection)

@@ -239,7 +239,11 @@ class AdverseEvent(ClinicScopedModel):
 
     class Meta:
         ordering = ["session_id", "id"]
-        indexes = [models.Index(fields=["clinic", "session"], name="adverse_clinic_session")]
+        indexes = [
+            models.Index(fields=["clinic", "session"], name="adverse_clinic_session"),
+            # The outcomes rollup counts an episode's events by severity (charting/rollup.py).
+            models.Index(fields=["clinic", "episode", "severity"], name="adverse_clinic_episode"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} ({self.severity})"

@@ -187,15 +187,20 @@ def _table(model: type[Model], alias: str) -> str:
     return f"{connection.ops.quote_name(model._meta.db_table)} {alias}"
 
 
-def _aware(value: dt.datetime | str) -> dt.datetime:
+def _aware(value: dt.datetime | str, tz: dt.tzinfo | None) -> dt.datetime:
     """A DateTimeField value as the ORM returns it. Django's SQLite connection parses
-    "datetime" columns to naive datetimes in the connection's time zone (UTC); PostgreSQL's
-    are aware already."""
+    "datetime" columns to naive datetimes in the connection's time zone (``tz``: UTC, or
+    None without USE_TZ); PostgreSQL's are aware already."""
     if isinstance(value, str):
         value = dt.datetime.fromisoformat(value)
-    if settings.USE_TZ and value.tzinfo is None:
-        value = value.replace(tzinfo=connection.timezone)
+    if tz is not None and value.tzinfo is None:
+        value = value.replace(tzinfo=tz)
     return value
+
+
+def _connection_tz() -> dt.tzinfo | None:
+    # Looked up once per chart: the connection proxy makes each attribute read cost ~10 us.
+    return connection.timezone if settings.USE_TZ else None
 
 
 _SQLITE_DIGITS = decimal.Context(prec=15)
@@ -219,6 +224,7 @@ def _session_rows(clinic_id: int, patient_id: int) -> list[SessionRow]:
     ORM's types: dates, aware datetimes, Decimals, lists.
     """
     users = TreatmentSession._meta.get_field("practitioner").related_model
+    tz = _connection_tz()
     sessions: dict[int, SessionRow] = {}
     session_columns = _columns(
         "s.id", "s.episode_id", "s.practitioner_id", "u.first_name", "u.last_name", "u.username",
@@ -241,7 +247,7 @@ def _session_rows(clinic_id: int, patient_id: int) -> list[SessionRow]:
             sessions[pk] = SessionRow(
                 pk, patient_id, episode_id, practitioner_id, _person(first, last, username),
                 sequence, day, before, after, notes, acknowledged or [],
-                None if signed_at is None else _aware(signed_at), content,
+                None if signed_at is None else _aware(signed_at, tz), content,
             )
         if not sessions:
             return []
@@ -308,7 +314,7 @@ def _session_rows(clinic_id: int, patient_id: int) -> list[SessionRow]:
         )
         for session_id, pk, created_at, text, reason, first, last, username in cursor.fetchall():
             sessions[session_id].amendments.append(AmendmentRow(
-                pk, pk, _aware(created_at), text, reason, _person(first, last, username)
+                pk, pk, _aware(created_at, tz), text, reason, _person(first, last, username)
             ))
     return list(sessions.values())
 

@@ -173,11 +173,13 @@ def generate(
 
     guarded = [m._meta.db_table for m in (TreatmentSession, Insertion, AdverseEvent)]
     with transaction.atomic():
+        # The outcomes rollup triggers would recompute an episode for every row written;
+        # they are dropped for the load (inside this transaction) and created again at its end.
+        rollup.uninstall(connection)
         if connection.vendor == "postgresql":
             # The signed-note guard triggers look up the parent row for every child row; the
             # rows written here are valid by construction (children go in while their
             # session is unsigned), so the bulk load skips them and restores them on commit.
-            # The outcomes rollup triggers go off too: each clinic's rows are rebuilt at once.
             with connection.cursor() as cursor:
                 for table in guarded:
                     cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")  # noqa: S608
@@ -279,9 +281,8 @@ def generate(
             for writer in (patient_w, consent_w, episode_w, session_w, insertion_w, event_w):
                 writer.flush()
             TreatmentSession.objects.filter(clinic=clinic, signed_at__isnull=True).update(signed_at=now)
-            if connection.vendor == "postgresql":
-                # The rollup triggers were off with the others: fill this clinic's rows at once.
-                rollup.rebuild(connection, clinic_id=clinic.pk)
+            # The rollup triggers are off for the load: fill this clinic's rows at once.
+            rollup.rebuild(connection, clinic_id=clinic.pk)
         _reset_sequences([Patient, Consent, Episode, TreatmentSession, Insertion, AdverseEvent])
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
@@ -289,6 +290,7 @@ def generate(
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
                 for table in guarded:
                     cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")  # noqa: S608
+        rollup.install(connection)
 
     return ScaleResult(clinics, practitioner_count, patient_w.count, episode_w.count, session_w.count,
                        insertion_w.count, time.perf_counter() - started)

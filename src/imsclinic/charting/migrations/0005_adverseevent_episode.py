@@ -60,5 +60,11 @@ class Migration(migrations.Migration):
                 to="charting.episode",
             ),
         ),
+        migrations.AddIndex(
+            model_name="adverseevent",
+            index=models.Index(
+                fields=["clinic", "episode", "severity"], name="adverse_clinic_episode"
+            ),
+        ),
         migrations.RunPython(restore_guards, lift_guards),
     ]
