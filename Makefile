@@ -33,6 +33,7 @@ test-fast: install
 
 lint: install
 	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/ruff format --check src tests bench
 	$(VENV)/bin/mypy src
 
 # Quick benchmark on a throwaway SQLite file (~150k sessions).

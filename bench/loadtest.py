@@ -65,18 +65,38 @@ def prepare(workdir: Path) -> Path:
     tokens = []
     stamp = time.time_ns()
     for n in range(10):
-        user = user_create(clinic=clinic, username=f"load-{stamp}-{n}", password=PASSWORD, role="practitioner",
-                           check_password=False)
+        user = user_create(
+            clinic=clinic,
+            username=f"load-{stamp}-{n}",
+            password=PASSWORD,
+            role="practitioner",
+            check_password=False,
+        )
         for kind in ("ims_certification", "restricted_activity"):
-            authorization_add(practitioner=user, kind=kind, reference=f"L-{user.pk}",
-                              valid_from=today - dt.timedelta(days=3650), valid_until=None)
+            authorization_add(
+                practitioner=user,
+                kind=kind,
+                reference=f"L-{user.pk}",
+                valid_from=today - dt.timedelta(days=3650),
+                valid_until=None,
+            )
         tokens.append(token_issue(username=user.username, password=PASSWORD)[0])
-    patient_ids = list(Patient.objects.filter(clinic=clinic).order_by("?").values_list("id", flat=True)[:2000])
-    open_episodes = Episode.objects.filter(clinic=clinic, closed_on__isnull=True).select_related("patient")[:500]
-    writable = [{"patient": e.patient_id, "episode": e.pk,
-                 "acknowledge": e.patient.precautions.relative()} for e in open_episodes]
-    fixture = {"tokens": tokens, "patients": patient_ids, "writable": writable,
-               "queries": ["abara1", "garza", "ada", "lindqvist2", "nora", "000", "sato9"]}
+    patient_ids = list(
+        Patient.objects.filter(clinic=clinic).order_by("?").values_list("id", flat=True)[:2000]
+    )
+    open_episodes = Episode.objects.filter(clinic=clinic, closed_on__isnull=True).select_related(
+        "patient"
+    )[:500]
+    writable = [
+        {"patient": e.patient_id, "episode": e.pk, "acknowledge": e.patient.precautions.relative()}
+        for e in open_episodes
+    ]
+    fixture = {
+        "tokens": tokens,
+        "patients": patient_ids,
+        "writable": writable,
+        "queries": ["abara1", "garza", "ada", "lindqvist2", "nora", "000", "sato9"],
+    }
     path = workdir / "fixture.json"
     path.write_text(json.dumps(fixture))
     return path
@@ -87,9 +107,9 @@ def wait_for(url: str, seconds: float = 60) -> None:
     last: Exception | None = None
     while time.time() < deadline:
         try:
-            urllib.request.urlopen(url, timeout=2)  # noqa: S310 (loopback only)
+            urllib.request.urlopen(url, timeout=2)
             return
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             last = exc
             time.sleep(0.5)
     raise SystemExit(f"server did not answer at {url}: {last}")
@@ -101,21 +121,61 @@ def main() -> int:
     acks = workdir / "acks.txt"
     acks.touch()
     before = TreatmentSession.objects.count()
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "imsclinic.config.settings.base", "DATABASE_URL": DATABASE_URL,
-           "IMSCLINIC_LOAD_FIXTURE": str(fixture), "IMSCLINIC_LOAD_ACKS": str(acks), "PYTHONPATH": str(ROOT / "src")}
-    server = subprocess.Popen(  # noqa: S603
-        [sys.executable, "-m", "gunicorn", "imsclinic.config.wsgi:application", "--bind", f"127.0.0.1:{ARGS.port}",
-         "--workers", str(ARGS.workers), "--access-logfile", "-", "--log-level", "warning"],
-        env={**env, "DJANGO_SETTINGS_MODULE": "imsclinic.config.settings.base"}, stdout=subprocess.DEVNULL,
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "imsclinic.config.settings.base",
+        "DATABASE_URL": DATABASE_URL,
+        "IMSCLINIC_LOAD_FIXTURE": str(fixture),
+        "IMSCLINIC_LOAD_ACKS": str(acks),
+        "PYTHONPATH": str(ROOT / "src"),
+    }
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "imsclinic.config.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{ARGS.port}",
+            "--workers",
+            str(ARGS.workers),
+            "--access-logfile",
+            "-",
+            "--log-level",
+            "warning",
+        ],
+        env={**env, "DJANGO_SETTINGS_MODULE": "imsclinic.config.settings.base"},
+        stdout=subprocess.DEVNULL,
     )
     try:
         wait_for(f"http://127.0.0.1:{ARGS.port}/login/")
-        subprocess.run(  # noqa: S603
-            [sys.executable, "-m", "locust", "-f", str(ROOT / "bench" / "locustfile.py"), "--headless",
-             "--host", f"http://127.0.0.1:{ARGS.port}", "--users", str(ARGS.users), "--spawn-rate", "25",
-             "--run-time", f"{ARGS.seconds}s", "--stop-timeout", "10", "--csv", str(workdir / "load"),
-             "--only-summary", "--loglevel", "WARNING"],
-            env=env, check=False, timeout=ARGS.seconds + 60,
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "locust",
+                "-f",
+                str(ROOT / "bench" / "locustfile.py"),
+                "--headless",
+                "--host",
+                f"http://127.0.0.1:{ARGS.port}",
+                "--users",
+                str(ARGS.users),
+                "--spawn-rate",
+                "25",
+                "--run-time",
+                f"{ARGS.seconds}s",
+                "--stop-timeout",
+                "10",
+                "--csv",
+                str(workdir / "load"),
+                "--only-summary",
+                "--loglevel",
+                "WARNING",
+            ],
+            env=env,
+            check=False,
+            timeout=ARGS.seconds + 60,
         )
     finally:
         server.send_signal(signal.SIGTERM)
@@ -124,14 +184,20 @@ def main() -> int:
     present = set(TreatmentSession.objects.filter(pk__in=acknowledged).values_list("pk", flat=True))
     missing = sorted(set(acknowledged) - present)
     failures = 0
-    print(f"\n{'request':16} {'count':>7} {'fail':>5} {'req/s':>7} {'p50':>6} {'p95':>6} {'p99':>6}  (ms)")
+    print(
+        f"\n{'request':16} {'count':>7} {'fail':>5} {'req/s':>7} {'p50':>6} {'p95':>6} {'p99':>6}  (ms)"
+    )
     with open(workdir / "load_stats.csv") as handle:
         for row in csv.DictReader(handle):
             failures += int(row["Failure Count"]) if row["Name"] == "Aggregated" else 0
-            print(f"{row['Name'][:16]:16} {row['Request Count']:>7} {row['Failure Count']:>5} "
-                  f"{float(row['Requests/s']):7.1f} {row['50%']:>6} {row['95%']:>6} {row['99%']:>6}")
-    print(f"\nacknowledged writes: {len(acknowledged)}; present afterwards: {len(present)}; "
-          f"missing: {len(missing)}; sessions before {before:,}, after {TreatmentSession.objects.count():,}")
+            print(
+                f"{row['Name'][:16]:16} {row['Request Count']:>7} {row['Failure Count']:>5} "
+                f"{float(row['Requests/s']):7.1f} {row['50%']:>6} {row['95%']:>6} {row['99%']:>6}"
+            )
+    print(
+        f"\nacknowledged writes: {len(acknowledged)}; present afterwards: {len(present)}; "
+        f"missing: {len(missing)}; sessions before {before:,}, after {TreatmentSession.objects.count():,}"
+    )
     return 1 if failures or missing else 0
 
 

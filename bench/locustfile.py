@@ -19,8 +19,18 @@ from locust import HttpUser, between, task
 FIXTURE = json.loads(open(os.environ["IMSCLINIC_LOAD_FIXTURE"]).read())  # noqa: SIM115
 ACK_LOG = os.environ["IMSCLINIC_LOAD_ACKS"]
 _lock = threading.Lock()
-MUSCLES = ["lumbar_paraspinals", "gluteus_medius", "gluteus_maximus", "piriformis", "tensor_fasciae_latae",
-           "peroneus_longus", "tibialis_anterior", "gastrocnemius", "soleus", "quadratus_lumborum"]
+MUSCLES = [
+    "lumbar_paraspinals",
+    "gluteus_medius",
+    "gluteus_maximus",
+    "piriformis",
+    "tensor_fasciae_latae",
+    "peroneus_longus",
+    "tibialis_anterior",
+    "gastrocnemius",
+    "soleus",
+    "quadratus_lumborum",
+]
 
 
 class Practitioner(HttpUser):
@@ -46,17 +56,29 @@ class Practitioner(HttpUser):
     def record_session(self) -> None:
         target = random.choice(self.writable)
         body = {
-            "episode_id": target["episode"], "session_date": dt.date.today().isoformat(),
-            "pain_before": random.randint(3, 8), "pain_after": random.randint(0, 3),
+            "episode_id": target["episode"],
+            "session_date": dt.date.today().isoformat(),
+            "pain_before": random.randint(3, 8),
+            "pain_after": random.randint(0, 3),
             "insertions": [
-                {"muscle": muscle, "side": "left", "level": "L5" if muscle == "lumbar_paraspinals" else "",
-                 "needle_lot": "LOT-LOAD", "twitch": random.choice(["strong", "weak", "none"])}
+                {
+                    "muscle": muscle,
+                    "side": "left",
+                    "level": "L5" if muscle == "lumbar_paraspinals" else "",
+                    "needle_lot": "LOT-LOAD",
+                    "twitch": random.choice(["strong", "weak", "none"]),
+                }
                 for muscle in random.sample(MUSCLES, 8)
             ],
             "acknowledged": target["acknowledge"],
         }
-        with self.client.post(f"/api/v1/patients/{target['patient']}/sessions", json=body, headers=self.headers,
-                              name="record session", catch_response=True) as response:
+        with self.client.post(
+            f"/api/v1/patients/{target['patient']}/sessions",
+            json=body,
+            headers=self.headers,
+            name="record session",
+            catch_response=True,
+        ) as response:
             if response.status_code == 201:
                 with _lock, open(ACK_LOG, "a") as log:
                     log.write(f"{response.json()['id']}\n")

@@ -25,12 +25,20 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT))
 
-parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-parser.add_argument("--clinics", type=int, default=1, help="synthetic clinics to generate (default 1)")
-parser.add_argument("--patients", type=int, default=20_000, help="patients per clinic (default 20,000)")
+parser = argparse.ArgumentParser(
+    description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+)
+parser.add_argument(
+    "--clinics", type=int, default=1, help="synthetic clinics to generate (default 1)"
+)
+parser.add_argument(
+    "--patients", type=int, default=20_000, help="patients per clinic (default 20,000)"
+)
 parser.add_argument("--years", type=int, default=3)
 parser.add_argument("--runs", type=int, default=60, help="timed runs per operation")
-parser.add_argument("--reuse", action="store_true", help="skip generation when the database already has sessions")
+parser.add_argument(
+    "--reuse", action="store_true", help="skip generation when the database already has sessions"
+)
 ARGS = parser.parse_args()
 
 _tmp = tempfile.mkdtemp(prefix="imsclinic-bench-")
@@ -57,9 +65,23 @@ from imsclinic.patients import actions as patients  # noqa: E402
 from imsclinic.patients.schemas import ConsentIn, PatientIn  # noqa: E402
 from imsclinic.patients.selectors import patient_search  # noqa: E402
 
-MUSCLES = ["deltoid", "supraspinatus", "infraspinatus", "biceps_brachii", "brachioradialis", "rhomboids",
-           "trapezius", "levator_scapulae", "triceps_brachii", "supinator", "teres_minor", "teres_major",
-           "latissimus_dorsi", "pronator_teres", "extensor_digitorum"]
+MUSCLES = [
+    "deltoid",
+    "supraspinatus",
+    "infraspinatus",
+    "biceps_brachii",
+    "brachioradialis",
+    "rhomboids",
+    "trapezius",
+    "levator_scapulae",
+    "triceps_brachii",
+    "supinator",
+    "teres_minor",
+    "teres_major",
+    "latissimus_dorsi",
+    "pronator_teres",
+    "extensor_digitorum",
+]
 
 
 def timed(fn: Callable[[], object], runs: int) -> tuple[float, float, int]:
@@ -80,104 +102,205 @@ def timed(fn: Callable[[], object], runs: int) -> tuple[float, float, int]:
 
 def session_input(episode_id: int, day: dt.date) -> SessionIn:
     return SessionIn(
-        episode_id=episode_id, session_date=day, pain_before=6, pain_after=3,
-        insertions=[{"muscle": m, "side": "left", "needle_lot": "LOT-BENCH", "twitch": "strong"} for m in MUSCLES],
+        episode_id=episode_id,
+        session_date=day,
+        pain_before=6,
+        pain_after=3,
+        insertions=[
+            {"muscle": m, "side": "left", "needle_lot": "LOT-BENCH", "twitch": "strong"}
+            for m in MUSCLES
+        ],
     )
 
 
 # Hand-written SQL doing the same work as our code: the floor any ORM code can approach.
 
+
 def _p(sql: str) -> str:
     return sql if connection.vendor == "postgresql" else sql.replace("%s", "?")
 
 
-def raw_audit(raw, clinic_id: int, user_id: int, action: str, patient_id: int, object_type: str,
-              object_id: int) -> None:
+def raw_audit(
+    raw,
+    clinic_id: int,
+    user_id: int,
+    action: str,
+    patient_id: int,
+    object_type: str,
+    object_id: int,
+) -> None:
     """The audit row with its hash chain, as core/audit.py writes it."""
     import hashlib
     import json
 
     lock = " FOR UPDATE" if connection.vendor == "postgresql" else ""
-    raw.execute(_p("SELECT id, seq, last_hash FROM core_auditchainhead WHERE clinic_id = %s" + lock), (clinic_id,))
+    raw.execute(
+        _p("SELECT id, seq, last_hash FROM core_auditchainhead WHERE clinic_id = %s" + lock),
+        (clinic_id,),
+    )
     head_id, seq, last_hash = raw.fetchone()
     now = timezone.now()
-    digest = hashlib.sha256(json.dumps({"seq": seq + 1, "at": now.isoformat(), "clinic_id": clinic_id,
-                                        "user_id": user_id, "action": action, "patient_id": patient_id,
-                                        "object_type": object_type, "object_id": object_id,
-                                        "prev_hash": last_hash}, sort_keys=True).encode()).hexdigest()
+    digest = hashlib.sha256(
+        json.dumps(
+            {
+                "seq": seq + 1,
+                "at": now.isoformat(),
+                "clinic_id": clinic_id,
+                "user_id": user_id,
+                "action": action,
+                "patient_id": patient_id,
+                "object_type": object_type,
+                "object_id": object_id,
+                "prev_hash": last_hash,
+            },
+            sort_keys=True,
+        ).encode()
+    ).hexdigest()
     stamp = now if connection.vendor == "postgresql" else now.isoformat(" ")
-    raw.execute(_p("INSERT INTO core_auditevent (clinic_id, at, user_id, username, role, action, source, "
-                   "patient_id, object_type, object_id, outcome, detail, seq, prev_hash, row_hash) VALUES "
-                   "(%s, %s, %s, 'bench', 'practitioner', %s, 'page', %s, %s, %s, 'ok', '', %s, %s, %s)"),
-                (clinic_id, stamp, user_id, action, patient_id, object_type, object_id, seq + 1, last_hash, digest))
-    raw.execute(_p("UPDATE core_auditchainhead SET seq = %s, last_hash = %s WHERE id = %s"), (seq + 1, digest, head_id))
+    raw.execute(
+        _p(
+            "INSERT INTO core_auditevent (clinic_id, at, user_id, username, role, action, source, "
+            "patient_id, object_type, object_id, outcome, detail, seq, prev_hash, row_hash) VALUES "
+            "(%s, %s, %s, 'bench', 'practitioner', %s, 'page', %s, %s, %s, 'ok', '', %s, %s, %s)"
+        ),
+        (
+            clinic_id,
+            stamp,
+            user_id,
+            action,
+            patient_id,
+            object_type,
+            object_id,
+            seq + 1,
+            last_hash,
+            digest,
+        ),
+    )
+    raw.execute(
+        _p("UPDATE core_auditchainhead SET seq = %s, last_hash = %s WHERE id = %s"),
+        (seq + 1, digest, head_id),
+    )
 
 
 CHART_CHILDREN = (
-    ("charting_insertion c", "c.session_id, c.position, c.muscle_id, c.side, c.level, c.needle_diameter_mm, "
-     "c.needle_length_mm, c.needle_lot, c.twitch, c.sensation, c.notes", "c.session_id, c.position"),
+    (
+        "charting_insertion c",
+        "c.session_id, c.position, c.muscle_id, c.side, c.level, c.needle_diameter_mm, "
+        "c.needle_length_mm, c.needle_lot, c.twitch, c.sensation, c.notes",
+        "c.session_id, c.position",
+    ),
     ("charting_rommeasure c", "c.session_id, c.phase, c.movement, c.side, c.degrees", "c.id"),
-    ("charting_adverseevent c", "c.session_id, c.kind, c.severity, c.description, c.action_taken", "c.id"),
-    ("charting_amendment c JOIN accounts_user u ON u.id = c.author_id",
-     "c.session_id, c.id, c.created_at, c.text, c.reason, u.first_name, u.last_name, u.username",
-     "c.created_at, c.id"),
+    (
+        "charting_adverseevent c",
+        "c.session_id, c.kind, c.severity, c.description, c.action_taken",
+        "c.id",
+    ),
+    (
+        "charting_amendment c JOIN accounts_user u ON u.id = c.author_id",
+        "c.session_id, c.id, c.created_at, c.text, c.reason, u.first_name, u.last_name, u.username",
+        "c.created_at, c.id",
+    ),
 )
 
 
 def raw_chart(clinic_id: int, patient_id: int, user_id: int) -> None:
     with transaction.atomic(), connection.cursor() as c:
         raw = c.cursor
-        raw.execute(_p("SELECT * FROM patients_patient WHERE clinic_id = %s AND id = %s"), (clinic_id, patient_id))
+        raw.execute(
+            _p("SELECT * FROM patients_patient WHERE clinic_id = %s AND id = %s"),
+            (clinic_id, patient_id),
+        )
         raw.fetchall()
         raw_audit(raw, clinic_id, user_id, "view", patient_id, "Patient", patient_id)
         for table in ("patients_consent", "charting_episode", "charting_assessment"):
-            raw.execute(_p(f"SELECT * FROM {table} WHERE clinic_id = %s AND patient_id = %s"),  # noqa: S608
-                        (clinic_id, patient_id))
+            raw.execute(
+                _p(f"SELECT * FROM {table} WHERE clinic_id = %s AND patient_id = %s"),
+                (clinic_id, patient_id),
+            )
             raw.fetchall()
-        raw.execute(_p("SELECT s.id, s.episode_id, s.practitioner_id, u.first_name, u.last_name, u.username, "
-                       "s.sequence, s.session_date, s.pain_before, s.pain_after, s.notes, s.acknowledged, "
-                       "s.signed_at, s.content_hash FROM charting_treatmentsession s JOIN accounts_user u "
-                       "ON u.id = s.practitioner_id WHERE s.clinic_id = %s AND s.patient_id = %s "
-                       "ORDER BY s.session_date DESC, s.id DESC"), (clinic_id, patient_id))
+        raw.execute(
+            _p(
+                "SELECT s.id, s.episode_id, s.practitioner_id, u.first_name, u.last_name, u.username, "
+                "s.sequence, s.session_date, s.pain_before, s.pain_after, s.notes, s.acknowledged, "
+                "s.signed_at, s.content_hash FROM charting_treatmentsession s JOIN accounts_user u "
+                "ON u.id = s.practitioner_id WHERE s.clinic_id = %s AND s.patient_id = %s "
+                "ORDER BY s.session_date DESC, s.id DESC"
+            ),
+            (clinic_id, patient_id),
+        )
         ids = [row[0] for row in raw.fetchall()]
         marks = ", ".join(["%s"] * len(ids))
         # The columns the chart shows, as ours reads them.
         for table, columns, order in CHART_CHILDREN:
-            raw.execute(_p(f"SELECT {columns} FROM {table} WHERE c.clinic_id = %s "  # noqa: S608
-                           f"AND c.session_id IN ({marks}) ORDER BY {order}"), (clinic_id, *ids))
+            raw.execute(
+                _p(
+                    f"SELECT {columns} FROM {table} WHERE c.clinic_id = %s "
+                    f"AND c.session_id IN ({marks}) ORDER BY {order}"
+                ),
+                (clinic_id, *ids),
+            )
             raw.fetchall()
 
 
-def raw_session(clinic_id: int, patient_id: int, episode_id: int, user_id: int, day: dt.date) -> None:
+def raw_session(
+    clinic_id: int, patient_id: int, episode_id: int, user_id: int, day: dt.date
+) -> None:
     now = timezone.now()
     stamp = now if connection.vendor == "postgresql" else now.isoformat(" ")
     with transaction.atomic(), connection.cursor() as c:
         raw = c.cursor
         # Lock the episode before numbering on PostgreSQL, as ours does (concurrent writers).
         lock = " FOR UPDATE" if connection.vendor == "postgresql" else ""
-        raw.execute(_p("SELECT id, opened_on, closed_on FROM charting_episode WHERE clinic_id = %s AND "
-                       "patient_id = %s AND id = %s" + lock), (clinic_id, patient_id, episode_id))
+        raw.execute(
+            _p(
+                "SELECT id, opened_on, closed_on FROM charting_episode WHERE clinic_id = %s AND "
+                "patient_id = %s AND id = %s" + lock
+            ),
+            (clinic_id, patient_id, episode_id),
+        )
         raw.fetchall()
-        raw.execute(_p("SELECT 1 FROM patients_consent WHERE clinic_id = %s AND patient_id = %s AND consented_on <= %s "
-                       "AND (withdrawn_on IS NULL OR withdrawn_on > %s) LIMIT 1"), (clinic_id, patient_id, day, day))
+        raw.execute(
+            _p(
+                "SELECT 1 FROM patients_consent WHERE clinic_id = %s AND patient_id = %s AND consented_on <= %s "
+                "AND (withdrawn_on IS NULL OR withdrawn_on > %s) LIMIT 1"
+            ),
+            (clinic_id, patient_id, day, day),
+        )
         raw.fetchall()
-        raw.execute(_p("SELECT kind FROM accounts_needlingauthorization WHERE practitioner_id = %s AND valid_from <= %s "
-                       "AND (valid_until IS NULL OR valid_until >= %s) AND (revoked_on IS NULL OR revoked_on > %s)"),
-                    (user_id, day, day, day))
+        raw.execute(
+            _p(
+                "SELECT kind FROM accounts_needlingauthorization WHERE practitioner_id = %s AND valid_from <= %s "
+                "AND (valid_until IS NULL OR valid_until >= %s) AND (revoked_on IS NULL OR revoked_on > %s)"
+            ),
+            (user_id, day, day, day),
+        )
         raw.fetchall()
-        raw.execute(_p("SELECT COUNT(*) FROM charting_treatmentsession WHERE clinic_id = %s AND episode_id = %s"),
-                    (clinic_id, episode_id))
+        raw.execute(
+            _p(
+                "SELECT COUNT(*) FROM charting_treatmentsession WHERE clinic_id = %s AND episode_id = %s"
+            ),
+            (clinic_id, episode_id),
+        )
         sequence = raw.fetchone()[0] + 1
-        raw.execute(_p("INSERT INTO charting_treatmentsession (clinic_id, created_at, updated_at, patient_id, "
-                       "episode_id, practitioner_id, notes, content_hash, session_date, sequence, pain_before, "
-                       "pain_after, acknowledged) VALUES (%s, %s, %s, %s, %s, %s, '', '', %s, %s, 6, 3, '[]') "
-                       "RETURNING id"), (clinic_id, stamp, stamp, patient_id, episode_id, user_id, day, sequence))
+        raw.execute(
+            _p(
+                "INSERT INTO charting_treatmentsession (clinic_id, created_at, updated_at, patient_id, "
+                "episode_id, practitioner_id, notes, content_hash, session_date, sequence, pain_before, "
+                "pain_after, acknowledged) VALUES (%s, %s, %s, %s, %s, %s, '', '', %s, %s, 6, 3, '[]') "
+                "RETURNING id"
+            ),
+            (clinic_id, stamp, stamp, patient_id, episode_id, user_id, day, sequence),
+        )
         session_id = raw.fetchone()[0]
-        raw.executemany(_p("INSERT INTO charting_insertion (clinic_id, created_at, updated_at, session_id, position, "
-                           "muscle_id, side, level, needle_diameter_mm, needle_length_mm, needle_lot, twitch, "
-                           "sensation, notes) VALUES (%s, %s, %s, %s, %s, %s, 'left', '', 0.25, 40, 'LOT-BENCH', "
-                           "'strong', 'none', '')"),
-                        [(clinic_id, stamp, stamp, session_id, i, m) for i, m in enumerate(MUSCLES)])
+        raw.executemany(
+            _p(
+                "INSERT INTO charting_insertion (clinic_id, created_at, updated_at, session_id, position, "
+                "muscle_id, side, level, needle_diameter_mm, needle_length_mm, needle_lot, twitch, "
+                "sensation, notes) VALUES (%s, %s, %s, %s, %s, %s, 'left', '', 0.25, 40, 'LOT-BENCH', "
+                "'strong', 'none', '')"
+            ),
+            [(clinic_id, stamp, stamp, session_id, i, m) for i, m in enumerate(MUSCLES)],
+        )
         raw_audit(raw, clinic_id, user_id, "create", patient_id, "TreatmentSession", session_id)
 
 
@@ -190,9 +313,14 @@ def raw_search(clinic_id: int, text: str) -> None:
         else:
             where = "((search_name >= ? AND search_name < ?) OR (search_name_reversed >= ? AND search_name_reversed < ?))"
             params = (clinic_id, text, text + "\U0010ffff", text, text + "\U0010ffff")
-        raw.execute(_p("SELECT id, family_name, given_name, date_of_birth, health_number FROM patients_patient "
-                       f"WHERE clinic_id = %s AND archived_at IS NULL AND {where} "  # noqa: S608
-                       "ORDER BY family_name, given_name, id LIMIT 50"), params)
+        raw.execute(
+            _p(
+                "SELECT id, family_name, given_name, date_of_birth, health_number FROM patients_patient "
+                f"WHERE clinic_id = %s AND archived_at IS NULL AND {where} "
+                "ORDER BY family_name, given_name, id LIMIT 50"
+            ),
+            params,
+        )
         raw.fetchall()
 
 
@@ -208,57 +336,101 @@ def main() -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
-    from imsclinic.core.models import Clinic
-
     from django.db.models import Count
+
+    from imsclinic.core.models import Clinic
 
     clinic = Clinic.objects.annotate(size=Count("users")).order_by("-size", "id").first()
     assert clinic is not None
-    user = user_create(clinic=clinic, username=f"bench-{time.time_ns()}", password="x", role="practitioner",
-                       check_password=False)
+    user = user_create(
+        clinic=clinic,
+        username=f"bench-{time.time_ns()}",
+        password="x",
+        role="practitioner",
+        check_password=False,
+    )
     today = timezone.localdate()
     for kind in ("ims_certification", "restricted_activity"):
-        authorization_add(practitioner=user, kind=kind, reference="B-1", valid_from=today - dt.timedelta(days=5000),
-                          valid_until=None)
+        authorization_add(
+            practitioner=user,
+            kind=kind,
+            reference="B-1",
+            valid_from=today - dt.timedelta(days=5000),
+            valid_until=None,
+        )
     actor = Actor(user=user, clinic=clinic, source="command")
-    long_course = patients.patient_register(actor=actor, data=PatientIn(
-        family_name="Longcourse", given_name="Ada", date_of_birth=dt.date(1970, 1, 1)))
-    patients.consent_record(actor=actor, patient=long_course, data=ConsentIn(
-        consented_on=today - dt.timedelta(days=1000), text_version="ims-2026.1"))
-    episode = charting.episode_open(actor=actor, patient=long_course, data=EpisodeIn(
-        condition_code="M54.2", opened_on=today - dt.timedelta(days=1000)))
+    long_course = patients.patient_register(
+        actor=actor,
+        data=PatientIn(
+            family_name="Longcourse", given_name="Ada", date_of_birth=dt.date(1970, 1, 1)
+        ),
+    )
+    patients.consent_record(
+        actor=actor,
+        patient=long_course,
+        data=ConsentIn(consented_on=today - dt.timedelta(days=1000), text_version="ims-2026.1"),
+    )
+    episode = charting.episode_open(
+        actor=actor,
+        patient=long_course,
+        data=EpisodeIn(condition_code="M54.2", opened_on=today - dt.timedelta(days=1000)),
+    )
     for week in range(100):
-        session = charting.session_record(actor=actor, patient=long_course,
-                                          data=session_input(episode.pk, today - dt.timedelta(days=700 - 7 * week)))
+        session = charting.session_record(
+            actor=actor,
+            patient=long_course,
+            data=session_input(episode.pk, today - dt.timedelta(days=700 - 7 * week)),
+        )
         charting.session_sign(actor=actor, session=session)
-    writer = patients.patient_register(actor=actor, data=PatientIn(
-        family_name="Writer", given_name="Wes", date_of_birth=dt.date(1980, 1, 1)))
-    patients.consent_record(actor=actor, patient=writer, data=ConsentIn(
-        consented_on=today - dt.timedelta(days=10), text_version="ims-2026.1"))
-    writer_episode = charting.episode_open(actor=actor, patient=writer, data=EpisodeIn(
-        condition_code="M54.2", opened_on=today - dt.timedelta(days=10)))
+    writer = patients.patient_register(
+        actor=actor,
+        data=PatientIn(family_name="Writer", given_name="Wes", date_of_birth=dt.date(1980, 1, 1)),
+    )
+    patients.consent_record(
+        actor=actor,
+        patient=writer,
+        data=ConsentIn(consented_on=today - dt.timedelta(days=10), text_version="ims-2026.1"),
+    )
+    writer_episode = charting.episode_open(
+        actor=actor,
+        patient=writer,
+        data=EpisodeIn(condition_code="M54.2", opened_on=today - dt.timedelta(days=10)),
+    )
     data = session_input(writer_episode.pk, today)
     from imsclinic.charting.models import TreatmentSession
     from imsclinic.patients.models import Patient
 
     n_patients = Patient.objects.filter(clinic=clinic).count()
     n_sessions = TreatmentSession.objects.count()
-    print(f"{connection.vendor}: {n_sessions:,} sessions in all; clinic searched has {n_patients:,} patients; "
-          f"generated in {built.seconds:.0f} s ({built.sessions / max(built.seconds, 1e-9):,.0f} sessions/s)\n")
+    print(
+        f"{connection.vendor}: {n_sessions:,} sessions in all; clinic searched has {n_patients:,} patients; "
+        f"generated in {built.seconds:.0f} s ({built.sessions / max(built.seconds, 1e-9):,.0f} sessions/s)\n"
+    )
 
     ops = [
-        ("open chart (100 sessions)", lambda: patient_chart(actor=actor, patient_id=long_course.pk),
-         lambda: raw_chart(clinic.pk, long_course.pk, user.pk)),
-        ("record session (15 insertions)", lambda: charting.session_record(actor=actor, patient=writer, data=data),
-         lambda: raw_session(clinic.pk, writer.pk, writer_episode.pk, user.pk, today)),
-        (f"search {n_patients:,} patients", lambda: patient_search(actor=actor, query="garza1"),
-         lambda: raw_search(clinic.pk, "garza1")),
+        (
+            "open chart (100 sessions)",
+            lambda: patient_chart(actor=actor, patient_id=long_course.pk),
+            lambda: raw_chart(clinic.pk, long_course.pk, user.pk),
+        ),
+        (
+            "record session (15 insertions)",
+            lambda: charting.session_record(actor=actor, patient=writer, data=data),
+            lambda: raw_session(clinic.pk, writer.pk, writer_episode.pk, user.pk, today),
+        ),
+        (
+            f"search {n_patients:,} patients",
+            lambda: patient_search(actor=actor, query="garza1"),
+            lambda: raw_search(clinic.pk, "garza1"),
+        ),
     ]
     print(f"{'operation':34} {'ours p50':>9} {'p95':>8} {'raw SQL':>8} {'ratio':>6} {'queries':>8}")
     for name, ours, raw in ops:
         median, p95, queries = timed(ours, ARGS.runs)
         raw_median = timed(raw, ARGS.runs)[0]
-        print(f"{name:34} {median:9.2f} {p95:8.2f} {raw_median:8.2f} {median / raw_median:6.2f} {queries:8d}")
+        print(
+            f"{name:34} {median:9.2f} {p95:8.2f} {raw_median:8.2f} {median / raw_median:6.2f} {queries:8d}"
+        )
     from imsclinic.outcomes.selectors import clinic_outcomes
     from imsclinic.reports.pdf import episode_report
 
@@ -266,12 +438,23 @@ def main() -> None:
     median, p95, queries = timed(lambda: clinic_outcomes(actor=actor), max(3, ARGS.runs // 20))
     print(f"{median:9.2f} {p95:8.2f} {'':>8} {'':>6} {queries:8d}")
     median, p95, queries = timed(
-        lambda: episode_report(actor=actor, episode_id=episode.pk, kind="progress", audience="physician"),
-        max(3, ARGS.runs // 10))
-    print(f"{'PDF progress report (100 sess.)':34} {median:9.2f} {p95:8.2f} {'':>8} {'':>6} {queries:8d}")
+        lambda: episode_report(
+            actor=actor, episode_id=episode.pk, kind="progress", audience="physician"
+        ),
+        max(3, ARGS.runs // 10),
+    )
+    print(
+        f"{'PDF progress report (100 sess.)':34} {median:9.2f} {p95:8.2f} {'':>8} {'':>6} {queries:8d}"
+    )
     for row in run_anatomy():
-        print(f"{row['operation'][:34]:34} {row['median_ms']:9.3f} {row['p95_ms']:8.3f} {'':>8} {'':>6} {0:8d}")
-    print("\nms; p50/p95 over", ARGS.runs, "runs after one warm-up; raw SQL = same statements via the DB driver.")
+        print(
+            f"{row['operation'][:34]:34} {row['median_ms']:9.3f} {row['p95_ms']:8.3f} {'':>8} {'':>6} {0:8d}"
+        )
+    print(
+        "\nms; p50/p95 over",
+        ARGS.runs,
+        "runs after one warm-up; raw SQL = same statements via the DB driver.",
+    )
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ import pytest
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 from tests.factories import (
+    PASSWORD,
     make_actor,
     make_clinic,
     make_consented_patient,
@@ -51,3 +52,37 @@ def patient(actor):
 @pytest.fixture
 def episode(actor, patient):
     return make_episode(actor, patient)
+
+
+@pytest.fixture
+def api(client, practitioner):
+    """The JSON API as the practitioner, with a bearer token from /api/v1/auth/token."""
+    response = client.post(
+        "/api/v1/auth/token",
+        {"username": practitioner.username, "password": PASSWORD},
+        content_type="application/json",
+    )
+    assert response.status_code == 200, response.content
+    token = response.json()["token"]
+
+    class Api:
+        def get(self, path):
+            return client.get(f"/api/v1{path}", HTTP_AUTHORIZATION=f"Bearer {token}")
+
+        def post(self, path, body=None):
+            return client.post(
+                f"/api/v1{path}",
+                body or {},
+                content_type="application/json",
+                HTTP_AUTHORIZATION=f"Bearer {token}",
+            )
+
+        def put(self, path, body):
+            return client.put(
+                f"/api/v1{path}",
+                body,
+                content_type="application/json",
+                HTTP_AUTHORIZATION=f"Bearer {token}",
+            )
+
+    return Api()

@@ -142,7 +142,9 @@ def make_session(actor: Actor, patient, episode, **overrides: Any):
 
 def make_signed_session(actor: Actor, patient, episode, **overrides: Any):
     """A session signed by its author (the state the database guards protect)."""
-    return charting.session_sign(actor=actor, session=make_session(actor, patient, episode, **overrides))
+    return charting.session_sign(
+        actor=actor, session=make_session(actor, patient, episode, **overrides)
+    )
 
 
 def api_token(client, username: str, password: str = PASSWORD, otp: str = "") -> str:

@@ -9,39 +9,6 @@ import pytest
 from tests.factories import PASSWORD, insertion, make_actor, make_patient, make_practitioner, today
 
 
-@pytest.fixture
-def api(client, practitioner):
-    response = client.post(
-        "/api/v1/auth/token",
-        {"username": practitioner.username, "password": PASSWORD},
-        content_type="application/json",
-    )
-    assert response.status_code == 200, response.content
-    token = response.json()["token"]
-
-    class Api:
-        def get(self, path):
-            return client.get(f"/api/v1{path}", HTTP_AUTHORIZATION=f"Bearer {token}")
-
-        def post(self, path, body=None):
-            return client.post(
-                f"/api/v1{path}",
-                body or {},
-                content_type="application/json",
-                HTTP_AUTHORIZATION=f"Bearer {token}",
-            )
-
-        def put(self, path, body):
-            return client.put(
-                f"/api/v1{path}",
-                body,
-                content_type="application/json",
-                HTTP_AUTHORIZATION=f"Bearer {token}",
-            )
-
-    return Api()
-
-
 def _session_body(episode_id, **overrides):
     body = {
         "episode_id": episode_id,

@@ -6,7 +6,6 @@ import pytest
 
 from imsclinic.charting import actions
 from imsclinic.charting.schemas import AssessmentIn
-from tests.api.test_contract import api  # noqa: F401  (fixture)
 from tests.factories import (
     make_actor,
     make_consented_patient,

@@ -21,8 +21,13 @@ def _expected(episode_ids: list[int]) -> dict[int, tuple]:
     rows: dict[int, list[tuple]] = {}
     for session in TreatmentSession.objects.filter(episode_id__in=episode_ids):
         rows.setdefault(session.episode_id, []).append(
-            (session.sequence, session.session_date, session.pk, session.pain_before,
-             session.pain_after)
+            (
+                session.sequence,
+                session.session_date,
+                session.pk,
+                session.pain_before,
+                session.pain_after,
+            )
         )
     expected = {}
     mcid = MEASURES["nprs"].mcid
@@ -33,7 +38,11 @@ def _expected(episode_ids: list[int]) -> dict[int, tuple]:
         afters = [s[3] - s[4] for s in sessions if s[4] is not None]
         events = AdverseEvent.objects.filter(episode_id=episode_id)
         expected[episode_id] = (
-            len(sessions), len(afters), sum(afters) if afters else None, baseline, latest,
+            len(sessions),
+            len(afters),
+            sum(afters) if afters else None,
+            baseline,
+            latest,
             min(reached) - 1 if reached else None,
             *(events.filter(severity=s).count() for s in ("mild", "significant", "serious")),
         )
@@ -44,8 +53,16 @@ def _stored() -> dict[int, tuple]:
     return {
         row[0]: tuple(row[1:])
         for row in EpisodeSummary.objects.values_list(
-            "episode_id", "sessions", "with_after", "effect", "baseline", "latest", "first_mcid",
-            "adverse_mild", "adverse_significant", "adverse_serious",
+            "episode_id",
+            "sessions",
+            "with_after",
+            "effect",
+            "baseline",
+            "latest",
+            "first_mcid",
+            "adverse_mild",
+            "adverse_significant",
+            "adverse_serious",
         )
     }
 
@@ -61,12 +78,19 @@ def test_rollup_follows_every_write(actor, patient, episode, seed):
         op = rng.random()
         if op < 0.5 or not sessions:
             target = rng.choice(episodes)
-            sessions.append(TreatmentSession.objects.create(
-                clinic=actor.clinic, patient=patient, episode=target, practitioner=actor.user,
-                # Ties on the number happen (data from elsewhere); the order is then by date, id.
-                sequence=rng.randint(1, 8), session_date=start + dt.timedelta(days=rng.randint(0, 60)),
-                pain_before=rng.randint(0, 10), pain_after=rng.choice([None, *range(0, 11)]),
-            ))
+            sessions.append(
+                TreatmentSession.objects.create(
+                    clinic=actor.clinic,
+                    patient=patient,
+                    episode=target,
+                    practitioner=actor.user,
+                    # Ties on the number happen (data from elsewhere); the order is then by date, id.
+                    sequence=rng.randint(1, 8),
+                    session_date=start + dt.timedelta(days=rng.randint(0, 60)),
+                    pain_before=rng.randint(0, 10),
+                    pain_after=rng.choice([None, *range(0, 11)]),
+                )
+            )
         elif op < 0.75:
             session = rng.choice(sessions)
             session.pain_before = rng.randint(0, 10)
@@ -82,8 +106,11 @@ def test_rollup_follows_every_write(actor, patient, episode, seed):
         elif op < 0.9:
             session = rng.choice(sessions)
             AdverseEvent.objects.create(
-                clinic=actor.clinic, session=session, episode_id=session.episode_id,
-                kind="bruising", severity=rng.choice(["mild", "mild", "significant", "serious"]),
+                clinic=actor.clinic,
+                session=session,
+                episode_id=session.episode_id,
+                kind="bruising",
+                severity=rng.choice(["mild", "mild", "significant", "serious"]),
             )
         elif op < 0.95:
             session = sessions.pop(rng.randrange(len(sessions)))
@@ -111,8 +138,14 @@ def test_sessions_recorded_through_the_actions_fill_the_rollup(actor, patient, e
     make_session(actor, patient, episode, pain_before=7, pain_after=5)
     make_session(actor, patient, episode, pain_before=6, pain_after=4)
     make_session(actor, patient, episode, pain_before=4, pain_after=None)
-    make_session(actor, patient, episode, pain_before=4, pain_after=3,
-                 adverse_events=[{"kind": "bruising", "severity": "mild"}])
+    make_session(
+        actor,
+        patient,
+        episode,
+        pain_before=4,
+        pain_after=3,
+        adverse_events=[{"kind": "bruising", "severity": "mild"}],
+    )
     # Baseline 7, reached 7 - 2 = 5 or lower before session 3: two sessions given by then.
     assert _stored() == {episode.pk: (4, 3, 5, 7, 4, 2, 1, 0, 0)}
 

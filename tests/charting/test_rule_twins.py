@@ -1,4 +1,4 @@
-""""Current on a day" is written twice for consent and for needling authorization: as model
+""" "Current on a day" is written twice for consent and for needling authorization: as model
 methods (read by pages and reports) and as SQL on the hot path of recording a session
 (charting.actions._FACTS_SQL, patients.selectors.current_consent). Both must agree on every
 boundary, or a session could be refused on screen but accepted by the API, or the reverse."""
@@ -29,16 +29,23 @@ def setting(clinic):
     patient = make_patient(actor)
     episode = make_episode(actor, patient)
     consent = Consent.objects.create(
-        clinic=clinic, patient=patient, consented_on=DAY, text_version="ims-2026.1",
+        clinic=clinic,
+        patient=patient,
+        consented_on=DAY,
+        text_version="ims-2026.1",
         recorded_by=actor.user,
     )
     return actor, patient, episode, consent
 
 
-@pytest.mark.parametrize(("consented_on", "withdrawn_on"), list(itertools.product(AROUND, OPTIONAL)))
+@pytest.mark.parametrize(
+    ("consented_on", "withdrawn_on"), list(itertools.product(AROUND, OPTIONAL))
+)
 def test_consent_current_agrees_everywhere(setting, consented_on, withdrawn_on):
     actor, patient, episode, consent = setting
-    Consent.objects.filter(pk=consent.pk).update(consented_on=consented_on, withdrawn_on=withdrawn_on)
+    Consent.objects.filter(pk=consent.pk).update(
+        consented_on=consented_on, withdrawn_on=withdrawn_on
+    )
     consent.refresh_from_db()
     expected = consent.is_current_on(DAY)
     facts = _episode_facts(actor, patient, episode.pk, DAY)

@@ -22,7 +22,9 @@ def test_generated_clinic_is_consistent():
     assert sessions.count() == result.sessions > 80
     # Every session is signed, and its stored hash is the hash of what it contains.
     assert not sessions.filter(signed_at__isnull=True).exists()
-    for session in sessions.prefetch_related("insertions", "adverse_events", "rom", "amendments")[:50]:
+    for session in sessions.prefetch_related("insertions", "adverse_events", "rom", "amendments")[
+        :50
+    ]:
         assert session.content_hash == content_hash(session_content(session))
     # Events sit under their session's episode; the outcomes rollup matches a rebuild.
     for event in AdverseEvent.objects.select_related("session"):

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import pytest
 
-from tests.api.test_contract import api  # noqa: F401  (the bearer-token API client fixture)
 from tests.factories import make_actor, make_user
 
 

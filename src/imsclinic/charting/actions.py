@@ -70,8 +70,11 @@ SENSATIONS = tuple(Insertion.Sensation.values)
 
 
 class _Dated(Protocol):
-    opened_on: dt.date
-    closed_on: dt.date | None
+    @property
+    def opened_on(self) -> dt.date: ...
+
+    @property
+    def closed_on(self) -> dt.date | None: ...
 
 
 _E = TypeVar("_E", bound=_Dated)
@@ -138,8 +141,14 @@ def _check_level(problems: Problems, field: str, muscle: Muscle, level: str) -> 
     return ""
 
 
-def _episode_for(problems: Problems, patient: Patient, episode_id: int, day: dt.date) -> Episode | None:
-    episode = Episode.objects.filter(clinic_id=patient.clinic_id, patient=patient, pk=episode_id).order_by().first()
+def _episode_for(
+    problems: Problems, patient: Patient, episode_id: int, day: dt.date
+) -> Episode | None:
+    episode = (
+        Episode.objects.filter(clinic_id=patient.clinic_id, patient=patient, pk=episode_id)
+        .order_by()
+        .first()
+    )
     return _check_episode(problems, episode, day)
 
 
@@ -491,19 +500,36 @@ FROM {episode} e WHERE e.clinic_id = %s AND e.patient_id = %s AND e.id = %s
 """
 
 
-def _episode_facts(actor: Actor, patient: Patient, episode_id: int, day: dt.date) -> _EpisodeFacts | None:
+def _episode_facts(
+    actor: Actor, patient: Patient, episode_id: int, day: dt.date
+) -> _EpisodeFacts | None:
     """One query for the whole rule check: recording a session is the hot path of the day,
     and four ORM queries cost several times what the database does for them (make bench)."""
     sql = _FACTS_SQL.format(
-        consent=Consent._meta.db_table, authorization=NeedlingAuthorization._meta.db_table,
-        session=TreatmentSession._meta.db_table, episode=Episode._meta.db_table,
+        consent=Consent._meta.db_table,
+        authorization=NeedlingAuthorization._meta.db_table,
+        session=TreatmentSession._meta.db_table,
+        episode=Episode._meta.db_table,
     )
     kinds = NeedlingAuthorization.Kind.values
     user_id = actor.user.pk
-    params = [day, day,
-              user_id, kinds[0], day, day, day,
-              user_id, kinds[1], day, day, day,
-              patient.clinic_id, patient.pk, episode_id]
+    params: list[Any] = [
+        day,
+        day,
+        user_id,
+        kinds[0],
+        day,
+        day,
+        day,
+        user_id,
+        kinds[1],
+        day,
+        day,
+        day,
+        patient.clinic_id,
+        patient.pk,
+        episode_id,
+    ]
     with connection.cursor() as cursor:
         if connection.features.has_select_for_update:
             # Lock the episode first, so two sessions charted for it at the same moment get
@@ -530,7 +556,9 @@ def _validate_session(
     problems = Problems()
     _check_date(problems, "session_date", data.session_date, "Session date")
     episode = _check_episode(
-        problems, _episode_facts(actor, patient, data.episode_id, data.session_date), data.session_date
+        problems,
+        _episode_facts(actor, patient, data.episode_id, data.session_date),
+        data.session_date,
     )
     _check_pain(problems, "pain_before", data.pain_before)
     _check_pain(problems, "pain_after", data.pain_after)
@@ -540,8 +568,8 @@ def _validate_session(
         if result is not None:
             resolved.append(result)
     _check_rom(problems, "rom", data.rom)
-    for index, row in enumerate(data.rom):
-        if row.phase not in ("", "before", "after"):
+    for index, rom in enumerate(data.rom):
+        if rom.phase not in ("", "before", "after"):
             problems.add(
                 f"rom.{index}.phase", "invalid", "ROM phase is 'before' or 'after' needling."
             )

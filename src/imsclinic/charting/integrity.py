@@ -9,7 +9,9 @@ from typing import Any
 from imsclinic.charting.models import Assessment, TreatmentSession
 
 
-def session_content(session: TreatmentSession) -> dict[str, Any]:
+def session_content(session: TreatmentSession | Any) -> dict[str, Any]:
+    """A session's signed content; ``session`` is a model instance or anything with the
+    same attributes (the chart's SessionRow, the bulk generator's rows)."""
     return {
         "kind": "session",
         "id": session.pk,

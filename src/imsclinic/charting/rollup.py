@@ -36,7 +36,16 @@ COUNTED = {
 }
 PG_TRIGGERS = {SESSIONS: "treatmentsession_episode_summary", EVENTS: "adverseevent_episode_summary"}
 COLUMNS = ", ".join(
-    ["episode_id", "clinic_id", "sessions", "with_after", "effect", "baseline", "latest", "first_mcid"]
+    [
+        "episode_id",
+        "clinic_id",
+        "sessions",
+        "with_after",
+        "effect",
+        "baseline",
+        "latest",
+        "first_mcid",
+    ]
     + [f"adverse_{severity}" for severity in SEVERITIES]
 )
 
@@ -118,9 +127,12 @@ def _sqlite_statements() -> list[str]:
         ]
     return statements
 
+
 TRIGGER_NAMES = {
     "postgresql": list(PG_TRIGGERS.values()),
-    "sqlite": [f"{t}_summary_{op}" for t in (SESSIONS, EVENTS) for op in ("insert", "delete", "update")],
+    "sqlite": [
+        f"{t}_summary_{op}" for t in (SESSIONS, EVENTS) for op in ("insert", "delete", "update")
+    ],
 }
 
 

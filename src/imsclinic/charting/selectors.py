@@ -30,7 +30,7 @@ from imsclinic.patients.models import Consent, Patient
 from imsclinic.patients.selectors import patient_get
 
 
-def _amendments() -> Prefetch[Amendment]:
+def _amendments() -> Prefetch[str]:
     return Prefetch("amendments", queryset=Amendment.objects.select_related("author"))
 
 
@@ -227,9 +227,20 @@ def _session_rows(clinic_id: int, patient_id: int) -> list[SessionRow]:
     tz = _connection_tz()
     sessions: dict[int, SessionRow] = {}
     session_columns = _columns(
-        "s.id", "s.episode_id", "s.practitioner_id", "u.first_name", "u.last_name", "u.username",
-        "s.sequence", "s.session_date", "s.pain_before", "s.pain_after", "s.notes",
-        "s.acknowledged", "s.signed_at", "s.content_hash",
+        "s.id",
+        "s.episode_id",
+        "s.practitioner_id",
+        "u.first_name",
+        "u.last_name",
+        "u.username",
+        "s.sequence",
+        "s.session_date",
+        "s.pain_before",
+        "s.pain_after",
+        "s.notes",
+        "s.acknowledged",
+        "s.signed_at",
+        "s.content_hash",
     )
     with connection.cursor() as cursor:
         cursor.execute(
@@ -238,16 +249,40 @@ def _session_rows(clinic_id: int, patient_id: int) -> list[SessionRow]:
             "WHERE s.clinic_id = %s AND s.patient_id = %s ORDER BY s.session_date DESC, s.id DESC",
             [clinic_id, patient_id],
         )
-        for (pk, episode_id, practitioner_id, first, last, username, sequence, day, before, after,
-             notes, acknowledged, signed_at, content) in cursor.fetchall():
+        for (
+            pk,
+            episode_id,
+            practitioner_id,
+            first,
+            last,
+            username,
+            sequence,
+            day,
+            before,
+            after,
+            notes,
+            acknowledged,
+            signed_at,
+            content,
+        ) in cursor.fetchall():
             if isinstance(day, str):
                 day = dt.date.fromisoformat(day)
             if isinstance(acknowledged, str):
                 acknowledged = json.loads(acknowledged)
             sessions[pk] = SessionRow(
-                pk, patient_id, episode_id, practitioner_id, _person(first, last, username),
-                sequence, day, before, after, notes, acknowledged or [],
-                None if signed_at is None else _aware(signed_at, tz), content,
+                pk,
+                patient_id,
+                episode_id,
+                practitioner_id,
+                _person(first, last, username),
+                sequence,
+                day,
+                before,
+                after,
+                notes,
+                acknowledged or [],
+                None if signed_at is None else _aware(signed_at, tz),
+                content,
             )
         if not sessions:
             return []
@@ -270,15 +305,27 @@ def _session_rows(clinic_id: int, patient_id: int) -> list[SessionRow]:
         )
         diameter = Insertion._meta.get_field("needle_diameter_mm")
         diameters: dict[object, Decimal] = {}  # a few needle sizes: convert each once
-        for sid, position, muscle, side, level, raw, length, lot, twitch, sensation, notes in (
-            cursor.fetchall()
-        ):
+        for (
+            sid,
+            position,
+            muscle,
+            side,
+            level,
+            raw,
+            length,
+            lot,
+            twitch,
+            sensation,
+            notes,
+        ) in cursor.fetchall():
             mm = diameters.get(raw)
             if mm is None:
                 mm = diameters[raw] = _decimal(raw, diameter)
-            sessions[sid].insertions.append(InsertionRow(
-                sid, position, muscle, side, level, mm, length, lot, twitch, sensation, notes
-            ))
+            sessions[sid].insertions.append(
+                InsertionRow(
+                    sid, position, muscle, side, level, mm, length, lot, twitch, sensation, notes
+                )
+            )
 
         rom_columns = _columns(
             "c.session_id", "c.id", "c.phase", "c.movement", "c.side", "c.degrees"
@@ -303,8 +350,14 @@ def _session_rows(clinic_id: int, patient_id: int) -> list[SessionRow]:
             sessions[row[0]].adverse_events.append(AdverseEventRow._make(row[1:]))
 
         amendment_columns = _columns(
-            "c.session_id", "c.id", "c.created_at", "c.text", "c.reason",
-            "u.first_name", "u.last_name", "u.username",
+            "c.session_id",
+            "c.id",
+            "c.created_at",
+            "c.text",
+            "c.reason",
+            "u.first_name",
+            "u.last_name",
+            "u.username",
         )
         cursor.execute(
             f"SELECT {amendment_columns} FROM {_table(Amendment, 'c')} "  # noqa: S608
@@ -313,9 +366,11 @@ def _session_rows(clinic_id: int, patient_id: int) -> list[SessionRow]:
             params,
         )
         for session_id, pk, created_at, text, reason, first, last, username in cursor.fetchall():
-            sessions[session_id].amendments.append(AmendmentRow(
-                pk, pk, _aware(created_at, tz), text, reason, _person(first, last, username)
-            ))
+            sessions[session_id].amendments.append(
+                AmendmentRow(
+                    pk, pk, _aware(created_at, tz), text, reason, _person(first, last, username)
+                )
+            )
     return list(sessions.values())
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -96,7 +97,7 @@ def _signs_from_post(request: HttpRequest) -> list[dict[str, str]]:
     signs = []
     for key in request.POST:
         if key.startswith("sign:"):
-            _, region, side, kind = (key.split(":") + ["", "", ""])[:4]
+            _, region, side, kind = ([*key.split(":"), "", "", ""])[:4]
             signs.append({"region": region, "side": side, "kind": kind})
     return signs
 
@@ -200,16 +201,11 @@ def _rows_from_values(values: dict[str, Any]) -> list[reasoning.FindingRow]:
                 muscle=str(finding.get("muscle", "")),
                 side=str(finding.get("side", "")),
                 level=str(finding.get("level", "")),
-                **{
-                    k: bool(finding.get(k))
-                    for k in (
-                        "taut_band",
-                        "tender_motor_point",
-                        "shortened",
-                        "local_twitch",
-                        "normal",
-                    )
-                },
+                taut_band=bool(finding.get("taut_band")),
+                tender_motor_point=bool(finding.get("tender_motor_point")),
+                shortened=bool(finding.get("shortened")),
+                local_twitch=bool(finding.get("local_twitch")),
+                normal=bool(finding.get("normal")),
             )
         )
     return rows
@@ -257,10 +253,8 @@ def assessment_detail(request: HttpRequest, actor: Actor, assessment_id: int) ->
 def assessment_sign(request: HttpRequest, actor: Actor, assessment_id: int) -> HttpResponse:
     assessment = selectors.assessment_get(actor=actor, assessment_id=assessment_id, audit=False)
     if request.method == "POST":
-        try:
+        with contextlib.suppress(SignedNoteConflict):
             actions.assessment_sign(actor=actor, assessment=assessment)
-        except SignedNoteConflict:
-            pass
     return redirect("assessment_detail", assessment_id=assessment.pk)
 
 
@@ -490,10 +484,8 @@ def session_detail(request: HttpRequest, actor: Actor, session_id: int) -> HttpR
 def session_sign(request: HttpRequest, actor: Actor, session_id: int) -> HttpResponse:
     session = selectors.session_get(actor=actor, session_id=session_id, audit=False)
     if request.method == "POST":
-        try:
+        with contextlib.suppress(SignedNoteConflict):
             actions.session_sign(actor=actor, session=session)
-        except SignedNoteConflict:
-            pass
     return redirect("session_detail", session_id=session.pk)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TypeVar
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 
 from imsclinic.core.errors import NotFound
@@ -24,5 +25,5 @@ def get_for_clinic(queryset: models.QuerySet[M], clinic: Clinic, pk: object, lab
         raise NotFound(f"{label} {pk} not found.") from None
     try:
         return queryset.get(clinic=clinic, pk=pk_int)
-    except queryset.model.DoesNotExist:
+    except ObjectDoesNotExist:
         raise NotFound(f"{label} {pk} not found.") from None

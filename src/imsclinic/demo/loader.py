@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
@@ -16,7 +17,15 @@ from django.utils import timezone
 from imsclinic.accounts.actions import authorization_add, clinic_create, user_create
 from imsclinic.accounts.models import User
 from imsclinic.charting import actions as charting
-from imsclinic.charting.schemas import AssessmentIn, EpisodeIn, FindingIn, InsertionIn, SessionIn
+from imsclinic.charting.schemas import (
+    AdverseEventIn,
+    AssessmentIn,
+    EpisodeIn,
+    FindingIn,
+    InsertionIn,
+    PainMarkIn,
+    SessionIn,
+)
 from imsclinic.core.actors import Actor
 from imsclinic.core.models import Clinic
 from imsclinic.patients import actions as patients
@@ -228,10 +237,10 @@ def _course(actor: Actor, rng: random.Random, spec: tuple, index: int, today: dt
             pain_now=baseline,
             history="Synthetic demo history: gradual onset, worse with sitting, no red flags.",
             pain_locations=[
-                {
-                    "region": "lower_back" if code in ("M54.3", "M54.5") else "neck_back",
-                    "side": side,
-                }
+                PainMarkIn(
+                    region="lower_back" if code in ("M54.3", "M54.5") else "neck_back",
+                    side=side,
+                )
             ],
             findings=[
                 FindingIn(
@@ -266,7 +275,7 @@ def _course(actor: Actor, rng: random.Random, spec: tuple, index: int, today: dt
                         muscle=m,
                         side=s,
                         level=lv,
-                        needle_diameter_mm="0.25",
+                        needle_diameter_mm=Decimal("0.25"),
                         needle_length_mm=50 if "glut" in m or "piri" in m else 40,
                         needle_lot=f"LOT-{2026}{week:02d}A",
                         twitch=rng.choice(("strong", "strong", "weak", "none")),
@@ -275,7 +284,9 @@ def _course(actor: Actor, rng: random.Random, spec: tuple, index: int, today: dt
                     for m, s, lv in sites
                 ],
                 adverse_events=[
-                    {"kind": "soreness", "severity": "mild", "description": "Soreness for a day"}
+                    AdverseEventIn(
+                        kind="soreness", severity="mild", description="Soreness for a day"
+                    )
                 ]
                 if rng.random() < 0.25
                 else [],

@@ -37,13 +37,71 @@ from imsclinic.core.models import Clinic
 from imsclinic.patients.consent_texts import CURRENT_CONSENT_VERSION
 from imsclinic.patients.models import Consent, Patient
 
-FAMILY = ("Abara", "Brennan", "Castellanos", "Dahl", "Eriksen", "Farrow", "Garza", "Halvorsen", "Ibsen",
-          "Jovanovic", "Kaur", "Lindqvist", "Mistry", "Nakamura", "Oduya", "Petrov", "Quispe", "Rahman",
-          "Sato", "Toivonen", "Umar", "Varga", "Whitfield", "Xu", "Yilmaz", "Zielinski")
-GIVEN = ("Ada", "Ben", "Clio", "Dev", "Ebba", "Finn", "Gia", "Hugo", "Ines", "Jon", "Kai", "Lena", "Mateo",
-         "Nora", "Omar", "Pia", "Quinn", "Rosa", "Sam", "Tove", "Uma", "Viktor", "Wren", "Yara", "Zane")
-CONDITION_WEIGHTS = {"M54.5": 30, "M54.2": 22, "M54.3": 14, "M51.3": 8, "M77.1": 8, "G56.0": 6,
-                     "M76.6": 5, "M17": 7}
+FAMILY = (
+    "Abara",
+    "Brennan",
+    "Castellanos",
+    "Dahl",
+    "Eriksen",
+    "Farrow",
+    "Garza",
+    "Halvorsen",
+    "Ibsen",
+    "Jovanovic",
+    "Kaur",
+    "Lindqvist",
+    "Mistry",
+    "Nakamura",
+    "Oduya",
+    "Petrov",
+    "Quispe",
+    "Rahman",
+    "Sato",
+    "Toivonen",
+    "Umar",
+    "Varga",
+    "Whitfield",
+    "Xu",
+    "Yilmaz",
+    "Zielinski",
+)
+GIVEN = (
+    "Ada",
+    "Ben",
+    "Clio",
+    "Dev",
+    "Ebba",
+    "Finn",
+    "Gia",
+    "Hugo",
+    "Ines",
+    "Jon",
+    "Kai",
+    "Lena",
+    "Mateo",
+    "Nora",
+    "Omar",
+    "Pia",
+    "Quinn",
+    "Rosa",
+    "Sam",
+    "Tove",
+    "Uma",
+    "Viktor",
+    "Wren",
+    "Yara",
+    "Zane",
+)
+CONDITION_WEIGHTS = {
+    "M54.5": 30,
+    "M54.2": 22,
+    "M54.3": 14,
+    "M51.3": 8,
+    "M77.1": 8,
+    "G56.0": 6,
+    "M76.6": 5,
+    "M17": 7,
+}
 
 
 @dataclass
@@ -60,7 +118,9 @@ class ScaleResult:
 class _Writer:
     """Appends rows for one table and flushes them in large batches (COPY on PostgreSQL)."""
 
-    def __init__(self, model: type[models.Model], columns: Sequence[str], batch: int = 50_000) -> None:
+    def __init__(
+        self, model: type[models.Model], columns: Sequence[str], batch: int = 50_000
+    ) -> None:
         self.table = model._meta.db_table
         self.columns = list(columns)
         self.rows: list[tuple[Any, ...]] = []
@@ -79,7 +139,7 @@ class _Writer:
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
                 raw = cursor.cursor  # psycopg 3 cursor: COPY is an order of magnitude faster
-                with raw.copy(f"COPY {self.table} ({quoted}) FROM STDIN") as copy:  # noqa: S608
+                with raw.copy(f"COPY {self.table} ({quoted}) FROM STDIN") as copy:
                     for row in self.rows:
                         copy.write_row(row)
             else:
@@ -103,7 +163,7 @@ def _sqlite_value(value: Any) -> Any:
 
 
 def _next_id(model: type[models.Model]) -> int:
-    last = model.objects.order_by("-pk").values_list("pk", flat=True).first()
+    last = model._default_manager.order_by("-pk").values_list("pk", flat=True).first()
     return (last or 0) + 1
 
 
@@ -123,7 +183,11 @@ def _weighted(rng: random.Random, weights: dict[str, int]) -> Callable[[], str]:
 
 
 def generate(
-    *, clinics: int = 1, patients: int = 1000, years: int = 2, seed: int = 2026,
+    *,
+    clinics: int = 1,
+    patients: int = 1000,
+    years: int = 2,
+    seed: int = 2026,
     progress: Callable[[str], None] | None = None,
 ) -> ScaleResult:
     """Add ``clinics`` clinics of ``patients`` patients each, with ``years`` of history."""
@@ -141,32 +205,134 @@ def generate(
             muscle = catalog.get(muscle_id)
             if muscle.is_paraspinal:
                 valid = catalog.paraspinal_levels_for(muscle)
-                sites += [(muscle_id, level) for level in condition.typical_segments if level in valid]
+                sites += [
+                    (muscle_id, level) for level in condition.typical_segments if level in valid
+                ]
             else:
                 sites.append((muscle_id, ""))
         sites_by_condition[code] = sites
 
-    patient_w = _Writer(Patient, ["id", "clinic_id", "created_at", "updated_at", "family_name", "given_name",
-                                  "date_of_birth", "sex", "health_number", "phone", "email", "address",
-                                  "search_name", "search_name_reversed", "medications", "anticoagulants", "bleeding_disorder",
-                                  "pregnancy", "diabetes", "immunocompromised", "epilepsy", "metal_allergy",
-                                  "pacemaker_implant", "needle_phobia", "unable_to_consent",
-                                  "lymphedema_sites", "precaution_notes"])
-    consent_w = _Writer(Consent, ["id", "clinic_id", "created_at", "updated_at", "patient_id", "consented_on",
-                                  "text_version", "given_by", "substitute_name", "recorded_by_id",
-                                  "withdrawal_reason"])
-    episode_w = _Writer(Episode, ["id", "clinic_id", "created_at", "updated_at", "patient_id", "practitioner_id",
-                                  "condition_code", "condition_label", "affected_side", "onset_date",
-                                  "opened_on", "closed_on", "goals", "referring_physician"])
-    session_w = _Writer(TreatmentSession, ["id", "clinic_id", "created_at", "updated_at", "patient_id",
-                                           "episode_id", "practitioner_id", "notes", "signed_at",
-                                           "content_hash", "session_date", "sequence", "pain_before",
-                                           "pain_after", "acknowledged"])
-    insertion_w = _Writer(Insertion, ["clinic_id", "created_at", "updated_at", "session_id", "position",
-                                      "muscle_id", "side", "level", "needle_diameter_mm", "needle_length_mm",
-                                      "needle_lot", "twitch", "sensation", "notes"], batch=100_000)
-    event_w = _Writer(AdverseEvent, ["clinic_id", "created_at", "updated_at", "session_id", "episode_id",
-                                     "kind", "severity", "description", "action_taken"])
+    patient_w = _Writer(
+        Patient,
+        [
+            "id",
+            "clinic_id",
+            "created_at",
+            "updated_at",
+            "family_name",
+            "given_name",
+            "date_of_birth",
+            "sex",
+            "health_number",
+            "phone",
+            "email",
+            "address",
+            "search_name",
+            "search_name_reversed",
+            "medications",
+            "anticoagulants",
+            "bleeding_disorder",
+            "pregnancy",
+            "diabetes",
+            "immunocompromised",
+            "epilepsy",
+            "metal_allergy",
+            "pacemaker_implant",
+            "needle_phobia",
+            "unable_to_consent",
+            "lymphedema_sites",
+            "precaution_notes",
+        ],
+    )
+    consent_w = _Writer(
+        Consent,
+        [
+            "id",
+            "clinic_id",
+            "created_at",
+            "updated_at",
+            "patient_id",
+            "consented_on",
+            "text_version",
+            "given_by",
+            "substitute_name",
+            "recorded_by_id",
+            "withdrawal_reason",
+        ],
+    )
+    episode_w = _Writer(
+        Episode,
+        [
+            "id",
+            "clinic_id",
+            "created_at",
+            "updated_at",
+            "patient_id",
+            "practitioner_id",
+            "condition_code",
+            "condition_label",
+            "affected_side",
+            "onset_date",
+            "opened_on",
+            "closed_on",
+            "goals",
+            "referring_physician",
+        ],
+    )
+    session_w = _Writer(
+        TreatmentSession,
+        [
+            "id",
+            "clinic_id",
+            "created_at",
+            "updated_at",
+            "patient_id",
+            "episode_id",
+            "practitioner_id",
+            "notes",
+            "signed_at",
+            "content_hash",
+            "session_date",
+            "sequence",
+            "pain_before",
+            "pain_after",
+            "acknowledged",
+        ],
+    )
+    insertion_w = _Writer(
+        Insertion,
+        [
+            "clinic_id",
+            "created_at",
+            "updated_at",
+            "session_id",
+            "position",
+            "muscle_id",
+            "side",
+            "level",
+            "needle_diameter_mm",
+            "needle_length_mm",
+            "needle_lot",
+            "twitch",
+            "sensation",
+            "notes",
+        ],
+        batch=100_000,
+    )
+    event_w = _Writer(
+        AdverseEvent,
+        [
+            "clinic_id",
+            "created_at",
+            "updated_at",
+            "session_id",
+            "episode_id",
+            "kind",
+            "severity",
+            "description",
+            "action_taken",
+        ],
+    )
     ids = {model: _next_id(model) for model in (Patient, Consent, Episode, TreatmentSession)}
     json_empty = "[]"
     practitioner_count = 0
@@ -182,24 +348,36 @@ def generate(
             # session is unsigned), so the bulk load skips them and restores them on commit.
             with connection.cursor() as cursor:
                 for table in guarded:
-                    cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")  # noqa: S608
+                    cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
         for clinic_index in range(clinics):
             slug = f"scale-{seed}-{_next_id(Clinic)}"
             clinic = Clinic.objects.create(name=f"Synthetic clinic {slug}", slug=slug)
             staff: list[User] = []
             for n in range(max(2, patients // 2000)):
-                user = User(clinic=clinic, username=f"{slug}-pt{n}", role=Role.PRACTITIONER,
-                            first_name=rng.choice(GIVEN), last_name=rng.choice(FAMILY),
-                            registration_number=f"PT-{rng.randint(10000, 99999)}")
+                user = User(
+                    clinic=clinic,
+                    username=f"{slug}-pt{n}",
+                    role=Role.PRACTITIONER,
+                    first_name=rng.choice(GIVEN),
+                    last_name=rng.choice(FAMILY),
+                    registration_number=f"PT-{rng.randint(10000, 99999)}",
+                )
                 user.set_unusable_password()
                 staff.append(user)
             User.objects.bulk_create(staff)
             staff = list(User.objects.filter(clinic=clinic))
             practitioner_count += len(staff)
             NeedlingAuthorization.objects.bulk_create(
-                NeedlingAuthorization(clinic=clinic, practitioner=user, kind=kind, reference=f"{kind[:3]}-{user.pk}",
-                                      valid_from=today - dt.timedelta(days=365 * (years + 2)), valid_until=None)
-                for user in staff for kind in NeedlingAuthorization.Kind.values
+                NeedlingAuthorization(
+                    clinic=clinic,
+                    practitioner=user,
+                    kind=kind,
+                    reference=f"{kind[:3]}-{user.pk}",
+                    valid_from=today - dt.timedelta(days=365 * (years + 2)),
+                    valid_until=None,
+                )
+                for user in staff
+                for kind in NeedlingAuthorization.Kind.values
             )
             for _ in range(patients):
                 pid = ids[Patient]
@@ -207,16 +385,54 @@ def generate(
                 family, given = rng.choice(FAMILY), rng.choice(GIVEN)
                 birth = dt.date(rng.randint(1940, 2004), rng.randint(1, 12), rng.randint(1, 28))
                 anticoagulants = rng.random() < 0.06
-                patient_w.add((pid, clinic.pk, now, now, f"{family}{pid % 997}", given, birth,
-                               rng.choice(("female", "male")), f"{pid:06d}-{rng.randint(1000, 9999)}",
-                               "", "", "", f"{family.lower()}{pid % 997} {given.lower()}",
-                               f"{given.lower()} {family.lower()}{pid % 997}", "",
-                               anticoagulants, False, False, rng.random() < 0.08, False, False, False,
-                               False, False, False, json_empty, ""))
+                patient_w.add(
+                    (
+                        pid,
+                        clinic.pk,
+                        now,
+                        now,
+                        f"{family}{pid % 997}",
+                        given,
+                        birth,
+                        rng.choice(("female", "male")),
+                        f"{pid:06d}-{rng.randint(1000, 9999)}",
+                        "",
+                        "",
+                        "",
+                        f"{family.lower()}{pid % 997} {given.lower()}",
+                        f"{given.lower()} {family.lower()}{pid % 997}",
+                        "",
+                        anticoagulants,
+                        False,
+                        False,
+                        rng.random() < 0.08,
+                        False,
+                        False,
+                        False,
+                        False,
+                        False,
+                        False,
+                        json_empty,
+                        "",
+                    )
+                )
                 first_day = today - dt.timedelta(days=rng.randint(14, 365 * years))
                 practitioner = rng.choice(staff)
-                consent_w.add((ids[Consent], clinic.pk, now, now, pid, first_day, CURRENT_CONSENT_VERSION,
-                               "patient", "", practitioner.pk, ""))
+                consent_w.add(
+                    (
+                        ids[Consent],
+                        clinic.pk,
+                        now,
+                        now,
+                        pid,
+                        first_day,
+                        CURRENT_CONSENT_VERSION,
+                        "patient",
+                        "",
+                        practitioner.pk,
+                        "",
+                    )
+                )
                 ids[Consent] += 1
                 day = first_day
                 for _episode in range(rng.choice((1, 1, 1, 2))):
@@ -227,7 +443,6 @@ def generate(
                     course = rng.randint(3, 10)
                     eid = ids[Episode]
                     ids[Episode] += 1
-                    sessions_done = 0
                     pain = float(rng.randint(5, 8))
                     responder = rng.random() < 0.65
                     sites = sites_by_condition[code]
@@ -240,47 +455,133 @@ def generate(
                         ids[TreatmentSession] += 1
                         before = max(0, min(10, round(pain)))
                         after = max(0, before - rng.choice((0, 1, 1, 2, 2, 3)))
-                        row = SessionRow(sid, pid, eid, practitioner.pk, PersonRef(""), number, session_day,
-                                         before, after, "", ["anticoagulants"] if anticoagulants else [],
-                                         now, "", Rows(), Rows(), Rows(), Rows())
+                        row = SessionRow(
+                            sid,
+                            pid,
+                            eid,
+                            practitioner.pk,
+                            PersonRef(""),
+                            number,
+                            session_day,
+                            before,
+                            after,
+                            "",
+                            ["anticoagulants"] if anticoagulants else [],
+                            now,
+                            "",
+                            Rows(),
+                            Rows(),
+                            Rows(),
+                            Rows(),
+                        )
                         for position, (muscle_id, level) in enumerate(chosen):
                             twitch = rng.choices(("strong", "weak", "none"), (60, 30, 10))[0]
-                            values = (position, muscle_id, side, level, Decimal("0.25"),
-                                      50 if muscle_id.startswith("glut") else 40, f"LOT-{session_day:%y%m}",
-                                      twitch, rng.choice(("ache", "cramp", "pressure")), "")
-                            row.insertions.append(SimpleNamespace(
-                                position=position, muscle_id=muscle_id, side=side, level=level,
-                                needle_diameter_mm=Decimal("0.25"), needle_length_mm=values[5],
-                                needle_lot=values[6], twitch=twitch, sensation=values[8], notes=""))
+                            values = (
+                                position,
+                                muscle_id,
+                                side,
+                                level,
+                                Decimal("0.25"),
+                                50 if muscle_id.startswith("glut") else 40,
+                                f"LOT-{session_day:%y%m}",
+                                twitch,
+                                rng.choice(("ache", "cramp", "pressure")),
+                                "",
+                            )
+                            row.insertions.append(
+                                SimpleNamespace(
+                                    position=position,
+                                    muscle_id=muscle_id,
+                                    side=side,
+                                    level=level,
+                                    needle_diameter_mm=Decimal("0.25"),
+                                    needle_length_mm=values[5],
+                                    needle_lot=values[6],
+                                    twitch=twitch,
+                                    sensation=values[8],
+                                    notes="",
+                                )
+                            )
                             insertion_w.add((clinic.pk, now, now, sid, *values))
                         if rng.random() < 0.19:
                             severe = rng.random() < 0.001
-                            event = ("bruising" if rng.random() < 0.5 else "soreness",
-                                     "significant" if severe else "mild", "Synthetic event",
-                                     "Reviewed next day" if severe else "")
-                            row.adverse_events.append(SimpleNamespace(pk=0, kind=event[0], severity=event[1],
-                                                                      description=event[2], action_taken=event[3]))
+                            event = (
+                                "bruising" if rng.random() < 0.5 else "soreness",
+                                "significant" if severe else "mild",
+                                "Synthetic event",
+                                "Reviewed next day" if severe else "",
+                            )
+                            row.adverse_events.append(
+                                SimpleNamespace(
+                                    pk=0,
+                                    kind=event[0],
+                                    severity=event[1],
+                                    description=event[2],
+                                    action_taken=event[3],
+                                )
+                            )
                             event_w.add((clinic.pk, now, now, sid, eid, *event))
                         # Written unsigned; signed below once its children are in (signed notes
                         # refuse new child rows, in the database too).
-                        session_w.add((sid, clinic.pk, now, now, pid, eid, practitioner.pk, "", None,
-                                       content_hash(session_content(row)), session_day, number, before,
-                                       after, json.dumps(row.acknowledged)))
-                        sessions_done += 1
-                        pain = max(0.0, pain - (rng.uniform(0.4, 1.3) if responder else rng.uniform(-0.3, 0.5)))
-                    closed = day + dt.timedelta(weeks=course) if day + dt.timedelta(weeks=course) < today else None
+                        session_w.add(
+                            (
+                                sid,
+                                clinic.pk,
+                                now,
+                                now,
+                                pid,
+                                eid,
+                                practitioner.pk,
+                                "",
+                                None,
+                                content_hash(session_content(row)),
+                                session_day,
+                                number,
+                                before,
+                                after,
+                                json.dumps(row.acknowledged),
+                            )
+                        )
+                        pain = max(
+                            0.0,
+                            pain - (rng.uniform(0.4, 1.3) if responder else rng.uniform(-0.3, 0.5)),
+                        )
+                    closed = (
+                        day + dt.timedelta(weeks=course)
+                        if day + dt.timedelta(weeks=course) < today
+                        else None
+                    )
                     condition = conditions[code]
-                    episode_w.add((eid, clinic.pk, now, now, pid, practitioner.pk, code, condition.name, side,
-                                   day - dt.timedelta(days=rng.randint(30, 400)), day, closed,
-                                   "Synthetic goal: return to usual activity.", ""))
+                    episode_w.add(
+                        (
+                            eid,
+                            clinic.pk,
+                            now,
+                            now,
+                            pid,
+                            practitioner.pk,
+                            code,
+                            condition.name,
+                            side,
+                            day - dt.timedelta(days=rng.randint(30, 400)),
+                            day,
+                            closed,
+                            "Synthetic goal: return to usual activity.",
+                            "",
+                        )
+                    )
                     day = day + dt.timedelta(weeks=course + rng.randint(4, 30))
                 if progress and pid % 10_000 == 0:
-                    progress(f"clinic {clinic_index + 1}/{clinics}: {pid} patients, "
-                             f"{session_w.count + len(session_w.rows)} sessions")
+                    progress(
+                        f"clinic {clinic_index + 1}/{clinics}: {pid} patients, "
+                        f"{session_w.count + len(session_w.rows)} sessions"
+                    )
             # Parents before children: flush in foreign-key order at each clinic's end.
             for writer in (patient_w, consent_w, episode_w, session_w, insertion_w, event_w):
                 writer.flush()
-            TreatmentSession.objects.filter(clinic=clinic, signed_at__isnull=True).update(signed_at=now)
+            TreatmentSession.objects.filter(clinic=clinic, signed_at__isnull=True).update(
+                signed_at=now
+            )
             # The rollup triggers are off for the load: fill this clinic's rows at once.
             rollup.rebuild(connection, clinic_id=clinic.pk)
         _reset_sequences([Patient, Consent, Episode, TreatmentSession, Insertion, AdverseEvent])
@@ -289,8 +590,15 @@ def generate(
                 # Run the deferred foreign-key checks now: ALTER TABLE refuses while any are queued.
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
                 for table in guarded:
-                    cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")  # noqa: S608
+                    cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
         rollup.install(connection)
 
-    return ScaleResult(clinics, practitioner_count, patient_w.count, episode_w.count, session_w.count,
-                       insertion_w.count, time.perf_counter() - started)
+    return ScaleResult(
+        clinics,
+        practitioner_count,
+        patient_w.count,
+        episode_w.count,
+        session_w.count,
+        insertion_w.count,
+        time.perf_counter() - started,
+    )

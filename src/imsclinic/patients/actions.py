@@ -185,6 +185,7 @@ def appointment_book(
     if not 5 <= minutes <= 240:
         problems.add("minutes", "range", "An appointment lasts 5 to 240 minutes.")
     problems.raise_if_any()
+    assert practitioner is not None
     appointment = Appointment.objects.create(
         clinic=actor.clinic,
         patient=patient,

@@ -31,7 +31,13 @@ def _prefix(field: str, text: str) -> Q:
     its text_pattern_ops indexes for LIKE 'prefix%' directly (migration 0003).
     """
     if connection.vendor == "sqlite":
-        return Q(**{f"{field}__gte": text, f"{field}__lt": text + "\U0010ffff", f"{field}__startswith": text})
+        return Q(
+            **{
+                f"{field}__gte": text,
+                f"{field}__lt": text + "\U0010ffff",
+                f"{field}__startswith": text,
+            }
+        )
     return Q(**{f"{field}__startswith": text})
 
 
@@ -42,9 +48,9 @@ def patient_search(*, actor: Actor, query: str = "", limit: int = 50) -> list[Pa
     Each way of matching is its own arm of a UNION, so each arm uses its own
     (clinic, column) index even before the database has gathered statistics.
     """
-    patients: QuerySet[Patient] = Patient.objects.filter(clinic=actor.clinic, archived_at__isnull=True).only(
-        "id", "family_name", "given_name", "date_of_birth", "health_number"
-    )
+    patients: QuerySet[Patient] = Patient.objects.filter(
+        clinic=actor.clinic, archived_at__isnull=True
+    ).only("id", "family_name", "given_name", "date_of_birth", "health_number")
     query = " ".join(query.replace(",", " ").split())[:100]
     if not query:
         return list(patients[:limit])
@@ -54,8 +60,10 @@ def patient_search(*, actor: Actor, query: str = "", limit: int = 50) -> list[Pa
         except ValueError:
             return []
     lowered = query.lower()
-    arms = [patients.filter(_prefix("search_name", lowered)),
-            patients.filter(_prefix("search_name_reversed", lowered))]
+    arms = [
+        patients.filter(_prefix("search_name", lowered)),
+        patients.filter(_prefix("search_name_reversed", lowered)),
+    ]
     if any(ch.isdigit() for ch in query):
         arms.append(patients.filter(_prefix("health_number", query)))
         compact = query.replace(" ", "")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -143,10 +145,10 @@ def patient_archive(request: HttpRequest, actor: Actor, patient_id: int) -> Http
     """POST: archive ("delete", reversibly). GET shows nothing new: back to the record."""
     patient = selectors.patient_get(actor=actor, patient_id=patient_id, audit=False)
     if request.method == "POST":
-        try:
-            actions.patient_archive(actor=actor, patient=patient, reason=request.POST.get("reason", ""))
-        except RuleViolation:
-            pass
+        with contextlib.suppress(RuleViolation):
+            actions.patient_archive(
+                actor=actor, patient=patient, reason=request.POST.get("reason", "")
+            )
         return redirect(f"{reverse('patient_list')}?archived=1")
     return redirect("patient_edit", patient_id=patient.pk)
 
@@ -155,8 +157,6 @@ def patient_archive(request: HttpRequest, actor: Actor, patient_id: int) -> Http
 def patient_restore(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResponse:
     patient = selectors.patient_get(actor=actor, patient_id=patient_id, audit=False)
     if request.method == "POST":
-        try:
+        with contextlib.suppress(RuleViolation):
             actions.patient_restore(actor=actor, patient=patient)
-        except RuleViolation:
-            pass
     return redirect("patient_edit", patient_id=patient.pk)

@@ -21,7 +21,9 @@ def pain_course_svg(points: Sequence[tuple[dt.date, int, int | None, int]], titl
         if after:
             axes.plot(after_x, after, marker="s", color=AFTER, label="After needling", linewidth=2)
         # The within-session change as one line collection (one SVG path, not one per session).
-        drops = [(x, b, a) for x, (_, b, a, _) in zip(positions, points, strict=True) if a is not None]
+        drops = [
+            (x, b, a) for x, (_, b, a, _) in zip(positions, points, strict=True) if a is not None
+        ]
         if drops:
             axes.vlines(
                 [x for x, _, _ in drops],
@@ -37,7 +39,9 @@ def pain_course_svg(points: Sequence[tuple[dt.date, int, int | None, int]], titl
         step = max(1, -(-len(points) // 14))
         shown = positions[::step]
         axes.set_xticks(shown)
-        axes.set_xticklabels([f"#{numbers[x - 1]}\n{points[x - 1][0]:%b %d}" for x in shown], fontsize=8)
+        axes.set_xticklabels(
+            [f"#{numbers[x - 1]}\n{points[x - 1][0]:%b %d}" for x in shown], fontsize=8
+        )
         axes.set_xlim(0.5, max(len(points), 1) + 0.5)
         axes.grid(axis="y", color="#e4e7eb", linewidth=0.8)
         for spine in ("top", "right"):

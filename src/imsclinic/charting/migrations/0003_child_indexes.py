@@ -5,36 +5,37 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('charting', '0002_signed_note_triggers'),
-        ('core', '0002_audit_chain_and_mfa_flag'),
+        ("charting", "0002_signed_note_triggers"),
+        ("core", "0002_audit_chain_and_mfa_flag"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='adverseevent',
-            index=models.Index(fields=['clinic', 'session'], name='adverse_clinic_session'),
+            model_name="adverseevent",
+            index=models.Index(fields=["clinic", "session"], name="adverse_clinic_session"),
         ),
         migrations.AddIndex(
-            model_name='amendment',
-            index=models.Index(fields=['clinic', 'session'], name='amendment_clinic_session'),
+            model_name="amendment",
+            index=models.Index(fields=["clinic", "session"], name="amendment_clinic_session"),
         ),
         migrations.AddIndex(
-            model_name='insertion',
-            index=models.Index(fields=['clinic', 'session', 'position'], name='insertion_clinic_session'),
+            model_name="insertion",
+            index=models.Index(
+                fields=["clinic", "session", "position"], name="insertion_clinic_session"
+            ),
         ),
         migrations.AddIndex(
-            model_name='musclefinding',
-            index=models.Index(fields=['clinic', 'assessment'], name='finding_clinic_assessment'),
+            model_name="musclefinding",
+            index=models.Index(fields=["clinic", "assessment"], name="finding_clinic_assessment"),
         ),
         migrations.AddIndex(
-            model_name='neuropathysign',
-            index=models.Index(fields=['clinic', 'assessment'], name='sign_clinic_assessment'),
+            model_name="neuropathysign",
+            index=models.Index(fields=["clinic", "assessment"], name="sign_clinic_assessment"),
         ),
         migrations.AddIndex(
-            model_name='rommeasure',
-            index=models.Index(fields=['clinic', 'session'], name='rom_clinic_session'),
+            model_name="rommeasure",
+            index=models.Index(fields=["clinic", "session"], name="rom_clinic_session"),
         ),
     ]

@@ -140,7 +140,9 @@ def chain_per_clinic(apps: Any, schema_editor: Any) -> None:
         )
     if problems:
         _say(f"Audit chain was BROKEN before re-basing ({OVERRIDE}=1): " + "; ".join(problems))
-    _say(f"Old global audit chain head: {old_seq} {old_hash}")
+    if old_seq:
+        # Worth keeping with the upgrade record; a new, empty database has nothing to say.
+        _say(f"Old global audit chain head: {old_seq} {old_hash}\n")
     with _TriggerOff(schema_editor):
         heads = _rechain(AuditEvent, lambda event: event.clinic_id)
     AuditChainHead.objects.all().delete()

@@ -13,7 +13,9 @@ _PG_PATTERN_INDEXES = (
 def fill_reversed_names(apps, schema_editor):
     Patient = apps.get_model("patients", "Patient")
     batch = []
-    for patient in Patient.objects.only("id", "family_name", "given_name").iterator(chunk_size=2000):
+    for patient in Patient.objects.only("id", "family_name", "given_name").iterator(
+        chunk_size=2000
+    ):
         patient.search_name_reversed = f"{patient.given_name} {patient.family_name}".lower()
         batch.append(patient)
         if len(batch) >= 2000:
@@ -54,7 +56,9 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name="patient",
-            index=models.Index(fields=["clinic", "search_name_reversed"], name="patient_clinic_name_rev"),
+            index=models.Index(
+                fields=["clinic", "search_name_reversed"], name="patient_clinic_name_rev"
+            ),
         ),
         migrations.RunPython(fill_reversed_names, migrations.RunPython.noop),
         migrations.RunPython(create_pattern_indexes, drop_pattern_indexes),
