@@ -198,7 +198,50 @@ def main() -> int:
         f"\nacknowledged writes: {len(acknowledged)}; present afterwards: {len(present)}; "
         f"missing: {len(missing)}; sessions before {before:,}, after {TreatmentSession.objects.count():,}"
     )
-    return 1 if failures or missing else 0
+    duplicates, stale = check_written_episodes(acknowledged)
+    print(
+        f"episodes written: session numbers repeated in {duplicates}; "
+        f"outcomes rollup rows differing from a recomputation: {stale}"
+    )
+    return 1 if failures or missing or duplicates or stale else 0
+
+
+def check_written_episodes(session_ids: list[int]) -> tuple[int, int]:
+    """For every episode the load wrote to: sessions numbered without repeats (concurrent
+    writers lock the episode), and its outcomes rollup equal to a fresh recomputation."""
+    from django.db import connection
+    from django.db.models import Count
+
+    from imsclinic.charting import rollup
+    from imsclinic.charting.models import EpisodeSummary
+
+    episodes = sorted(
+        set(
+            TreatmentSession.objects.filter(pk__in=session_ids).values_list("episode_id", flat=True)
+        )
+    )
+    if not episodes:
+        return 0, 0
+    duplicates = (
+        TreatmentSession.objects.filter(episode_id__in=episodes)
+        .values("episode_id", "sequence")
+        .annotate(n=Count("id"))
+        .filter(n__gt=1)
+        .values("episode_id")
+        .distinct()
+        .count()
+    )
+    marks = ", ".join(["%s"] * len(episodes))
+    with connection.cursor() as cursor:
+        cursor.execute(rollup.select_sql(f"s.episode_id IN ({marks})"), episodes)
+        fresh = {row[0]: tuple(row[1:]) for row in cursor.fetchall()}
+    columns = [c.strip() for c in rollup.COLUMNS.split(",")]
+    stored = {
+        row[0]: tuple(row[1:])
+        for row in EpisodeSummary.objects.filter(episode_id__in=episodes).values_list(*columns)
+    }
+    stale = sum(1 for episode in episodes if fresh.get(episode) != stored.get(episode))
+    return duplicates, stale
 
 
 if __name__ == "__main__":

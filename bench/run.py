@@ -189,16 +189,20 @@ CHART_CHILDREN = (
         "c.needle_length_mm, c.needle_lot, c.twitch, c.sensation, c.notes",
         "c.session_id, c.position",
     ),
-    ("charting_rommeasure c", "c.session_id, c.phase, c.movement, c.side, c.degrees", "c.id"),
+    (
+        "charting_rommeasure c",
+        "c.session_id, c.phase, c.movement, c.side, c.degrees",
+        "c.session_id, c.id",
+    ),
     (
         "charting_adverseevent c",
         "c.session_id, c.kind, c.severity, c.description, c.action_taken",
-        "c.id",
+        "c.session_id, c.id",
     ),
     (
         "charting_amendment c JOIN accounts_user u ON u.id = c.author_id",
         "c.session_id, c.id, c.created_at, c.text, c.reason, u.first_name, u.last_name, u.username",
-        "c.created_at, c.id",
+        "c.session_id, c.created_at, c.id",
     ),
 )
 

@@ -327,12 +327,15 @@ def _session_rows(clinic_id: int, patient_id: int) -> list[SessionRow]:
                 )
             )
 
+        # Each session's children in id order. Leading with session_id lets the (clinic,
+        # session) indexes deliver that order: ORDER BY id alone made SQLite walk every
+        # adverse event of the clinic through its clinic index (7 ms at 30k events).
         rom_columns = _columns(
             "c.session_id", "c.id", "c.phase", "c.movement", "c.side", "c.degrees"
         )
         cursor.execute(
             f"SELECT {rom_columns} FROM {_table(RomMeasure, 'c')} {where} "  # noqa: S608
-            "ORDER BY c.id",
+            "ORDER BY c.session_id, c.id",
             params,
         )
         for row in cursor.fetchall():
@@ -343,7 +346,7 @@ def _session_rows(clinic_id: int, patient_id: int) -> list[SessionRow]:
         )
         cursor.execute(
             f"SELECT {event_columns} FROM {_table(AdverseEvent, 'c')} {where} "  # noqa: S608
-            "ORDER BY c.id",
+            "ORDER BY c.session_id, c.id",
             params,
         )
         for row in cursor.fetchall():
@@ -362,7 +365,7 @@ def _session_rows(clinic_id: int, patient_id: int) -> list[SessionRow]:
         cursor.execute(
             f"SELECT {amendment_columns} FROM {_table(Amendment, 'c')} "  # noqa: S608
             f"INNER JOIN {_table(users, 'u')} ON u.id = c.author_id "
-            f"{where} ORDER BY c.created_at, c.id",
+            f"{where} ORDER BY c.session_id, c.created_at, c.id",
             params,
         )
         for session_id, pk, created_at, text, reason, first, last, username in cursor.fetchall():
