@@ -6,6 +6,7 @@ through the ORM (bypassing the actions), and ``rebuild`` gives the same rows."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 import random
 
 import pytest
@@ -168,3 +169,20 @@ def test_triggers_are_reinstalled_by_migrate(db):
     assert not set(rollup.TRIGGER_NAMES[connection.vendor]) & installed_guard_names(connection)
     call_command("migrate", verbosity=0)
     assert set(rollup.TRIGGER_NAMES[connection.vendor]) <= installed_guard_names(connection)
+
+
+def test_rollup_command_finds_and_mends_a_stale_rollup(actor, patient, episode):
+    from django.core.management import CommandError, call_command
+
+    make_session(actor, patient, episode, pain_before=7)
+    make_session(actor, patient, episode, pain_before=4)
+    out = io.StringIO()
+    call_command("rollup", "--check", stdout=out)
+    assert "matches" in out.getvalue()
+    EpisodeSummary.objects.filter(episode_id=episode.pk).update(baseline=1)
+    with pytest.raises(CommandError, match="1 episodes differ"):
+        call_command("rollup", "--check")
+    call_command("rollup", stdout=out)
+    assert "1 episodes had differed" in out.getvalue()
+    assert rollup.differences(connection) == []
+    assert EpisodeSummary.objects.get(episode_id=episode.pk).baseline == 7

@@ -172,3 +172,14 @@ def rebuild(connection: Any, clinic_id: int | None = None) -> None:
         else:
             cursor.execute(f"DELETE FROM {ROLLUP} WHERE clinic_id = %s", [clinic_id])  # noqa: S608
         cursor.execute(f"INSERT INTO {ROLLUP} ({COLUMNS}) " + select_sql(where), params)
+
+
+def differences(connection: Any) -> list[int]:
+    """Episode ids whose stored rollup row differs from a recomputation (missing or extra
+    rows included), for `imsclinic rollup --check`."""
+    with connection.cursor() as cursor:
+        cursor.execute(select_sql("1 = 1"))
+        fresh = {row[0]: tuple(row[1:]) for row in cursor.fetchall()}
+        cursor.execute(f"SELECT {COLUMNS} FROM {ROLLUP}")  # noqa: S608
+        stored = {row[0]: tuple(row[1:]) for row in cursor.fetchall()}
+    return sorted(e for e in fresh.keys() | stored.keys() if fresh.get(e) != stored.get(e))
