@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import NinjaAPI, Router, Schema
+from ninja import NinjaAPI, Router, Schema, Status
 
 from imsclinic.accounts.actions import token_issue, token_revoke
 from imsclinic.api.auth import (
@@ -91,7 +91,7 @@ def list_patients(request: HttpRequest, q: str = "", limit: int = 50) -> Any:
 
 @patients_router.post("", response={201: PatientOut, **ERRORS})
 def register_patient(request: HttpRequest, payload: PatientIn) -> Any:
-    return 201, patient_actions.patient_register(actor=api_actor(request), data=payload)
+    return Status(201, patient_actions.patient_register(actor=api_actor(request), data=payload))
 
 
 @patients_router.get("/{patient_id}", response={200: PatientOut, **ERRORS})
@@ -112,7 +112,7 @@ def update_patient(request: HttpRequest, patient_id: int, payload: PatientIn) ->
 def record_consent(request: HttpRequest, patient_id: int, payload: ConsentIn) -> Any:
     actor = api_actor(request)
     patient = patient_selectors.patient_get(actor=actor, patient_id=patient_id, audit=False)
-    return 201, patient_actions.consent_record(actor=actor, patient=patient, data=payload)
+    return Status(201, patient_actions.consent_record(actor=actor, patient=patient, data=payload))
 
 
 @patients_router.post(
@@ -121,7 +121,7 @@ def record_consent(request: HttpRequest, patient_id: int, payload: ConsentIn) ->
 def open_episode(request: HttpRequest, patient_id: int, payload: EpisodeIn) -> Any:
     actor = api_actor(request)
     patient = patient_selectors.patient_get(actor=actor, patient_id=patient_id, audit=False)
-    return 201, charting_actions.episode_open(actor=actor, patient=patient, data=payload)
+    return Status(201, charting_actions.episode_open(actor=actor, patient=patient, data=payload))
 
 
 @patients_router.post(
@@ -132,7 +132,7 @@ def record_assessment(request: HttpRequest, patient_id: int, payload: Assessment
     patient = patient_selectors.patient_get(actor=actor, patient_id=patient_id, audit=False)
     assessment = charting_actions.assessment_record(actor=actor, patient=patient, data=payload)
     fresh = charting_selectors.assessment_get(actor=actor, assessment_id=assessment.pk, audit=False)
-    return 201, assessment_dict(fresh)
+    return Status(201, assessment_dict(fresh))
 
 
 @patients_router.post(
@@ -143,7 +143,7 @@ def record_session(request: HttpRequest, patient_id: int, payload: SessionIn) ->
     patient = patient_selectors.patient_get(actor=actor, patient_id=patient_id, audit=False)
     session = charting_actions.session_record(actor=actor, patient=patient, data=payload)
     fresh = charting_selectors.session_get(actor=actor, session_id=session.pk, audit=False)
-    return 201, session_dict(fresh)
+    return Status(201, session_dict(fresh))
 
 
 @patients_router.get("/{patient_id}/chart", auth=CLINICAL_TOKEN, response={200: ChartOut, **ERRORS})
@@ -185,8 +185,11 @@ def amend_session(request: HttpRequest, session_id: int, payload: AmendmentIn) -
     actor = api_actor(request)
     session = charting_selectors.session_get(actor=actor, session_id=session_id, audit=False)
     charting_actions.amendment_add(actor=actor, note=session, data=payload)
-    return 201, session_dict(
-        charting_selectors.session_get(actor=actor, session_id=session_id, audit=False)
+    return Status(
+        201,
+        session_dict(
+            charting_selectors.session_get(actor=actor, session_id=session_id, audit=False)
+        ),
     )
 
 
@@ -209,8 +212,11 @@ def amend_assessment(request: HttpRequest, assessment_id: int, payload: Amendmen
         actor=actor, assessment_id=assessment_id, audit=False
     )
     charting_actions.amendment_add(actor=actor, note=assessment, data=payload)
-    return 201, assessment_dict(
-        charting_selectors.assessment_get(actor=actor, assessment_id=assessment_id, audit=False)
+    return Status(
+        201,
+        assessment_dict(
+            charting_selectors.assessment_get(actor=actor, assessment_id=assessment_id, audit=False)
+        ),
     )
 
 

@@ -14,3 +14,6 @@ STORAGES = {
 }
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+# Tests serve static files from the apps' folders (finders); no collectstatic output, so
+# WhiteNoise is not pointed at a folder a fresh checkout does not have.
+STATIC_ROOT = None
