@@ -16,4 +16,4 @@ WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
 # Tests serve static files from the apps' folders (finders); no collectstatic output, so
 # WhiteNoise is not pointed at a folder a fresh checkout does not have.
-STATIC_ROOT = None
+STATIC_ROOT = None  # type: ignore[assignment]  # base sets a Path
