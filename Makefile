@@ -25,11 +25,12 @@ run: install
 	$(PY) -m imsclinic.cli demo --if-empty
 	$(PY) -m imsclinic.cli runserver 127.0.0.1:$(PORT)
 
+# The test settings (pyproject's pytest section) must win over the dev default exported above.
 test: install browser
-	$(PY) -m pytest -n 2 -q
+	DJANGO_SETTINGS_MODULE=imsclinic.config.settings.test $(PY) -m pytest -n 2 -q
 
 test-fast: install
-	$(PY) -m pytest -q -m "not browser"
+	DJANGO_SETTINGS_MODULE=imsclinic.config.settings.test $(PY) -m pytest -q -m "not browser"
 
 lint: install
 	$(VENV)/bin/ruff check src tests bench
