@@ -71,6 +71,9 @@ TEMPLATES = [
 ]
 
 _default_sqlite = f"sqlite:///{VAR_DIR / 'imsclinic.sqlite3'}"
+if "DATABASE_URL" not in os.environ:
+    # The embedded database lives in ./var/, which a fresh checkout does not have yet.
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", _default_sqlite), conn_max_age=60
