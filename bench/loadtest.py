@@ -213,7 +213,6 @@ def check_written_episodes(session_ids: list[int]) -> tuple[int, int]:
     from django.db.models import Count
 
     from imsclinic.charting import rollup
-    from imsclinic.charting.models import EpisodeSummary
 
     episodes = sorted(
         set(
@@ -231,16 +230,7 @@ def check_written_episodes(session_ids: list[int]) -> tuple[int, int]:
         .distinct()
         .count()
     )
-    marks = ", ".join(["%s"] * len(episodes))
-    with connection.cursor() as cursor:
-        cursor.execute(rollup.select_sql(f"s.episode_id IN ({marks})"), episodes)
-        fresh = {row[0]: tuple(row[1:]) for row in cursor.fetchall()}
-    columns = [c.strip() for c in rollup.COLUMNS.split(",")]
-    stored = {
-        row[0]: tuple(row[1:])
-        for row in EpisodeSummary.objects.filter(episode_id__in=episodes).values_list(*columns)
-    }
-    stale = sum(1 for episode in episodes if fresh.get(episode) != stored.get(episode))
+    stale = len(rollup.differences(connection, episodes))
     return duplicates, stale
 
 

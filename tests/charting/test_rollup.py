@@ -180,6 +180,8 @@ def test_rollup_command_finds_and_mends_a_stale_rollup(actor, patient, episode):
     call_command("rollup", "--check", stdout=out)
     assert "matches" in out.getvalue()
     EpisodeSummary.objects.filter(episode_id=episode.pk).update(baseline=1)
+    assert rollup.differences(connection, [episode.pk]) == [episode.pk]
+    assert rollup.differences(connection, [episode.pk + 1000]) == []
     with pytest.raises(CommandError, match="1 episodes differ"):
         call_command("rollup", "--check")
     call_command("rollup", stdout=out)

@@ -7,7 +7,6 @@ transaction and writes its audit event in the same transaction.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -15,8 +14,7 @@ from decimal import Decimal
 from typing import Any, Protocol, TypeVar
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
-from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import DecimalField, Field, Model
+from django.db.models import DecimalField
 from django.utils import timezone
 
 from imsclinic.accounts.models import NeedlingAuthorization, Role
@@ -57,6 +55,7 @@ from imsclinic.core.errors import (
     SignedNoteConflict,
     Warning_,
 )
+from imsclinic.core.rawsql import insert_returning_id, insert_rows
 from imsclinic.patients.actions import local_today
 from imsclinic.patients.models import Consent, Patient
 from imsclinic.rules import ranges
@@ -623,95 +622,9 @@ def _validate_session(
     return episode, resolved
 
 
-# Raw INSERTs for the session write path ---------------------------------------------
-#
-# Recording a session is the hot path of the day. Building and compiling a model instance
-# per row (``create``, ``bulk_create``) cost several times what the database does for the
-# same statements (make bench), so the session and its children are written with plain
-# INSERTs of exactly the values the ORM would store. The statements come from the models'
-# ``_meta``: a column added to a model is written (with its default) without a change here.
-
-
-@dataclass(frozen=True)
-class _InsertPlan:
-    sql: str
-    given: tuple[Field, ...]  # the caller's columns, in the order of its values
-    fill: tuple[Field, ...]  # every other column the ORM writes: timestamps and defaults
-
-
-def _quote(name: str | None) -> str:
-    assert name is not None
-    return connection.ops.quote_name(name)
-
-
-@functools.cache
-def _insert_plan(model: type[Model], names: tuple[str, ...], returning: bool) -> _InsertPlan:
-    """The INSERT of one ``model`` row: the ``names`` columns (attnames) given by the caller,
-    then every other column the ORM would write (``RETURNING`` the id if asked)."""
-    by_attname = {f.attname: f for f in model._meta.concrete_fields}
-    unknown = set(names) - set(by_attname)
-    if unknown:
-        raise ValueError(f"{model.__name__} has no columns {sorted(unknown)}.")
-    given = tuple(by_attname[name] for name in names)
-    fill = tuple(
-        f
-        for f in model._meta.concrete_fields
-        if f.attname not in names
-        and not getattr(f, "db_returning", False)  # the auto id
-        and not f.generated
-        and not (f.has_db_default() and not f.has_default())  # the database fills it
-    )
-    columns = ", ".join(_quote(f.column) for f in given + fill)
-    marks = ", ".join(["%s"] * (len(given) + len(fill)))
-    sql = f"INSERT INTO {_quote(model._meta.db_table)} ({columns}) VALUES ({marks})"  # noqa: S608
-    if returning:
-        if not connection.features.can_return_columns_from_insert:  # pragma: no cover
-            raise NotImplementedError("The database cannot return the id of an INSERT.")
-        sql += f" RETURNING {_quote(model._meta.pk.column)}"
-    return _InsertPlan(sql, given, fill)
-
-
-def _fill_values(db: BaseDatabaseWrapper, plan: _InsertPlan, now: dt.datetime) -> tuple[Any, ...]:
-    """The stored values of the columns the caller does not give: ``now`` for created_at
-    (auto_now_add) and updated_at (auto_now), as ``save`` sets them; the rest their defaults."""
-    return tuple(
-        f.get_db_prep_save(
-            now
-            if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
-            else f.get_default(),
-            db,
-        )
-        for f in plan.fill
-    )
-
-
-def _insert_returning_id(
-    model: type[Model], names: tuple[str, ...], values: Sequence[Any], now: dt.datetime
-) -> int:
-    """Insert one ``model`` row and return its id; ``values`` (of the ``names`` attnames,
-    as Python values) are stored as ``Model.save`` would store them."""
-    plan = _insert_plan(model, names, True)
-    db = connections[DEFAULT_DB_ALIAS]  # not the proxy: it costs a lookup per attribute
-    params = [
-        field.get_db_prep_save(value, db) for field, value in zip(plan.given, values, strict=True)
-    ]
-    with db.cursor() as cursor:
-        cursor.execute(plan.sql, [*params, *_fill_values(db, plan, now)])
-        return cursor.fetchone()[0]
-
-
-def _insert_rows(
-    model: type[Model], names: tuple[str, ...], rows: list[tuple[Any, ...]], now: dt.datetime
-) -> None:
-    """Insert ``rows`` (values of the ``names`` attnames, already as stored) with one
-    executemany: what ``bulk_create`` would write. No statement for no rows."""
-    if not rows:
-        return
-    plan = _insert_plan(model, names, False)
-    db = connections[DEFAULT_DB_ALIAS]
-    extra = _fill_values(db, plan, now)
-    with db.cursor() as cursor:
-        cursor.executemany(plan.sql, [(*row, *extra) for row in rows])
+# The session write path uses plain INSERTs (core/rawsql.py): recording a session is the
+# hot path of the day, and building a model instance per row cost several times what the
+# database does for the same statements (make bench).
 
 
 _SESSION_COLUMNS = (
@@ -761,7 +674,7 @@ def _write_session_children(
     diameter = Insertion._meta.get_field("needle_diameter_mm")
     assert isinstance(diameter, DecimalField)
     adapt_decimal = connections[DEFAULT_DB_ALIAS].ops.adapt_decimalfield_value
-    _insert_rows(
+    insert_rows(
         Insertion,
         _INSERTION_COLUMNS,
         [
@@ -789,7 +702,7 @@ def _write_session_children(
         ],
         now,
     )
-    _insert_rows(
+    insert_rows(
         RomMeasure,
         _ROM_COLUMNS,
         [
@@ -805,7 +718,7 @@ def _write_session_children(
         ],
         now,
     )
-    _insert_rows(
+    insert_rows(
         AdverseEvent,
         _ADVERSE_COLUMNS,
         [
@@ -830,7 +743,7 @@ def session_record(*, actor: Actor, patient: Patient, data: SessionIn) -> Treatm
     episode, resolved = _validate_session(actor, patient, data)
     sequence = episode.sessions_so_far + 1
     # What TreatmentSession.objects.create(...) would do, with one raw INSERT (see
-    # _insert_returning_id): the instance returned is the same, saved, with its id.
+    # insert_returning_id): the instance returned is the same, saved, with its id.
     session = TreatmentSession(
         clinic=actor.clinic,
         patient=patient,
@@ -844,7 +757,7 @@ def session_record(*, actor: Actor, patient: Patient, data: SessionIn) -> Treatm
         acknowledged=sorted(set(data.acknowledged)),
     )
     session.created_at = session.updated_at = now = timezone.now()
-    session.pk = _insert_returning_id(
+    session.pk = insert_returning_id(
         TreatmentSession,
         _SESSION_COLUMNS,
         [getattr(session, name) for name in _SESSION_COLUMNS],

@@ -18,6 +18,7 @@ so two recomputes for one episode do not interleave.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from imsclinic.measures import MEASURES
@@ -174,12 +175,21 @@ def rebuild(connection: Any, clinic_id: int | None = None) -> None:
         cursor.execute(f"INSERT INTO {ROLLUP} ({COLUMNS}) " + select_sql(where), params)
 
 
-def differences(connection: Any) -> list[int]:
+def differences(connection: Any, episode_ids: Sequence[int] | None = None) -> list[int]:
     """Episode ids whose stored rollup row differs from a recomputation (missing or extra
-    rows included), for `imsclinic rollup --check`."""
+    rows included), for `imsclinic rollup --check` and the load test; all episodes, or
+    only ``episode_ids``."""
+    if episode_ids is None:
+        where, stored_where, params = "1 = 1", "", []
+    else:
+        if not episode_ids:
+            return []
+        marks = ", ".join(["%s"] * len(episode_ids))
+        where = f"s.episode_id IN ({marks})"
+        stored_where, params = f" WHERE episode_id IN ({marks})", list(episode_ids)
     with connection.cursor() as cursor:
-        cursor.execute(select_sql("1 = 1"))
+        cursor.execute(select_sql(where), params)
         fresh = {row[0]: tuple(row[1:]) for row in cursor.fetchall()}
-        cursor.execute(f"SELECT {COLUMNS} FROM {ROLLUP}")  # noqa: S608
+        cursor.execute(f"SELECT {COLUMNS} FROM {ROLLUP}{stored_where}", params)  # noqa: S608
         stored = {row[0]: tuple(row[1:]) for row in cursor.fetchall()}
     return sorted(e for e in fresh.keys() | stored.keys() if fresh.get(e) != stored.get(e))

@@ -19,10 +19,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
-from django.db.models import Field, Model, Q
+from django.db.models import Model, Q
 from django.utils import timezone
 
 from imsclinic.core.models import AuditChainHead, AuditEvent, Clinic
+from imsclinic.core.rawsql import insert_returning_id, quote
 
 if TYPE_CHECKING:
     from django.db.backends.utils import CursorWrapper
@@ -80,15 +81,10 @@ def _in_chain(clinic_id: int | None) -> Q:
     return Q(clinic_id=clinic_id) if clinic_id is not None else Q(clinic__isnull=True)
 
 
-def _quote(name: str | None) -> str:
-    assert name is not None
-    return connection.ops.quote_name(name)
-
-
 def _quoted(model: type[Model], *names: str) -> tuple[str, ...]:
     """The quoted table name of ``model``, then the quoted columns of its fields ``names``."""
     columns = {f.name: f.column for f in model._meta.concrete_fields}
-    return (_quote(model._meta.db_table), *(_quote(columns[name]) for name in names))
+    return (quote(model._meta.db_table), *(quote(columns[name]) for name in names))
 
 
 @functools.cache
@@ -101,16 +97,8 @@ def _head_sql(vendor: str, no_clinic: bool) -> str:
     return f"SELECT {id_}, {seq}, {last_hash} FROM {table} WHERE {where}{lock}"  # noqa: S608
 
 
-@functools.cache
-def _event_sql(vendor: str) -> tuple[str, tuple[Field, ...]]:
-    """The INSERT of one audit row (every column but the id) and the fields in its order."""
-    fields = tuple(f for f in AuditEvent._meta.concrete_fields if not f.primary_key)
-    columns = ", ".join(_quote(f.column) for f in fields)
-    marks = ", ".join(["%s"] * len(fields))
-    sql = f"INSERT INTO {_quote(AuditEvent._meta.db_table)} ({columns}) VALUES ({marks})"  # noqa: S608
-    if connection.features.can_return_columns_from_insert:
-        sql += f" RETURNING {_quote(AuditEvent._meta.pk.column)}"
-    return sql, fields
+# The audit row's columns in field order (all but the id), for its INSERT.
+_EVENT_FIELDS = tuple(f.attname for f in AuditEvent._meta.concrete_fields if not f.primary_key)
 
 
 @functools.cache
@@ -148,14 +136,12 @@ def _append(**values: Any) -> AuditEvent:
     """Append one row to its clinic's chain under that chain head's lock.
 
     The row is written with one raw INSERT of exactly the values the ORM would store
-    (each field's ``get_db_prep_save``); the chain head is read, locked and advanced
-    with raw SQL too.
+    (core/rawsql.py); the chain head is read, locked and advanced with raw SQL too.
     """
     values["at"] = values.get("at") or timezone.now()
     values["address"] = _normal_address(values.get("address"))
     values["detail"] = (values.get("detail") or "")[:500]
     db = connections[DEFAULT_DB_ALIAS]  # not the proxy: it costs a lookup per attribute
-    insert_sql, fields = _event_sql(db.vendor)
     # savepoint=False: no extra queries when nested in the action's transaction; an error
     # here rolls back the whole action, which is what we want (no change without its event).
     with transaction.atomic(savepoint=False), db.cursor() as cursor:
@@ -163,21 +149,10 @@ def _append(**values: Any) -> AuditEvent:
         values["seq"] = head_seq + 1
         values["prev_hash"] = prev_hash = last_hash or GENESIS_HASH
         values["row_hash"] = row_hash = row_digest(values, prev_hash)
-        cursor.execute(
-            insert_sql,
-            [
-                f.get_db_prep_save(
-                    values[f.attname] if f.attname in values else f.get_default(), db
-                )
-                for f in fields
-            ],
+        names = tuple(name for name in _EVENT_FIELDS if name in values)
+        event_id = insert_returning_id(
+            AuditEvent, names, [values[name] for name in names], values["at"]
         )
-        if db.features.can_return_columns_from_insert:
-            event_id = cursor.fetchone()[0]
-        else:  # pragma: no cover - both supported databases can
-            event_id = db.ops.last_insert_id(
-                cursor, AuditEvent._meta.db_table, AuditEvent._meta.pk.attname
-            )
         cursor.execute(_head_update_sql(db.vendor), [values["seq"], row_hash, head_id])
     event = AuditEvent(id=event_id, **values)
     event._state.adding = False

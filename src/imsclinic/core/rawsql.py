@@ -1,0 +1,105 @@
+"""Plain INSERTs of model rows, for the write paths that run on every request.
+
+Building and compiling a model instance per row (``create``, ``bulk_create``) costs several
+times what the database does for the same statement (make bench), so the session write
+(charting.actions) and the audit trail (core.audit) insert rows with these instead. Each
+stores exactly the values the ORM would: every value goes through its field's
+``get_db_prep_save``, and the columns a caller does not give get what ``save`` would put
+there (``now`` for auto_now/auto_now_add timestamps, the field default otherwise). The
+statements come from the models' ``_meta``, so a column added to a model is written, with
+its default, without a change here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import Field, Model
+
+
+def quote(name: str | None) -> str:
+    assert name is not None
+    return connection.ops.quote_name(name)
+
+
+@dataclass(frozen=True)
+class InsertPlan:
+    sql: str
+    given: tuple[Field, ...]  # the caller's columns, in the order of its values
+    fill: tuple[Field, ...]  # every other column the ORM writes: timestamps and defaults
+
+
+@functools.cache
+def insert_plan(model: type[Model], names: tuple[str, ...], returning: bool) -> InsertPlan:
+    """The INSERT of one ``model`` row: the ``names`` columns (attnames) given by the caller,
+    then every other column the ORM would write (``RETURNING`` the id if asked)."""
+    by_attname = {f.attname: f for f in model._meta.concrete_fields}
+    unknown = set(names) - set(by_attname)
+    if unknown:
+        raise ValueError(f"{model.__name__} has no columns {sorted(unknown)}.")
+    given = tuple(by_attname[name] for name in names)
+    fill = tuple(
+        f
+        for f in model._meta.concrete_fields
+        if f.attname not in names
+        and not getattr(f, "db_returning", False)  # the auto id
+        and not f.generated
+        and not (f.has_db_default() and not f.has_default())  # the database fills it
+    )
+    columns = ", ".join(quote(f.column) for f in given + fill)
+    marks = ", ".join(["%s"] * (len(given) + len(fill)))
+    sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({marks})"  # noqa: S608
+    if returning:
+        if not connection.features.can_return_columns_from_insert:  # pragma: no cover
+            raise NotImplementedError("The database cannot return the id of an INSERT.")
+        sql += f" RETURNING {quote(model._meta.pk.column)}"
+    return InsertPlan(sql, given, fill)
+
+
+def _fill_values(db: BaseDatabaseWrapper, plan: InsertPlan, now: dt.datetime) -> tuple[Any, ...]:
+    """The stored values of the columns the caller does not give: ``now`` for created_at
+    (auto_now_add) and updated_at (auto_now), as ``save`` sets them; the rest their defaults."""
+    return tuple(
+        f.get_db_prep_save(
+            now
+            if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+            else f.get_default(),
+            db,
+        )
+        for f in plan.fill
+    )
+
+
+def insert_returning_id(
+    model: type[Model], names: tuple[str, ...], values: Sequence[Any], now: dt.datetime
+) -> int:
+    """Insert one ``model`` row and return its id; ``values`` (of the ``names`` attnames,
+    as Python values) are stored as ``Model.save`` would store them."""
+    plan = insert_plan(model, names, True)
+    db = connections[DEFAULT_DB_ALIAS]  # not the proxy: it costs a lookup per attribute
+    params = [
+        field.get_db_prep_save(value, db) for field, value in zip(plan.given, values, strict=True)
+    ]
+    with db.cursor() as cursor:
+        cursor.execute(plan.sql, [*params, *_fill_values(db, plan, now)])
+        return cursor.fetchone()[0]
+
+
+def insert_rows(
+    model: type[Model], names: tuple[str, ...], rows: list[tuple[Any, ...]], now: dt.datetime
+) -> None:
+    """Insert ``rows`` (values of the ``names`` attnames, already as stored) with one
+    executemany: what ``bulk_create`` would write. No statement for no rows."""
+    if not rows:
+        return
+    plan = insert_plan(model, names, False)
+    db = connections[DEFAULT_DB_ALIAS]
+    extra = _fill_values(db, plan, now)
+    with db.cursor() as cursor:
+        cursor.executemany(plan.sql, [(*row, *extra) for row in rows])
