@@ -1,22 +1,19 @@
 """Adverse events carry their session's episode, so clinic outcomes group them per episode
 without joining every session (issue 6). Existing rows are filled from their session; the
 signed-note guards refuse updates to a signed session's children, so they are lifted for
-the fill and reinstalled after it."""
+the fill and reinstalled after the migrate run (security/apps.py)."""
+
+import importlib
 
 import django.db.models.deletion
 from django.db import migrations, models
 
 
 def lift_guards(apps, schema_editor):
-    from imsclinic.security.db_guards import drop_signed_note_guards
-
-    drop_signed_note_guards(schema_editor.connection)
-
-
-def restore_guards(apps, schema_editor):
-    from imsclinic.security.db_guards import install_signed_note_guards
-
-    install_signed_note_guards(schema_editor.connection)
+    # The guards come back with the post_migrate hook (security/apps.py) at the end of the
+    # migrate run; drop them here by the names they had when this migration was written.
+    module = importlib.import_module("imsclinic.charting.migrations.0002_signed_note_triggers")
+    module.drop_signed_note_guards(schema_editor.connection)
 
 
 def check_now(apps, schema_editor):
@@ -38,7 +35,7 @@ class Migration(migrations.Migration):
     dependencies = [("charting", "0004_outcomes_indexes")]
 
     operations = [
-        migrations.RunPython(lift_guards, restore_guards),
+        migrations.RunPython(lift_guards, lift_guards),
         migrations.AddField(
             model_name="adverseevent",
             name="episode",
@@ -66,5 +63,4 @@ class Migration(migrations.Migration):
                 fields=["clinic", "episode", "severity"], name="adverse_clinic_episode"
             ),
         ),
-        migrations.RunPython(restore_guards, lift_guards),
     ]

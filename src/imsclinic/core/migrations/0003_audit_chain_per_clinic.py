@@ -16,6 +16,9 @@ It prints the old global head and every new head: record them off-site (docs/aud
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+import json
 import os
 import sys
 from typing import Any
@@ -27,6 +30,35 @@ from django.db import migrations, models
 
 BATCH = 1000
 OVERRIDE = "IMSCLINIC_AUDIT_REBASE_BROKEN"
+
+
+# Frozen copy of the row hash as docs/audit.md defines it (core/audit.py at the time of this
+# migration): a migration must keep working when the application code it ran with changes.
+GENESIS_HASH = "0" * 64
+HASHED_FIELDS = (
+    "seq",
+    "at",
+    "clinic_id",
+    "user_id",
+    "username",
+    "role",
+    "action",
+    "source",
+    "patient_id",
+    "object_type",
+    "object_id",
+    "outcome",
+    "address",
+    "detail",
+)
+
+
+def row_digest(values: dict[str, Any], prev_hash: str) -> str:
+    canonical = {name: values[name] for name in HASHED_FIELDS}
+    canonical["at"] = values["at"].astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    canonical["prev_hash"] = prev_hash
+    text = json.dumps(canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _values(event: Any, seq: int) -> dict[str, Any]:
@@ -50,8 +82,6 @@ def _values(event: Any, seq: int) -> dict[str, Any]:
 
 def _old_chain_problems(AuditEvent: Any, AuditChainHead: Any) -> tuple[list[str], int, str]:
     """The global chain's problems as core migration 0002 left it, and its head."""
-    from imsclinic.core.audit import GENESIS_HASH, row_digest
-
     problems = []
     unchained = AuditEvent.objects.filter(seq__isnull=True).count()
     if unchained:
@@ -79,8 +109,6 @@ def _old_chain_problems(AuditEvent: Any, AuditChainHead: Any) -> tuple[list[str]
 
 def _rechain(AuditEvent: Any, key: Any) -> dict[Any, tuple[int, str]]:
     """Re-chain every row in id order, each chain keyed by ``key(event)``; return the heads."""
-    from imsclinic.core.audit import GENESIS_HASH, row_digest
-
     heads: dict[Any, tuple[int, str]] = {}
     last_id = 0
     # Batches by id range, each read in full before it is updated: no open cursor over
@@ -163,8 +191,6 @@ def one_global_chain(apps: Any, schema_editor: Any) -> None:
     AuditChainHead = apps.get_model("core", "AuditChainHead")
     with _TriggerOff(schema_editor):
         heads = _rechain(AuditEvent, lambda event: None)
-    from imsclinic.core.audit import GENESIS_HASH
-
     seq, last_hash = heads.get(None, (0, GENESIS_HASH))
     AuditChainHead.objects.all().delete()
     AuditChainHead.objects.create(pk=1, seq=seq, last_hash=last_hash)
