@@ -10,6 +10,7 @@ from imsclinic.measures.statistics import (
     PUBLISHED,
     KMPoint,
     kaplan_meier,
+    kaplan_meier_counts,
     median_time,
     rate_per_1000,
     wilson_interval,
@@ -185,3 +186,20 @@ class TestPublished:
     def test_published_data_is_read_only(self) -> None:
         with pytest.raises(TypeError):
             PUBLISHED.course_lengths["Mine"] = PUBLISHED.course_lengths["Ga 2007"]  # type: ignore[index]
+
+
+class TestKaplanMeierCounts:
+    """Clinic outcomes run the histogram form; it must be the per-episode estimate."""
+
+    def test_histogram_equals_one_row_per_episode(self):
+        durations = [2, 3, 3, 4, 5, 5, 5, 8, 8, 10]
+        events = [True, True, False, True, True, False, True, False, True, False]
+        counts: dict[tuple[float, bool], int] = {}
+        for key in zip(durations, events, strict=True):
+            counts[key] = counts.get(key, 0) + 1
+        assert kaplan_meier_counts(counts) == kaplan_meier(durations, events)
+
+    def test_zero_counts_add_no_point_and_negative_counts_are_refused(self):
+        assert kaplan_meier_counts({(3, True): 0, (4, True): 2}) == [KMPoint(4.0, 2, 2, 0, 0.0)]
+        with pytest.raises(ValueError, match="must not be negative"):
+            kaplan_meier_counts({(3, True): -1})

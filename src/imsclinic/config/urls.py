@@ -6,6 +6,7 @@ from imsclinic.api.v1 import api
 from imsclinic.charting import views as charting
 from imsclinic.outcomes import views as outcomes
 from imsclinic.patients import views as patients
+from imsclinic.reports import views as reports
 from imsclinic.security import views as security
 
 urlpatterns = [
@@ -54,9 +55,7 @@ urlpatterns = [
     ),
     path("muscles/search/", charting.muscle_search, name="muscle_search"),
     path("episodes/<int:episode_id>/progress/", outcomes.episode_progress, name="episode_progress"),
-    path(
-        "episodes/<int:episode_id>/report.pdf", outcomes.episode_report_pdf, name="episode_report"
-    ),
+    path("episodes/<int:episode_id>/report.pdf", reports.episode_report_pdf, name="episode_report"),
     path(
         "episodes/<int:episode_id>/questionnaires/schedule/",
         outcomes.schedule_add,

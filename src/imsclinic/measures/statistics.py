@@ -8,7 +8,8 @@ installable anywhere. Each function names the method it implements.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from statistics import NormalDist
 
@@ -28,6 +29,7 @@ __all__ = [
     "KMPoint",
     "Published",
     "kaplan_meier",
+    "kaplan_meier_counts",
     "median_time",
     "rate_per_1000",
     "wilson_interval",
@@ -95,24 +97,32 @@ def kaplan_meier(durations: Sequence[float], events: Sequence[bool]) -> list[KMP
             raise ValueError(f"duration {index} must be finite and not negative; got {duration}")
         if event not in (True, False):  # also accepts 0/1, which compare equal to bools
             raise ValueError(f"event {index} must be True or False; got {event!r}")
-    # Sorting once and walking the groups keeps this O(n log n) for a clinic's whole history.
-    pairs = sorted(zip(durations, (bool(e) for e in events), strict=True))
-    at_risk = len(pairs)
+    return kaplan_meier_counts(Counter(zip(durations, (bool(e) for e in events), strict=True)))
+
+
+def kaplan_meier_counts(counts: Mapping[tuple[float, bool], int]) -> list[KMPoint]:
+    """:func:`kaplan_meier` over a histogram, ``(time, event) -> number of episodes``.
+
+    Clinic outcomes count the histogram in the database (a few thousand rows for a
+    clinic's whole history) instead of fetching one row per episode. Walking the distinct
+    times in order keeps this O(k log k) in the number of distinct times.
+    """
+    per_time: dict[float, list[int]] = {}
+    for (time, event), n in counts.items():
+        if n < 0:
+            raise ValueError(f"count of ({time}, {event}) must not be negative; got {n}")
+        per_time.setdefault(time, [0, 0])[0 if event else 1] += n
+    at_risk = sum(counts.values())
     survival = 1.0
     points: list[KMPoint] = []
-    i = 0
-    while i < len(pairs):
-        time = pairs[i][0]
-        j = i
-        while j < len(pairs) and pairs[j][0] == time:
-            j += 1
-        group_events = sum(1 for _, event in pairs[i:j] if event)
-        group_censored = (j - i) - group_events
+    for time in sorted(per_time):
+        group_events, group_censored = per_time[time]
+        if not group_events + group_censored:
+            continue
         if group_events:
             survival *= 1 - group_events / at_risk
         points.append(KMPoint(float(time), at_risk, group_events, group_censored, survival))
-        at_risk -= j - i
-        i = j
+        at_risk -= group_events + group_censored
     return points
 
 

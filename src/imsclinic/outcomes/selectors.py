@@ -36,6 +36,7 @@ from imsclinic.measures import MEASURES, Change, Measure, change, first_responde
 from imsclinic.measures.statistics import (
     PUBLISHED,
     KMPoint,
+    kaplan_meier_counts,
     median_time,
     rate_per_1000,
     wilson_interval,
@@ -337,7 +338,7 @@ class GroupOutcome:
 
     @property
     def km(self) -> list[KMPoint]:
-        return _kaplan_meier_counts(self.times) if self.times else []
+        return kaplan_meier_counts(self.times) if self.times else []
 
     @property
     def median_sessions_to_mcid(self) -> float | None:
@@ -360,24 +361,6 @@ class GroupOutcome:
     @property
     def mean_course(self) -> float | None:
         return self.closed_sessions / self.closed_count if self.closed_count else None
-
-
-def _kaplan_meier_counts(times: dict[tuple[float, bool], int]) -> list[KMPoint]:
-    """``measures.statistics.kaplan_meier`` over a histogram instead of one row per episode:
-    the same product-limit steps in the same order, so the same floats."""
-    per_time: dict[float, list[int]] = defaultdict(lambda: [0, 0])
-    for (time, event), n in times.items():
-        per_time[time][0 if event else 1] += n
-    at_risk = sum(times.values())
-    survival = 1.0
-    points: list[KMPoint] = []
-    for time in sorted(per_time):
-        events, censored = per_time[time]
-        if events:
-            survival *= 1 - events / at_risk
-        points.append(KMPoint(float(time), at_risk, events, censored, survival))
-        at_risk -= events + censored
-    return points
 
 
 @dataclass

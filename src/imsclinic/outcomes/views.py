@@ -13,45 +13,16 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 
 from imsclinic.core.actors import Actor, client_address
-from imsclinic.core.errors import DomainError, NotFound, RuleViolation, ValidationProblem
+from imsclinic.core.errors import DomainError, NotFound, ValidationProblem
 from imsclinic.core.form_input import field_errors, parse_input
 from imsclinic.core.web import clinic_view
 from imsclinic.measures import MEASURES, Measure, WordingFileError, load_item_wording
+from imsclinic.measures.forms import PSFS_ROWS, SCALE_ENDS, suggested_measure
 from imsclinic.outcomes import actions, research_export, selectors
 from imsclinic.outcomes.models import QuestionnaireSchedule
 from imsclinic.outcomes.schemas import LinkIn, ResponseIn, ScheduleIn
 from imsclinic.plots.outcomes import outcome_course_svg, time_to_mcid_svg
 from imsclinic.plots.pain import pain_course_svg
-
-# Which measure suits which condition (ICD-10 prefix), to preselect in the forms.
-SUGGESTED_MEASURE = {
-    "M54.5": "odi",
-    "M54.3": "odi",
-    "M51": "odi",
-    "M54.2": "ndi",
-    "G56": "quickdash",
-    "M77": "quickdash",
-    "M76": "lefs",
-    "M17": "lefs",
-}
-
-# Our own short paraphrase of each scale's ends: the licensed option wording is not shipped.
-SCALE_ENDS = {
-    "nprs": ("No pain", "Worst pain imaginable"),
-    "psfs": ("Unable to do it", "As well as before the problem"),
-    "odi": ("No problem", "Most severe"),
-    "ndi": ("No problem", "Most severe"),
-    "quickdash": ("No difficulty", "Unable"),
-    "lefs": ("Extreme difficulty or unable", "No difficulty"),
-}
-PSFS_ROWS = 5
-
-
-def suggested_measure(condition_code: str) -> str:
-    for prefix, code in SUGGESTED_MEASURE.items():
-        if condition_code.startswith(prefix):
-            return code
-    return "nprs"
 
 
 def item_labels(measure: Measure) -> tuple[str, ...]:
@@ -340,22 +311,3 @@ def research_export_dictionary(request: HttpRequest, actor: Actor) -> HttpRespon
         "outcomes/export_dictionary.html",
         {"columns": research_export.COLUMNS.items(), "max_shift": research_export.MAX_SHIFT_DAYS},
     )
-
-
-@clinic_view
-def episode_report_pdf(request: HttpRequest, actor: Actor, episode_id: int) -> HttpResponse:
-    from imsclinic.reports.pdf import episode_report
-
-    try:
-        report = episode_report(
-            actor=actor,
-            episode_id=episode_id,
-            kind=request.GET.get("kind", "progress"),
-            audience=request.GET.get("audience", "physician"),
-        )
-    except (ValidationProblem, RuleViolation) as exc:
-        return HttpResponse(exc.message, status=422, content_type="text/plain; charset=utf-8")
-    response = HttpResponse(report.pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{report.filename}"'
-    response["Cache-Control"] = "no-store"
-    return response
