@@ -7,6 +7,7 @@ every fixture passes the same rules the app enforces.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -22,6 +23,30 @@ from tests.factories import (
     make_episode,
     make_practitioner,
 )
+from tests.schema_cache import cached_migrate
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(
+    request, django_test_environment, django_db_blocker, django_db_modify_db_settings
+):
+    """pytest-django's database set-up, with the migrated schema built once per change of
+    the migrations and shared by the workers (tests/schema_cache.py)."""
+    from django.test.utils import setup_databases, teardown_databases
+    from pytest_django.fixtures import _get_databases_for_setup
+
+    aliases, serialized_aliases = _get_databases_for_setup(request.session.items)
+    folder = Path(str(request.config.cache.mkdir("imsclinic-schema")))
+    with django_db_blocker.unblock(), cached_migrate(folder):
+        config = setup_databases(
+            verbosity=request.config.option.verbose,
+            interactive=False,
+            aliases=aliases,
+            serialized_aliases=serialized_aliases,
+        )
+    yield
+    with django_db_blocker.unblock():
+        teardown_databases(config, verbosity=request.config.option.verbose)
 
 
 @pytest.fixture
