@@ -8,6 +8,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 
 from imsclinic.core.models import Clinic, ClinicScopedModel
+from imsclinic.core.permissions import CLINICAL
 
 
 class Role(models.TextChoices):
@@ -42,7 +43,7 @@ class User(AbstractUser):
 
     @property
     def is_clinical(self) -> bool:
-        return self.role in (Role.PRACTITIONER, Role.ADMIN)
+        return self.role in CLINICAL
 
     @property
     def has_mfa(self) -> bool:

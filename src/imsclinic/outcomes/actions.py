@@ -21,11 +21,11 @@ from imsclinic.core.audit import audit_account_event, audit_record
 from imsclinic.core.errors import (
     FieldProblem,
     NotFound,
-    PermissionDenied,
     Problems,
     RuleViolation,
     ValidationProblem,
 )
+from imsclinic.core.permissions import CLINICAL, require_role
 from imsclinic.measures import MEASURES, ItemError, Score, score
 from imsclinic.outcomes.models import (
     QuestionnaireLink,
@@ -36,11 +36,6 @@ from imsclinic.outcomes.schemas import LinkIn, ResponseIn, ScheduleIn
 
 LINK_DAYS_DEFAULT = 7
 LINK_DAYS_MAX = 30
-
-
-def _require_clinical(actor: Actor) -> None:
-    if not actor.user.is_clinical:
-        raise PermissionDenied("Only practitioners and clinic admins manage outcome measures.")
 
 
 def _check_measure(problems: Problems, code: str) -> str:
@@ -72,7 +67,7 @@ def score_answers(code: str, items: list[object]) -> Score:
 
 @transaction.atomic
 def schedule_add(*, actor: Actor, episode: Episode, data: ScheduleIn) -> QuestionnaireSchedule:
-    _require_clinical(actor)
+    require_role(actor, CLINICAL)
     problems = Problems()
     code = _check_measure(problems, data.measure_code)
     if data.timing not in QuestionnaireSchedule.Timing.values:
@@ -113,7 +108,7 @@ class IssuedLink:
 
 @transaction.atomic
 def link_create(*, actor: Actor, episode: Episode, data: LinkIn) -> IssuedLink:
-    _require_clinical(actor)
+    require_role(actor, CLINICAL)
     problems = Problems()
     code = _check_measure(problems, data.measure_code)
     if not 1 <= data.expires_in_days <= LINK_DAYS_MAX:

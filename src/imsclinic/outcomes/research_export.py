@@ -22,8 +22,8 @@ from django.utils import timezone
 from imsclinic.charting.models import AdverseEvent, Insertion, TreatmentSession
 from imsclinic.core.actors import Actor
 from imsclinic.core.audit import audit_record
+from imsclinic.core.permissions import CLINICAL, require_role
 from imsclinic.outcomes.models import QuestionnaireResponse
-from imsclinic.outcomes.selectors import require_clinical
 
 # Column -> meaning; the export dictionary page and docs/research-export.md show these.
 COLUMNS: dict[str, str] = {
@@ -179,7 +179,7 @@ def research_rows(*, actor: Actor) -> Iterator[dict[str, object]]:
 @transaction.atomic
 def research_export_csv(*, actor: Actor) -> str:
     """The whole export as CSV text; the audit event records who took it and its size."""
-    require_clinical(actor)
+    require_role(actor, CLINICAL)
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=list(COLUMNS), restval="", lineterminator="\n")
     writer.writeheader()

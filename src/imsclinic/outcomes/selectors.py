@@ -29,8 +29,8 @@ from imsclinic.charting.models import (
 from imsclinic.charting.rollup import SEVERITIES
 from imsclinic.core.actors import Actor
 from imsclinic.core.audit import audit_record
-from imsclinic.core.errors import PermissionDenied
 from imsclinic.core.models import Clinic
+from imsclinic.core.permissions import CLINICAL, require_role
 from imsclinic.core.tenancy import get_for_clinic
 from imsclinic.measures import MEASURES, Change, Measure, change, first_responder_index
 from imsclinic.measures.statistics import (
@@ -54,13 +54,8 @@ SESSION_PAIN = "pain"
 PAIN_MEASURE = MEASURES["nprs"]
 
 
-def require_clinical(actor: Actor) -> None:
-    if not actor.user.is_clinical:
-        raise PermissionDenied("Outcomes are for practitioners and clinic admins.")
-
-
 def episode_for_outcomes(*, actor: Actor, episode_id: object) -> Episode:
-    require_clinical(actor)
+    require_role(actor, CLINICAL)
     return get_for_clinic(
         Episode.objects.select_related("patient", "practitioner"),
         actor.clinic,
@@ -475,7 +470,7 @@ def clinic_outcomes(*, actor: Actor, measure_code: str = SESSION_PAIN) -> Clinic
     1,000 sessions and course length. Three queries whatever the clinic's size (four on
     PostgreSQL, which first tunes the transaction), grouped by the database: Python only
     adds up a few thousand rows per condition and practitioner."""
-    require_clinical(actor)
+    require_role(actor, CLINICAL)
     if connection.vendor != "postgresql":
         # No transaction: on SQLite it would take the write lock (IMMEDIATE) for a read.
         return _clinic_outcomes(actor, measure_code)

@@ -15,6 +15,7 @@ from django.views.decorators.cache import never_cache
 from imsclinic.core.actors import Actor, client_address
 from imsclinic.core.errors import DomainError, NotFound, ValidationProblem
 from imsclinic.core.form_input import field_errors, parse_input
+from imsclinic.core.permissions import CLINICAL
 from imsclinic.core.web import clinic_view
 from imsclinic.measures import MEASURES, Measure, WordingFileError, load_item_wording
 from imsclinic.measures.forms import PSFS_ROWS, SCALE_ENDS, suggested_measure
@@ -157,12 +158,12 @@ def _progress_context(actor: Actor, episode_id: int, **extra: Any) -> dict[str, 
     return context
 
 
-@clinic_view
+@clinic_view(roles=CLINICAL)
 def episode_progress(request: HttpRequest, actor: Actor, episode_id: int) -> HttpResponse:
     return render(request, "outcomes/progress.html", _progress_context(actor, episode_id))
 
 
-@clinic_view
+@clinic_view(roles=CLINICAL)
 def schedule_add(request: HttpRequest, actor: Actor, episode_id: int) -> HttpResponse:
     episode = selectors.episode_for_outcomes(actor=actor, episode_id=episode_id)
     if request.method != "POST":
@@ -183,7 +184,7 @@ def schedule_add(request: HttpRequest, actor: Actor, episode_id: int) -> HttpRes
     return render(request, "outcomes/progress.html", context, status=422)
 
 
-@clinic_view
+@clinic_view(roles=CLINICAL)
 def link_create(request: HttpRequest, actor: Actor, episode_id: int) -> HttpResponse:
     episode = selectors.episode_for_outcomes(actor=actor, episode_id=episode_id)
     if request.method != "POST":
@@ -207,7 +208,7 @@ def link_create(request: HttpRequest, actor: Actor, episode_id: int) -> HttpResp
     return render(request, "outcomes/progress.html", context)
 
 
-@clinic_view
+@clinic_view(roles=CLINICAL)
 def questionnaire_fill(
     request: HttpRequest, actor: Actor, episode_id: int, code: str
 ) -> HttpResponse:
@@ -268,7 +269,7 @@ def questionnaire_link(request: HttpRequest, token: str) -> HttpResponse:
 # The clinic ------------------------------------------------------------------------
 
 
-@clinic_view
+@clinic_view(roles=CLINICAL)
 def clinic_outcomes(request: HttpRequest, actor: Actor) -> HttpResponse:
     outcomes = selectors.clinic_outcomes(
         actor=actor, measure_code=request.GET.get("measure", selectors.SESSION_PAIN)
@@ -294,7 +295,7 @@ def clinic_outcomes(request: HttpRequest, actor: Actor) -> HttpResponse:
     )
 
 
-@clinic_view
+@clinic_view(roles=CLINICAL)
 def research_export_csv(request: HttpRequest, actor: Actor) -> HttpResponse:
     text = research_export.research_export_csv(actor=actor)
     response = HttpResponse(text, content_type="text/csv; charset=utf-8")
@@ -303,9 +304,8 @@ def research_export_csv(request: HttpRequest, actor: Actor) -> HttpResponse:
     return response
 
 
-@clinic_view
+@clinic_view(roles=CLINICAL)
 def research_export_dictionary(request: HttpRequest, actor: Actor) -> HttpResponse:
-    selectors.require_clinical(actor)
     return render(
         request,
         "outcomes/export_dictionary.html",
