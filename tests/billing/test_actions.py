@@ -119,12 +119,16 @@ def test_full_coverage_bills_only_the_insurer(actor, desk, patient, episode, fee
     charge = _charge(actor, patient, episode)
     payer = make_payer(desk, patient, percent="100")
     invoices = actions.charge_invoice(
-        actor=desk, charge=charge, data=VisitInvoiceIn(service_id=fees["IMS-T30"].pk, payer_id=payer.pk)
+        actor=desk,
+        charge=charge,
+        data=VisitInvoiceIn(service_id=fees["IMS-T30"].pk, payer_id=payer.pk),
     )
     assert [i.payer_id for i in invoices] == [payer.pk]
 
 
-def test_a_price_change_never_alters_a_past_invoice(actor, desk, admin_actor, patient, episode, fees):
+def test_a_price_change_never_alters_a_past_invoice(
+    actor, desk, admin_actor, patient, episode, fees
+):
     charge = _charge(actor, patient, episode)
     (invoice,) = actions.charge_invoice(
         actor=desk, charge=charge, data=VisitInvoiceIn(service_id=fees["IMS-T30"].pk, issue=True)
@@ -179,7 +183,9 @@ def test_issued_invoice_cannot_change(desk, patient, practitioner, fees):
     assert issued.number == f"{today().year}-00001"
     assert issued.issued_snapshot["practitioner"]["registration_number"] == "PT-04417"
     with pytest.raises(InvoiceIssued) as exc:
-        actions.invoice_add_line(actor=desk, invoice=issued, data=LineIn(service_id=fees["TAPE"].pk))
+        actions.invoice_add_line(
+            actor=desk, invoice=issued, data=LineIn(service_id=fees["TAPE"].pk)
+        )
     assert exc.value.status == 409
     with pytest.raises(InvoiceIssued):
         actions.invoice_issue(actor=desk, invoice=issued)
@@ -281,7 +287,10 @@ def test_bad_amounts_name_the_field(desk, patient, practitioner, fees, amount, m
 def test_overpayment_kept_as_account_credit_and_applied_later(desk, patient, practitioner, fees):
     first = _issued(desk, patient, practitioner, fees)
     payments = _pay(desk, first, "100.00", excess_to_account=True)
-    assert [(p.invoice_id, p.amount) for p in payments] == [(first.pk, D("95.00")), (None, D("5.00"))]
+    assert [(p.invoice_id, p.amount) for p in payments] == [
+        (first.pk, D("95.00")),
+        (None, D("5.00")),
+    ]
     assert selectors.account_credit(desk.clinic, patient.pk) == D("5.00")
     second = _issued(desk, patient, practitioner, fees, code="NOSHOW")
     with pytest.raises(ValidationProblem) as exc:

@@ -95,7 +95,9 @@ def test_create_issue_pay_and_refuse_changes(desk_api, patient, practitioner, fe
         ("abc", "decimal_parsing", ""),
     ],
 )
-def test_bad_amounts_are_422_naming_the_field(desk_api, patient, practitioner, fees, amount, code, text):
+def test_bad_amounts_are_422_naming_the_field(
+    desk_api, patient, practitioner, fees, amount, code, text
+):
     invoice = _invoice(desk_api, patient, practitioner, fees)
     desk_api.post(f"/invoices/{invoice['id']}/issue")
     response = desk_api.post(
@@ -115,16 +117,17 @@ def test_bad_line_price_names_the_line(desk_api, patient, practitioner, fees):
             "patient_id": patient.pk,
             "practitioner_id": practitioner.pk,
             "service_date": str(today()),
-            "lines": [{"service_id": fees["TAPE"].pk}, {"description": "Towel", "unit_price": "-3"}],
+            "lines": [
+                {"service_id": fees["TAPE"].pk},
+                {"description": "Towel", "unit_price": "-3"},
+            ],
         },
     )
     assert response.status_code == 422
     assert response.json()["fields"][0]["field"] == "lines.1.unit_price"
 
 
-def test_bill_a_signed_visit_split_with_an_insurer(
-    desk_api, actor, desk, patient, episode, fees
-):
+def test_bill_a_signed_visit_split_with_an_insurer(desk_api, actor, desk, patient, episode, fees):
     make_signed_session(actor, patient, episode)
     payer = make_payer(desk, patient, percent="80")
     (charge,) = desk_api.get("/visit-charges").json()
