@@ -121,7 +121,9 @@ def _check_credentials(
         except DjangoValidationError as exc:
             problems.add(name, "invalid", " ".join(exc.messages))
     if len(regulatory_body.strip()) > 120:
-        problems.add("regulatory_body", "too_long", "Name the regulator in 120 characters or fewer.")
+        problems.add(
+            "regulatory_body", "too_long", "Name the regulator in 120 characters or fewer."
+        )
 
 
 @transaction.atomic
