@@ -40,7 +40,7 @@ def signed_visit(clinic):
 def test_front_desk_splits_a_visit_takes_a_card_payment_and_prints_the_receipt(
     page, live_server, login, screenshot, clinic, signed_visit
 ):
-    practitioner, patient = signed_visit
+    practitioner, _patient = signed_visit
     desk = make_user(clinic, "desk.jo", "front_desk")
     login(desk)
 

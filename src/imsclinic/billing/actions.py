@@ -631,6 +631,7 @@ def invoice_create(*, actor: Actor, data: InvoiceIn) -> Invoice:
         for index, line in enumerate(data.lines)
     ]
     problems.raise_if_any()
+    assert practitioner is not None
     invoice = Invoice.objects.create(
         clinic=actor.clinic,
         patient=patient,

@@ -8,6 +8,7 @@ columns are DECIMAL(12, 2); the arithmetic and its rounding rule are rules/billi
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -27,7 +28,7 @@ def _cents(name: str) -> Round:
 def _sum_in_cents(total: str, *parts: str) -> Exact:
     """``total = part + part`` compared in whole cents: SQLite keeps DECIMAL columns as
     binary floats, where 107.07 + 0.61 is not 107.68."""
-    expression = _cents(parts[0])
+    expression: Any = _cents(parts[0])
     for part in parts[1:]:
         expression = expression + _cents(part)
     return Exact(_cents(total), expression)

@@ -457,10 +457,10 @@ def period_report(*, actor: Actor, start: dt.date, end: dt.date, today: dt.date)
         .annotate(n=Count("id"), t=_cents("total"), x=_cents("tax"))
         .order_by()
     ):
-        row = pract(practitioner_id)
-        row.invoices += count
-        row.invoiced += money(total_c)
-        row.tax += money(tax_c)
+        issued_row = pract(practitioner_id)
+        issued_row.invoices += count
+        issued_row.invoiced += money(total_c)
+        issued_row.tax += money(tax_c)
     for practitioner_id, cents in (
         CreditNote.objects.filter(clinic=clinic, issued_on__gte=start, issued_on__lte=end)
         .values_list("invoice__practitioner_id")
@@ -500,7 +500,7 @@ def aged_receivables(
     outstanding = ZERO
     invoices = (
         _with_balance(Invoice.objects.filter(clinic=clinic, status=Invoice.Status.ISSUED))
-        .exclude(balance_c=0)
+        .exclude(balance_c=0)  # type: ignore[misc]  # an annotation django-stubs cannot see
         .values_list(
             "patient_id",
             "payer_id",
@@ -599,7 +599,7 @@ def journal_rows(*, actor: Actor, start: dt.date, end: dt.date) -> list[tuple[st
     for pay in Payment.objects.filter(
         clinic=clinic, received_on__gte=start, received_on__lte=end
     ).select_related("patient", "invoice__practitioner", "invoice__payer"):
-        inv = pay.invoice
+        paid_invoice = pay.invoice
         signed = pay.amount if pay.kind == Payment.Kind.REFUND else -pay.amount
         entries.append(
             (
@@ -607,11 +607,13 @@ def journal_rows(*, actor: Actor, start: dt.date, end: dt.date) -> list[tuple[st
                 2,
                 (
                     pay.received_on.isoformat(),
-                    pay.kind if inv is not None else f"{pay.kind}_on_account",
-                    inv.number if inv is not None else "",
+                    pay.kind if paid_invoice is not None else f"{pay.kind}_on_account",
+                    paid_invoice.number if paid_invoice is not None else "",
                     pay.patient.display_name,
-                    (inv.payer.name if inv.payer else "patient") if inv is not None else "patient",
-                    inv.practitioner.display_name if inv is not None else "",
+                    (paid_invoice.payer.name if paid_invoice.payer else "patient")
+                    if paid_invoice is not None
+                    else "patient",
+                    paid_invoice.practitioner.display_name if paid_invoice is not None else "",
                     pay.method,
                     f"{signed}",
                     "",
