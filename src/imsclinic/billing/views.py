@@ -13,7 +13,6 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from imsclinic.billing import actions, selectors
-from imsclinic.billing.errors import InvoiceIssued
 from imsclinic.billing.models import Payer, Payment, Service
 from imsclinic.billing.receipt import invoice_receipt
 from imsclinic.billing.schemas import (
@@ -223,7 +222,7 @@ def _invoice_post(
     values = _post(request, *blank, checkboxes=checkboxes)
     try:
         result = run(invoice, values)
-    except InvoiceIssued as exc:
+    except DomainError as exc:  # 409 for an issued invoice (InvoiceIssued), else 422
         return _invoice_page(
             request,
             actor,
@@ -231,18 +230,7 @@ def _invoice_post(
             form=form,
             errors=_errors(exc),
             values=values,
-            status=409,
-            audit=False,
-        )
-    except DomainError as exc:
-        return _invoice_page(
-            request,
-            actor,
-            invoice.pk,
-            form=form,
-            errors=_errors(exc),
-            values=values,
-            status=422,
+            status=exc.status,
             audit=False,
         )
     if isinstance(result, HttpResponse):
