@@ -24,7 +24,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("accounts",),
     ("patients",),
     ("charting",),
-    ("outcomes",),
+    ("outcomes", "billing"),
     ("reports", "security"),
     ("api", "demo"),
     ("config", "cli"),

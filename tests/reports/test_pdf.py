@@ -100,11 +100,26 @@ def test_discharge_summary_for_the_patient(client, practitioner, actor, patient,
     _render_png(response.content, "discharge-patient")
 
 
-def test_insurer_report_suggests_cpt_codes(client, practitioner, treated):
+def test_insurer_report_has_no_cpt_codes_in_canada(client, practitioner, treated):
     client.force_login(practitioner)
     response = client.get(f"/episodes/{treated.pk}/report.pdf?kind=progress&audience=insurer")
     text = _text(response.content)
-    assert "20561" in text and "for the insurer" in text
+    assert "for the insurer" in text
+    assert "CPT" not in text and "2056" not in text
+
+
+def test_insurer_report_codes_cpt_in_a_us_clinic(client, clinic, practitioner, treated):
+    from imsclinic.billing.actions import settings_update
+    from imsclinic.billing.schemas import BillingSettingsIn
+    from tests.factories import make_actor, make_user
+
+    admin = make_actor(make_user(clinic, "admin.us", role="admin"))
+    settings_update(actor=admin, data=BillingSettingsIn(jurisdiction="US-WA"))
+    client.force_login(practitioner)
+    response = client.get(f"/episodes/{treated.pk}/report.pdf?kind=progress&audience=insurer")
+    text = _text(response.content)
+    # The course charts two muscles per session (builders.course): 20560, never 20561
+    assert "CPT" in text and "20560" in text
 
 
 def test_unknown_report_kind_is_422(client, practitioner, treated):

@@ -18,9 +18,13 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from imsclinic.accounts.actions import _token_create
 from imsclinic.api.v1 import api
+from imsclinic.billing import actions as billing
+from imsclinic.billing.models import VisitCharge
+from imsclinic.billing.schemas import InvoiceIn, LineIn
 from imsclinic.charting import actions as charting
 from imsclinic.charting.schemas import AssessmentIn
 from imsclinic.core.models import AuditEvent
+from tests.billing.builders import give_credentials, make_fee_schedule, make_payer
 from tests.factories import (
     insertion,
     make_actor,
@@ -88,6 +92,30 @@ PAGES: dict[str, Exp] = {
     "clinic_outcomes": Exp((LOGIN, 403, 200, 200)),
     "research_export_csv": Exp((LOGIN, 403, 200, 200)),
     "research_export_dictionary": Exp((LOGIN, 403, 200, 200)),
+    # Billing: front desk and admins bill; practitioners read the billing of their own
+    # visits (the matrix's invoices are the practitioner's); fees and settings are admin's.
+    "billing_home": Exp((LOGIN, 200, 200, 200)),
+    "charge_invoice": Exp((LOGIN, 200, 403, 200), (LOGIN, 404, 403, 404)),
+    "charge_dismiss": Exp((LOGIN, 302, 403, 302), (LOGIN, 404, 403, 404)),
+    "invoice_new": Exp((LOGIN, 200, 403, 200), (LOGIN, 404, 403, 404)),
+    "invoice_detail": Exp((LOGIN, 200, 200, 200), (LOGIN, 404, 404, 404)),
+    "invoice_line_add": Exp((LOGIN, 302, 403, 302), (LOGIN, 404, 403, 404)),
+    "invoice_line_remove": Exp((LOGIN, 302, 403, 302), (LOGIN, 404, 403, 404)),
+    "invoice_issue": Exp((LOGIN, 302, 403, 302), (LOGIN, 404, 403, 404)),
+    "invoice_discard": Exp((LOGIN, 302, 403, 302), (LOGIN, 404, 403, 404)),
+    "payment_new": Exp((LOGIN, 302, 403, 302), (LOGIN, 404, 403, 404)),
+    "credit_note_new": Exp((LOGIN, 302, 403, 302), (LOGIN, 404, 403, 404)),
+    "invoice_receipt": Exp((LOGIN, 200, 200, 200), (LOGIN, 404, 404, 404)),
+    "patient_account": Exp((LOGIN, 200, 403, 200), (LOGIN, 404, 403, 404)),
+    "payer_add": Exp((LOGIN, 302, 403, 302), (LOGIN, 404, 403, 404)),
+    "payer_end": Exp((LOGIN, 302, 403, 302), (LOGIN, 404, 403, 404)),
+    "fee_schedule": Exp((LOGIN, 200, 403, 200)),
+    "service_save": Exp((LOGIN, 403, 403, 302)),
+    "price_set": Exp((LOGIN, 403, 403, 302), (LOGIN, 403, 403, 404)),
+    "tax_rule_save": Exp((LOGIN, 403, 403, 302)),
+    "billing_settings": Exp((LOGIN, 403, 403, 200)),
+    "billing_reports": Exp((LOGIN, 200, 403, 200)),
+    "billing_journal_csv": Exp((LOGIN, 200, 403, 200)),
     # The API's own routes are covered operation by operation below.
     "openapi-json": Exp((200, 200, 200, 200)),
     "openapi-view": Exp((200, 200, 200, 200)),
@@ -134,6 +162,30 @@ API: dict[tuple[str, str], Exp] = {
     ),
     ("POST", "/api/v1/assessments/{assessment_id}/amendments"): Exp(
         (401, 403, 201, 403), (401, 403, 404, 404)
+    ),
+    # Billing: front desk and admins; practitioners read their own visits' invoices.
+    ("GET", "/api/v1/invoices"): Exp((401, 200, 200, 200)),
+    ("POST", "/api/v1/invoices"): Exp((401, 201, 403, 201)),
+    ("GET", "/api/v1/invoices/{invoice_id}"): Exp((401, 200, 200, 200), (401, 404, 404, 404)),
+    ("DELETE", "/api/v1/invoices/{invoice_id}"): Exp((401, 204, 403, 204), (401, 404, 403, 404)),
+    ("POST", "/api/v1/invoices/{invoice_id}/lines"): Exp(
+        (401, 201, 403, 201), (401, 404, 403, 404)
+    ),
+    ("POST", "/api/v1/invoices/{invoice_id}/issue"): Exp(
+        (401, 200, 403, 200), (401, 404, 403, 404)
+    ),
+    ("POST", "/api/v1/invoices/{invoice_id}/payments"): Exp(
+        (401, 201, 403, 201), (401, 404, 403, 404)
+    ),
+    ("POST", "/api/v1/invoices/{invoice_id}/credit-notes"): Exp(
+        (401, 201, 403, 201), (401, 404, 403, 404)
+    ),
+    ("GET", "/api/v1/invoices/{invoice_id}/receipt.pdf"): Exp(
+        (401, 200, 200, 200), (401, 404, 404, 404)
+    ),
+    ("GET", "/api/v1/visit-charges"): Exp((401, 200, 200, 200)),
+    ("POST", "/api/v1/visit-charges/{charge_id}/invoices"): Exp(
+        (401, 201, 403, 201), (401, 404, 403, 404)
     ),
 }
 
@@ -192,6 +244,15 @@ class World:
         }
         self.author = make_actor(self.users["practitioner"])
         self.other_author = make_actor(make_practitioner(self.other_clinic, "b.pt"))
+        self.billers = {
+            self.clinic.pk: make_actor(self.users["admin"]),
+            self.other_clinic.pk: make_actor(make_user(self.other_clinic, "b.admin", "admin")),
+        }
+        self.services = {}
+        for clinic_id, biller in self.billers.items():
+            self.services[clinic_id] = make_fee_schedule(biller)["IMS-T30"]
+        for author in (self.author, self.other_author):
+            give_credentials(author.user)
         self.shared = self.records(self.author)
         self.other = self.records(self.other_author)
         self.tokens = {role: _token_create(user)[0] for role, user in self.users.items()}
@@ -226,6 +287,32 @@ class World:
             "session": session,
             "signed_session": signed_session,
             "signed_assessment": signed_assessment,
+            **self.billing_records(actor, patient),
+        }
+
+    def billing_records(self, actor, patient) -> dict[str, Any]:
+        biller = self.billers[actor.clinic.pk]
+        service = self.services[actor.clinic.pk]
+
+        def draft():
+            return billing.invoice_create(
+                actor=biller,
+                data=InvoiceIn(
+                    patient_id=patient.pk,
+                    practitioner_id=actor.user.pk,
+                    service_date=today(),
+                    lines=[LineIn(service_id=service.pk)],
+                ),
+            )
+
+        invoice = draft()
+        return {
+            "invoice": invoice,
+            "line": invoice.lines.get(),
+            "issued_invoice": billing.invoice_issue(actor=biller, invoice=draft()),
+            "charge": VisitCharge.objects.filter(patient=patient, status="proposed").first(),
+            "payer": make_payer(biller, patient),
+            "service": service,
         }
 
     def client(self, role: str) -> Client:
@@ -254,6 +341,15 @@ def _page_kwargs(name: str, pattern: str, records: dict[str, Any]) -> dict[str, 
         kwargs["note_id"] = records[
             "signed_session" if name == "session_amend" else "signed_assessment"
         ].pk
+    if "<int:invoice_id>" in pattern:
+        kwargs["invoice_id"] = records[
+            "issued_invoice" if name == "invoice_receipt" else "invoice"
+        ].pk
+    if "<int:line_id>" in pattern:
+        kwargs["line_id"] = records["line"].pk
+    for key in ("charge", "payer", "service"):
+        if f"<int:{key}_id>" in pattern:
+            kwargs[f"{key}_id"] = records[key].pk
     if "<str:code>" in pattern:
         kwargs["code"] = "nprs"
     if "<str:token>" in pattern:
@@ -327,14 +423,27 @@ def _api_body(method: str, path: str, records: dict[str, Any], world: World) -> 
         "/api/v1/sessions/{session_id}": session,
         "/api/v1/sessions/{session_id}/amendments": {"text": "Left, not right.", "reason": "typo"},
         "/api/v1/assessments/{assessment_id}/amendments": {"text": "Correction.", "reason": "typo"},
+        "/api/v1/invoices": {
+            "patient_id": records["patient"].pk,
+            "practitioner_id": world.users["practitioner"].pk,
+            "service_date": str(today()),
+            "lines": [{"service_id": records["service"].pk}],
+        },
+        "/api/v1/invoices/{invoice_id}/lines": {"service_id": records["service"].pk},
+        "/api/v1/invoices/{invoice_id}/payments": {"method": "cash", "amount": "10.00"},
+        "/api/v1/invoices/{invoice_id}/credit-notes": {"amount": "5.00", "reason": "matrix"},
+        "/api/v1/visit-charges/{charge_id}/invoices": {"service_id": records["service"].pk},
     }
     return bodies.get(path, {})
 
 
 def _api_url(path: str, records: dict[str, Any]) -> str:
     note = "signed_" if path.endswith("/amendments") else ""
+    issued = path.endswith(("/payments", "/credit-notes", "/receipt.pdf"))
     return (
-        path.replace("{patient_id}", str(records["patient"].pk))
+        path.replace("{invoice_id}", str(records["issued_invoice" if issued else "invoice"].pk))
+        .replace("{charge_id}", str(records["charge"].pk))
+        .replace("{patient_id}", str(records["patient"].pk))
         .replace("{session_id}", str(records[f"{note}session"].pk))
         .replace("{assessment_id}", str(records[f"{note}assessment"].pk))
         .replace("{code}", "nprs")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+from typing import TYPE_CHECKING
 
 import pyotp
 from django.conf import settings
@@ -23,8 +24,11 @@ from imsclinic.accounts.models import (
     User,
 )
 from imsclinic.core.audit import audit_account_event
-from imsclinic.core.errors import DomainError, Problems
+from imsclinic.core.errors import DomainError, NotFound, Problems
 from imsclinic.core.models import Clinic
+
+if TYPE_CHECKING:
+    from imsclinic.core.actors import Actor
 
 
 class AuthenticationFailed(DomainError):
@@ -66,9 +70,12 @@ def user_create(
     last_name: str = "",
     profession: str = "",
     registration_number: str = "",
+    designation: str = "",
+    regulatory_body: str = "",
     check_password: bool = True,
 ) -> User:
     problems = Problems()
+    _check_credentials(problems, designation, registration_number, regulatory_body)
     if role not in Role.values:
         problems.add("role", "invalid", f"Role must be one of: {', '.join(Role.values)}.")
     if not username.strip():
@@ -88,10 +95,65 @@ def user_create(
         first_name=first_name,
         last_name=last_name,
         profession=profession,
-        registration_number=registration_number,
+        registration_number=registration_number.strip(),
+        designation=designation.strip(),
+        regulatory_body=regulatory_body.strip(),
     )
     user.set_password(password)
     user.save()
+    return user
+
+
+def _check_credentials(
+    problems: Problems, designation: str, registration_number: str, regulatory_body: str
+) -> None:
+    """The receipt fields of a practitioner, checked by the model's own validators."""
+    from imsclinic.accounts.models import designation_validator, registration_validator
+
+    for name, value, validator in (
+        ("designation", designation.strip(), designation_validator),
+        ("registration_number", registration_number.strip(), registration_validator),
+    ):
+        if not value:
+            continue
+        try:
+            validator(value)
+        except DjangoValidationError as exc:
+            problems.add(name, "invalid", " ".join(exc.messages))
+    if len(regulatory_body.strip()) > 120:
+        problems.add(
+            "regulatory_body", "too_long", "Name the regulator in 120 characters or fewer."
+        )
+
+
+@transaction.atomic
+def user_credentials_update(
+    *,
+    actor: Actor,
+    user: User,
+    profession: str,
+    designation: str,
+    registration_number: str,
+    regulatory_body: str,
+) -> User:
+    """What receipts and reports print under a practitioner's name. Clinic admins only."""
+    from imsclinic.core.audit import audit_record
+    from imsclinic.core.permissions import ADMINS, require_role
+
+    require_role(actor, ADMINS)
+    if user.clinic_id != actor.clinic.pk:
+        raise NotFound(f"User {user.pk} not found.")
+    problems = Problems()
+    _check_credentials(problems, designation, registration_number, regulatory_body)
+    if len(profession.strip()) > 60:
+        problems.add("profession", "too_long", "Name the profession in 60 characters or fewer.")
+    problems.raise_if_any()
+    user.profession = profession.strip()
+    user.designation = designation.strip()
+    user.registration_number = registration_number.strip()
+    user.regulatory_body = regulatory_body.strip()
+    user.save(update_fields=["profession", "designation", "registration_number", "regulatory_body"])
+    audit_record(actor=actor, action="change", obj=user, detail="professional credentials")
     return user
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib.auth.models import AbstractUser
+from django.core.validators import RegexValidator
 from django.db import models
 
 from imsclinic.core.models import Clinic, ClinicScopedModel
@@ -17,13 +18,31 @@ class Role(models.TextChoices):
     FRONT_DESK = "front_desk", "Front desk"
 
 
+# What official receipts print beside a practitioner's name (extended health plans ask
+# for the designation and the regulator's registration number).
+designation_validator = RegexValidator(
+    r"^[A-Za-z][A-Za-z0-9 .,()/&-]{0,29}$",
+    "A designation is letters such as 'PT' or 'MD, CCFP' (up to 30 characters).",
+)
+registration_validator = RegexValidator(
+    r"^[A-Za-z0-9][A-Za-z0-9 ./-]{0,39}$",
+    "A registration number is letters, digits, spaces, '.', '/' or '-' (up to 40).",
+)
+
+
 class User(AbstractUser):
     clinic = models.ForeignKey(
         Clinic, on_delete=models.PROTECT, null=True, blank=True, related_name="users"
     )
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.PRACTITIONER)
     profession = models.CharField(max_length=60, blank=True)
-    registration_number = models.CharField(max_length=40, blank=True)
+    # Professional designation printed on receipts, e.g. "PT" or "MD" (blank for non-clinicians).
+    designation = models.CharField(max_length=30, blank=True, validators=[designation_validator])
+    registration_number = models.CharField(
+        max_length=40, blank=True, validators=[registration_validator]
+    )
+    # The regulator that issued the registration, e.g. "Physiotherapy Alberta College + Association".
+    regulatory_body = models.CharField(max_length=120, blank=True)
     # TOTP second factor (RFC 6238). The secret must be readable to check codes, so it is
     # stored as issued; disk encryption and backups protect it (SECURITY.md).
     totp_secret = models.CharField(max_length=64, blank=True)

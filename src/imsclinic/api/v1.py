@@ -220,6 +220,7 @@ def amend_assessment(request: HttpRequest, assessment_id: int, payload: Amendmen
     )
 
 
+from imsclinic.api.billing import router as billing_router  # noqa: E402
 from imsclinic.api.outcomes import router as outcomes_router  # noqa: E402
 from imsclinic.api.reasoning import router as reasoning_router  # noqa: E402
 
@@ -229,3 +230,4 @@ api.add_router("/v1", outcomes_router)
 api.add_router("/v1/patients", patients_router)
 api.add_router("/v1/sessions", sessions_router, auth=CLINICAL_TOKEN)
 api.add_router("/v1/assessments", assessments_router, auth=CLINICAL_TOKEN)
+api.add_router("/v1", billing_router)

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from imsclinic.accounts.models import NeedlingAuthorization, Role
 from imsclinic.anatomy import CHART_REGIONS, Muscle, get_catalog
+from imsclinic.charting.events import session_signed
 from imsclinic.charting.integrity import (
     assessment_content,
     content_hash,
@@ -809,6 +810,7 @@ def session_sign(*, actor: Actor, session: TreatmentSession) -> TreatmentSession
     locked.content_hash = content_hash(session_content(locked))
     locked.save(update_fields=["signed_at", "content_hash", "updated_at"])
     audit_record(actor=actor, action="sign", patient_id=locked.patient_id, obj=locked)
+    session_signed.send(sender=TreatmentSession, actor=actor, session=locked)
     return locked
 
 

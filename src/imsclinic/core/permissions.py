@@ -23,10 +23,14 @@ FRONT_DESK = "front_desk"
 STAFF: frozenset[str] = frozenset({ADMIN, PRACTITIONER, FRONT_DESK})
 CLINICAL: frozenset[str] = frozenset({ADMIN, PRACTITIONER})
 ADMINS: frozenset[str] = frozenset({ADMIN})
+# Billing (invoices, payments, fee schedule): the front desk and admins; practitioners
+# read their own billing only (billing/selectors.py).
+BILLING: frozenset[str] = frozenset({ADMIN, FRONT_DESK})
 
 _WHAT = {
     CLINICAL: "Clinical notes are open to practitioners and clinic admins only.",
     ADMINS: "Only a clinic admin can open this page.",
+    BILLING: "Billing is done by the front desk and clinic admins.",
 }
 
 

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from imsclinic.accounts.actions import authorization_add, clinic_create, user_create
 from imsclinic.accounts.models import User
+from imsclinic.billing.demo import load_billing_demo
 from imsclinic.charting import actions as charting
 from imsclinic.charting.schemas import (
     AdverseEventIn,
@@ -374,6 +375,7 @@ def load_demo(*, seed: int = 2026) -> dict[str, int]:
             starts_at=morning + dt.timedelta(minutes=30 * slot),
             reason="IMS follow-up" if slot < 4 else "New patient assessment",
         )
+    load_billing_demo(clinic=clinic, users=users, today=today, seed=seed)
     other_actor = _actor(users["other.clinic"])
     patients.patient_register(
         actor=other_actor,

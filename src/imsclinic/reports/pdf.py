@@ -11,12 +11,14 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from imsclinic.billing.selectors import billing_settings
 from imsclinic.core.actors import Actor
 from imsclinic.core.audit import audit_record
 from imsclinic.core.errors import Problems, RuleViolation
 from imsclinic.outcomes.selectors import Progress, episode_progress
 from imsclinic.plots.outcomes import outcome_course_svg
 from imsclinic.plots.pain import pain_course_svg
+from imsclinic.rules.billing import cpt_code, muscle_count, uses_cpt
 
 KINDS = {"progress": "Progress report", "discharge": "Discharge summary"}
 AUDIENCES = {
@@ -38,11 +40,6 @@ def _svg_data_uri(svg: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
 
 
-def _cpt_code(insertions: int) -> str:
-    # US billing for dry needling (DOMAIN.md section 7): 20560 for 1-2 muscles, 20561 for 3+.
-    return "20561" if insertions >= 3 else "20560" if insertions else "-"
-
-
 def report_context(progress: Progress, *, kind: str, audience: str, actor: Actor) -> dict:  # type: ignore[type-arg]
     series = [(s.session_date, s.pain_before, s.pain_after, s.sequence) for s in progress.sessions]
     plots = []
@@ -56,12 +53,16 @@ def report_context(progress: Progress, *, kind: str, audience: str, actor: Actor
             first_mcid_index=course.points.index(first) if first else None,
         )
         plots.append((f"{course.measure.name}", _svg_data_uri(svg)))
+    # CPT codes are a US convention (rules/billing.py): none in a Canadian clinic's report.
+    us_mode = uses_cpt(billing_settings(actor.clinic).jurisdiction)
     sessions = [
         {
             "session": s,
             "insertions": len(s.insertions.all()),
             "muscles": sorted({i.muscle_id for i in s.insertions.all()}),
-            "cpt": _cpt_code(len({(i.muscle_id, i.side, i.level) for i in s.insertions.all()})),
+            "cpt": cpt_code(muscle_count((i.muscle_id, i.side) for i in s.insertions.all()))
+            if us_mode
+            else "",
         }
         for s in progress.sessions
     ]
@@ -81,6 +82,7 @@ def report_context(progress: Progress, *, kind: str, audience: str, actor: Actor
         "sessions": sessions,
         "treated": progress.treated_muscles(),
         "generated_at": timezone.localtime(),
+        "us_mode": us_mode,
     }
 
 

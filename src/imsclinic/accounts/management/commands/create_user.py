@@ -22,6 +22,8 @@ class Command(BaseCommand):
         parser.add_argument("--first-name", default="")
         parser.add_argument("--last-name", default="")
         parser.add_argument("--registration-number", default="")
+        parser.add_argument("--designation", default="", help="Printed on receipts, e.g. PT")
+        parser.add_argument("--regulatory-body", default="", help="Regulator of the registration")
         parser.add_argument("--ims-certificate", help="IMS certification number")
         parser.add_argument(
             "--restricted-activity", help="Regulator's needling authorization number"
@@ -48,6 +50,8 @@ class Command(BaseCommand):
                 first_name=options["first_name"],
                 last_name=options["last_name"],
                 registration_number=options["registration_number"],
+                designation=options["designation"],
+                regulatory_body=options["regulatory_body"],
             )
             today = dt.date.today()
             for kind, reference in (

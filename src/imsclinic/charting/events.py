@@ -1,0 +1,15 @@
+"""What charting tells the rooms above it, so that it never imports them.
+
+A room that must act when a note changes state (billing proposes the visit's charge,
+scheduling completes the appointment, safety opens a follow-up) connects a receiver in
+its AppConfig.ready(). Receivers run synchronously inside the action's transaction: what
+they write commits or rolls back with the note, and an exception they raise refuses the
+action. The business rules stay in the receiving room's actions; a receiver only calls one.
+"""
+
+from __future__ import annotations
+
+from django.dispatch import Signal
+
+# sender: TreatmentSession; keyword arguments: actor, session (signed, with content hash).
+session_signed = Signal()
