@@ -34,7 +34,7 @@ def test_paraspinals_first_then_peripheral_muscles() -> None:
     plan = plan_for(findings_for(C5_MUSCLES))
     assert not plan.blocked and not plan.blocks
     # C5 scores 8 and C6 4 (half of the best): both segments are treated, as in
-    # "deltoid and rotator cuff with C5-C6 paraspinals" (DOMAIN.md section 1).
+    # "deltoid and rotator cuff with C5-C6 paraspinals" [DOMAIN-1].
     paraspinal = [(s.muscle_id, s.side, s.level) for s in plan.sites[:2]]
     assert paraspinal == [
         ("cervical_paraspinals", "left", "C5"),

@@ -248,7 +248,7 @@ NDI = Measure(
     higher_is_better=False,
     mcid=10.0,
     mcid_source=(
-        "Project default 10 points of 50 (DOMAIN.md section 8: conservative); Young 2009, "
+        "Project default 10 points of 50 (DOMAIN-8, docs/clinical-references.md: conservative); Young 2009, "
         "Spine J 9(10):802 (doi 10.1016/j.spinee.2009.06.002) reported 7.5 points in "
         "mechanical neck disorders"
     ),

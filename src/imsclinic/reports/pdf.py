@@ -39,7 +39,7 @@ def _svg_data_uri(svg: str) -> str:
 
 
 def _cpt_code(insertions: int) -> str:
-    # US billing for dry needling (DOMAIN.md section 7): 20560 for 1-2 muscles, 20561 for 3+.
+    # US billing for dry needling [AMA-CPT]: 20560 for 1-2 muscles, 20561 for 3+.
     return "20561" if insertions >= 3 else "20560" if insertions else "-"
 
 
