@@ -343,7 +343,7 @@ def test_copied_data_loads(data_copy: Path) -> None:
             "muscles.json: row 'deltoid' (index {i}), field 'limb': 'arm' is not a known limb",
         ),
         (
-            lambda d: _muscle(d, "deltoid").update(source="Wikipedia"),
+            lambda d: _muscle(d, "deltoid").update(source="Hearsay"),
             "muscles.json: row 'deltoid' (index {i}), field 'source': unknown source key",
         ),
         (
