@@ -25,6 +25,18 @@ from tests.factories import (
     today,
 )
 
+
+def _patient_with(actor, **precautions):
+    patient = make_consented_patient(actor, **precautions)
+    return patient, make_episode(actor, patient)
+
+
+def _refused(actor, patient, episode, rows, acknowledged=()) -> RuleViolation:
+    with pytest.raises(RuleViolation) as exc:
+        make_session(actor, patient, episode, insertions=rows, acknowledged=list(acknowledged))
+    return exc.value
+
+
 # ---- 1. the thorax bypass: the level decides, whatever the name
 
 
@@ -157,20 +169,13 @@ def test_lung_risk_muscles_are_one_side_per_session(actor, patient, episode, mus
 @pytest.mark.parametrize("precaution", ["anticoagulants", "bleeding_disorder"])
 @pytest.mark.parametrize("muscle", ["psoas_major", "tibialis_posterior", "iliopsoas"])
 def test_deep_sites_are_refused_even_when_acknowledged(actor, precaution, muscle):
-    patient = make_consented_patient(actor, **{precaution: True})
-    episode = make_episode(actor, patient)
-    with pytest.raises(RuleViolation) as exc:
-        make_session(
-            actor,
-            patient,
-            episode,
-            insertions=[insertion("gluteus_medius", "left"), insertion(muscle, "left")],
-            acknowledged=[precaution],
-        )
-    assert exc.value.code == "noncompressible_site"
-    assert exc.value.field == "insertions.1.muscle"
-    assert "pressure cannot stop bleeding" in exc.value.message
-    assert "[AHPCSA-121]" in exc.value.message
+    patient, episode = _patient_with(actor, **{precaution: True})
+    rows = [insertion("gluteus_medius", "left"), insertion(muscle, "left")]
+    refusal = _refused(actor, patient, episode, rows, acknowledged=[precaution])
+    assert refusal.code == "noncompressible_site"
+    assert refusal.field == "insertions.1.muscle"
+    assert "pressure cannot stop bleeding" in refusal.message
+    assert "[AHPCSA-121]" in refusal.message
     # superficial sites still go ahead with the acknowledgement
     session = make_session(
         actor,
@@ -299,18 +304,11 @@ def test_adults_are_not_asked_for_a_guardian(actor, patient, episode):
     ],
 )
 def test_pregnancy_refuses_abdominal_and_lumbosacral_sites(actor, muscle, level):
-    patient = make_consented_patient(actor, pregnancy=True)
-    episode = make_episode(actor, patient)
-    with pytest.raises(RuleViolation) as exc:
-        make_session(
-            actor,
-            patient,
-            episode,
-            insertions=[insertion(muscle, "left", level)],
-            acknowledged=["pregnancy"],
-        )
-    assert exc.value.code == "pregnancy_site"
-    assert "[GEMt-pregnancy]" in exc.value.message
+    patient, episode = _patient_with(actor, pregnancy=True)
+    rows = [insertion(muscle, "left", level)]
+    refusal = _refused(actor, patient, episode, rows, acknowledged=["pregnancy"])
+    assert refusal.code == "pregnancy_site"
+    assert "[GEMt-pregnancy]" in refusal.message
 
 
 def test_pregnancy_allows_other_sites_with_acknowledgement(actor):

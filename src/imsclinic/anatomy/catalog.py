@@ -162,26 +162,18 @@ class Catalog:
         """What the safety rules need about needling ``muscle`` at ``level`` on ``side``:
         for a paraspinal, the site of that level decides (any paraspinal at T1-T12 is over
         the lung, whatever the name typed)."""
-        if muscle.is_paraspinal:
-            site = self.paraspinal_site(level)
-            return SiteFacts(
-                muscle_name=muscle.name,
-                side=side,
-                limb=None,
-                lung_risk=site.lung_risk,
-                noncompressible=False,
-                pregnancy_avoid=site.pregnancy_avoid,
-                drains_to=site.drains_to,
-                level=site.level,
-            )
+        place: Muscle | ParaspinalSite = (
+            self.paraspinal_site(level) if muscle.is_paraspinal else muscle
+        )
         return SiteFacts(
             muscle_name=muscle.name,
             side=side,
             limb=muscle.limb,
-            lung_risk=muscle.lung_risk,
+            lung_risk=place.lung_risk,
             noncompressible=muscle.noncompressible,
-            pregnancy_avoid=muscle.pregnancy_avoid,
-            drains_to=muscle.drains_to,
+            pregnancy_avoid=place.pregnancy_avoid,
+            drains_to=place.drains_to,
+            level=place.level if isinstance(place, ParaspinalSite) else "",
         )
 
     def search(self, query: str, limit: int = 10) -> list[Muscle]:
