@@ -77,3 +77,31 @@ def test_the_form_offers_every_precaution(client, practitioner, patient) -> None
     chart = client.get(f"/patients/{patient.pk}/").content.decode()
     assert "Left inguinal nodes (left leg and lower trunk)" in chart
     assert "Acute trauma, or surgery within the last 3-6 months" in chart
+
+
+def test_consent_from_a_parent_or_guardian_on_the_page(client, practitioner, actor) -> None:
+    import datetime as dt
+
+    from tests.factories import make_patient, today
+
+    minor = make_patient(actor, date_of_birth=today() - dt.timedelta(days=365 * 12))
+    client.login(username=practitioner.username, password=PASSWORD)
+    page = client.get(f"/patients/{minor.pk}/consent/").content.decode()
+    assert '<option value="guardian"' in page and "Parent or legal guardian" in page
+    response = client.post(
+        f"/patients/{minor.pk}/consent/",
+        {"consented_on": today().isoformat(), "text_version": "ims-2026.1", "given_by": "guardian"},
+    )
+    assert response.status_code == 422
+    assert "Name the parent, guardian" in response.content.decode()
+    response = client.post(
+        f"/patients/{minor.pk}/consent/",
+        {
+            "consented_on": today().isoformat(),
+            "text_version": "ims-2026.1",
+            "given_by": "guardian",
+            "substitute_name": "Synthetic Parent",
+        },
+    )
+    assert response.status_code == 302
+    assert minor.consents.get().given_by == "guardian"

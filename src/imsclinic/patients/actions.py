@@ -122,10 +122,16 @@ def consent_record(*, actor: Actor, patient: Patient, data: ConsentIn) -> Consen
             f"Unknown consent text version '{data.text_version}'. Use one of: {', '.join(CONSENT_TEXTS)}.",
         )
     if data.given_by not in Consent.GivenBy.values:
-        problems.add("given_by", "invalid", "Consent is given by 'patient' or 'substitute'.")
-    elif data.given_by == "substitute" and not data.substitute_name.strip():
         problems.add(
-            "substitute_name", "required", "Name the substitute decision-maker who consented."
+            "given_by",
+            "invalid",
+            f"Consent is given by one of: {', '.join(Consent.GivenBy.values)}.",
+        )
+    elif data.given_by != Consent.GivenBy.PATIENT and not data.substitute_name.strip():
+        problems.add(
+            "substitute_name",
+            "required",
+            "Name the parent, guardian or substitute decision-maker who consented.",
         )
     problems.raise_if_any()
     if patient.precautions.unable_to_consent and data.given_by == "patient":

@@ -16,7 +16,7 @@ from imsclinic.core.permissions import ADMINS, CLINICAL
 from imsclinic.core.web import clinic_view
 from imsclinic.patients import actions, selectors
 from imsclinic.patients.consent_texts import CONSENT_TEXTS, CURRENT_CONSENT_VERSION
-from imsclinic.patients.models import Patient
+from imsclinic.patients.models import Consent, Patient
 from imsclinic.patients.schemas import ConsentIn, PatientIn
 from imsclinic.rules.precautions import LIMB_LIST_FIELDS, PRECAUTIONS
 
@@ -129,6 +129,7 @@ def consent_new(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResp
             "values": values,
             "errors": errors,
             "consent_texts": CONSENT_TEXTS,
+            "given_by_choices": Consent.GivenBy.choices,
         },
         status=422 if errors else 200,
     )
