@@ -41,7 +41,7 @@ LUNG_RISK_IDS = {
     "teres_major",
 }
 
-# DOMAIN.md section 5 rows (split) with their roots and predominant roots.
+# The project table's rows [DOMAIN-5] (split) with their roots and predominant roots.
 DOMAIN_ROWS = {
     "rhomboids": (("C4", "C5"), ("C5",)),
     "serratus_anterior": (("C5", "C6", "C7"), ()),
