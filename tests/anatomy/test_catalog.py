@@ -9,6 +9,7 @@ from imsclinic.anatomy import (
     LEVELS,
     PARASPINAL_LEVELS,
     Catalog,
+    LevelRequired,
     UnknownCondition,
     UnknownMuscle,
     get_catalog,
@@ -89,7 +90,93 @@ def test_resolve_is_forgiving_about_case_and_separators(catalog: Catalog, typed:
 def test_resolve_synonyms(catalog: Catalog) -> None:
     assert catalog.resolve("TFL").id == "tensor_fasciae_latae"
     assert catalog.resolve("biceps").id == "biceps_brachii"
-    assert catalog.resolve("multifidus").id == "paraspinals"
+
+
+@pytest.mark.parametrize(
+    ("typed", "muscle_id"),
+    [
+        # Abbreviations as EMG reports write them.
+        ("APB", "abductor_pollicis_brevis"),
+        ("ADM", "abductor_digiti_minimi_hand"),
+        ("ADQ", "abductor_digiti_minimi_hand"),
+        ("abductor digiti minimi", "abductor_digiti_minimi_hand"),
+        ("ADQP", "abductor_digiti_minimi_foot"),
+        ("FDI", "first_dorsal_interosseous"),
+        ("EDB", "extensor_digitorum_brevis"),
+        ("EHL", "extensor_hallucis_longus"),
+        ("TA", "tibialis_anterior"),
+        ("tib ant", "tibialis_anterior"),
+        ("TP", "tibialis_posterior"),
+        ("FCR", "flexor_carpi_radialis"),
+        ("ECRL", "extensor_carpi_radialis_longus"),
+        ("VL", "vastus_lateralis"),
+        ("GMed", "gluteus_medius"),
+        ("EIP", "extensor_indicis"),
+        ("MG", "gastrocnemius"),
+        # Heads of two- and three-headed muscles.
+        ("biceps femoris short head", "biceps_femoris_short_head"),
+        ("short head of biceps femoris", "biceps_femoris_short_head"),
+        ("BFSH", "biceps_femoris_short_head"),
+        ("Biceps femoris (long head)", "biceps_femoris_long_head"),
+        ("BF-LH", "biceps_femoris_long_head"),
+        ("medial gastrocnemius", "gastrocnemius"),
+        ("lateral head of gastrocnemius", "gastrocnemius"),
+        ("long head of triceps", "triceps_brachii"),
+        ("triceps lateral head", "triceps_brachii"),
+        ("posterior deltoid", "deltoid"),
+        ("short head of biceps brachii", "biceps_brachii"),
+        ("pectoralis major sternocostal head", "pectoralis_major_sternal"),
+        # Names used in the published single-root EMG series [L96, T03].
+        ("tensor fasciae latae", "tensor_fasciae_latae"),
+        ("abductor digiti minimi (foot)", "abductor_digiti_minimi_foot"),
+        ("peroneus longus", "peroneus_longus"),
+    ],
+)
+def test_names_as_emg_reports_write_them(catalog: Catalog, typed: str, muscle_id: str) -> None:
+    assert catalog.resolve(typed).id == muscle_id
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("PL", ["Palmaris longus", "Peroneus (fibularis) longus"]),  # ambiguous abbreviation
+        ("biceps femoris", ["Biceps femoris, long head", "Biceps femoris, short head"]),
+        ("quadriceps", ["Rectus femoris", "Vastus lateralis", "Vastus medialis"]),
+        ("hamstrings", ["Semitendinosus", "Biceps femoris, long head"]),
+    ],
+)
+def test_ambiguous_names_are_refused_with_suggestions(
+    catalog: Catalog, typed: str, expected: list[str]
+) -> None:
+    with pytest.raises(UnknownMuscle) as error:
+        catalog.resolve(typed)
+    assert set(expected) <= set(error.value.suggestions), error.value.suggestions
+
+
+@pytest.mark.parametrize("typed", ["multifidus", "erector spinae", "paraspinals", "longissimus"])
+def test_paraspinal_names_without_a_region_take_the_entry_of_the_level(
+    catalog: Catalog, typed: str
+) -> None:
+    assert catalog.resolve(typed, "C5").id == "cervical_paraspinals"
+    assert catalog.resolve(typed, "t5").id == "thoracic_paraspinals"
+    assert catalog.resolve(typed, "L4").id == "lumbar_paraspinals"
+    assert catalog.resolve(typed, "S1").id == "sacral_paraspinals"
+    with pytest.raises(LevelRequired, match="give the spinal level"):
+        catalog.resolve(typed)
+    with pytest.raises(LevelRequired):
+        catalog.resolve(typed, "S4")
+
+
+def test_the_generic_entry_is_gone_and_its_stored_id_still_displays(catalog: Catalog) -> None:
+    # Signed notes are immutable, so rows that stored "paraspinals" keep it: the catalog
+    # reads them by their level and still names them.
+    assert "paraspinals" not in {m.id for m in catalog.muscles}
+    assert catalog.get("paraspinals", "T6").id == "thoracic_paraspinals"
+    assert catalog.canonical_id("paraspinals", "L5") == "lumbar_paraspinals"
+    assert catalog.canonical_id("deltoid", "") == "deltoid"
+    assert catalog.display_names()["paraspinals"].startswith("Paraspinals")
+    with pytest.raises(LevelRequired):
+        catalog.get("paraspinals")
 
 
 def test_unknown_name_suggests_closest(catalog: Catalog) -> None:
@@ -150,7 +237,6 @@ def test_paraspinal_levels(catalog: Catalog) -> None:
     assert catalog.paraspinal_levels_for(catalog.get("cervical_paraspinals"))[0] == "C2"
     assert catalog.paraspinal_levels_for(catalog.get("cervical_paraspinals"))[-1] == "C8"
     assert catalog.paraspinal_levels_for(catalog.get("sacral_paraspinals")) == ("S1", "S2")
-    assert catalog.paraspinal_levels_for(catalog.get("paraspinals")) == PARASPINAL_LEVELS
     assert catalog.paraspinal_levels_for(catalog.get("deltoid")) == ()
 
 
@@ -159,7 +245,7 @@ def test_paraspinal_site_for_every_level(catalog: Catalog) -> None:
         site = catalog.paraspinal_site(level)
         assert site.level == level
         assert level in catalog.paraspinal_levels_for(catalog.get(site.muscle_id))
-        assert site.thorax == level.startswith("T")
+        assert site.lung_risk == level.startswith("T")
     with pytest.raises(ValueError):
         catalog.paraspinal_site("S4")
 

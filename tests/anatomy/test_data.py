@@ -20,23 +20,28 @@ from imsclinic.anatomy import (
 )
 from imsclinic.anatomy.names import normalize_name
 
-# DOMAIN.md section 6: muscles flagged for pneumothorax.
+# The pneumothorax notice's list [AHPCSA-121], and the muscles issue 10 added because they
+# lie over the lung apex or chest wall (levator scapulae, infraspinatus, teres major).
 LUNG_RISK_IDS = {
     "trapezius",
     "anterior_scalene",
     "middle_scalene",
     "posterior_scalene",
+    "levator_scapulae",
     "rhomboids",
     "serratus_anterior",
+    "subscapularis",
     "intercostals",
     "pectoralis_major_clavicular",
     "pectoralis_major_sternal",
     "pectoralis_minor",
     "thoracic_paraspinals",
     "latissimus_dorsi",
+    "infraspinatus",
+    "teres_major",
 }
 
-# DOMAIN.md section 5 rows (split) with their roots and predominant roots.
+# The project table's rows [DOMAIN-5] (split) with their roots and predominant roots.
 DOMAIN_ROWS = {
     "rhomboids": (("C4", "C5"), ("C5",)),
     "serratus_anterior": (("C5", "C6", "C7"), ()),
@@ -79,8 +84,7 @@ def test_every_chart_region_has_muscles(catalog: Catalog) -> None:
 def test_every_muscle_chart_region_exists(catalog: Catalog) -> None:
     for muscle in catalog.muscles:
         assert set(muscle.chart_regions) <= set(CHART_REGIONS), muscle.id
-        if muscle.id != "paraspinals":
-            assert muscle.chart_regions, muscle.id
+        assert muscle.chart_regions, muscle.id
 
 
 def test_roots_are_real_levels_in_order(catalog: Catalog) -> None:
@@ -104,24 +108,79 @@ def test_domain_rows_match_domain_table(catalog: Catalog) -> None:
         muscle = catalog.get(muscle_id)
         assert muscle.root_levels == roots, muscle_id
         assert muscle.predominant_levels == predominant, muscle_id
-        assert muscle.source == "DOMAIN-5" and muscle.verified, muscle_id
+        assert muscle.status in ("verified", "disputed"), muscle_id
+        assert any("[DOMAIN-5]" in text for text in muscle.evidence), muscle_id
 
 
-def test_unverified_domain_rows_are_flagged(catalog: Catalog) -> None:
-    for muscle_id in (
-        "trapezius",
-        "levator_scapulae",
+def test_rows_the_review_found_wrong_follow_the_standard_tables(catalog: Catalog) -> None:
+    fpl = catalog.get("flexor_pollicis_longus")
+    assert fpl.root_levels == ("C7", "C8")
+    supinator = catalog.get("supinator")
+    assert supinator.root_levels == ("C5", "C6") and supinator.predominant_levels == ("C6",)
+    assert supinator.status == "disputed" and "C7" in supinator.status_note
+    assert catalog.get("iliacus").root_levels == ("L2", "L3", "L4")
+
+
+@pytest.mark.parametrize(
+    "muscle_id",
+    [
+        "tibialis_anterior",
+        "tibialis_posterior",
         "supinator",
-        "quadratus_lumborum",
-        "piriformis",
-    ):
-        assert not catalog.get(muscle_id).verified, muscle_id
+        "extensor_carpi_radialis_longus",
+        "trapezius",
+        "biceps_femoris_short_head",
+        "abductor_hallucis",
+        "flexor_digitorum_brevis",
+    ],
+)
+def test_disputed_rows_state_their_convention_and_show_both_values(
+    catalog: Catalog, muscle_id: str
+) -> None:
+    muscle = catalog.get(muscle_id)
+    assert muscle.status == "disputed"
+    assert muscle.alternative is not None
+    assert (muscle.alternative.roots, muscle.alternative.predominant) != (
+        muscle.root_levels,
+        muscle.predominant_levels,
+    )
+    assert re.search(r"\[[A-Za-z0-9-]+\]", muscle.alternative.evidence)
+    assert "onvention" in muscle.status_note
 
 
-def test_only_domain_rows_are_verified(catalog: Catalog) -> None:
+def test_emg_conventions_of_disputed_rows(catalog: Catalog) -> None:
+    # Tibialis anterior: L5 predominant in EMG series, L4 as the ISNCSCI key muscle.
+    ta = catalog.get("tibialis_anterior")
+    assert ta.predominant_levels == ("L5",) and ta.isncsci_level == "L4"
+    assert ta.alternative is not None and ta.alternative.predominant == ("L4",)
+    # Biceps femoris short head: spared in L5 lesions, so S1 predominant [T03].
+    assert catalog.get("biceps_femoris_short_head").predominant_levels == ("S1",)
+    # Trapezius: accessory-nerve muscle; C3-C4 contribute but never predominate.
+    trapezius = catalog.get("trapezius")
+    assert trapezius.root_levels == ("C3", "C4") and trapezius.predominant_levels == ()
+
+
+def test_every_row_has_a_status_and_its_grounds(catalog: Catalog) -> None:
     for muscle in catalog.muscles:
-        if muscle.verified:
-            assert muscle.source == "DOMAIN-5", muscle.id
+        assert muscle.status in ("verified", "disputed", "unverified"), muscle.id
+        if muscle.status == "verified":
+            assert muscle.evidence, muscle.id
+            for text in muscle.evidence:
+                assert re.search(r"\[[A-Za-z0-9-]+\]", text), (muscle.id, text)
+        else:
+            assert muscle.status_note, muscle.id
+
+
+def test_readme_reports_the_status_counts(catalog: Catalog) -> None:
+    readme = (Path(__file__).parents[2] / "src/imsclinic/anatomy/README.md").read_text()
+    counts = {
+        status: sum(1 for m in catalog.muscles if m.status == status)
+        for status in ("verified", "disputed", "unverified")
+    }
+    assert (
+        f"{len(catalog.muscles)} muscle rows: {counts['verified']} verified, "
+        f"{counts['disputed']} disputed, {counts['unverified']} unverified"
+    ) in readme
 
 
 def test_sources_are_known(catalog: Catalog) -> None:
@@ -132,14 +191,54 @@ def test_sources_are_known(catalog: Catalog) -> None:
                 assert key in catalog.sources, (muscle.id, key)
 
 
-def test_lung_risk_flags_follow_domain_list(catalog: Catalog) -> None:
+def test_lung_risk_flags_follow_the_notice(catalog: Catalog) -> None:
     flagged = {m.id for m in catalog.muscles if m.lung_risk}
     assert flagged >= LUNG_RISK_IDS
-    for muscle_id in flagged - LUNG_RISK_IDS - {"paraspinals"}:
+    for muscle_id in flagged - LUNG_RISK_IDS:
         # extra flags must explain themselves
-        assert any("Not on the HPCSA" in note for note in catalog.get(muscle_id).safety_notes)
+        notes = catalog.get(muscle_id).safety_notes
+        assert any("Not among the examples" in note for note in notes), muscle_id
+    for muscle_id in LUNG_RISK_IDS - {"thoracic_paraspinals"}:
+        # every lung-risk muscle says where the lung is, with its source
+        notes = " ".join(catalog.get(muscle_id).safety_notes)
+        assert "lung" in notes and "[AHPCSA-121]" in notes, muscle_id
     assert catalog.get("rhomboids").max_depth_mm == 19
+    assert "[Valera-Calero]" in catalog.get("rhomboids").safety_notes[0]
     assert {m.id for m in catalog.muscles if m.max_depth_mm is not None} == {"rhomboids"}
+
+
+def test_deep_sites_where_pressure_cannot_stop_bleeding(catalog: Catalog) -> None:
+    deep = {m.id for m in catalog.muscles if m.noncompressible}
+    assert {"psoas_major", "tibialis_posterior"} <= deep  # the notice's examples
+    for muscle_id in deep:
+        notes = " ".join(catalog.get(muscle_id).safety_notes)
+        assert "pressure cannot stop bleeding" in notes and "[AHPCSA-121]" in notes, muscle_id
+
+
+def test_pregnancy_sites_are_abdominal_or_lumbosacral(catalog: Catalog) -> None:
+    avoid = {m.id for m in catalog.muscles if m.pregnancy_avoid}
+    assert avoid == {
+        "rectus_abdominis",
+        "external_oblique",
+        "internal_oblique",
+        "transversus_abdominis",
+        "psoas_major",
+        "iliacus",
+        "quadratus_lumborum",
+    }
+    for level in PARASPINAL_LEVELS:
+        assert catalog.paraspinal_site(level).pregnancy_avoid == (level[0] in "LS"), level
+
+
+def test_lymph_drainage(catalog: Catalog) -> None:
+    # Limb muscles drain with their limb; trunk muscles by quadrant [Gray].
+    assert catalog.get("deltoid").drains_to == ("axillary",)
+    assert catalog.get("soleus").drains_to == ("inguinal",)
+    assert catalog.get("pectoralis_major_sternal").drains_to == ("axillary",)
+    assert catalog.get("latissimus_dorsi").drains_to == ("axillary", "inguinal")
+    assert catalog.get("sternocleidomastoid").drains_to == ()
+    assert catalog.paraspinal_site("T6").drains_to == ("axillary",)
+    assert catalog.paraspinal_site("L5").drains_to == ("inguinal",)
 
 
 def test_paraspinal_entries(catalog: Catalog) -> None:
@@ -149,15 +248,10 @@ def test_paraspinal_entries(catalog: Catalog) -> None:
         "thoracic_paraspinals",
         "lumbar_paraspinals",
         "sacral_paraspinals",
-        "paraspinals",
     }
-    thoracic = catalog.get("thoracic_paraspinals")
-    assert thoracic.lung_risk and thoracic.thorax
+    assert catalog.get("thoracic_paraspinals").lung_risk
     covered = [
-        level
-        for m in sorted(para)
-        for level in catalog.paraspinal_levels_for(catalog.get(m))
-        if m != "paraspinals"
+        level for m in sorted(para) for level in catalog.paraspinal_levels_for(catalog.get(m))
     ]
     assert sorted(covered, key=LEVELS.index) == list(PARASPINAL_LEVELS)
 
@@ -225,8 +319,20 @@ def test_copied_data_loads(data_copy: Path) -> None:
             "muscles.json: row 'deltoid' (index {i}), field 'predominant': C7 not among the roots",
         ),
         (
-            lambda d: _muscle(d, "deltoid").update(verified="yes"),
-            "muscles.json: row 'deltoid' (index {i}), field 'verified': expected true or false",
+            lambda d: _muscle(d, "deltoid").update(status="yes"),
+            "muscles.json: row 'deltoid' (index {i}), field 'status': 'yes' is not a known",
+        ),
+        (
+            lambda d: _muscle(d, "deltoid").update(evidence=[]),
+            "muscles.json: row 'deltoid' (index {i}), field 'evidence': a verified row cites",
+        ),
+        (
+            lambda d: _muscle(d, "supinator").pop("alternative"),
+            "muscles.json: row 'supinator' (index {i}), field 'alternative': a disputed row",
+        ),
+        (
+            lambda d: _muscle(d, "deltoid").update(lung_risk="yes"),
+            "muscles.json: row 'deltoid' (index {i}), field 'lung_risk': expected true or false",
         ),
         (
             lambda d: _muscle(d, "deltoid").update(max_depth_mm=True),
@@ -237,7 +343,7 @@ def test_copied_data_loads(data_copy: Path) -> None:
             "muscles.json: row 'deltoid' (index {i}), field 'limb': 'arm' is not a known limb",
         ),
         (
-            lambda d: _muscle(d, "deltoid").update(source="Wikipedia"),
+            lambda d: _muscle(d, "deltoid").update(source="Hearsay"),
             "muscles.json: row 'deltoid' (index {i}), field 'source': unknown source key",
         ),
         (
@@ -252,7 +358,8 @@ def test_copied_data_loads(data_copy: Path) -> None:
 )
 def test_validator_names_file_row_and_field(data_copy: Path, change: Any, expected: str) -> None:
     document = json.loads((data_copy / "muscles.json").read_text())
-    index = next(i for i, row in enumerate(document["muscles"]) if row["id"] == "deltoid")
+    row_id = re.search(r"row '(\w+)'", expected).group(1)  # type: ignore[union-attr]
+    index = next(i for i, row in enumerate(document["muscles"]) if row["id"] == row_id)
     _edit(data_copy, "muscles.json", change)
     with pytest.raises(CatalogDataError) as error:
         load_catalog(data_copy)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 
 import pytest
 from hypothesis import given, settings
@@ -22,12 +23,14 @@ from imsclinic.anatomy import (
 from imsclinic.anatomy.inference import (
     CLOSE_FRACTION,
     KIND_WEIGHT,
+    NEUROPATHY_SIGN_WEIGHT,
     NORMAL_WEIGHT,
     PARASPINAL_WEIGHT,
     ROOT_WEIGHT,
+    NeuropathySign,
 )
 
-# Single-root patterns from DOMAIN.md section 5 [L96, T03].
+# Single-root patterns of the EMG series [L96, T03] (docs/clinical-references.md).
 C5_PATTERN = [
     "supraspinatus",
     "infraspinatus",
@@ -128,7 +131,7 @@ def test_weights_follow_the_documented_formula() -> None:
     assert sorted(e.description for e in c5.supporting) == [
         "Local twitch response (strength 3) in Deltoid (right): C5 predominant root (+3.0)",
         "Pain in the C5 dermatome (right) (+1.0)",
-        "Paraspinal trophedema (strength 2) at C5 (right) (+3.0)",
+        "Paraspinal trophedema (strength 2) at C5 (right) (+4.0)",
     ]
 
 
@@ -152,7 +155,13 @@ def test_close_adjacent_levels_are_reported_together() -> None:
     result = infer_levels(taut(["pronator_teres", "flexor_carpi_radialis"]))
     assert [s.level for s in result.ranked[:2]] == ["C6", "C7"]  # cranio-caudal tie-break
     assert not result.clear
-    assert "do not point clearly to one level: C6 and C7 score within 10%" in result.message
+    assert (
+        "do not point clearly to one level: C6 and C7 explain as many findings and score "
+        "within 10%" in result.message
+    )
+    assert "Tied with C7 on coverage and score: listed first (no rule separates them" in (
+        " ".join(result.ranked[0].reasons)
+    )
     assert "adjacent roots" in result.message
     assert [s.level for s in result.involved_levels("left")] == ["C6", "C7"]
 
@@ -160,7 +169,7 @@ def test_close_adjacent_levels_are_reported_together() -> None:
 def test_close_distant_levels_say_so() -> None:
     result = infer_levels(taut(["deltoid"]) + taut(["soleus"]))
     assert not result.clear
-    assert "C5 and S1 score within 10%" in result.message
+    assert "S1 and C5 explain as many findings and score within 10%" in result.message
     assert "not adjacent" in result.message
 
 
@@ -290,8 +299,14 @@ def test_score_is_exactly_supporting_minus_against(
                 evidence.description.endswith(f"{evidence.weight:.2f}".rstrip("0") + ")")
             )
             assert evidence.finding.side == score.side
-    scores = [s.score for s in result.ranked]
-    assert scores == sorted(scores, reverse=True)
+    for side in ("left", "right"):
+        ranked = result.for_side(side)  # type: ignore[arg-type]
+        # positive scores first; among them coverage, then score, never increase
+        keys = [(s.score <= 0, -s.coverage if s.score > 0 else 0) for s in ranked]
+        assert keys == sorted(keys)
+        for first, second in itertools.pairwise(ranked):
+            if first.score > 0 and second.score > 0 and first.coverage == second.coverage:
+                assert first.score >= second.score
 
 
 @PROPERTY_SETTINGS
@@ -316,8 +331,15 @@ def test_finding_in_a_single_root_muscle_raises_that_root(
     extra = Finding("suboccipitals", "left", "taut_band", strength)
     before = score_of(infer_levels(findings), "left", "C1")
     after = score_of(infer_levels([*findings, extra]), "left", "C1")
-    # an identical finding already recorded is not new evidence
-    added = 0.0 if extra in findings else strength * ROOT_WEIGHT[False]
+    # A muscle counts once, at its strongest finding: the extra one adds only what it
+    # exceeds the strongest already recorded for it.
+    recorded = [
+        KIND_WEIGHT[f.kind] * f.strength
+        for f in findings
+        if f.muscle_id == "suboccipitals" and f.side == "left" and f.kind != "normal"
+    ]
+    strongest = max(recorded, default=0.0)
+    added = (max(strongest, strength * 1.0) - strongest) * ROOT_WEIGHT[False]
     assert after == before + added
 
 
@@ -363,3 +385,119 @@ def test_order_of_findings_does_not_matter(
 
 def test_catalog_argument_is_used(catalog: Catalog) -> None:
     assert infer_levels(taut(["deltoid"]), catalog=catalog).ranked[0].level == "C5"
+
+
+# ---- coverage before sum, and the rules of ranking (issue 10)
+
+
+def test_coverage_ranks_before_score() -> None:
+    # Quadriceps, tibialis anterior, adductors and L4 paraspinal tenderness: an
+    # electromyographer localises L4, the one level they all share, although L3 collects
+    # more weight from the quadriceps and adductors.
+    findings = taut(["rectus_femoris", "vastus_lateralis", "adductor_longus", "tibialis_anterior"])
+    result = infer_levels(findings, paraspinal=[ParaspinalFinding("L4", "left")])
+    top = result.ranked[0]
+    assert top.level == "L4"
+    assert (top.coverage, top.total) == (5, 5)
+    l3 = next(s for s in result.ranked if s.level == "L3")
+    assert l3.coverage == 3
+    assert top.reasons[0].startswith("Explains 5 of 5 abnormal findings on the left")
+    assert "coverage ranks before score" in top.reasons[0]
+    assert "point to L4 (explains 5 of 5" in result.message
+
+
+def test_coverage_beats_a_higher_score() -> None:
+    # Vastus lateralis (L3, L4 predominant) and vastus medialis give L3 and L4 8 each and
+    # L2 4; tibialis anterior adds L4 1 and L5 2. L4 explains all three muscles.
+    result = infer_levels(taut(["vastus_lateralis", "vastus_medialis", "tibialis_anterior"]))
+    assert result.ranked[0].level == "L4"
+    assert result.ranked[0].coverage == 3
+
+
+@pytest.mark.parametrize(
+    ("muscle", "level"),
+    [
+        ("biceps_brachii", "C5"),  # elbow flexors
+        ("brachialis", "C5"),
+        ("extensor_carpi_radialis_longus", "C6"),  # wrist extensors
+        ("extensor_carpi_radialis_brevis", "C6"),
+        ("triceps_brachii", "C7"),  # elbow extensors
+        ("flexor_digitorum_profundus", "C8"),  # finger flexors
+        ("abductor_digiti_minimi_hand", "T1"),  # small finger abductor
+        ("psoas_major", "L2"),  # hip flexors
+        ("iliacus", "L2"),
+        ("rectus_femoris", "L3"),  # knee extensors
+        ("vastus_lateralis", "L3"),
+        ("extensor_hallucis_longus", "L5"),  # long toe extensors
+        ("gastrocnemius", "S1"),  # ankle plantar flexors
+        ("soleus", "S1"),
+    ],
+)
+def test_isncsci_key_muscle_alone_returns_its_level(muscle: str, level: str) -> None:
+    result = infer_levels(taut([muscle]))
+    assert result.ranked[0].level == level, [(s.level, s.score) for s in result.ranked]
+    assert result.notes == ()
+    if len(result.ranked) > 1 and result.ranked[1].score == result.ranked[0].score:
+        # a tie broken by the ISNCSCI convention says so
+        assert "ISNCSCI key muscle" in " ".join(result.ranked[0].reasons)
+
+
+def test_key_muscle_that_points_elsewhere_says_why() -> None:
+    # Tibialis anterior is the ISNCSCI L4 key muscle; the catalog follows the EMG
+    # convention (L5 predominant) and the result says so.
+    result = infer_levels(taut(["tibialis_anterior"]))
+    assert result.ranked[0].level == "L5"
+    assert any(
+        note.startswith("Tibialis anterior is the ISNCSCI key muscle for L4 [ISNCSCI]")
+        and "point to L5" in note
+        and "EMG" in note
+        for note in result.notes
+    ), result.notes
+
+
+def test_one_muscle_counts_once_however_many_findings() -> None:
+    # Ticking every finding of one muscle describes it; it is not more evidence, so it
+    # cannot outweigh a paraspinal sign at another level by accident.
+    every = [
+        Finding("deltoid", "left", kind)  # type: ignore[arg-type]
+        for kind in ("taut_band", "tender_motor_point", "shortened", "local_twitch")
+    ]
+    result = infer_levels(every)
+    c5 = result.ranked[0]
+    assert c5.score == 2.0
+    assert [e.description for e in c5.supporting] == [
+        "Taut band, tender motor point, shortened muscle, local twitch response in Deltoid "
+        "(left): C5 predominant root (+2.0)"
+    ]
+    with_c6_sign = infer_levels(every, paraspinal=[ParaspinalFinding("C6", "left")])
+    c6 = next(s for s in with_c6_sign.ranked if s.level == "C6")
+    c5 = next(s for s in with_c6_sign.ranked if s.level == "C5")
+    assert c6.score > c5.score  # deltoid (C6 1) + C6 paraspinal sign (2) beat deltoid C5 (2)
+    assert ROOT_WEIGHT[True] * KIND_WEIGHT["taut_band"] == PARASPINAL_WEIGHT
+
+
+def test_neuropathy_signs_count_by_the_dermatomes_of_their_region(catalog: Catalog) -> None:
+    # Gunn's vasomotor, sudomotor, pilomotor and trophedema signs [GunnSigns] add a
+    # documented weight to every dermatome whose area includes the region.
+    signs = [NeuropathySign("foot_dorsum", "left", "sudomotor")]
+    result = infer_levels([], signs=signs)
+    levels = catalog.dermatomes_of_region("foot_dorsum")
+    assert "L5" in levels
+    assert {s.level for s in result.ranked} == set(levels)
+    l5 = next(s for s in result.ranked if s.level == "L5")
+    assert l5.score == NEUROPATHY_SIGN_WEIGHT
+    assert l5.supporting[0].description == (
+        "Sudomotor sign (sweating) in top of foot (left): L5 dermatome (+0.5)"
+    )
+    # they add to the muscle evidence without changing what coverage counts
+    with_muscles = infer_levels(taut(L5_PATTERN), signs=signs)
+    without = infer_levels(taut(L5_PATTERN))
+    assert score_of(with_muscles, "left", "L5") == score_of(without, "left", "L5") + 0.5
+    assert with_muscles.ranked[0].coverage == without.ranked[0].coverage
+
+
+def test_invalid_neuropathy_sign_is_rejected() -> None:
+    with pytest.raises(ValueError, match="kind"):
+        NeuropathySign("foot_dorsum", "left", "itchy")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="body-chart region"):
+        infer_levels([], signs=[NeuropathySign("elbow", "left", "vasomotor")])

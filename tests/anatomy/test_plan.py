@@ -1,4 +1,4 @@
-"""Needling plan: segmental order and the safety rules of DOMAIN.md section 6."""
+"""Needling plan: segmental order and the safety rules (the same as a charted session's)."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ def test_paraspinals_first_then_peripheral_muscles() -> None:
     plan = plan_for(findings_for(C5_MUSCLES))
     assert not plan.blocked and not plan.blocks
     # C5 scores 8 and C6 4 (half of the best): both segments are treated, as in
-    # "deltoid and rotator cuff with C5-C6 paraspinals" (DOMAIN.md section 1).
+    # "deltoid and rotator cuff with C5-C6 paraspinals" [DOMAIN-1].
     paraspinal = [(s.muscle_id, s.side, s.level) for s in plan.sites[:2]]
     assert paraspinal == [
         ("cervical_paraspinals", "left", "C5"),
@@ -92,7 +92,10 @@ def test_absolute_contraindications_block_the_whole_plan(precautions: PatientPre
 
 def test_phobia_block_reason_names_phobia() -> None:
     plan = plan_for(findings_for(C5_MUSCLES), PatientPrecautions(needle_phobia=True))
-    assert plan.blocks == ("Needle phobia: absolute contraindication, no needling [APTA-list].",)
+    assert len(plan.blocks) == 1
+    assert plan.blocks[0].startswith(
+        "Needle phobia: absolute contraindication, no needling [APTA-list]."
+    )
 
 
 def test_lymphedematous_limb_blocks_only_that_limb_and_side() -> None:
@@ -104,7 +107,7 @@ def test_lymphedematous_limb_blocks_only_that_limb_and_side() -> None:
         should_block = limb_site and site.side == "left"
         assert site.blocked == should_block, site
         if should_block:
-            assert "Lymphedematous limb (left upper)" in (site.block_reason or "")
+            assert "is in the lymphedematous left arm" in (site.block_reason or "")
     # paraspinals on the affected side are still needled
     assert any(s.side == "left" and s.level == "C5" and not s.blocked for s in plan.sites)
     assert any("Lymphedema (left upper)" in w for w in plan.warnings)
@@ -139,7 +142,7 @@ def test_never_both_sides_of_the_thorax() -> None:
     assert left_thorax and not any(s.blocked for s in left_thorax)
     assert right_thorax and all(s.blocked for s in right_thorax)
     for site in right_thorax:
-        assert "Never needle both sides of the thorax in one session [HPCSA]" in (
+        assert "Never needle both sides of the thorax in one session [AHPCSA-121]" in (
             site.block_reason or ""
         )
         assert "the left side is treated today" in (site.block_reason or "")
@@ -168,8 +171,8 @@ def test_lung_risk_sites_carry_depth_caution_with_known_depth() -> None:
     plan = plan_for(findings_for(["rhomboids", "deltoid"]))
     rhomboids = next(s for s in plan.sites if s.muscle_id == "rhomboids")
     assert (
-        "Depth caution: direct the needle away from the lung; no deeper than about 19 mm [HPCSA]."
-        in rhomboids.safety_notes
+        "Depth caution: direct the needle away from the lung; no deeper than about 19 mm "
+        "[AHPCSA-121]." in rhomboids.safety_notes
     )
     deltoid = next(s for s in plan.sites if s.muscle_id == "deltoid")
     assert not any("Depth caution" in note for note in deltoid.safety_notes)
@@ -186,6 +189,10 @@ def test_lung_risk_sites_carry_depth_caution_with_known_depth() -> None:
         ("epilepsy", "Epilepsy"),
         ("metal_allergy", "Metal allergy"),
         ("pacemaker_implant", "Pacemaker"),
+        ("vascular_disease", "Vascular disease"),
+        ("local_infection", "Local infection"),
+        ("recent_trauma_or_surgery", "Acute trauma"),
+        ("abnormal_needling_reaction", "Previous abnormal reaction"),
     ],
 )
 def test_relative_contraindications_warn_but_do_not_block(flag: str, expected: str) -> None:
@@ -204,3 +211,48 @@ def test_anticoagulant_warning_says_pressure_and_bruising() -> None:
 def test_no_precautions_no_warnings() -> None:
     plan = plan_for(findings_for(C5_MUSCLES))
     assert plan.warnings == ()
+
+
+# ---- the plan applies the session's site rules (issue 10)
+
+
+def test_deep_sites_are_blocked_on_anticoagulants() -> None:
+    findings = findings_for(["tibialis_posterior", "peroneus_longus", "tibialis_anterior"])
+    for precautions in (
+        PatientPrecautions(anticoagulants=True),
+        PatientPrecautions(bleeding_disorder=True),
+    ):
+        plan = plan_for(findings, precautions)
+        posterior = next(s for s in plan.sites if s.muscle_id == "tibialis_posterior")
+        assert posterior.blocked
+        assert "pressure cannot stop bleeding" in (posterior.block_reason or "")
+        assert "[AHPCSA-121]" in (posterior.block_reason or "")
+        assert not next(s for s in plan.sites if s.muscle_id == "peroneus_longus").blocked
+
+
+def test_pregnancy_blocks_abdominal_and_lumbosacral_sites() -> None:
+    findings = findings_for(["gluteus_medius", "tensor_fasciae_latae", "quadratus_lumborum"])
+    plan = plan_for(findings, PatientPrecautions(pregnancy=True), [ParaspinalFinding("L5", "left")])
+    l5 = next(s for s in plan.sites if s.level == "L5")
+    assert l5.blocked and "pregnancy" in (l5.block_reason or "")
+    assert not next(s for s in plan.sites if s.muscle_id == "gluteus_medius").blocked
+
+
+def test_lymphedema_warns_for_the_trunk_quadrant_of_the_limb() -> None:
+    findings = findings_for(["pectoralis_major_sternal", "latissimus_dorsi", "triceps_brachii"])
+    plan = plan_for(findings, PatientPrecautions(lymphedema_sites=("left_upper",)))
+    triceps = next(s for s in plan.sites if s.muscle_id == "triceps_brachii")
+    assert triceps.blocked
+    assert any("left upper trunk quadrant" in w and "Pectoralis" in w for w in plan.warnings)
+
+
+@pytest.mark.parametrize(
+    "muscle",
+    ["anterior_scalene", "subscapularis", "levator_scapulae", "infraspinatus", "teres_major"],
+)
+def test_lung_risk_muscles_count_for_one_side_of_the_thorax(muscle: str) -> None:
+    findings = findings_for([*C5_MUSCLES, "rhomboids"], "left") + findings_for([muscle], "right")
+    plan = plan_for(findings)
+    site = next(s for s in plan.sites if s.side == "right" and s.muscle_id == muscle)
+    assert site.blocked and "both sides of the thorax" in (site.block_reason or "")
+    assert any("Depth caution" in note for note in site.safety_notes)

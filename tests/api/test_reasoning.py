@@ -129,3 +129,50 @@ def test_assessment_page_previews_levels_and_plan_prefills_session(
         b"Cervical paraspinals" in session_form.content
         or b"cervical" in session_form.content.lower()
     )
+
+
+def test_infer_reports_coverage_and_uses_gunn_signs(api):
+    body = {
+        "findings": [
+            {"muscle": "RF", "side": "left", "taut_band": True},
+            {"muscle": "VL", "side": "left", "taut_band": True},
+            {"muscle": "adductor longus", "side": "left", "taut_band": True},
+            {"muscle": "TA", "side": "left", "taut_band": True},
+            {"muscle": "multifidus", "side": "left", "level": "L4", "tender_motor_point": True},
+        ],
+        "signs": [{"region": "leg_front", "side": "left", "kind": "vasomotor"}],
+    }
+    result = api.post("/segments/infer", body).json()
+    top = result["levels"][0]
+    assert (top["level"], top["coverage"], top["total"]) == ("L4", 5, 5)
+    assert top["supporting"][0].startswith("Explains 5 of 5 abnormal findings on the left")
+    assert any(line.startswith("Vasomotor sign (colder) in") for line in top["supporting"])
+
+
+def test_infer_refuses_a_generic_paraspinal_name_without_a_level(api):
+    response = api.post(
+        "/segments/infer",
+        {"findings": [{"muscle": "erector spinae", "side": "left", "tender_motor_point": True}]},
+    )
+    assert response.status_code == 422
+    field = response.json()["fields"][0]
+    assert field["field"] == "findings.0.level"
+    assert "the level decides" in field["message"]
+
+
+def test_infer_refuses_an_unknown_sign(api):
+    response = api.post(
+        "/segments/infer", {"signs": [{"region": "elbow", "side": "left", "kind": "itch"}]}
+    )
+    assert response.status_code == 422
+    assert {f["field"] for f in response.json()["fields"]} == {"signs.0.region", "signs.0.kind"}
+
+
+def test_muscles_carry_safety_flags_and_verification(api):
+    psoas = next(m for m in api.get("/muscles?q=psoas").json() if m["id"] == "psoas_major")
+    assert psoas["noncompressible"] and psoas["pregnancy_avoid"]
+    assert psoas["status"] == "verified" and psoas["verified"]
+    assert any("[DOMAIN-5]" in e for e in psoas["evidence"])
+    ta = api.get("/muscles?q=TA").json()[0]
+    assert ta["id"] == "tibialis_anterior" and ta["status"] == "disputed"
+    assert ta["isncsci_level"] == "L4" and "convention" in ta["status_note"].lower()

@@ -151,7 +151,9 @@ def test_first_visit_from_registration_to_signed_amended_session(
     page.locator("#save-sign").click()
     acknowledgement = page.locator("#acknowledgements")
     expect(acknowledgement.get_by_role("alert")).to_contain_text("tick each precaution above")
-    anticoagulants = acknowledgement.get_by_label(re.compile("Takes anticoagulants"))
+    anticoagulants = acknowledgement.get_by_label(
+        re.compile("Anticoagulants: relative contraindication")
+    )
     expect(anticoagulants).to_have_attribute("aria-invalid", "true")
     expect(anticoagulants).to_have_attribute("aria-describedby", "err-acknowledged")
     assert TreatmentSession.objects.filter(patient=patient).count() == 0

@@ -157,3 +157,65 @@ def test_paraspinal_typed_as_a_synonym_can_be_given_its_level(
         "right",
         "L4",
     )
+
+
+def test_thorax_bypass_by_a_generic_name_is_refused_on_the_page(
+    page, live_server, login, practitioner, patient, episode
+):
+    # Given a practitioner charting "multifidus" at T5 on both sides (issue 10)
+    login(practitioner)
+    page.goto(f"{live_server.url}/patients/{patient.pk}/sessions/new/")
+    page.get_by_label("Pain before (0-10)").fill("5")
+    for index, side in ((1, "left"), (2, "right")):
+        page.get_by_label(f"Muscle {index}", exact=True).fill("multifidus")
+        page.get_by_label(f"Side {index}", exact=True).select_option(side)
+        page.get_by_label(f"Spinal level {index}", exact=True).select_option("T5")
+        page.get_by_label(f"Needle lot {index}", exact=True).fill("LOT-T-5")
+    page.locator("#save-sign").click()
+    # Then the page refuses it: the level puts both sites over the lung
+    expect(page.locator("#form-error")).to_contain_text("bilateral pneumothorax")
+    assert TreatmentSession.objects.count() == 0
+    expect(page.get_by_label("Muscle 2", exact=True)).to_have_value("multifidus")
+
+
+def test_repeat_last_session_asks_for_todays_responses(
+    page, live_server, login, practitioner, actor, patient, episode
+):
+    from tests.factories import insertion, make_session
+
+    # Given last week's session with a strong twitch, a cramp and last week's needle lot
+    make_session(
+        actor,
+        patient,
+        episode,
+        session_date=today() - dt.timedelta(days=7),
+        insertions=[insertion("gluteus_medius", "left", twitch="strong", sensation="cramp")],
+    )
+    login(practitioner)
+    # When the practitioner repeats it from the chart
+    page.goto(f"{live_server.url}/patients/{patient.pk}/")
+    page.get_by_role("link", name="Repeat last session").click()
+    # Then the site, side and needle carry over; twitch, sensation and lot start empty
+    expect(page.get_by_label("Muscle 1", exact=True)).to_have_value("Gluteus medius")
+    expect(page.get_by_label("Side 1", exact=True)).to_have_value("left")
+    expect(page.get_by_label("Needle lot 1", exact=True)).to_have_value("")
+    expect(page.get_by_label("Twitch 1", exact=True)).to_have_value("")
+    expect(page.get_by_label("Sensation 1", exact=True)).to_have_value("")
+    # And saving it unedited is refused, next to each field to complete
+    page.get_by_label("Pain before (0-10)").fill("4")
+    page.locator("#save-draft").click()
+    expect(page.get_by_label("Twitch 1", exact=True)).to_have_attribute("aria-invalid", "true")
+    expect(page.locator('[id="err-insertions.0.twitch"]')).to_contain_text("twitch")
+    expect(page.locator('[id="err-insertions.0.needle_lot"]')).to_contain_text("lot number")
+    assert TreatmentSession.objects.count() == 1
+    # When today's observations are entered, it saves
+    page.get_by_label("Twitch 1", exact=True).select_option("weak")
+    page.get_by_label("Sensation 1", exact=True).select_option("ache")
+    page.get_by_label("Needle lot 1", exact=True).fill("LOT-TODAY")
+    page.locator("#save-draft").click()
+    expect(page.get_by_role("heading", name="Session #2 ·", exact=False)).to_be_visible()
+    latest = TreatmentSession.objects.order_by("-id").first()
+    assert latest is not None
+    assert [(i.twitch, i.sensation, i.needle_lot) for i in latest.insertions.all()] == [
+        ("weak", "ache", "LOT-TODAY")
+    ]

@@ -14,7 +14,7 @@ from django.db import connection
 
 from imsclinic.charting import rollup
 from imsclinic.charting.models import AdverseEvent, EpisodeSummary, TreatmentSession
-from imsclinic.measures import MEASURES
+from imsclinic.measures import is_responder
 from tests.factories import make_episode, make_session, today
 
 
@@ -31,11 +31,11 @@ def _expected(episode_ids: list[int]) -> dict[int, tuple]:
             )
         )
     expected = {}
-    mcid = MEASURES["nprs"].mcid
     for episode_id, sessions in rows.items():
         sessions.sort()
         baseline, latest = sessions[0][3], sessions[-1][3]
-        reached = [s[0] for s in sessions if s[3] <= baseline - mcid]
+        # The responder rule of measures.change: 2 points or 30% (Farrar 2001).
+        reached = [s[0] for s in sessions if is_responder("nprs", baseline, s[3])]
         afters = [s[3] - s[4] for s in sessions if s[4] is not None]
         events = AdverseEvent.objects.filter(episode_id=episode_id)
         expected[episode_id] = (

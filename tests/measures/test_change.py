@@ -97,3 +97,52 @@ class TestFirstResponderIndex:
     def test_bad_baseline_is_refused_even_without_follow_up(self) -> None:
         with pytest.raises(ValueError):
             first_responder_index("nprs", [12])
+
+
+class TestNprsResponderFarrar2001:
+    """NPRS responder: at least 2 points OR at least 30% of the baseline (Farrar 2001)."""
+
+    @pytest.mark.parametrize(
+        ("baseline", "current", "responder"),
+        [
+            (3, 2, True),  # 1 point is 33%: a responder, as 8 -> 6 is
+            (8, 6, True),  # 2 points (25%)
+            (10, 8, True),  # 2 points (20%)
+            (10, 7, True),
+            (4, 3, False),  # 25%
+            (5, 4, False),  # 20%
+            (7, 6, False),  # 14%
+            (1, 0, True),  # 100%
+            (0, 0, False),  # nothing to improve
+            (2, 3, False),  # worse
+        ],
+    )
+    def test_two_points_or_thirty_percent(
+        self, baseline: int, current: int, responder: bool
+    ) -> None:
+        result = change("nprs", baseline, current)
+        assert result.responder is responder
+        assert is_responder("nprs", baseline, current) is responder
+        # the MCID alone is still reported as such
+        assert result.reached_mcid is (baseline - current >= 2)
+
+    def test_first_responder_index_uses_the_percentage(self) -> None:
+        assert first_responder_index("nprs", [3, 3, 2]) == 2
+
+    def test_other_measures_keep_their_mcid_only(self) -> None:
+        assert not is_responder("odi", 30, 22)  # 27% but 8 points < MCID 10
+
+
+def test_the_sql_condition_agrees_with_python() -> None:
+    # The database counts responders (charting.rollup, outcomes.selectors) with this SQL.
+    import sqlite3
+
+    from imsclinic.measures import MEASURES, responder_sql
+
+    db = sqlite3.connect(":memory:")
+    for code, values in (("nprs", range(11)), ("lefs", range(0, 81, 7)), ("psfs", range(11))):
+        for baseline in values:
+            for current in values:
+                condition = responder_sql(MEASURES[code], str(baseline), str(current))
+                (got,) = db.execute(f"SELECT {condition}").fetchone()
+                assert bool(got) == is_responder(code, baseline, current), (code, baseline, current)

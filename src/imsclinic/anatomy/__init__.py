@@ -7,7 +7,15 @@ the web app imports this package, never the other way round.
 
 from __future__ import annotations
 
-from .catalog import Catalog, UnknownCondition, UnknownMuscle, get_catalog, load_catalog
+from .catalog import (
+    AmbiguousName,
+    Catalog,
+    LevelRequired,
+    UnknownCondition,
+    UnknownMuscle,
+    get_catalog,
+    load_catalog,
+)
 from .chart import BACK_REGIONS, CHART_REGIONS, FRONT_REGIONS
 from .inference import (
     DermatomalPain,
@@ -15,6 +23,7 @@ from .inference import (
     Finding,
     InferenceResult,
     LevelScore,
+    NeuropathySign,
     ParaspinalFinding,
     infer_levels,
 )
@@ -27,6 +36,7 @@ from .records import (
     Dermatome,
     Muscle,
     ParaspinalSite,
+    RootConvention,
     RootSupply,
 )
 from .schema import CatalogDataError
@@ -40,6 +50,7 @@ __all__ = [
     "MUSCLE_REGIONS",
     "PARASPINAL_LEVELS",
     "SIDES",
+    "AmbiguousName",
     "Catalog",
     "CatalogDataError",
     "Condition",
@@ -48,13 +59,16 @@ __all__ = [
     "Evidence",
     "Finding",
     "InferenceResult",
+    "LevelRequired",
     "LevelScore",
     "Muscle",
     "NeedlingPlan",
+    "NeuropathySign",
     "ParaspinalFinding",
     "ParaspinalSite",
     "PatientPrecautions",
     "PlanSite",
+    "RootConvention",
     "RootSupply",
     "Side",
     "UnknownCondition",

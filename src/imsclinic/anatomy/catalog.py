@@ -6,6 +6,8 @@ import difflib
 import functools
 from collections.abc import Iterable
 
+from imsclinic.rules.needling import SiteFacts
+
 from .chart import CHART_REGIONS
 from .levels import PARASPINAL_LEVELS
 from .loading import DataDirectory, KnowledgeBase, load_knowledge_base
@@ -13,6 +15,7 @@ from .names import normalize_name, words
 from .records import Condition, Dermatome, Muscle, ParaspinalSite
 
 MAX_SUGGESTIONS = 5
+_FILLERS = frozenset({"of", "the", "and"})
 
 
 class UnknownMuscle(ValueError):
@@ -25,6 +28,29 @@ class UnknownMuscle(ValueError):
         if self.suggestions:
             message += f" Did you mean: {', '.join(self.suggestions)}?"
         super().__init__(message)
+
+
+class LevelRequired(UnknownMuscle):
+    """A name that means "the paraspinals" without a region: only a level says which entry
+    (and so which safety rules) applies."""
+
+    def __init__(self, name: str, suggestions: Iterable[str] = ()) -> None:
+        super().__init__(name, suggestions)
+        self.args = (
+            f"{name!r} names the paraspinals without a region: give the spinal level "
+            f"({PARASPINAL_LEVELS[0]}..{PARASPINAL_LEVELS[-1]}); the level decides which entry "
+            "and which safety rules apply.",
+        )
+
+
+class AmbiguousName(UnknownMuscle):
+    """A name for several muscles (a group, an ambiguous abbreviation): name one of them."""
+
+    def __init__(self, name: str, suggestions: Iterable[str] = ()) -> None:
+        super().__init__(name, suggestions)
+        self.args = (
+            f"{name!r} may mean several muscles: name one of {', '.join(self.suggestions)}.",
+        )
 
 
 class UnknownCondition(ValueError):
@@ -43,11 +69,21 @@ class Catalog:
         self.paraspinal_sites: tuple[ParaspinalSite, ...] = knowledge.paraspinal_sites
         self.dermatomes: dict[str, Dermatome] = {d.level: d for d in knowledge.dermatomes}
         self.conditions: tuple[Condition, ...] = knowledge.conditions
+        self.retired_ids: dict[str, str] = dict(knowledge.retired_ids)
         self._by_id = {muscle.id: muscle for muscle in self.muscles}
-        self._by_name: dict[str, Muscle] = {}
+        # The one muscle-name map: every id, name and synonym -> its muscle, and every
+        # generic paraspinal name or retired id -> None ("the level decides"). resolve(),
+        # the suggestions and the type-ahead all read it; actions, API and CLI call resolve().
+        self._by_name: dict[str, Muscle | None] = {}
         for muscle in self.muscles:
             for name in (muscle.id, muscle.name, *muscle.synonyms):
                 self._by_name[normalize_name(name)] = muscle
+        for name in (*knowledge.generic_paraspinal_names, *knowledge.retired_ids):
+            self._by_name[normalize_name(name)] = None
+        self._groups = {
+            normalize_name(name): tuple(self._by_id[i] for i in ids)
+            for name, ids in knowledge.groups.items()
+        }
         self._sites_by_level = {site.level: site for site in self.paraspinal_sites}
         self._levels_by_muscle: dict[str, tuple[str, ...]] = {}
         for site in self.paraspinal_sites:
@@ -58,6 +94,22 @@ class Catalog:
         for muscle in self.muscles:
             for region in muscle.chart_regions:
                 self._by_region[region].append(muscle)
+        # Body-chart region -> the dermatomes whose area includes it (Gunn's signs by region).
+        self._dermatomes_by_region: dict[str, tuple[str, ...]] = {
+            region: tuple(
+                level for level, d in self.dermatomes.items() if region in d.chart_regions
+            )
+            for region in CHART_REGIONS
+        }
+        # Initials of every name and synonym ("peroneus longus" -> "pl"), so an unknown EMG
+        # abbreviation suggests the muscles it may stand for.
+        self._by_initials: dict[str, list[Muscle]] = {}
+        for muscle in self.muscles:
+            for label in (muscle.name, *muscle.synonyms):
+                initials = "".join(word[0] for word in words(label) if word not in _FILLERS)
+                entry = self._by_initials.setdefault(initials, [])
+                if muscle not in entry:
+                    entry.append(muscle)
         # Search keys: every display string with its words, computed once for type-ahead.
         self._search_keys = [
             (muscle, [(label.lower(), words(label)) for label in (muscle.name, *muscle.synonyms)])
@@ -67,17 +119,62 @@ class Catalog:
     def __repr__(self) -> str:
         return f"<Catalog {len(self.muscles)} muscles, versions {self.versions}>"
 
-    def get(self, muscle_id: str) -> Muscle:
+    def get(self, muscle_id: str, level: str = "") -> Muscle:
+        """The muscle with this id; a retired id (still held by signed notes) needs the
+        stored level and gives the regional entry for it."""
+        if muscle_id in self.retired_ids:
+            return self._at_level(muscle_id, level)
         try:
             return self._by_id[muscle_id]
         except KeyError:
             raise UnknownMuscle(muscle_id, self._suggest(muscle_id)) from None
 
-    def resolve(self, name: str) -> Muscle:
-        muscle = self._by_name.get(normalize_name(name))
-        if muscle is None or not normalize_name(name):
+    def resolve(self, name: str, level: str = "") -> Muscle:
+        """The muscle a typed name means. Names without a region ("multifidus") take the
+        regional paraspinal entry of ``level``; without a level they raise LevelRequired."""
+        key = normalize_name(name)
+        if key in self._groups:
+            raise AmbiguousName(name, [m.name for m in self._groups[key]])
+        if not key or key not in self._by_name:
             raise UnknownMuscle(name, self._suggest(name))
-        return muscle
+        muscle = self._by_name[key]
+        return self._at_level(name, level) if muscle is None else muscle
+
+    def _at_level(self, name: str, level: str) -> Muscle:
+        site = self._sites_by_level.get(level.strip().upper())
+        if site is None:
+            raise LevelRequired(
+                name, [m.name for m in self.muscles if m.is_paraspinal][:MAX_SUGGESTIONS]
+            )
+        return self._by_id[site.muscle_id]
+
+    def canonical_id(self, muscle_id: str, level: str = "") -> str:
+        """The catalog id a stored row means (a retired id becomes its regional entry)."""
+        if muscle_id in self.retired_ids and level.strip().upper() in self._sites_by_level:
+            return self._at_level(muscle_id, level).id
+        return muscle_id
+
+    def display_names(self) -> dict[str, str]:
+        """id -> name for every id a stored row may hold, retired ones included."""
+        return {**self.retired_ids, **{m.id: m.name for m in self.muscles}}
+
+    def site(self, muscle: Muscle, level: str, side: str) -> SiteFacts:
+        """What the safety rules need about needling ``muscle`` at ``level`` on ``side``:
+        for a paraspinal, the site of that level decides (any paraspinal at T1-T12 is over
+        the lung, whatever the name typed)."""
+        place: Muscle | ParaspinalSite = (
+            self.paraspinal_site(level) if muscle.is_paraspinal else muscle
+        )
+        return SiteFacts(
+            muscle_name=muscle.name,
+            side=side,
+            limb=muscle.limb,
+            lung_risk=place.lung_risk,
+            noncompressible=muscle.noncompressible,
+            pregnancy_avoid=place.pregnancy_avoid,
+            drains_to=place.drains_to,
+            level=place.level if isinstance(place, ParaspinalSite) else "",
+        )
 
     def search(self, query: str, limit: int = 10) -> list[Muscle]:
         needle = query.strip().lower()
@@ -111,11 +208,23 @@ class Catalog:
             raise ValueError(f"Unknown body-chart region {region!r}")
         return list(self._by_region[region])
 
+    def dermatomes_of_region(self, region: str) -> tuple[str, ...]:
+        """Levels whose dermatome area includes a body-chart region, cranial first."""
+        if region not in self._dermatomes_by_region:
+            raise ValueError(f"Unknown body-chart region {region!r}")
+        return self._dermatomes_by_region[region]
+
+    @staticmethod
+    def region_ids() -> tuple[str, ...]:
+        return tuple(CHART_REGIONS)
+
+    @staticmethod
+    def region_label(region: str) -> str:
+        return CHART_REGIONS.get(region, region).lower()
+
     def paraspinal_levels_for(self, muscle: Muscle) -> tuple[str, ...]:
-        if not muscle.is_paraspinal:
-            return ()
-        # Regional entries own the sites listed for them; the generic entry takes any level.
-        return self._levels_by_muscle.get(muscle.id, PARASPINAL_LEVELS)
+        """The levels a regional paraspinal entry owns (its sites); () for other muscles."""
+        return self._levels_by_muscle.get(muscle.id, ())
 
     def paraspinal_site(self, level: str) -> ParaspinalSite:
         try:
@@ -133,15 +242,16 @@ class Catalog:
         key = normalize_name(text)
         if not key:
             return []
-        found: list[Muscle] = []
-        # Prefix hits first ("pectoralis major" -> both heads), then fuzzy spelling matches.
+        # Abbreviations first ("PL" -> peroneus longus, palmaris longus), then prefix hits
+        # ("pectoralis major" -> both heads), then fuzzy spelling matches.
+        found: list[Muscle] = list(self._by_initials.get(key, [])) if len(key) <= 5 else []
         for name_key, muscle in self._by_name.items():
-            if name_key.startswith(key) and muscle not in found:
+            if muscle is not None and name_key.startswith(key) and muscle not in found:
                 found.append(muscle)
         close = difflib.get_close_matches(key, list(self._by_name), n=20, cutoff=0.6)
         for name_key in close:
             muscle = self._by_name[name_key]
-            if muscle not in found:
+            if muscle is not None and muscle not in found:
                 found.append(muscle)
         return [muscle.name for muscle in found[:MAX_SUGGESTIONS]]
 

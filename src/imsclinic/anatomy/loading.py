@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -15,11 +15,15 @@ from .levels import PARASPINAL_LEVELS, is_level, level_index
 from .names import normalize_name
 from .records import (
     LIMBS,
+    LYMPH_NODES,
     MUSCLE_REGIONS,
+    NODES_OF_LIMB,
+    STATUSES,
     Condition,
     Dermatome,
     Muscle,
     ParaspinalSite,
+    RootConvention,
     RootSupply,
 )
 from .schema import CatalogDataError, Field, one_of, row_label, validate_rows
@@ -54,6 +58,7 @@ def _positive(value: Any) -> str | None:
 
 
 _region_check = one_of(CHART_REGIONS, "body-chart region")
+_nodes_check = one_of(LYMPH_NODES, "lymph node group")
 
 MUSCLE_FIELDS = (
     Field("id", "str", check=_id_check),
@@ -64,16 +69,22 @@ MUSCLE_FIELDS = (
     # Cranial-nerve muscles (masseter, temporalis) have no spinal root: [] is allowed.
     Field("roots", "str_list", check=_level_check),
     Field("predominant", "str_list", required=False, default=[], check=_level_check),
+    Field("isncsci_level", "str", required=False, check=_level_check),
     Field("chart_regions", "str_list", check=_region_check),
     Field("limb", "str", nullable=True, check=one_of(LIMBS, "limb")),
+    Field("drains_to", "str_list", required=False, default=[], check=_nodes_check),
     Field("is_paraspinal", "bool", required=False, default=False),
     Field("lung_risk", "bool", required=False, default=False),
-    Field("thorax", "bool", required=False, default=False),
     Field("max_depth_mm", "int", required=False, nullable=True, check=_positive),
+    Field("noncompressible", "bool", required=False, default=False),
+    Field("pregnancy_avoid", "bool", required=False, default=False),
     Field("safety_notes", "str_list", required=False, default=[]),
     Field("notes", "str_list", required=False, default=[]),
     Field("source", "str"),
-    Field("verified", "bool"),
+    Field("status", "str", check=one_of(STATUSES, "verification status")),
+    Field("evidence", "str_list", required=False, default=[]),
+    Field("alternative", "object", required=False),
+    Field("status_note", "str", required=False, default=""),
 )
 
 SITE_FIELDS = (
@@ -81,7 +92,8 @@ SITE_FIELDS = (
     Field("muscle_id", "str"),
     Field("landmark", "str"),
     Field("lung_risk", "bool"),
-    Field("thorax", "bool"),
+    Field("drains_to", "str_list", required=False, default=[], check=_nodes_check),
+    Field("pregnancy_avoid", "bool", required=False, default=False),
     Field("safety_notes", "str_list", required=False, default=[]),
 )
 
@@ -113,6 +125,14 @@ class KnowledgeBase:
     paraspinal_sites: tuple[ParaspinalSite, ...]
     dermatomes: tuple[Dermatome, ...]
     conditions: tuple[Condition, ...]
+    # Names that mean "the paraspinals" without a region: the level picks the entry.
+    generic_paraspinal_names: tuple[str, ...] = ()
+    # Ids no longer in the catalog that stored (signed) rows may still hold -> display name;
+    # they resolve like a generic paraspinal name, by the row's level.
+    retired_ids: dict[str, str] = field(default_factory=dict)
+    # Names of several muscles (groups, ambiguous abbreviations) -> the ids they may mean:
+    # refused with those as suggestions, never guessed.
+    groups: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 DataDirectory = Path | Traversable
@@ -123,6 +143,13 @@ def default_data_directory() -> Traversable:
 
 
 def _read(directory: DataDirectory, file_name: str, list_key: str) -> tuple[str, Any]:
+    version, document = _read_document(directory, file_name, list_key)
+    return version, document[list_key]
+
+
+def _read_document(
+    directory: DataDirectory, file_name: str, list_key: str
+) -> tuple[str, dict[str, Any]]:
     path = directory.joinpath(file_name)
     try:
         text = path.read_text(encoding="utf-8")
@@ -140,7 +167,7 @@ def _read(directory: DataDirectory, file_name: str, list_key: str) -> tuple[str,
         raise CatalogDataError([f"{file_name}: field 'version': missing or not a string"])
     if list_key not in document:
         raise CatalogDataError([f"{file_name}: field '{list_key}': missing"])
-    return version, document[list_key]
+    return version, document
 
 
 def _citation_problems(
@@ -168,6 +195,47 @@ def _load_sources(directory: DataDirectory) -> tuple[str, dict[str, str]]:
     return version, sources
 
 
+def _alternative(
+    where: str, raw: Any, sources: dict[str, str]
+) -> tuple[RootConvention | None, list[str]]:
+    """The other value of a disputed row: {"roots": [...], "predominant": [...],
+    "evidence": "... [KEY]"}."""
+    if raw is None:
+        return None, []
+    problems = []
+    roots, predominant, evidence = raw.get("roots"), raw.get("predominant", []), raw.get("evidence")
+    if not isinstance(roots, list) or not all(is_level(level) for level in roots):
+        problems.append(f"{where}, field 'alternative': 'roots' must list spinal levels")
+    elif not isinstance(predominant, list) or not set(predominant) <= set(roots):
+        problems.append(f"{where}, field 'alternative': 'predominant' must be among its roots")
+    if not isinstance(evidence, str) or not _CITATION.search(evidence):
+        problems.append(f"{where}, field 'alternative': 'evidence' must cite a source [KEY]")
+    elif any(key not in sources for key in _CITATION.findall(evidence)):
+        problems.append(f"{where}, field 'alternative': cites an unknown source")
+    if set(raw) - {"roots", "predominant", "evidence"}:
+        problems.append(f"{where}, field 'alternative': unknown key")
+    if problems:
+        return None, problems
+    return RootConvention(
+        tuple(sorted(roots, key=level_index)), tuple(predominant), str(evidence)
+    ), []
+
+
+def _status_problems(where: str, row: dict[str, Any]) -> list[str]:
+    """A verified row cites what a source gives; a disputed row shows the other value and
+    its convention; an unverified row says why."""
+    status = row["status"]
+    if status == "verified" and not row["evidence"]:
+        return [f"{where}, field 'evidence': a verified row cites at least one reference"]
+    if status == "verified" and any(not _CITATION.search(text) for text in row["evidence"]):
+        return [f"{where}, field 'evidence': every item cites its source as [KEY]"]
+    if status == "disputed" and (row["alternative"] is None or not row["status_note"]):
+        return [f"{where}, field 'alternative': a disputed row gives the other value and a note"]
+    if status == "unverified" and not row["status_note"]:
+        return [f"{where}, field 'status_note': say why the row is unverified"]
+    return []
+
+
 def _build_muscles(raw_rows: Any, sources: dict[str, str]) -> tuple[tuple[Muscle, ...], list[str]]:
     rows, problems = validate_rows(MUSCLES_FILE, raw_rows, MUSCLE_FIELDS, "id")
     muscles: list[Muscle] = []
@@ -183,13 +251,24 @@ def _build_muscles(raw_rows: Any, sources: dict[str, str]) -> tuple[tuple[Muscle
             row_problems.append(
                 f"{where}, field 'predominant': {', '.join(extra)} not among the roots"
             )
-        if not row["chart_regions"] and not row["is_paraspinal"]:
-            # Only the generic "paraspinals (any level)" entry may be unclickable.
+        if row["isncsci_level"] is not None and row["isncsci_level"] not in row["roots"]:
+            row_problems.append(f"{where}, field 'isncsci_level': not among the roots")
+        if not row["chart_regions"]:
             row_problems.append(f"{where}, field 'chart_regions': empty")
+        if row["limb"] and row["drains_to"]:
+            # A limb muscle drains with its limb; saying it twice could disagree.
+            row_problems.append(f"{where}, field 'drains_to': limb muscles drain with their limb")
         if row["source"] not in sources:
             row_problems.append(f"{where}, field 'source': unknown source key {row['source']!r}")
-        for field in ("safety_notes", "notes"):
-            row_problems += _citation_problems(MUSCLES_FILE, label, field, row[field], sources)
+        for field_name in ("safety_notes", "notes", "evidence"):
+            row_problems += _citation_problems(
+                MUSCLES_FILE, label, field_name, row[field_name], sources
+            )
+        row_problems += _citation_problems(
+            MUSCLES_FILE, label, "status_note", [row["status_note"]], sources
+        )
+        alternative, alternative_problems = _alternative(where, row["alternative"], sources)
+        row_problems += alternative_problems + _status_problems(where, row)
         for name in (row["id"], row["name"], *row["synonyms"]):
             key = normalize_name(name)
             owner = owner_of_name.setdefault(key, row["id"])
@@ -201,6 +280,9 @@ def _build_muscles(raw_rows: Any, sources: dict[str, str]) -> tuple[tuple[Muscle
         if row_problems:
             continue
         predominant = set(row["predominant"])
+        drains_to = tuple(row["drains_to"]) or (
+            (NODES_OF_LIMB[row["limb"]],) if row["limb"] else ()
+        )
         muscles.append(
             Muscle(
                 id=row["id"],
@@ -216,12 +298,18 @@ def _build_muscles(raw_rows: Any, sources: dict[str, str]) -> tuple[tuple[Muscle
                 limb=row["limb"],
                 is_paraspinal=row["is_paraspinal"],
                 lung_risk=row["lung_risk"],
-                thorax=row["thorax"],
                 max_depth_mm=row["max_depth_mm"],
                 safety_notes=tuple(row["safety_notes"]),
                 source=row["source"],
-                verified=row["verified"],
+                status=row["status"],
                 notes=tuple(row["notes"]),
+                noncompressible=row["noncompressible"],
+                pregnancy_avoid=row["pregnancy_avoid"],
+                drains_to=drains_to,
+                isncsci_level=row["isncsci_level"],
+                evidence=tuple(row["evidence"]),
+                alternative=alternative,
+                status_note=row["status_note"],
             )
         )
     return tuple(muscles), problems
@@ -255,14 +343,66 @@ def _build_sites(
                 muscle_id=row["muscle_id"],
                 landmark=row["landmark"],
                 lung_risk=row["lung_risk"],
-                thorax=row["thorax"],
                 safety_notes=tuple(row["safety_notes"]),
+                drains_to=tuple(row["drains_to"]),
+                pregnancy_avoid=row["pregnancy_avoid"],
             )
         )
     missing = [level for level in PARASPINAL_LEVELS if level not in seen]
     if missing and not problems:
         problems.append(f"{PARASPINAL_FILE}: no site for levels {', '.join(missing)}")
     return tuple(sorted(sites, key=lambda site: level_index(site.level))), problems
+
+
+def _groups(raw: Any, muscles: tuple[Muscle, ...]) -> tuple[dict[str, tuple[str, ...]], list[str]]:
+    if not isinstance(raw, dict):
+        return {}, [f"{MUSCLES_FILE}: field 'groups': expected name -> list of muscle ids"]
+    ids = {muscle.id for muscle in muscles}
+    taken = {
+        normalize_name(name): muscle.id
+        for muscle in muscles
+        for name in (muscle.id, muscle.name, *muscle.synonyms)
+    }
+    problems = []
+    for name, members in raw.items():
+        if not isinstance(members, list) or not members or not set(members) <= ids:
+            problems.append(f"{MUSCLES_FILE}: group {name!r}: expected a list of muscle ids")
+        if normalize_name(name) in taken:
+            problems.append(
+                f"{MUSCLES_FILE}: group {name!r}: name already used by "
+                f"{taken[normalize_name(name)]!r}"
+            )
+    return {name: tuple(members) for name, members in raw.items()}, problems
+
+
+def _paraspinal_names(
+    document: dict[str, Any], muscles: tuple[Muscle, ...]
+) -> tuple[tuple[str, ...], dict[str, str], list[str]]:
+    """``generic_names`` (no region: the level decides) and ``retired_ids`` (id -> name),
+    neither of which may collide with a muscle's id, name or synonym."""
+    problems: list[str] = []
+    generic = document.get("generic_names", [])
+    retired = document.get("retired_ids", {})
+    if not isinstance(generic, list) or not all(isinstance(n, str) and n for n in generic):
+        problems.append(f"{PARASPINAL_FILE}: field 'generic_names': expected a list of names")
+        generic = []
+    if not isinstance(retired, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) and v for k, v in retired.items()
+    ):
+        problems.append(f"{PARASPINAL_FILE}: field 'retired_ids': expected id -> name")
+        retired = {}
+    taken = {
+        normalize_name(name): muscle.id
+        for muscle in muscles
+        for name in (muscle.id, muscle.name, *muscle.synonyms)
+    }
+    for name in [*generic, *retired]:
+        if normalize_name(name) in taken:
+            problems.append(
+                f"{PARASPINAL_FILE}: name {name!r} is already used by "
+                f"{taken[normalize_name(name)]!r}"
+            )
+    return tuple(generic), dict(retired), problems
 
 
 def _build_dermatomes(
@@ -334,19 +474,22 @@ def load_knowledge_base(directory: DataDirectory | None = None) -> KnowledgeBase
     directory = default_data_directory() if directory is None else directory
     versions: dict[str, str] = {}
     versions[SOURCES_FILE], sources = _load_sources(directory)
-    versions[MUSCLES_FILE], raw_muscles = _read(directory, MUSCLES_FILE, "muscles")
-    muscles, problems = _build_muscles(raw_muscles, sources)
+    versions[MUSCLES_FILE], muscle_document = _read_document(directory, MUSCLES_FILE, "muscles")
+    muscles, problems = _build_muscles(muscle_document["muscles"], sources)
+    if not problems:
+        groups, problems = _groups(muscle_document.get("groups", {}), muscles)
     if problems:
         # The other files refer to muscle ids: checking them now would only echo these errors.
         raise CatalogDataError(problems)
     by_id = {muscle.id: muscle for muscle in muscles}
-    versions[PARASPINAL_FILE], raw_sites = _read(directory, PARASPINAL_FILE, "sites")
-    sites, site_problems = _build_sites(raw_sites, by_id, sources)
+    versions[PARASPINAL_FILE], site_document = _read_document(directory, PARASPINAL_FILE, "sites")
+    sites, site_problems = _build_sites(site_document["sites"], by_id, sources)
+    generic, retired, name_problems = _paraspinal_names(site_document, muscles)
     versions[DERMATOMES_FILE], raw_dermatomes = _read(directory, DERMATOMES_FILE, "dermatomes")
     dermatomes, dermatome_problems = _build_dermatomes(raw_dermatomes, sources)
     versions[CONDITIONS_FILE], raw_conditions = _read(directory, CONDITIONS_FILE, "conditions")
     conditions, condition_problems = _build_conditions(raw_conditions, by_id, sources)
-    problems += site_problems + dermatome_problems + condition_problems
+    problems += site_problems + name_problems + dermatome_problems + condition_problems
     if problems:
         raise CatalogDataError(problems)
     return KnowledgeBase(
@@ -356,4 +499,7 @@ def load_knowledge_base(directory: DataDirectory | None = None) -> KnowledgeBase
         paraspinal_sites=sites,
         dermatomes=dermatomes,
         conditions=conditions,
+        generic_paraspinal_names=generic,
+        retired_ids=retired,
+        groups=groups,
     )

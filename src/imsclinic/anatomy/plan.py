@@ -1,8 +1,10 @@
 """Needling plan: which sites to needle this session, in what order, and what blocks them.
 
 Gunn treats segmentally: the paraspinals at the involved level first, then the shortened
-peripheral muscles supplied by that root (DOMAIN.md section 1). Safety rules follow
-DOMAIN.md section 6; each note carries its source key in brackets.
+peripheral muscles supplied by that root [DOMAIN-1]. Every site is checked by the same
+rules as a charted session (``rules.needling.site_issues``): a plan never offers a site the
+session would refuse. Each note carries its source key in brackets
+(docs/clinical-references.md).
 """
 
 from __future__ import annotations
@@ -11,14 +13,14 @@ import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from imsclinic.rules.needling import Precautions
+from imsclinic.rules.needling import Precautions, SiteFacts, lung_sides, site_issues
+from imsclinic.rules.precautions import BY_CODE
 
 from .catalog import Catalog, get_catalog
 from .inference import FINDING_LABELS, Finding, InferenceResult, LevelScore
 from .levels import PARASPINAL_LEVELS, SIDES, Side, level_index
-from .records import Muscle
 
-# One precautions type for the plan and the session rules (imsclinic/rules/needling.py).
+# One precautions type for the plan and the session rules (imsclinic/rules/precautions.py).
 PatientPrecautions = Precautions
 
 
@@ -31,6 +33,9 @@ class PlanSite:
     safety_notes: tuple[str, ...]
     blocked: bool = False
     block_reason: str | None = None
+    # What the safety rules know about the site (the muscle at its level): the same facts
+    # the session rules check, so the plan never offers what charting would refuse.
+    facts: SiteFacts | None = None
 
 
 @dataclass(frozen=True)
@@ -49,62 +54,11 @@ class NeedlingPlan:
         return tuple(site for site in self.sites if not site.blocked)
 
 
-# Relative contraindications (DOMAIN.md section 6): the plan proceeds with a warning.
-_RELATIVE: tuple[tuple[str, str], ...] = (
-    (
-        "anticoagulants",
-        "Anticoagulants: relative contraindication; bruising and bleeding are more likely "
-        "(bruising 7.6% and bleeding 4.7% of treatments overall [Brady]): apply firm pressure "
-        "after each insertion [APTA-list].",
-    ),
-    (
-        "bleeding_disorder",
-        "Bleeding disorder: relative contraindication; apply firm pressure after each insertion "
-        "and watch for bruising [APTA-list].",
-    ),
-    (
-        "pregnancy",
-        "Pregnancy: relative contraindication; weigh the need for treatment and record the "
-        "decision [APTA-list].",
-    ),
-    (
-        "diabetes",
-        "Diabetes: relative contraindication; check skin integrity and sensation and keep "
-        "strict asepsis [APTA-list].",
-    ),
-    (
-        "immunocompromised",
-        "Immunocompromise: relative contraindication; infection risk, keep strict asepsis "
-        "[APTA-list].",
-    ),
-    (
-        "epilepsy",
-        "Epilepsy: relative contraindication; treat lying down and stay with the patient "
-        "[APTA-list].",
-    ),
-    (
-        "metal_allergy",
-        "Metal allergy: relative contraindication; check the needle alloy before use [APTA-list].",
-    ),
-    (
-        "pacemaker_implant",
-        "Pacemaker or implant: do not needle over the device or implant and add no electrical "
-        "stimulation [project].",
-    ),
-)
-
-_PHOBIA = "Needle phobia: absolute contraindication, no needling [APTA-list]."
-_NO_CONSENT = (
-    "Patient unable or unwilling to consent: absolute contraindication, no needling "
-    "[APTA-list]; consent must disclose material and special risks [PA-AE-FAQ]."
-)
-
-
 def _depth_caution(lung_risk: bool, max_depth_mm: int | None) -> tuple[str, ...]:
     if not lung_risk:
         return ()
     depth = f"; no deeper than about {max_depth_mm} mm" if max_depth_mm else ""
-    return (f"Depth caution: direct the needle away from the lung{depth} [HPCSA].",)
+    return (f"Depth caution: direct the needle away from the lung{depth} [AHPCSA-121].",)
 
 
 def _paraspinal_sites(
@@ -129,6 +83,7 @@ def _paraspinal_sites(
                     f"{score.level} ({role}, score {score.score:g}). {site.landmark}."
                 ),
                 safety_notes=site.safety_notes + _depth_caution(site.lung_risk, None),
+                facts=catalog.site(catalog.get(site.muscle_id), score.level, side),
             )
         )
     return sites
@@ -176,6 +131,7 @@ def _peripheral_sites(
             + ("root" if len(matched) == 1 else "roots"),
             safety_notes=muscle.safety_notes
             + _depth_caution(muscle.lung_risk, muscle.max_depth_mm),
+            facts=catalog.site(muscle, "", side),
         )
         # Muscles of the best level first, predominant supply before contributing.
         order = (
@@ -192,40 +148,37 @@ def _block(site: PlanSite, reason: str) -> PlanSite:
     return dataclasses.replace(site, blocked=True, block_reason=reason)
 
 
-def _is_thorax(site: PlanSite, catalog: Catalog) -> bool:
-    if site.level is not None:
-        return catalog.paraspinal_site(site.level).thorax
-    return catalog.get(site.muscle_id).thorax
+def _facts(site: PlanSite) -> SiteFacts:
+    assert site.facts is not None
+    return site.facts
 
 
-def _apply_lymphedema(
-    sites: list[PlanSite], precautions: PatientPrecautions, catalog: Catalog
+def _apply_site_rules(
+    sites: list[PlanSite], precautions: PatientPrecautions, warnings: list[str]
 ) -> list[PlanSite]:
+    """The session rules' per-site checks: blocked sites carry the rule's reason; warnings
+    that need an acknowledgement when charting are listed once each."""
     result = []
     for site in sites:
-        muscle: Muscle = catalog.get(site.muscle_id)
-        key = f"{site.side}_{muscle.limb}"
-        if muscle.limb and key in precautions.lymphedema_sites:
-            site = _block(
-                site,
-                f"Lymphedematous limb ({site.side} {muscle.limb}): needling into a "
-                "lymphedematous area is an absolute contraindication [APTA-list].",
-            )
-        result.append(site)
+        blocks, site_warnings = site_issues(precautions, _facts(site))
+        warnings += [issue.message for issue in site_warnings]
+        result.append(_block(site, " ".join(i.message for i in blocks)) if blocks else site)
     return result
 
 
 def _apply_one_side_of_thorax(
-    sites: list[PlanSite], result: InferenceResult, catalog: Catalog, warnings: list[str]
+    sites: list[PlanSite], result: InferenceResult, warnings: list[str]
 ) -> list[PlanSite]:
-    thorax_sides = {s.side for s in sites if not s.blocked and _is_thorax(s, catalog)}
-    if len(thorax_sides) < 2:
+    def at_risk(site: PlanSite) -> bool:
+        return not site.blocked and _facts(site).lung_risk
+
+    if len(lung_sides(_facts(s) for s in sites if not s.blocked)) < 2:
         return sites
 
     def priority(side: Side) -> tuple[float, int, int]:
         top = result.top(side)
-        count = sum(1 for s in sites if s.side == side and not s.blocked and _is_thorax(s, catalog))
-        # Higher score wins; then more thorax sites; then left, so the choice is deterministic.
+        count = sum(1 for s in sites if s.side == side and at_risk(s))
+        # Higher score wins; then more lung-risk sites; then left, so the choice is fixed.
         return (top.score if top else 0.0, count, -SIDES.index(side))
 
     keep = max(SIDES, key=priority)
@@ -234,17 +187,14 @@ def _apply_one_side_of_thorax(
     why = (
         f"higher score {keep_top.score:g} vs {other_top.score:g}"
         if keep_top and other_top and keep_top.score != other_top.score
-        else "tie broken by number of thorax sites, then left first"
+        else "tie broken by number of sites over the lung, then left first"
     )
     reason = (
-        f"Never needle both sides of the thorax in one session [HPCSA]: the {keep} side is "
-        f"treated today ({why}); needle the {other} thorax in another session."
+        f"Never needle both sides of the thorax in one session [AHPCSA-121]: the {keep} side "
+        f"is treated today ({why}); needle the {other} side over the lung in another session."
     )
     warnings.append(reason)
-    return [
-        _block(s, reason) if s.side == other and not s.blocked and _is_thorax(s, catalog) else s
-        for s in sites
-    ]
+    return [_block(s, reason) if s.side == other and at_risk(s) else s for s in sites]
 
 
 def build_plan(
@@ -258,12 +208,8 @@ def build_plan(
     catalog = catalog or get_catalog()
     findings = list(findings)
     warnings: list[str] = []
-    blocks: list[str] = []
-    if precautions.needle_phobia:
-        blocks.append(_PHOBIA)
-    if precautions.unable_to_consent:
-        blocks.append(_NO_CONSENT)
-    warnings += [text for flag, text in _RELATIVE if getattr(precautions, flag)]
+    blocks = [BY_CODE[code].message for code in precautions.absolute()]
+    warnings += [BY_CODE[code].message for code in precautions.relative()]
     for limb in precautions.lymphedema_sites:
         warnings.append(
             f"Lymphedema ({limb.replace('_', ' ')}): sites in that limb are blocked; the swollen "
@@ -288,8 +234,8 @@ def build_plan(
     for side in sides:
         sites += _peripheral_sites(side, levels_by_side[side], findings, catalog, warnings)
 
-    sites = _apply_lymphedema(sites, precautions, catalog)
-    sites = _apply_one_side_of_thorax(sites, result, catalog, warnings)
+    sites = _apply_site_rules(sites, precautions, warnings)
+    sites = _apply_one_side_of_thorax(sites, result, warnings)
     if blocks:
         reason = " ".join(blocks)
         sites = [_block(site, reason) for site in sites]

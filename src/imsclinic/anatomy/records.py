@@ -18,12 +18,26 @@ MUSCLE_REGIONS: tuple[str, ...] = (
     "foot",
 )
 LIMBS: tuple[str, ...] = ("upper", "lower")
+# Regional lymph nodes a site drains to (lymphedema and node removal, rules.needling).
+LYMPH_NODES: tuple[str, ...] = ("axillary", "inguinal")
+NODES_OF_LIMB: dict[str, str] = {"upper": "axillary", "lower": "inguinal"}
+# How far a row's innervation has been checked against a named reference (README.md).
+STATUSES: tuple[str, ...] = ("verified", "disputed", "unverified")
 
 
 @dataclass(frozen=True)
 class RootSupply:
     level: str
     predominant: bool
+
+
+@dataclass(frozen=True)
+class RootConvention:
+    """The other value of a disputed row, with the source that gives it."""
+
+    roots: tuple[str, ...]
+    predominant: tuple[str, ...]
+    evidence: str
 
 
 @dataclass(frozen=True)
@@ -37,15 +51,26 @@ class Muscle:
     chart_regions: tuple[str, ...]
     limb: str | None
     is_paraspinal: bool
+    # A needle can reach lung or pleura: depth caution, and never both sides in a session.
     lung_risk: bool
-    thorax: bool
     max_depth_mm: int | None
     safety_notes: tuple[str, ...]
     source: str
-    verified: bool
+    status: str  # one of STATUSES
     # Innervation remarks (e.g. a minor root given in parentheses by the source);
     # kept apart from safety_notes so the plan does not repeat them as warnings.
     notes: tuple[str, ...] = ()
+    noncompressible: bool = False  # deep: pressure cannot stop bleeding [AHPCSA-121]
+    pregnancy_avoid: bool = False  # abdominal or lumbosacral site
+    drains_to: tuple[str, ...] = ()  # regional lymph nodes (limb muscles: their limb's)
+    isncsci_level: str | None = None  # the level this muscle is the ISNCSCI key muscle for
+    evidence: tuple[str, ...] = ()  # what each cited reference gives for the roots
+    alternative: RootConvention | None = None  # the other value of a disputed row
+    status_note: str = ""  # why disputed or unverified; the convention chosen
+
+    @property
+    def verified(self) -> bool:
+        return self.status == "verified"
 
     @property
     def root_levels(self) -> tuple[str, ...]:
@@ -70,8 +95,9 @@ class ParaspinalSite:
     muscle_id: str
     landmark: str
     lung_risk: bool
-    thorax: bool
     safety_notes: tuple[str, ...]
+    drains_to: tuple[str, ...] = ()
+    pregnancy_avoid: bool = False
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ class CatalogDataError(ValueError):
 @dataclass(frozen=True)
 class Field:
     name: str
-    kind: str  # "str", "bool", "int", "str_list"
+    kind: str  # "str", "bool", "int", "str_list", "object"
     required: bool = True
     default: Any = None
     nullable: bool = False
@@ -47,6 +47,9 @@ def _type_problem(kind: str, value: Any) -> str | None:
         # bool is an int in Python; a depth of `true` is a typo, not a number.
         if isinstance(value, bool) or not isinstance(value, int):
             return f"expected an integer, got {value!r}"
+    elif kind == "object":
+        if not isinstance(value, Mapping):
+            return f"expected an object, got {value!r}"
     elif kind == "str_list":
         if not isinstance(value, list):
             return f"expected a list of strings, got {value!r}"

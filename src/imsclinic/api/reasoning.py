@@ -9,11 +9,11 @@ from ninja import Router, Schema
 from pydantic import Field
 
 from imsclinic.anatomy import get_catalog
-from imsclinic.anatomy.inference import DermatomalPain
+from imsclinic.anatomy.inference import SIGN_LABELS, DermatomalPain
 from imsclinic.api.auth import api_actor
 from imsclinic.api.errors import ErrorOut
 from imsclinic.charting import reasoning
-from imsclinic.charting.schemas import FindingIn
+from imsclinic.charting.schemas import FindingIn, SignIn
 from imsclinic.charting.selectors import assessment_get
 from imsclinic.core.audit import audit_record
 from imsclinic.core.errors import Problems
@@ -40,9 +40,15 @@ class MuscleOut(Schema):
     is_paraspinal: bool
     lung_risk: bool
     max_depth_mm: int | None
+    noncompressible: bool = Field(description="Deep: refused on anticoagulants")
+    pregnancy_avoid: bool = Field(description="Abdominal or lumbosacral: refused in pregnancy")
+    isncsci_level: str | None
     safety_notes: list[str]
     source: str
     verified: bool
+    status: str = Field(description="verified, disputed or unverified (anatomy/README.md)")
+    evidence: list[str]
+    status_note: str
 
 
 class DermatomalIn(Schema):
@@ -53,13 +59,21 @@ class DermatomalIn(Schema):
 class InferIn(Schema):
     findings: list[FindingIn] = Field(default_factory=list, max_length=200)
     dermatomal: list[DermatomalIn] = Field(default_factory=list, max_length=60)
+    signs: list[SignIn] = Field(
+        default_factory=list,
+        max_length=120,
+        description="Gunn's signs of neuropathy by body-chart region: segmental evidence "
+        "for the dermatomes of the region",
+    )
 
 
 class EvidenceLevelOut(Schema):
     level: str
     side: str
     score: float
-    supporting: list[str]
+    coverage: int = Field(description="Abnormal muscles and paraspinal levels it explains")
+    total: int = Field(description="Abnormal muscles and paraspinal levels on this side")
+    supporting: list[str] = Field(description="Ranking reasons first, then the evidence")
     against: list[str]
 
 
@@ -76,6 +90,9 @@ class PlanIn(Schema):
     )
     findings: list[FindingIn] = Field(
         default_factory=list, max_length=200, description="Or plan from findings given here"
+    )
+    signs: list[SignIn] = Field(
+        default_factory=list, max_length=120, description="With findings: Gunn's signs"
     )
 
 
@@ -108,11 +125,24 @@ class PlanOut(Schema):
 def _check_rows(rows: list[FindingIn], prefix: str = "findings") -> list[reasoning.FindingRow]:
     problems = Problems()
     for index, row in enumerate(rows):
-        reasoning.resolve_muscle(problems, f"{prefix}.{index}.muscle", row.muscle)
+        reasoning.resolve_muscle(problems, f"{prefix}.{index}", row.muscle, row.level)
         if row.side not in ("left", "right"):
             problems.add(f"{prefix}.{index}.side", "invalid", "Side is 'left' or 'right'.")
     problems.raise_if_any()
     return list(rows)
+
+
+def _check_sign(problems: Problems, index: int, sign: SignIn) -> None:
+    if sign.region not in get_catalog().region_ids():
+        problems.add(
+            f"signs.{index}.region", "invalid", f"Unknown body-chart region '{sign.region}'."
+        )
+    if sign.side not in ("left", "right"):
+        problems.add(f"signs.{index}.side", "invalid", "Side is 'left' or 'right'.")
+    if sign.kind not in SIGN_LABELS:
+        problems.add(
+            f"signs.{index}.kind", "invalid", f"Sign must be one of: {', '.join(SIGN_LABELS)}."
+        )
 
 
 @router.get("/muscles", response={200: list[MuscleOut], 401: ErrorOut})
@@ -133,10 +163,16 @@ def list_muscles(request: HttpRequest, q: str = "", limit: int = 20) -> Any:
                     "is_paraspinal",
                     "lung_risk",
                     "max_depth_mm",
+                    "noncompressible",
+                    "pregnancy_avoid",
+                    "isncsci_level",
                     "source",
                     "verified",
+                    "status",
+                    "status_note",
                 )
             },
+            "evidence": list(m.evidence),
             "synonyms": list(m.synonyms),
             "chart_regions": list(m.chart_regions),
             "safety_notes": list(m.safety_notes),
@@ -161,7 +197,10 @@ def infer_segments(request: HttpRequest, payload: InferIn) -> Any:
         else:
             dermatomal.append(DermatomalPain(level=item.level, side=item.side))  # type: ignore[arg-type]
     problems.raise_if_any()
-    result, _findings, skipped = reasoning.infer(rows, dermatomal)
+    for index, sign in enumerate(payload.signs):
+        _check_sign(problems, index, sign)
+    problems.raise_if_any()
+    result, _findings, skipped = reasoning.infer(rows, dermatomal, payload.signs)
     return reasoning.result_dict(result, skipped)
 
 
@@ -178,9 +217,15 @@ def plan_for_patient(request: HttpRequest, patient_id: int, payload: PlanIn) -> 
             )
             problems.raise_if_any()
         rows = reasoning.rows_of_assessment(assessment)
+        signs = reasoning.signs_of_assessment(assessment)
     else:
         rows = _check_rows(payload.findings)
-    result, plan, skipped = reasoning.plan_for(patient, rows)
+        problems = Problems()
+        for index, sign in enumerate(payload.signs):
+            _check_sign(problems, index, sign)
+        problems.raise_if_any()
+        signs = list(payload.signs)
+    result, plan, skipped = reasoning.plan_for(patient, rows, signs)
     audit_record(
         actor=actor,
         action="view",

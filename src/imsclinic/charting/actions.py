@@ -38,6 +38,7 @@ from imsclinic.charting.models import (
     TreatmentSession,
 )
 from imsclinic.charting.reasoning import resolve_muscle
+from imsclinic.charting.safety import session_decision
 from imsclinic.charting.schemas import (
     AmendmentIn,
     AssessmentIn,
@@ -60,7 +61,6 @@ from imsclinic.core.rawsql import insert_returning_id, insert_rows
 from imsclinic.patients.actions import local_today
 from imsclinic.patients.models import Consent, Patient
 from imsclinic.rules import ranges
-from imsclinic.rules.needling import PlannedInsertion, check_needling
 
 _ICD10 = re.compile(r"^[A-TV-Z][0-9][0-9AB](\.[0-9A-Z]{1,4})?$")
 SIDES = tuple(Side.values)
@@ -258,7 +258,7 @@ def _validate_assessment(
             problems.add(f"pain_locations.{index}.side", "invalid", "Side is 'left' or 'right'.")
     resolved: list[tuple[Muscle, str]] = []
     for index, finding in enumerate(data.findings):
-        muscle = resolve_muscle(problems, f"findings.{index}.muscle", finding.muscle)
+        muscle = resolve_muscle(problems, f"findings.{index}", finding.muscle, finding.level)
         if finding.side not in SIDES:
             problems.add(f"findings.{index}.side", "invalid", "Side is 'left' or 'right'.")
         if muscle is not None:
@@ -429,7 +429,7 @@ def _validate_insertion(
     problems: Problems, index: int, row: InsertionIn
 ) -> tuple[Muscle, str] | None:
     prefix = f"insertions.{index}"
-    muscle = resolve_muscle(problems, f"{prefix}.muscle", row.muscle)
+    muscle = resolve_muscle(problems, prefix, row.muscle, row.level)
     if row.side not in SIDES:
         problems.add(f"{prefix}.side", "invalid", "Side is 'left' or 'right'.")
     low, high = ranges.NEEDLE_DIAMETER_MM
@@ -453,12 +453,14 @@ def _validate_insertion(
             "Enter the needle lot number from the pack (for traceability).",
         )
     if row.twitch not in TWITCHES:
-        problems.add(f"{prefix}.twitch", "invalid", "Twitch response is none, weak or strong.")
+        problems.add(
+            f"{prefix}.twitch", "invalid", "Record today's twitch response: none, weak or strong."
+        )
     if row.sensation not in SENSATIONS:
         problems.add(
             f"{prefix}.sensation",
             "invalid",
-            f"Sensation must be one of: {', '.join(SENSATIONS)}.",
+            f"Record today's sensation: one of {', '.join(SENSATIONS)}.",
         )
     if muscle is None:
         return None
@@ -595,22 +597,13 @@ def _validate_session(
     problems.raise_if_any()
     assert episode is not None
 
-    decision = check_needling(
-        precautions=patient.precautions,
-        has_current_consent=episode.consent_current,
-        current_authorizations=episode.authorizations,
-        insertions=[
-            PlannedInsertion(
-                field=f"insertions.{index}.muscle",
-                muscle_name=muscle.name,
-                side=row.side,
-                limb=muscle.limb,
-                thorax=muscle.thorax,
-            )
-            for index, (row, (muscle, _level)) in enumerate(
-                zip(data.insertions, resolved, strict=True)
-            )
-        ],
+    decision = session_decision(
+        patient=patient,
+        day=data.session_date,
+        consent_current=episode.consent_current,
+        authorizations=episode.authorizations,
+        rows=data.insertions,
+        resolved=resolved,
     )
     if data.insertions and decision.blocks:
         first = decision.blocks[0]

@@ -10,16 +10,18 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from imsclinic.anatomy import Muscle, UnknownMuscle, get_catalog
+from imsclinic.anatomy import LevelRequired, Muscle, UnknownMuscle, get_catalog
 from imsclinic.anatomy.inference import (
+    SIGN_LABELS,
     DermatomalPain,
     Finding,
     InferenceResult,
+    NeuropathySign,
     ParaspinalFinding,
     infer_levels,
 )
 from imsclinic.anatomy.plan import NeedlingPlan, build_plan
-from imsclinic.charting.schemas import FindingIn
+from imsclinic.charting.schemas import FindingIn, SignIn
 from imsclinic.core.errors import Problems
 
 _KINDS = ("taut_band", "tender_motor_point", "shortened", "local_twitch")
@@ -29,12 +31,17 @@ _KINDS = ("taut_band", "tender_motor_point", "shortened", "local_twitch")
 FindingRow = FindingIn
 
 
-def resolve_muscle(problems: Problems, field: str, name: str) -> Muscle | None:
-    """The catalog muscle for a typed name, or a field problem with the closest names."""
+def resolve_muscle(problems: Problems, prefix: str, name: str, level: str = "") -> Muscle | None:
+    """The catalog muscle for a typed name at a level (the one name map, shared by the
+    actions and the API), or a problem on ``prefix.muscle`` with the closest names, or on
+    ``prefix.level`` when a name such as "multifidus" needs the level to pick its entry."""
     try:
-        return get_catalog().resolve(name)
+        return get_catalog().resolve(name, level)
+    except LevelRequired as exc:
+        problems.add(f"{prefix}.level", "required", str(exc), tuple(exc.suggestions))
+        return None
     except UnknownMuscle as exc:
-        problems.add(field, "unknown_muscle", str(exc), tuple(exc.suggestions))
+        problems.add(f"{prefix}.muscle", "unknown_muscle", str(exc), tuple(exc.suggestions))
         return None
 
 
@@ -50,7 +57,10 @@ def inference_inputs(
         if not row.muscle.strip():
             continue
         try:
-            muscle = catalog.resolve(row.muscle)
+            muscle = catalog.resolve(row.muscle, row.level)
+        except LevelRequired:
+            skipped.append(f"{row.muscle}: choose the spinal level to include it.")
+            continue
         except UnknownMuscle:
             skipped.append(f"'{row.muscle}' is not a known muscle and was not scored.")
             continue
@@ -72,17 +82,31 @@ def inference_inputs(
     return findings, paraspinal, skipped
 
 
+def neuropathy_signs(signs: Iterable[SignIn]) -> list[NeuropathySign]:
+    """Gunn's signs ticked on the body chart, as segmental evidence (by dermatome); rows
+    with an unknown region, side or kind are left out (the action reports them)."""
+    known_regions = set(get_catalog().region_ids())
+    return [
+        NeuropathySign(region=s.region, side=s.side, kind=s.kind)  # type: ignore[arg-type]
+        for s in signs
+        if s.region in known_regions and s.side in ("left", "right") and s.kind in SIGN_LABELS
+    ]
+
+
 def infer(
-    rows: Iterable[FindingRow], dermatomal: Iterable[DermatomalPain] = ()
+    rows: Iterable[FindingRow],
+    dermatomal: Iterable[DermatomalPain] = (),
+    signs: Iterable[SignIn] = (),
 ) -> tuple[InferenceResult, list[Finding], list[str]]:
     findings, paraspinal, skipped = inference_inputs(rows)
-    return infer_levels(findings, paraspinal, dermatomal), findings, skipped
+    result = infer_levels(findings, paraspinal, dermatomal, signs=neuropathy_signs(signs))
+    return result, findings, skipped
 
 
 def plan_for(
-    patient: Any, rows: Iterable[FindingRow]
+    patient: Any, rows: Iterable[FindingRow], signs: Iterable[SignIn] = ()
 ) -> tuple[InferenceResult, NeedlingPlan, list[str]]:
-    result, findings, skipped = infer(rows)
+    result, findings, skipped = infer(rows, signs=signs)
     return result, build_plan(result, findings, patient.precautions), skipped
 
 
@@ -102,6 +126,10 @@ def rows_of_assessment(assessment: Any) -> list[FindingRow]:
     ]
 
 
+def signs_of_assessment(assessment: Any) -> list[SignIn]:
+    return [SignIn(region=s.region, side=s.side, kind=s.kind) for s in assessment.signs.all()]
+
+
 def result_dict(result: InferenceResult, skipped: list[str] | None = None) -> dict[str, Any]:
     return {
         "clear": result.clear,
@@ -112,7 +140,9 @@ def result_dict(result: InferenceResult, skipped: list[str] | None = None) -> di
                 "level": s.level,
                 "side": s.side,
                 "score": round(s.score, 3),
-                "supporting": [e.description for e in s.supporting],
+                "coverage": s.coverage,
+                "total": s.total,
+                "supporting": [*s.reasons, *(e.description for e in s.supporting)],
                 "against": [e.description for e in s.against],
             }
             for s in result.ranked
@@ -121,7 +151,7 @@ def result_dict(result: InferenceResult, skipped: list[str] | None = None) -> di
 
 
 def plan_dict(plan: NeedlingPlan) -> dict[str, Any]:
-    names = {m.id: m.name for m in get_catalog().muscles}
+    names = get_catalog().display_names()
     return {
         "blocked": plan.blocked,
         "blocks": list(plan.blocks),

@@ -21,15 +21,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from imsclinic.measures import MEASURES
+from imsclinic.measures import MEASURES, responder_sql
 
 SESSIONS = "charting_treatmentsession"
 EVENTS = "charting_adverseevent"
 ROLLUP = "charting_episodesummary"
 # Adverse events counted per severity (charting.models.AdverseEvent.Severity).
 SEVERITIES = ("mild", "significant", "serious")
-# Pain before each session is the NPRS (0-10); its MCID decides "first reached".
-PAIN_MCID = int(MEASURES["nprs"].mcid)
+# Pain before each session is the NPRS (0-10); "first reached" is the first session whose
+# pain responds against the baseline: 2 points or 30% (measures.change, Farrar 2001).
+PAIN_MEASURE = MEASURES["nprs"]
 # A change to any other column (signing, notes) leaves the rollup as it is.
 COUNTED = {
     SESSIONS: ("episode_id", "clinic_id", "sequence", "session_date", "pain_before", "pain_after"),
@@ -70,7 +71,7 @@ SELECT s.episode_id, s.clinic_id, COUNT(*), COUNT(s.pain_after),
     SUM(s.pain_before - s.pain_after), {_first("ASC")}, {_first("DESC")},
     (SELECT MIN(x.sequence) - 1 FROM {SESSIONS} x
         WHERE x.clinic_id = s.clinic_id AND x.episode_id = s.episode_id
-        AND x.pain_before <= {_first("ASC")} - {PAIN_MCID}){events}
+        AND {responder_sql(PAIN_MEASURE, _first("ASC"), "x.pain_before")}){events}
 FROM {SESSIONS} s WHERE {where} GROUP BY s.clinic_id, s.episode_id"""  # noqa: S608
 
 
@@ -118,14 +119,18 @@ def _sqlite_statements() -> list[str]:
     statements = []
     for table in (SESSIONS, EVENTS):
         counted = ", ".join(COUNTED[table])
-        statements += [
-            f"CREATE TRIGGER IF NOT EXISTS {table}_summary_insert AFTER INSERT ON {table}\n"
-            f"BEGIN\n  {new};\nEND",
-            f"CREATE TRIGGER IF NOT EXISTS {table}_summary_delete AFTER DELETE ON {table}\n"
-            f"BEGIN\n  {old};\nEND",
-            f"CREATE TRIGGER IF NOT EXISTS {table}_summary_update AFTER UPDATE OF {counted} "
-            f"ON {table}\nBEGIN\n  {old};\n  {new};\nEND",
-        ]
+        bodies = {
+            "insert": f"AFTER INSERT ON {table}\nBEGIN\n  {new};\nEND",
+            "delete": f"AFTER DELETE ON {table}\nBEGIN\n  {old};\nEND",
+            "update": f"AFTER UPDATE OF {counted} ON {table}\nBEGIN\n  {old};\n  {new};\nEND",
+        }
+        for op, body in bodies.items():
+            # Drop first: SQLite has no CREATE OR REPLACE TRIGGER, and a changed definition
+            # (e.g. the responder rule) must replace the installed one.
+            statements += [
+                f"DROP TRIGGER IF EXISTS {table}_summary_{op}",
+                f"CREATE TRIGGER {table}_summary_{op} {body}",
+            ]
     return statements
 
 

@@ -15,7 +15,7 @@ from imsclinic.charting import actions, reasoning, selectors
 from imsclinic.charting.body_chart import BACK_SHAPES, FRONT_SHAPES
 from imsclinic.charting.integrity import assessment_intact, session_intact
 from imsclinic.charting.models import AdverseEvent, Insertion, NeuropathySign
-from imsclinic.charting.schemas import AmendmentIn, AssessmentIn, EpisodeIn, SessionIn
+from imsclinic.charting.schemas import AmendmentIn, AssessmentIn, EpisodeIn, SessionIn, SignIn
 from imsclinic.core.actors import Actor
 from imsclinic.core.errors import (
     AcknowledgementRequired,
@@ -28,7 +28,7 @@ from imsclinic.core.permissions import CLINICAL, has_role
 from imsclinic.core.web import clinic_view
 from imsclinic.patients.selectors import current_consent, patient_get
 from imsclinic.plots.pain import pain_course_svg
-from imsclinic.rules.needling import RELATIVE_PRECAUTIONS, REQUIRED_AUTHORIZATIONS
+from imsclinic.rules.needling import REQUIRED_AUTHORIZATIONS
 from imsclinic.rules.ranges import MOVEMENTS
 
 NEEDLE_DIAMETERS = ("0.16", "0.18", "0.20", "0.25", "0.30")
@@ -36,7 +36,8 @@ NEEDLE_LENGTHS = (15, 25, 30, 40, 50, 60, 75)
 
 
 def _muscle_names() -> dict[str, str]:
-    return {m.id: m.name for m in get_catalog().muscles}
+    # Retired ids (signed notes may still hold them) keep a display name.
+    return get_catalog().display_names()
 
 
 @clinic_view
@@ -56,7 +57,7 @@ def patient_chart(request: HttpRequest, actor: Actor, patient_id: int) -> HttpRe
             "timeline": chart.timeline(),
             "pain_svg": pain_course_svg(series) if series else "",
             "muscle_names": _muscle_names(),
-            "relative": [RELATIVE_PRECAUTIONS[c] for c in chart.patient.precautions.relative()],
+            "relative": [p.message for p in chart.patient.relative_precautions],
             "today": chart.today,
             "age": chart.patient.age_on(chart.today),
         },
@@ -151,8 +152,10 @@ def _assessment_context(
         "regions_data": _chart_regions_data(),
         "level_maps": reasoning.level_maps(),
         "chart_buttons": True,
-        "inference": reasoning.result_dict(reasoning.infer(_rows_from_values(values))[0])
-        if values.get("findings")
+        "inference": reasoning.result_dict(
+            reasoning.infer(_rows_from_values(values), signs=_signs_from_values(values))[0]
+        )
+        if values.get("findings") or values.get("signs")
         else None,
         "sign_kinds": NeuropathySign.Kind.choices,
         "movements": MOVEMENTS.values(),
@@ -193,6 +196,17 @@ def assessment_new(request: HttpRequest, actor: Actor, patient_id: int) -> HttpR
     )
 
 
+def _signs_from_values(values: dict[str, Any]) -> list[SignIn]:
+    return [
+        SignIn(
+            region=str(s.get("region", "")),
+            side=str(s.get("side", "")),
+            kind=str(s.get("kind", "")),
+        )
+        for s in values.get("signs", [])
+    ]
+
+
 def _rows_from_values(values: dict[str, Any]) -> list[reasoning.FindingRow]:
     rows = []
     for finding in values.get("findings", []):
@@ -216,7 +230,9 @@ def segments_preview(request: HttpRequest, actor: Actor, patient_id: int) -> Htt
     """htmx: the inferred levels for the findings typed so far, before anything is saved."""
     patient_get(actor=actor, patient_id=patient_id, audit=False)
     values = _assessment_values(request)
-    result, _findings, skipped = reasoning.infer(_rows_from_values(values))
+    result, _findings, skipped = reasoning.infer(
+        _rows_from_values(values), signs=_signs_from_values(values)
+    )
     return render(
         request,
         "charting/_inference.html",
@@ -226,7 +242,9 @@ def segments_preview(request: HttpRequest, actor: Actor, patient_id: int) -> Htt
 
 def _plan_context(assessment: Any) -> dict[str, Any]:
     result, plan, skipped = reasoning.plan_for(
-        assessment.patient, reasoning.rows_of_assessment(assessment)
+        assessment.patient,
+        reasoning.rows_of_assessment(assessment),
+        reasoning.signs_of_assessment(assessment),
     )
     return {"inference": reasoning.result_dict(result, skipped), "plan": reasoning.plan_dict(plan)}
 
@@ -284,6 +302,19 @@ def _insertion_row(insertion: Insertion, names: dict[str, str]) -> dict[str, Any
     }
 
 
+def _acknowledgements(patient: Any, pending: list[Any]) -> list[tuple[str, str]]:
+    rows = [(p.code, p.message) for p in patient.relative_precautions]
+    listed = {code for code, _ in rows}
+    return rows + [(w.code, w.message) for w in pending if w.code not in listed]
+
+
+def _repeat_row(insertion: Insertion, names: dict[str, str]) -> dict[str, Any]:
+    """Last session's site, side, level and needle size. Its twitch, sensation and needle
+    lot start empty: they are today's observations (and today's pack), so an unedited
+    repeat is refused until they are entered, never saved as last week's."""
+    return {**_insertion_row(insertion, names), "twitch": "", "sensation": "", "needle_lot": ""}
+
+
 def _session_context(
     actor: Actor,
     patient: Any,
@@ -335,7 +366,9 @@ def _session_context(
         "ae_kinds": AdverseEvent.Kind.choices,
         "ae_severities": AdverseEvent.Severity.choices,
         "movements": MOVEMENTS.values(),
-        "relative": [(c, RELATIVE_PRECAUTIONS[c]) for c in patient.precautions.relative()],
+        # The patient's relative precautions, then any site-level warning the rules raised
+        # on the last save (lymph quadrant, nodes removed, under 18): each needs a tick.
+        "relative": _acknowledgements(patient, warnings or []),
         "pending_warnings": warnings or [],
         "consent": current_consent(patient, today),
         "missing_authorizations": missing_authorizations,
@@ -379,7 +412,11 @@ def session_new(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResp
         )
         if assessment.patient_id == patient.pk:
             plan = reasoning.plan_dict(
-                reasoning.plan_for(patient, reasoning.rows_of_assessment(assessment))[1]
+                reasoning.plan_for(
+                    patient,
+                    reasoning.rows_of_assessment(assessment),
+                    reasoning.signs_of_assessment(assessment),
+                )[1]
             )
             values["insertions"] = [
                 {
@@ -398,7 +435,7 @@ def session_new(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResp
     elif request.GET.get("repeat"):
         names = _muscle_names()
         values["insertions"] = [
-            _insertion_row(i, names)
+            _repeat_row(i, names)
             for i in selectors.last_session_insertions(actor=actor, patient=patient)
         ]
     errors: dict[str, str] = {}

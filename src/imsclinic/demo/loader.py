@@ -196,17 +196,20 @@ def _course(actor: Actor, rng: random.Random, spec: tuple, index: int, today: dt
     family, given, sex, year, code, side, sites = spec
     patient = patients.patient_register(
         actor=actor,
-        data=PatientIn(
-            family_name=family,
-            given_name=given,
-            sex=sex,
-            date_of_birth=dt.date(year, 1 + index % 12, 3 + index),
-            health_number=f"9{index:03d}-{rng.randint(10000, 99999)}",
-            phone=f"403-555-01{index:02d}",
-            email=f"{given.lower()}.{family.lower()}@example.org",
-            anticoagulants=index == 3,
-            diabetes=index == 5,
-            medications="Apixaban 5 mg twice daily" if index == 3 else "",
+        # Precaution flags are fields of the one precautions table (rules.precautions).
+        data=PatientIn.model_validate(
+            {
+                "family_name": family,
+                "given_name": given,
+                "sex": sex,
+                "date_of_birth": dt.date(year, 1 + index % 12, 3 + index),
+                "health_number": f"9{index:03d}-{rng.randint(10000, 99999)}",
+                "phone": f"403-555-01{index:02d}",
+                "email": f"{given.lower()}.{family.lower()}@example.org",
+                "medications": "Apixaban 5 mg twice daily" if index == 3 else "",
+                "anticoagulants": index == 3,
+                "diabetes": index == 5,
+            }
         ),
     )
     weeks = 3 + index % 5
@@ -351,15 +354,17 @@ def load_demo(*, seed: int = 2026) -> dict[str, int]:
         registered.append(
             patients.patient_register(
                 actor=front,
-                data=PatientIn(
-                    family_name=family,
-                    given_name=given,
-                    sex=rng.choice(("female", "male")),
-                    date_of_birth=dt.date(1950 + 7 * index, 1 + index, 10 + index),
-                    health_number=f"8{index:03d}-{rng.randint(10000, 99999)}",
-                    needle_phobia=index == 2,
-                    pregnancy=index == 4,
-                    lymphedema_sites=["left_upper"] if index == 0 else [],
+                data=PatientIn.model_validate(
+                    {
+                        "family_name": family,
+                        "given_name": given,
+                        "sex": rng.choice(("female", "male")),
+                        "date_of_birth": dt.date(1950 + 7 * index, 1 + index, 10 + index),
+                        "health_number": f"8{index:03d}-{rng.randint(10000, 99999)}",
+                        "lymphedema_sites": ["left_upper"] if index == 0 else [],
+                        "needle_phobia": index == 2,
+                        "pregnancy": index == 4,
+                    }
                 ),
             )
         )

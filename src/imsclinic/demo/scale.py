@@ -36,6 +36,7 @@ from imsclinic.charting.selectors import PersonRef, Rows, SessionRow
 from imsclinic.core.models import Clinic
 from imsclinic.patients.consent_texts import CURRENT_CONSENT_VERSION
 from imsclinic.patients.models import Consent, Patient
+from imsclinic.rules.precautions import FLAG_CODES
 
 FAMILY = (
     "Abara",
@@ -230,17 +231,9 @@ def generate(
             "search_name",
             "search_name_reversed",
             "medications",
-            "anticoagulants",
-            "bleeding_disorder",
-            "pregnancy",
-            "diabetes",
-            "immunocompromised",
-            "epilepsy",
-            "metal_allergy",
-            "pacemaker_implant",
-            "needle_phobia",
-            "unable_to_consent",
+            *FLAG_CODES,
             "lymphedema_sites",
+            "lymph_nodes_removed",
             "precaution_notes",
         ],
     )
@@ -402,16 +395,14 @@ def generate(
                         f"{family.lower()}{pid % 997} {given.lower()}",
                         f"{given.lower()} {family.lower()}{pid % 997}",
                         "",
-                        anticoagulants,
-                        False,
-                        False,
-                        rng.random() < 0.08,
-                        False,
-                        False,
-                        False,
-                        False,
-                        False,
-                        False,
+                        # One value per precaution of the table: 6% anticoagulated, 8% diabetic.
+                        *(
+                            anticoagulants
+                            if code == "anticoagulants"
+                            else code == "diabetes" and rng.random() < 0.08
+                            for code in FLAG_CODES
+                        ),
+                        json_empty,
                         json_empty,
                         "",
                     )

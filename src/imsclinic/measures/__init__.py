@@ -7,7 +7,13 @@ Statistics for clinic-level reports live in :mod:`imsclinic.measures.statistics`
 
 from __future__ import annotations
 
-from imsclinic.measures.change import Change, change, first_responder_index, is_responder
+from imsclinic.measures.change import (
+    Change,
+    change,
+    first_responder_index,
+    is_responder,
+    responder_sql,
+)
 from imsclinic.measures.definitions import MEASURES, Band, Licence, Measure, get_measure
 from imsclinic.measures.errors import ItemError, UnknownMeasure, WordingFileError
 from imsclinic.measures.published import PUBLISHED
@@ -30,5 +36,6 @@ __all__ = [
     "get_measure",
     "is_responder",
     "load_item_wording",
+    "responder_sql",
     "score",
 ]

@@ -27,6 +27,9 @@ class Change:
     reached_mcid: bool  # improvement >= MCID
     # improvement as a percent of the baseline score; None when the baseline is 0 (undefined).
     percent_change: float | None
+    # reached_mcid, or an improvement of at least the measure's responder percentage
+    # (NPRS: 2 points or 30% [Farrar 2001], so 3 -> 2 responds as 8 -> 6 does).
+    responder: bool = False
 
 
 def change(measure: str, baseline: float, current: float) -> Change:
@@ -42,20 +45,45 @@ def change(measure: str, baseline: float, current: float) -> Change:
     improvement = delta if definition.higher_is_better else -delta
     # Relative improvement against baseline, as in Ostelo 2008's "30% from baseline" threshold.
     percent = None if baseline == 0 else improvement / abs(baseline) * 100
+    reached = improvement >= definition.mcid - _MCID_TOLERANCE
+    relative = (
+        definition.responder_percent is not None
+        and percent is not None
+        and improvement > 0
+        and percent >= definition.responder_percent - _MCID_TOLERANCE
+    )
     return Change(
         measure=definition.code,
         baseline=baseline,
         current=current,
         delta=delta,
         improvement=improvement,
-        reached_mcid=improvement >= definition.mcid - _MCID_TOLERANCE,
+        reached_mcid=reached,
         percent_change=percent,
+        responder=reached or relative,
     )
 
 
 def is_responder(measure: str, baseline: float, current: float) -> bool:
-    """True when the improvement from ``baseline`` to ``current`` is at least the MCID."""
-    return change(measure, baseline, current).reached_mcid
+    """True when the improvement from ``baseline`` to ``current`` is at least the MCID, or
+    at least the measure's responder percentage of the baseline (NPRS: 30%, Farrar 2001)."""
+    return change(measure, baseline, current).responder
+
+
+def responder_sql(measure: Measure, baseline: str, score: str) -> str:
+    """The same test as ``is_responder``, as an SQL condition over two numeric expressions,
+    for outcomes counted by the database. The thresholds are the measure's own constants
+    (never input), written as literals so the condition needs no parameters."""
+    improvement = (
+        f"({score} - {baseline})" if measure.higher_is_better else f"({baseline} - {score})"
+    )
+    condition = f"{improvement} >= {measure.mcid - _MCID_TOLERANCE!r}"
+    if measure.responder_percent is not None:
+        condition += (
+            f" OR ({improvement} > 0 AND {improvement} * 100 >= "
+            f"{measure.responder_percent!r} * ABS({baseline}) - {_MCID_TOLERANCE!r})"
+        )
+    return f"({condition})"
 
 
 def first_responder_index(measure: str, scores: Sequence[float]) -> int | None:

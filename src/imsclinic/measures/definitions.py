@@ -62,6 +62,20 @@ class Measure:
     licence: Licence
     # Decimal places for the displayed score; the unrounded value is kept in Score.raw.
     decimals: int = 1
+    # A responder improves by at least the MCID, or (where a source gives one) by at least
+    # this percentage of the baseline score.
+    responder_percent: float | None = None
+    responder_source: str = ""
+
+    @property
+    def responder_rule(self) -> str:
+        points = f"at least {self.mcid:g} {self.unit}"
+        if self.responder_percent is None:
+            return f"an improvement of {points} ({self.mcid_source})"
+        return (
+            f"an improvement of {points} or of at least {self.responder_percent:g}% of the "
+            f"baseline score ({self.responder_source})"
+        )
 
     def accepts_item_count(self, count: int) -> bool:
         if isinstance(self.item_count, range):
@@ -137,6 +151,11 @@ NPRS = Measure(
         "wording is involved.",
     ),
     decimals=0,
+    responder_percent=30.0,
+    responder_source=(
+        "Farrar 2001, Pain 94(2):149-158 (PMID 11690728): a reduction of about 2 points or "
+        "about 30% on the 0-10 scale is clinically important"
+    ),
 )
 
 PSFS = Measure(
@@ -229,7 +248,7 @@ NDI = Measure(
     higher_is_better=False,
     mcid=10.0,
     mcid_source=(
-        "Project default 10 points of 50 (DOMAIN.md section 8: conservative); Young 2009, "
+        "Project default 10 points of 50 (DOMAIN-8, docs/clinical-references.md: conservative); Young 2009, "
         "Spine J 9(10):802 (doi 10.1016/j.spinee.2009.06.002) reported 7.5 points in "
         "mechanical neck disorders"
     ),

@@ -1,7 +1,7 @@
 """Published IMS / dry-needling figures that clinic outcomes are compared against.
 
-Only figures recorded in the team's domain reference (DOMAIN.md sections 3, 4
-and 6) appear here, each with the source key used there and a PMID or DOI to check it by.
+Only figures recorded in the project's domain reference (DOMAIN-3, DOMAIN-4 and DOMAIN-6
+in docs/clinical-references.md) appear here, each with the source key used there and a PMID or DOI to check it by.
 """
 
 from __future__ import annotations

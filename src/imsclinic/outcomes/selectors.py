@@ -32,7 +32,14 @@ from imsclinic.core.audit import audit_record
 from imsclinic.core.models import Clinic
 from imsclinic.core.permissions import CLINICAL, require_role
 from imsclinic.core.tenancy import get_for_clinic
-from imsclinic.measures import MEASURES, Change, Measure, change, first_responder_index
+from imsclinic.measures import (
+    MEASURES,
+    Change,
+    Measure,
+    change,
+    first_responder_index,
+    responder_sql,
+)
 from imsclinic.measures.statistics import (
     PUBLISHED,
     KMPoint,
@@ -99,7 +106,7 @@ class Course:
 
     @property
     def responder(self) -> bool:
-        return bool(self.change and self.change.reached_mcid)
+        return bool(self.change and self.change.responder)
 
     @property
     def first_mcid(self) -> ScorePoint | None:
@@ -172,8 +179,9 @@ class Progress:
         names = _muscle_names()
         for session in self.sessions:
             for insertion in session.insertions.all():
+                muscle_id = _muscle_key(insertion)
                 key = (
-                    names.get(insertion.muscle_id, insertion.muscle_id),
+                    names.get(muscle_id, muscle_id),
                     insertion.side,
                     insertion.level,
                 )
@@ -184,7 +192,12 @@ class Progress:
 
 
 def _muscle_names() -> dict[str, str]:
-    return {m.id: m.name for m in get_catalog().muscles}
+    return get_catalog().display_names()
+
+
+def _muscle_key(insertion: Any) -> str:
+    # A retired id ("paraspinals", kept by signed notes) counts with its regional entry.
+    return get_catalog().canonical_id(insertion.muscle_id, insertion.level)
 
 
 def due_questionnaires(
@@ -270,8 +283,9 @@ def episode_progress(*, actor: Actor, episode_id: object, audit: bool = True) ->
     adverse: list[AdverseEvent] = []
     for s in sessions:
         for insertion in s.insertions.all():
-            twitch[insertion.muscle_id][0] += 1
-            twitch[insertion.muscle_id][1] += insertion.twitch != Insertion.Twitch.NONE
+            muscle_id = _muscle_key(insertion)
+            twitch[muscle_id][0] += 1
+            twitch[muscle_id][1] += insertion.twitch != Insertion.Twitch.NONE
         adverse.extend(s.adverse_events.all())
     names = _muscle_names()
     twitch_rows = sorted(
@@ -376,7 +390,7 @@ def _table(model: Any) -> str:
 def _responses_episode_sql(measure: Measure) -> str:
     order = "PARTITION BY episode_id ORDER BY answered_at, id"
     whole = f"{order} ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING"
-    reached = "score >= baseline + %s" if measure.higher_is_better else "score <= baseline - %s"
+    reached = responder_sql(measure, "baseline", "score")
     return f"""
         SELECT episode_id, COUNT(*) AS scores, MAX(baseline) AS baseline,
                MAX(latest) AS latest, MAX(last_time) AS last_time,
@@ -408,8 +422,6 @@ def _outcome_rows(clinic: Clinic, code: str) -> list[tuple[Any, ...]]:
     instead of every session and event; other measures are read from the questionnaire
     responses."""
     measure = PAIN_MEASURE if code == SESSION_PAIN else MEASURES[code]
-    # Float scores: a change equal to the MCID on paper must count (see measures.change).
-    threshold = measure.mcid - 1e-9
     joins = f"LEFT JOIN {_table(EpisodeSummary)} p ON p.episode_id = ep.id"
     if code == SESSION_PAIN:
         # Pain before session k reflects the k - 1 sessions already given.
@@ -420,9 +432,9 @@ def _outcome_rows(clinic: Clinic, code: str) -> list[tuple[Any, ...]]:
         joins += f" LEFT JOIN ({_responses_episode_sql(measure)}) e ON e.episode_id = ep.id"
         scores, baseline, latest = "e.scores", "e.baseline", "e.latest"
         first_time, last_time = "e.first_time", "e.last_time"
-        params = [threshold, clinic.pk, code]
+        params = [clinic.pk, code]
     n, with_after, effect = "p.sessions", "p.with_after", "p.effect"
-    improvement = f"{latest} - {baseline}" if measure.higher_is_better else f"{baseline} - {latest}"
+    responded = responder_sql(measure, baseline, latest)
     evaluable = f"COALESCE({scores}, 0) >= 2 AND {baseline} IS NOT NULL"
     time = f"CASE WHEN {evaluable} THEN COALESCE({first_time}, {last_time}, 0) END"
     event = f"CASE WHEN {evaluable} THEN (CASE WHEN {first_time} IS NULL THEN 0 ELSE 1 END) END"
@@ -433,13 +445,13 @@ def _outcome_rows(clinic: Clinic, code: str) -> list[tuple[Any, ...]]:
             SUM(CASE WHEN {closed} THEN 1 ELSE 0 END),
             SUM(CASE WHEN {closed} THEN {n} ELSE 0 END),
             SUM(COALESCE({n}, 0)), SUM(COALESCE({with_after}, 0)), SUM(COALESCE({effect}, 0)),
-            SUM(CASE WHEN {evaluable} AND {improvement} >= %s THEN 1 ELSE 0 END),
+            SUM(CASE WHEN {evaluable} AND {responded} THEN 1 ELSE 0 END),
             {adverse}, MIN(ep.id)
         FROM {_table(Episode)} ep {joins}
         WHERE ep.clinic_id = %s
         GROUP BY ep.condition_code, ep.practitioner_id, {time}, {event}"""  # noqa: S608
     with connection.cursor() as cursor:
-        cursor.execute(sql, [threshold, *params, clinic.pk])
+        cursor.execute(sql, [*params, clinic.pk])
         return list(cursor.fetchall())
 
 

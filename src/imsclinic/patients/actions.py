@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
@@ -17,7 +18,7 @@ from imsclinic.core.permissions import ADMINS, require_role
 from imsclinic.patients.consent_texts import CONSENT_TEXTS
 from imsclinic.patients.models import Appointment, Consent, Patient
 from imsclinic.patients.schemas import ConsentIn, ConsentWithdrawIn, PatientIn
-from imsclinic.rules.needling import LYMPHEDEMA_SITES
+from imsclinic.rules.precautions import LIMB_LIST_FIELDS
 
 _HEALTH_NUMBER = re.compile(r"^[A-Za-z0-9 -]{4,30}$")
 _PHONE = re.compile(r"^[0-9+() .-]{7,30}$")
@@ -57,26 +58,34 @@ def _validate_patient(data: PatientIn) -> None:
             validate_email(data.email)
         except DjangoValidationError:
             problems.add("email", "invalid", "Enter a valid email address, e.g. name@example.org.")
-    for index, site in enumerate(data.lymphedema_sites):
-        if site not in LYMPHEDEMA_SITES:
-            problems.add(
-                f"lymphedema_sites.{index}",
-                "invalid",
-                f"Unknown lymphedema site '{site}'. Use one of: {', '.join(LYMPHEDEMA_SITES)}.",
-            )
+    for name, (allowed, legend) in LIMB_LIST_FIELDS.items():
+        for index, site in enumerate(getattr(data, name)):
+            if site not in allowed:
+                problems.add(
+                    f"{name}.{index}",
+                    "invalid",
+                    f"Unknown value '{site}' for {legend.split(' (')[0].lower()}. "
+                    f"Use one of: {', '.join(allowed)}.",
+                )
     problems.raise_if_any()
 
 
 _PATIENT_FIELDS = tuple(PatientIn.model_fields)
 
 
+def _clean(data: PatientIn) -> dict[str, Any]:
+    values = data.model_dump()
+    for name in LIMB_LIST_FIELDS:
+        values[name] = sorted(set(values[name]))
+    return values
+
+
 @transaction.atomic
 def patient_register(*, actor: Actor, data: PatientIn) -> Patient:
     _validate_patient(data)
-    values = data.model_dump()
+    values = _clean(data)
     values["family_name"] = values["family_name"].strip()
     values["given_name"] = values["given_name"].strip()
-    values["lymphedema_sites"] = sorted(set(values["lymphedema_sites"]))
     patient = Patient.objects.create(clinic=actor.clinic, created_by=actor.user, **values)
     audit_record(actor=actor, action="create", patient_id=patient.pk, obj=patient)
     return patient
@@ -85,8 +94,7 @@ def patient_register(*, actor: Actor, data: PatientIn) -> Patient:
 @transaction.atomic
 def patient_update(*, actor: Actor, patient: Patient, data: PatientIn) -> Patient:
     _validate_patient(data)
-    values = data.model_dump()
-    values["lymphedema_sites"] = sorted(set(values["lymphedema_sites"]))
+    values = _clean(data)
     changed = [name for name in _PATIENT_FIELDS if getattr(patient, name) != values[name]]
     for name in changed:
         setattr(patient, name, values[name])
@@ -114,13 +122,19 @@ def consent_record(*, actor: Actor, patient: Patient, data: ConsentIn) -> Consen
             f"Unknown consent text version '{data.text_version}'. Use one of: {', '.join(CONSENT_TEXTS)}.",
         )
     if data.given_by not in Consent.GivenBy.values:
-        problems.add("given_by", "invalid", "Consent is given by 'patient' or 'substitute'.")
-    elif data.given_by == "substitute" and not data.substitute_name.strip():
         problems.add(
-            "substitute_name", "required", "Name the substitute decision-maker who consented."
+            "given_by",
+            "invalid",
+            f"Consent is given by one of: {', '.join(Consent.GivenBy.values)}.",
+        )
+    elif data.given_by != Consent.GivenBy.PATIENT and not data.substitute_name.strip():
+        problems.add(
+            "substitute_name",
+            "required",
+            "Name the parent, guardian or substitute decision-maker who consented.",
         )
     problems.raise_if_any()
-    if patient.unable_to_consent and data.given_by == "patient":
+    if patient.precautions.unable_to_consent and data.given_by == "patient":
         raise RuleViolation(
             "The patient is recorded as unable to consent: consent must come from a substitute "
             "decision-maker, and needling stays contraindicated while this precaution is set.",

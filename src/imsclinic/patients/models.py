@@ -8,7 +8,14 @@ from django.conf import settings
 from django.db import models
 
 from imsclinic.core.models import ClinicScopedModel
-from imsclinic.rules.needling import Precautions
+from imsclinic.rules.precautions import (
+    BY_CODE,
+    LIMB_SITES,
+    NODES_REMOVED_SITES,
+    PRECAUTIONS,
+    Precaution,
+    Precautions,
+)
 
 
 class Patient(ClinicScopedModel):
@@ -32,17 +39,9 @@ class Patient(ClinicScopedModel):
     search_name_reversed = models.CharField(max_length=210, editable=False, default="")
 
     medications = models.TextField(blank=True)
-    anticoagulants = models.BooleanField(default=False)
-    bleeding_disorder = models.BooleanField(default=False)
-    pregnancy = models.BooleanField(default=False)
-    diabetes = models.BooleanField(default=False)
-    immunocompromised = models.BooleanField(default=False)
-    epilepsy = models.BooleanField(default=False)
-    metal_allergy = models.BooleanField(default=False)
-    pacemaker_implant = models.BooleanField(default=False)
-    needle_phobia = models.BooleanField(default=False)
-    unable_to_consent = models.BooleanField(default=False)
+    # One boolean field per row of rules.precautions.PRECAUTIONS is added below the class.
     lymphedema_sites = models.JSONField(default=list, blank=True)
+    lymph_nodes_removed = models.JSONField(default=list, blank=True)
     precaution_notes = models.TextField(blank=True)
 
     created_by = models.ForeignKey(
@@ -79,19 +78,29 @@ class Patient(ClinicScopedModel):
 
     @property
     def precautions(self) -> Precautions:
-        return Precautions(
-            anticoagulants=self.anticoagulants,
-            bleeding_disorder=self.bleeding_disorder,
-            pregnancy=self.pregnancy,
-            diabetes=self.diabetes,
-            immunocompromised=self.immunocompromised,
-            epilepsy=self.epilepsy,
-            metal_allergy=self.metal_allergy,
-            pacemaker_implant=self.pacemaker_implant,
-            needle_phobia=self.needle_phobia,
-            unable_to_consent=self.unable_to_consent,
-            lymphedema_sites=tuple(self.lymphedema_sites or ()),
-        )
+        return Precautions.of(self)
+
+    @property
+    def absolute_precautions(self) -> list[Precaution]:
+        """Set absolute precautions, and a lymphedematous limb (absolute for that limb)."""
+        return [BY_CODE[code] for code in self.precautions.absolute()]
+
+    @property
+    def relative_precautions(self) -> list[Precaution]:
+        return [BY_CODE[code] for code in self.precautions.relative()]
+
+    @property
+    def lymphedema_labels(self) -> list[str]:
+        return [LIMB_SITES.get(key, key) for key in self.lymphedema_sites or ()]
+
+    @property
+    def nodes_removed_labels(self) -> list[str]:
+        return [NODES_REMOVED_SITES.get(key, key) for key in self.lymph_nodes_removed or ()]
+
+
+for _precaution in PRECAUTIONS:
+    # The one table drives the fields: a new precaution is a row there and a migration.
+    Patient.add_to_class(_precaution.code, models.BooleanField(default=False))
 
 
 class Consent(ClinicScopedModel):
@@ -99,6 +108,7 @@ class Consent(ClinicScopedModel):
 
     class GivenBy(models.TextChoices):
         PATIENT = "patient", "Patient"
+        GUARDIAN = "guardian", "Parent or legal guardian"
         SUBSTITUTE = "substitute", "Substitute decision-maker"
 
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="consents")

@@ -3,12 +3,25 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING, Any
 
 from ninja import Schema
-from pydantic import Field
+from pydantic import Field, create_model
+
+from imsclinic.rules.precautions import BY_CODE, FLAG_CODES
 
 
-class PatientIn(Schema):
+def _with_precautions(base: type[Schema], name: str, *, output: bool) -> Any:
+    """``base`` plus one boolean per row of rules.precautions.PRECAUTIONS (the one table),
+    described by its label, so the OpenAPI lists every precaution the rules know."""
+    fields: dict[str, Any] = {
+        code: (bool, Field(... if output else False, description=BY_CODE[code].label))
+        for code in FLAG_CODES
+    }
+    return create_model(name, __base__=base, __module__=__name__, **fields)
+
+
+class _PatientIn(Schema):
     family_name: str = Field(max_length=100)
     given_name: str = Field(max_length=100)
     date_of_birth: dt.date
@@ -18,18 +31,18 @@ class PatientIn(Schema):
     email: str = Field(default="", max_length=254)
     address: str = Field(default="", max_length=300)
     medications: str = Field(default="", max_length=4000)
-    anticoagulants: bool = False
-    bleeding_disorder: bool = False
-    pregnancy: bool = False
-    diabetes: bool = False
-    immunocompromised: bool = False
-    epilepsy: bool = False
-    metal_allergy: bool = False
-    pacemaker_implant: bool = False
-    needle_phobia: bool = False
-    unable_to_consent: bool = False
     lymphedema_sites: list[str] = Field(default_factory=list, max_length=4)
+    lymph_nodes_removed: list[str] = Field(
+        default_factory=list, max_length=4, description="Limbs whose regional nodes were removed"
+    )
     precaution_notes: str = Field(default="", max_length=4000)
+
+
+# Type checkers see the base (precaution flags are read by name through the table);
+# at run time the schema carries every precaution field.
+PatientIn = _PatientIn
+if not TYPE_CHECKING:
+    PatientIn = _with_precautions(_PatientIn, "PatientIn", output=False)
 
 
 class ConsentIn(Schema):
@@ -54,7 +67,7 @@ class ConsentOut(Schema):
     withdrawal_reason: str
 
 
-class PatientOut(Schema):
+class _PatientOut(Schema):
     id: int
     family_name: str
     given_name: str
@@ -65,18 +78,14 @@ class PatientOut(Schema):
     email: str
     address: str
     medications: str
-    anticoagulants: bool
-    bleeding_disorder: bool
-    pregnancy: bool
-    diabetes: bool
-    immunocompromised: bool
-    epilepsy: bool
-    metal_allergy: bool
-    pacemaker_implant: bool
-    needle_phobia: bool
-    unable_to_consent: bool
     lymphedema_sites: list[str]
+    lymph_nodes_removed: list[str]
     precaution_notes: str
+
+
+PatientOut = _PatientOut
+if not TYPE_CHECKING:
+    PatientOut = _with_precautions(_PatientOut, "PatientOut", output=True)
 
 
 class PatientSummaryOut(Schema):

@@ -83,6 +83,21 @@ def current_consent(patient: Patient, day: dt.date) -> Consent | None:
     )
 
 
+def guardian_consent_current(patient: Patient, day: dt.date) -> bool:
+    """A consent in force on ``day`` given by a parent, guardian or other substitute
+    decision-maker: what needling a patient under 18 requires (rules.needling)."""
+    return (
+        Consent.objects.filter(
+            clinic_id=patient.clinic_id,
+            patient=patient,
+            consented_on__lte=day,
+            given_by__in=(Consent.GivenBy.GUARDIAN, Consent.GivenBy.SUBSTITUTE),
+        )
+        .filter(Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gt=day))
+        .exists()
+    )
+
+
 def appointments_on(*, actor: Actor, day: dt.date) -> list[Appointment]:
     return list(
         Appointment.objects.filter(clinic=actor.clinic, starts_at__date=day)

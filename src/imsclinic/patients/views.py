@@ -16,23 +16,15 @@ from imsclinic.core.permissions import ADMINS, CLINICAL
 from imsclinic.core.web import clinic_view
 from imsclinic.patients import actions, selectors
 from imsclinic.patients.consent_texts import CONSENT_TEXTS, CURRENT_CONSENT_VERSION
-from imsclinic.patients.models import Patient
+from imsclinic.patients.models import Consent, Patient
 from imsclinic.patients.schemas import ConsentIn, PatientIn
-from imsclinic.rules.needling import LYMPHEDEMA_SITES, RELATIVE_PRECAUTIONS
+from imsclinic.rules.precautions import LIMB_LIST_FIELDS, PRECAUTIONS
 
+# Labels come from the one precautions table; absolute ones say so on the form.
 PRECAUTION_FIELDS = [
-    ("anticoagulants", "Anticoagulants"),
-    ("bleeding_disorder", "Bleeding disorder"),
-    ("pregnancy", "Pregnant"),
-    ("diabetes", "Diabetes"),
-    ("immunocompromised", "Immunocompromised"),
-    ("epilepsy", "Epilepsy"),
-    ("metal_allergy", "Metal allergy"),
-    ("pacemaker_implant", "Pacemaker / implant"),
-    ("needle_phobia", "Needle phobia (absolute)"),
-    ("unable_to_consent", "Unable to consent (absolute)"),
+    (p.code, f"{p.label} (absolute)" if p.kind == "absolute" else p.label) for p in PRECAUTIONS
 ]
-assert {name for name, _ in PRECAUTION_FIELDS} >= set(RELATIVE_PRECAUTIONS)
+LIST_FIELDS = tuple(LIMB_LIST_FIELDS)
 
 
 @clinic_view
@@ -66,17 +58,19 @@ def _patient_form_context(values: dict[str, object], errors: dict[str, str]) -> 
         "values": values,
         "errors": errors,
         "precaution_fields": PRECAUTION_FIELDS,
-        "lymphedema_sites": LYMPHEDEMA_SITES,
+        "limb_list_fields": [
+            (name, legend, choices) for name, (choices, legend) in LIMB_LIST_FIELDS.items()
+        ],
         "sexes": Patient.Sex.choices,
     }
 
 
 @clinic_view
 def patient_new(request: HttpRequest, actor: Actor) -> HttpResponse:
-    values: dict[str, object] = {"sex": "unknown", "lymphedema_sites": []}
+    values: dict[str, object] = {"sex": "unknown", **{name: [] for name in LIST_FIELDS}}
     errors: dict[str, str] = {}
     if request.method == "POST":
-        values = nested_from_post(request.POST, list_fields=("lymphedema_sites",))
+        values = nested_from_post(request.POST, list_fields=LIST_FIELDS)
         try:
             data = parse_input(PatientIn, values)
             patient = actions.patient_register(actor=actor, data=data)
@@ -96,7 +90,7 @@ def patient_edit(request: HttpRequest, actor: Actor, patient_id: int) -> HttpRes
     values: dict[str, object] = {name: getattr(patient, name) for name in PatientIn.model_fields}
     errors: dict[str, str] = {}
     if request.method == "POST":
-        values = nested_from_post(request.POST, list_fields=("lymphedema_sites",))
+        values = nested_from_post(request.POST, list_fields=LIST_FIELDS)
         try:
             data = parse_input(PatientIn, values)
             actions.patient_update(actor=actor, patient=patient, data=data)
@@ -135,6 +129,7 @@ def consent_new(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResp
             "values": values,
             "errors": errors,
             "consent_texts": CONSENT_TEXTS,
+            "given_by_choices": Consent.GivenBy.choices,
         },
         status=422 if errors else 200,
     )

@@ -16,8 +16,7 @@ The rounding rule (docs/billing.md), applied once per line and never to a sum:
 5. A balance is ``total - credited - paid + refunded``, all exact sums.
 
 CPT (US mode only): 20560 "needle insertion(s) without injection(s); 1 or 2 muscle(s)",
-20561 "3 or more muscles" [AMA-CPT-2020; DOMAIN.md section 7: "muscles must be
-documented"]. The count is of distinct muscles documented in the signed note: the same
+20561 "3 or more muscles" [AMA-CPT; DOMAIN-7: the muscles must be documented]. The count is of distinct muscles documented in the signed note: the same
 muscle needled at several points or segmental levels is one muscle; the left and right
 muscle of a pair are two. No CPT code is produced in Canadian mode.
 """

@@ -1,8 +1,18 @@
 """Who may needle whom, where: the checks run before any needling is charted.
 
-Sources (see ../shared/DOMAIN.md section 6 and 7): absolute and relative
-contraindications [APTA-list, vansportsphysio]; thorax both sides, lung depth [HPCSA];
-restricted-activity authorization [PA-RA, PA-Notice]; informed consent [PA-AE-FAQ].
+The session write path (``charting.actions.session_record``) and the needling plan
+(``anatomy.plan.build_plan``) both ask these functions, so a page, the API and a plan
+cannot disagree about a site.
+
+A site is described by what the anatomy says about the muscle *at its level*
+(``SiteFacts``, built by ``anatomy.Catalog.site``), never by the word typed: any
+paraspinal at T1-T12 is over the lung, whatever name was used.
+
+Sources (docs/clinical-references.md): absolute and relative contraindications
+[APTA-list]; pneumothorax, one side of the thorax per session, deep non-compressible
+sites on anticoagulants [AHPCSA-121]; lymph drainage of the trunk by quadrant [Gray];
+abdominal and lumbosacral sites in pregnancy [GEMt-pregnancy]; restricted-activity
+authorization [PA-RA, PA-Notice]; informed consent [PA-AE-FAQ].
 """
 
 from __future__ import annotations
@@ -10,25 +20,34 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-LYMPHEDEMA_SITES: dict[str, str] = {
-    "left_upper": "Left arm",
-    "right_upper": "Right arm",
-    "left_lower": "Left leg",
-    "right_lower": "Right leg",
-}
+from imsclinic.rules.precautions import (
+    BY_CODE,
+    LIMB_SITES,
+    LYMPHEDEMA_SITES,
+    MINOR_AGE,
+    NODES_OF_LIMB,
+    QUADRANT_OF_NODES,
+    Precautions,
+)
 
-# Relative contraindications: needling may go ahead once the practitioner acknowledges them.
+__all__ = [
+    "LYMPHEDEMA_SITES",
+    "RELATIVE_PRECAUTIONS",
+    "REQUIRED_AUTHORIZATIONS",
+    "Decision",
+    "Issue",
+    "PlannedInsertion",
+    "Precautions",
+    "SiteFacts",
+    "check_needling",
+    "lung_sides",
+    "site_issues",
+]
+
+# Relative precautions (patient-level) and the site-level warnings that also need an
+# acknowledgement: code -> message. The session form lists these as checkboxes.
 RELATIVE_PRECAUTIONS: dict[str, str] = {
-    "anticoagulants": "Takes anticoagulants: apply pressure after each insertion; bruising and "
-    "bleeding are more likely.",
-    "bleeding_disorder": "Bleeding tendency: apply pressure after each insertion; avoid deep "
-    "sites near large vessels.",
-    "pregnancy": "Pregnant: avoid abdominal and lumbosacral sites and strong stimulation.",
-    "diabetes": "Diabetes: skin healing and infection risk; check the skin and sensation.",
-    "immunocompromised": "Immunocompromised: strict asepsis; infection risk is higher.",
-    "epilepsy": "Epilepsy: a vasovagal reaction or seizure is possible; treat lying down.",
-    "metal_allergy": "Metal allergy: use needles free of the allergen (e.g. nickel).",
-    "pacemaker_implant": "Pacemaker or implant: no electrical stimulation; keep clear of the device.",
+    p.code: p.message for p in BY_CODE.values() if p.kind == "relative"
 }
 
 REQUIRED_AUTHORIZATIONS: dict[str, str] = {
@@ -38,44 +57,30 @@ REQUIRED_AUTHORIZATIONS: dict[str, str] = {
 
 
 @dataclass(frozen=True)
-class Precautions:
-    """A patient's needling precautions: the one type the session rules and the needling
-    plan (imsclinic.anatomy.plan) both read."""
+class SiteFacts:
+    """What the rules must know about one needling site: a muscle at a level, one side."""
 
-    anticoagulants: bool = False
-    bleeding_disorder: bool = False
-    pregnancy: bool = False
-    diabetes: bool = False
-    immunocompromised: bool = False
-    epilepsy: bool = False
-    metal_allergy: bool = False
-    pacemaker_implant: bool = False
-    needle_phobia: bool = False
-    unable_to_consent: bool = False
-    lymphedema_sites: tuple[str, ...] = ()
+    muscle_name: str
+    side: str
+    limb: str | None  # "upper" / "lower" for limb muscles
+    lung_risk: bool  # a needle can reach lung or pleura: one side per session
+    noncompressible: bool  # deep: pressure cannot stop bleeding [AHPCSA-121]
+    pregnancy_avoid: bool  # abdominal or lumbosacral site
+    drains_to: tuple[str, ...] = ()  # lymph nodes of the site: "axillary", "inguinal"
+    level: str = ""
 
-    def __post_init__(self) -> None:
-        # Callers often hold a list (e.g. from a JSON field); keep the value hashable.
-        object.__setattr__(self, "lymphedema_sites", tuple(self.lymphedema_sites))
-        unknown = [site for site in self.lymphedema_sites if site not in LYMPHEDEMA_SITES]
-        if unknown:
-            raise ValueError(
-                f"lymphedema_sites must be among {', '.join(LYMPHEDEMA_SITES)}, got {unknown}"
-            )
-
-    def relative(self) -> list[str]:
-        return [code for code in RELATIVE_PRECAUTIONS if getattr(self, code)]
+    @property
+    def label(self) -> str:
+        level = f" {self.level}" if self.level else ""
+        return f"{self.muscle_name}{level} ({self.side})"
 
 
 @dataclass(frozen=True)
 class PlannedInsertion:
-    """What the rules need to know about one insertion; ``field`` locates it for errors."""
+    """One insertion to check; ``field`` locates it for errors (``insertions.2.muscle``)."""
 
     field: str
-    muscle_name: str
-    side: str
-    limb: str | None
-    thorax: bool
+    site: SiteFacts
 
 
 @dataclass(frozen=True)
@@ -95,12 +100,121 @@ class Decision:
         return not self.blocks
 
 
+def _limb_key(side: str, limb: str) -> str:
+    return f"{side}_{limb}"
+
+
+def site_issues(precautions: Precautions, site: SiteFacts) -> tuple[list[Issue], list[Issue]]:
+    """Blocks and warnings that depend on where the needle goes (not on the practitioner,
+    consent or the other sites). The plan calls this for each of its sites, the session
+    rules for each insertion."""
+    blocks: list[Issue] = []
+    warnings: list[Issue] = []
+    side = site.side
+    if site.limb and _limb_key(side, site.limb) in precautions.lymphedema_sites:
+        limb = LIMB_SITES[_limb_key(side, site.limb)].lower()
+        blocks.append(
+            Issue(
+                "lymphedema_limb",
+                f"{site.label} is in the lymphedematous {limb}: needling into a "
+                "lymphedematous area is an absolute contraindication [APTA-list]. "
+                "Choose another site.",
+            )
+        )
+    else:
+        for key in precautions.lymphedema_sites:
+            key_side, limb = key.split("_")
+            nodes = NODES_OF_LIMB[limb]
+            if key_side == side and not site.limb and nodes in site.drains_to:
+                warnings.append(
+                    Issue(
+                        "lymphedema_quadrant",
+                        f"{site.label} lies in the {side} {QUADRANT_OF_NODES[nodes]} trunk "
+                        f"quadrant, drained by the same {nodes} nodes as the lymphedematous "
+                        f"{LIMB_SITES[key].lower()} [Gray]: check the trunk for swelling; never "
+                        "needle into a lymphedematous area [APTA-list].",
+                    )
+                )
+    for key in precautions.lymph_nodes_removed:
+        key_side, limb = key.split("_")
+        nodes = NODES_OF_LIMB[limb]
+        if key_side != side:
+            continue
+        if site.limb == limb:
+            where = f"{side} {'arm' if limb == 'upper' else 'leg'}"
+        elif not site.limb and nodes in site.drains_to:
+            where = f"{side} {QUADRANT_OF_NODES[nodes]} trunk quadrant"
+        else:
+            continue
+        warnings.append(
+            Issue(
+                "lymph_nodes_removed",
+                f"{site.label} is in the {where}, drained by the removed {side} {nodes} "
+                "nodes [Gray]: lymphedema risk; keep strict asepsis and few insertions, and "
+                "never needle into a swollen area [APTA-list].",
+            )
+        )
+    if site.noncompressible and (precautions.anticoagulants or precautions.bleeding_disorder):
+        reason = "anticoagulants" if precautions.anticoagulants else "a bleeding disorder"
+        blocks.append(
+            Issue(
+                "noncompressible_site",
+                f"{site.label} lies deep, where pressure cannot stop bleeding: contraindicated "
+                f"with {reason} [AHPCSA-121]. Choose a superficial site.",
+            )
+        )
+    if site.pregnancy_avoid and precautions.pregnancy:
+        blocks.append(
+            Issue(
+                "pregnancy_site",
+                f"{site.label} is an abdominal or lumbosacral site: not needled during "
+                "pregnancy [GEMt-pregnancy] [project]. Choose another site.",
+            )
+        )
+    return blocks, warnings
+
+
+def lung_sides(sites: Iterable[SiteFacts]) -> set[str]:
+    """Sides with a lung-risk site; both sides in one session is refused [AHPCSA-121]."""
+    return {site.side for site in sites if site.lung_risk}
+
+
+_BOTH_SIDES = (
+    "Insertions over the lung on both sides in one session risk bilateral pneumothorax "
+    "[AHPCSA-121]. Treat one side of the thorax this session."
+)
+
+
+def _minor_issues(age_years: int | None, guardian_consent: bool) -> tuple[list[Issue], list[Issue]]:
+    if age_years is None or age_years >= MINOR_AGE:
+        return [], []
+    if not guardian_consent:
+        return [
+            Issue(
+                "minor_without_guardian",
+                f"The patient is {age_years} (under {MINOR_AGE}): needling needs the current "
+                "consent of a parent or guardian [project]. Record it (Patient > Consent, "
+                "given by a parent or guardian) before charting insertions.",
+                "patient",
+            )
+        ], []
+    return [], [
+        Issue(
+            "minor",
+            f"Patient under {MINOR_AGE} ({age_years}): children are a relative "
+            "contraindication [APTA-list]; a parent's or guardian's consent is on file.",
+        )
+    ]
+
+
 def check_needling(
     *,
     precautions: Precautions,
     has_current_consent: bool,
     current_authorizations: Iterable[str],
     insertions: Sequence[PlannedInsertion],
+    age_years: int | None = None,
+    guardian_consent: bool = False,
 ) -> Decision:
     blocks: list[Issue] = []
     current = set(current_authorizations)
@@ -133,39 +247,24 @@ def check_needling(
                 "patient",
             )
         )
-    if precautions.needle_phobia and insertions:
-        blocks.append(
-            Issue(
-                "needle_phobia",
-                "Patient has needle phobia, an absolute contraindication to needling. Remove "
-                "the insertions or update the precaution if it no longer applies.",
-                "patient",
-            )
-        )
-    lymph = set(precautions.lymphedema_sites)
-    for insertion in insertions:
-        if insertion.limb and f"{insertion.side}_{insertion.limb}" in lymph:
-            site = LYMPHEDEMA_SITES[f"{insertion.side}_{insertion.limb}"]
-            blocks.append(
-                Issue(
-                    "lymphedema_limb",
-                    f"{insertion.muscle_name} ({insertion.side}) is in the lymphedematous "
-                    f"{site.lower()}: needling there is contraindicated. Choose another site.",
-                    insertion.field,
-                )
-            )
-    thorax_sides = {i.side for i in insertions if i.thorax}
-    if {"left", "right"} <= thorax_sides:
-        first_other = next(i for i in insertions if i.thorax and i.side == "right")
-        blocks.append(
-            Issue(
-                "thorax_both_sides",
-                "Insertions over the thorax on both sides in one session risk bilateral "
-                "pneumothorax [HPCSA]. Treat one side of the thorax this session.",
-                first_other.field,
-            )
-        )
-    warnings: list[Issue] = []
+    minor_blocks, warnings = _minor_issues(age_years, guardian_consent)
+    blocks += minor_blocks
     if insertions:
-        warnings = [Issue(code, RELATIVE_PRECAUTIONS[code]) for code in precautions.relative()]
-    return Decision(blocks=tuple(blocks), warnings=tuple(warnings))
+        for code in precautions.absolute():
+            if code != "unable_to_consent":
+                blocks.append(Issue(code, BY_CODE[code].message, "patient"))
+    for insertion in insertions:
+        site_blocks, site_warnings = site_issues(precautions, insertion.site)
+        blocks += [Issue(i.code, i.message, insertion.field) for i in site_blocks]
+        warnings += site_warnings
+    if {"left", "right"} <= lung_sides(i.site for i in insertions):
+        first_right = next(i for i in insertions if i.site.lung_risk and i.site.side == "right")
+        blocks.append(Issue("thorax_both_sides", _BOTH_SIDES, first_right.field))
+    if not insertions:
+        return Decision(blocks=tuple(blocks), warnings=())
+    # One acknowledgement per code: the patient's relative precautions, then the first site
+    # that raised each site-level warning.
+    by_code: dict[str, Issue] = {}
+    for issue in [Issue(c, RELATIVE_PRECAUTIONS[c]) for c in precautions.relative()] + warnings:
+        by_code.setdefault(issue.code, issue)
+    return Decision(blocks=tuple(blocks), warnings=tuple(by_code.values()))

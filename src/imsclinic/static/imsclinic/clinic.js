@@ -86,7 +86,8 @@
         var muscle = row.querySelector('[name$=".muscle"]').value.trim();
         var side = row.querySelector('[name$=".side"]').value;
         var level = row.querySelector('[name$=".level"]').value;
-        if (row.querySelector('[name$=".twitch"]').value !== "none") twitch += 1;
+        var response = row.querySelector('[name$=".twitch"]').value;
+        if (response && response !== "none") twitch += 1;
         if (sides[side] !== undefined) sides[side] += 1;
         if (level) levels[level] = true;
         items.push(muscle + (level ? " " + level : "") + (side ? " (" + side.charAt(0).toUpperCase() + ")" : ""));
