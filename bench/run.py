@@ -299,9 +299,9 @@ def raw_session(
         raw.executemany(
             _p(
                 "INSERT INTO charting_insertion (clinic_id, created_at, updated_at, session_id, position, "
-                "muscle_id, side, level, needle_diameter_mm, needle_length_mm, needle_lot, twitch, "
-                "sensation, notes) VALUES (%s, %s, %s, %s, %s, %s, 'left', '', 0.25, 40, 'LOT-BENCH', "
-                "'strong', 'none', '')"
+                "muscle_id, side, level, needle_diameter_mm, needle_length_mm, needle_lot, "
+                "needle_lot_key, twitch, sensation, notes) VALUES (%s, %s, %s, %s, %s, %s, 'left', "
+                "'', 0.25, 40, 'LOT-BENCH', 'BENCH', 'strong', 'none', '')"
             ),
             [(clinic_id, stamp, stamp, session_id, i, m) for i, m in enumerate(MUSCLES)],
         )

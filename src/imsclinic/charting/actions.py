@@ -60,6 +60,7 @@ from imsclinic.patients.actions import local_today
 from imsclinic.patients.models import Consent, Patient
 from imsclinic.rules import ranges
 from imsclinic.rules.needling import PlannedInsertion, check_needling
+from imsclinic.safety.lots import lot_key
 
 _ICD10 = re.compile(r"^[A-TV-Z][0-9][0-9AB](\.[0-9A-Z]{1,4})?$")
 SIDES = tuple(Side.values)
@@ -649,6 +650,7 @@ _INSERTION_COLUMNS = (
     "needle_diameter_mm",
     "needle_length_mm",
     "needle_lot",
+    "needle_lot_key",
     "twitch",
     "sensation",
     "notes",
@@ -692,6 +694,7 @@ def _write_session_children(
                 ),
                 row.needle_length_mm,
                 row.needle_lot.strip(),
+                lot_key(row.needle_lot),
                 row.twitch,
                 row.sensation,
                 row.notes.strip(),

@@ -36,6 +36,7 @@ from imsclinic.charting.selectors import PersonRef, Rows, SessionRow
 from imsclinic.core.models import Clinic
 from imsclinic.patients.consent_texts import CURRENT_CONSENT_VERSION
 from imsclinic.patients.models import Consent, Patient
+from imsclinic.safety.lots import lot_key
 
 FAMILY = (
     "Abara",
@@ -102,6 +103,14 @@ CONDITION_WEIGHTS = {
     "M76.6": 5,
     "M17": 7,
 }
+
+
+LOT_SPELLINGS: tuple[Callable[[dt.date], str], ...] = (
+    lambda day: f"LOT-{day:%y%m}",
+    lambda day: f"LOT-{day:%y%m}",
+    lambda day: f"lot {day:%y%m}",
+    lambda day: f"{day:%y-%m}",
+)
 
 
 @dataclass
@@ -313,6 +322,7 @@ def generate(
             "needle_diameter_mm",
             "needle_length_mm",
             "needle_lot",
+            "needle_lot_key",
             "twitch",
             "sensation",
             "notes",
@@ -418,6 +428,9 @@ def generate(
                 )
                 first_day = today - dt.timedelta(days=rng.randint(14, 365 * years))
                 practitioner = rng.choice(staff)
+                # One lot a month for the clinic, charted as each practitioner writes it
+                # (a recall matches them all: safety/lots.py).
+                lot_spelling = LOT_SPELLINGS[practitioner.pk % len(LOT_SPELLINGS)]
                 consent_w.add(
                     (
                         ids[Consent],
@@ -483,7 +496,7 @@ def generate(
                                 level,
                                 Decimal("0.25"),
                                 50 if muscle_id.startswith("glut") else 40,
-                                f"LOT-{session_day:%y%m}",
+                                lot_spelling(session_day),
                                 twitch,
                                 rng.choice(("ache", "cramp", "pressure")),
                                 "",
@@ -502,7 +515,17 @@ def generate(
                                     notes="",
                                 )
                             )
-                            insertion_w.add((clinic.pk, now, now, sid, *values))
+                            insertion_w.add(
+                                (
+                                    clinic.pk,
+                                    now,
+                                    now,
+                                    sid,
+                                    *values[:7],
+                                    lot_key(values[6]),
+                                    *values[7:],
+                                )
+                            )
                         if rng.random() < 0.19:
                             severe = rng.random() < 0.001
                             event = (
