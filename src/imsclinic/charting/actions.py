@@ -60,6 +60,7 @@ from imsclinic.patients.actions import local_today
 from imsclinic.patients.models import Consent, Patient
 from imsclinic.rules import ranges
 from imsclinic.rules.needling import PlannedInsertion, check_needling
+from imsclinic.safety.actions import adverse_event_followups
 from imsclinic.safety.lots import lot_key
 
 _ICD10 = re.compile(r"^[A-TV-Z][0-9][0-9AB](\.[0-9A-Z]{1,4})?$")
@@ -769,6 +770,7 @@ def session_record(*, actor: Actor, patient: Patient, data: SessionIn) -> Treatm
     session._state.adding = False
     session._state.db = connection.alias
     _write_session_children(session, data, resolved)
+    adverse_event_followups(actor=actor, session=session, events=data.adverse_events, created=True)
     audit_record(
         actor=actor,
         action="create",
@@ -798,6 +800,7 @@ def session_update(*, actor: Actor, session: TreatmentSession, data: SessionIn) 
     locked.acknowledged = sorted(set(data.acknowledged))
     locked.save()
     _write_session_children(locked, data, resolved)
+    adverse_event_followups(actor=actor, session=locked, events=data.adverse_events, created=False)
     audit_record(actor=actor, action="change", patient_id=patient.pk, obj=locked)
     return locked
 
