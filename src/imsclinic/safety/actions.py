@@ -374,7 +374,10 @@ def _sites_and_needles(insertions: Sequence[Insertion]) -> tuple[str, str]:
         for i in insertions
     ]
     needles = sorted(
-        {f"{i.needle_diameter_mm} × {i.needle_length_mm} mm, lot {i.needle_lot}" for i in insertions}
+        {
+            f"{i.needle_diameter_mm} x {i.needle_length_mm} mm, lot {i.needle_lot}"
+            for i in insertions
+        }
     )
     return "\n".join(sites), "\n".join(needles)
 
@@ -436,7 +439,9 @@ def _lock_draft(report: IncidentReport) -> IncidentReport:
 
 
 @transaction.atomic
-def incident_update(*, actor: Actor, report: IncidentReport, data: IncidentReportIn) -> IncidentReport:
+def incident_update(
+    *, actor: Actor, report: IncidentReport, data: IncidentReportIn
+) -> IncidentReport:
     require_role(actor, ADMINS, "Only a clinic admin writes incident reports.")
     locked = _lock_draft(report)
     problems = Problems()

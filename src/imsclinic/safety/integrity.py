@@ -56,7 +56,9 @@ def incident_content(report: IncidentReport) -> dict[str, Any]:
 
 
 def followup_intact(followup: FollowUp) -> bool:
-    return not followup.is_signed or content_hash(followup_content(followup)) == followup.content_hash
+    return (
+        not followup.is_signed or content_hash(followup_content(followup)) == followup.content_hash
+    )
 
 
 def incident_intact(report: IncidentReport) -> bool:

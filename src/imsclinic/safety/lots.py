@@ -2,11 +2,11 @@
 path (charting), the bulk generator, the data migration and the recall itself.
 
 A lot is charted by hand from the pack, so the same lot arrives spelled many ways:
-``LOT-2026-11``, ``lot 202611``, ``Lot: 2026/11``, ``２０２６-11`` typed on a phone. The
+``LOT-2026-11``, ``lot 202611``, ``Lot: 2026/11``, full-width digits typed on a phone. The
 *lot key* is what a recall compares:
 
 1. Unicode NFKC, so full-width and other compatibility forms become their plain letters
-   and digits (``２０２６`` -> ``2026``);
+   and digits (full-width digits -> 0-9);
 2. upper case;
 3. every character that is not an ASCII letter A-Z or digit 0-9 is dropped: spaces,
    hyphens, dots, slashes, underscores, ``#``, ``:``, and also letters outside A-Z

@@ -53,9 +53,8 @@ def rekey_insertions(connection: Any) -> int:
         cursor.execute(
             f"CREATE TEMPORARY TABLE {_PAIRS} (lot varchar(40) PRIMARY KEY, lot_key varchar(64))"
         )
-        cursor.executemany(
-            f"INSERT INTO {_PAIRS} (lot, lot_key) VALUES (%s, %s)", list(wrong.items())
-        )  # noqa: S608
+        insert = f"INSERT INTO {_PAIRS} (lot, lot_key) VALUES (%s, %s)"  # noqa: S608
+        cursor.executemany(insert, list(wrong.items()))
         cursor.execute(
             f"UPDATE {TABLE} SET needle_lot_key = k.lot_key FROM {_PAIRS} k "  # noqa: S608
             f"WHERE k.lot = {TABLE}.needle_lot AND {TABLE}.needle_lot_key <> k.lot_key"

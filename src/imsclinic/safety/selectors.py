@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from imsclinic.anatomy import get_catalog
@@ -22,7 +22,6 @@ from imsclinic.core.permissions import ADMINS, CLINICAL, require_role
 from imsclinic.core.rawsql import quote
 from imsclinic.core.tenancy import get_for_clinic
 from imsclinic.patients.models import Patient
-from imsclinic.safety.integrity import followup_intact, incident_intact
 from imsclinic.safety.lots import lot_key, match_kind
 from imsclinic.safety.models import SERIOUS, AdminNotification, FollowUp, IncidentReport, NeedleLot
 from imsclinic.safety.schemas import RecallIn
@@ -108,7 +107,8 @@ class Recall:
                 f"(compared as {self.lot_key}, ignoring case, separators and a leading 'LOT')."
             )
         spelled = ", ".join(
-            f"'{text}' {n:,}×" for text, n in sorted(self.spellings.items(), key=lambda i: -i[1])
+            f"'{text}' {n:,} times"
+            for text, n in sorted(self.spellings.items(), key=lambda i: -i[1])
         )
         return (
             f"{self.sessions:,} session{'s' if self.sessions != 1 else ''} of "
@@ -219,7 +219,12 @@ def needle_lot_recall(*, actor: Actor, query: RecallIn, purpose: str = "view") -
             spellings[charted] += 1
             session.sites.append(
                 RecallSite(
-                    muscle_id, names.get(muscle_id, muscle_id), side, level, charted, match_kind(charted, lot)
+                    muscle_id,
+                    names.get(muscle_id, muscle_id),
+                    side,
+                    level,
+                    charted,
+                    match_kind(charted, lot),
                 )
             )
     recall = Recall(
@@ -484,7 +489,9 @@ def serious_events_awaiting_report(*, actor: Actor, limit: int = 200) -> list[Aw
 
     events = (
         AdverseEvent.objects.filter(clinic=actor.clinic, severity=SERIOUS)
-        .exclude(session_id__in=IncidentReport.objects.filter(clinic=actor.clinic).values("session"))
+        .exclude(
+            session_id__in=IncidentReport.objects.filter(clinic=actor.clinic).values("session")
+        )
         .select_related("session__patient")
         .order_by("-session__session_date", "session_id", "id")
     )
@@ -515,7 +522,9 @@ def incident_counts(*, actor: Actor) -> dict[str, int]:
 # Admin notifications ------------------------------------------------------------------------
 
 
-def notifications(*, actor: Actor, unread_only: bool = False, limit: int = 100) -> list[AdminNotification]:
+def notifications(
+    *, actor: Actor, unread_only: bool = False, limit: int = 100
+) -> list[AdminNotification]:
     require_role(actor, ADMINS)
     rows = AdminNotification.objects.filter(clinic=actor.clinic).select_related("read_by")
     if unread_only:
@@ -528,7 +537,3 @@ def notification_get(*, actor: Actor, notification_id: object) -> AdminNotificat
     return get_for_clinic(
         AdminNotification.objects.all(), actor.clinic, notification_id, "Notification"
     )
-
-
-def stock_received_total(*, actor: Actor) -> int:
-    return NeedleLot.objects.filter(clinic=actor.clinic).aggregate(n=Sum("quantity"))["n"] or 0
