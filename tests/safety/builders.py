@@ -25,7 +25,9 @@ SIGNIFICANT_EVENT = {
 }
 
 
-def serious_session(actor: Actor, patient, episode, *, days_ago: int = 1, sign: bool = True, **extra: Any):
+def serious_session(
+    actor: Actor, patient, episode, *, days_ago: int = 1, sign: bool = True, **extra: Any
+):
     """A session with a serious adverse event, dated ``days_ago`` (its follow-up is due the
     day after), signed unless asked not to."""
     session = make_session(
@@ -61,3 +63,24 @@ def receive(actor: Actor, lot: str = "LOT-2026-11", **overrides: Any):
     }
     values.update(overrides)
     return actions.needle_lot_receive(actor=actor, data=NeedleLotIn(**values))
+
+
+def safety_records(author: Actor) -> dict[str, Any]:
+    """For the permission matrix: a signed session of ``author`` with a serious adverse
+    event, so its follow-up, admin notification and incident report exist."""
+    from imsclinic.accounts.models import User
+    from imsclinic.safety.models import AdminNotification, FollowUp
+    from tests.factories import make_actor, make_consented_patient, make_episode, make_user
+
+    patient = make_consented_patient(author)
+    session = serious_session(author, patient, make_episode(author, patient))
+    admin = User.objects.filter(clinic=author.clinic, role="admin").first() or make_user(
+        author.clinic, f"{author.clinic.slug}.safety-admin", "admin"
+    )
+    report = actions.incident_start(actor=make_actor(admin), session=session)
+    return {
+        "followup": FollowUp.objects.get(session=session),
+        "report": report,
+        "notification": AdminNotification.objects.get(session=session),
+        "serious_session": session,
+    }

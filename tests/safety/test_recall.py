@@ -35,7 +35,9 @@ def lots(actor, patient, episode):
     exact = charting.session_sign(
         actor=actor, session=lot_session(actor, patient, episode, ["LOT-2026-11"], days_ago=20)
     )
-    spaced = lot_session(actor, other_patient, other_episode, ["lot 202611", "LOT-2026-12"], days_ago=10)
+    spaced = lot_session(
+        actor, other_patient, other_episode, ["lot 202611", "LOT-2026-12"], days_ago=10
+    )
     slashed = lot_session(actor, patient, episode, ["2026/11"], days_ago=2)
     lot_session(actor, patient, episode, ["LOT-2026-12"], days_ago=1)
     from imsclinic.core.models import Clinic
@@ -197,7 +199,9 @@ def test_recall_page_and_export_answer_bad_input_without_a_500(client, admin, pa
     assert message in export.content.decode()
 
 
-def test_recall_csv_cells_cannot_run_as_formulas(client, admin, admin_actor, actor, episode, patient):
+def test_recall_csv_cells_cannot_run_as_formulas(
+    client, admin, admin_actor, actor, episode, patient
+):
     lot_session(actor, patient, episode, ["=1+1"])
     client.force_login(admin)
     export = client.get("/safety/recall/export.csv", {"lot": "=1+1"})

@@ -31,11 +31,13 @@ class NeedleLotIn(Schema):
 
 
 class FollowUpDoneIn(Schema):
+    # Defaults for what the action checks itself, so its messages (naming the fix) reach
+    # the form instead of the parser's generic "required".
     contact_made: bool
     contact_method: str = ""
     contacted_on: dt.date
-    outcome: str = Field(max_length=4000)
-    referral: str
+    outcome: str = Field(default="", max_length=4000)
+    referral: str = ""
     referral_detail: str = Field(default="", max_length=300)
     next_due_on: dt.date | None = Field(
         default=None, description="Another follow-up on this date (required if no contact)"
@@ -43,7 +45,7 @@ class FollowUpDoneIn(Schema):
 
 
 class IncidentReportIn(Schema):
-    what_happened: str = Field(max_length=8000)
+    what_happened: str = Field(default="", max_length=8000)
     sites: str = Field(default="", max_length=4000)
     needles: str = Field(default="", max_length=4000)
     depth: str = Field(default="", max_length=300)

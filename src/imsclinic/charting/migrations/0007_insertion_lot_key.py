@@ -20,6 +20,15 @@ def fill_keys(apps, schema_editor):
         schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
 
+def restore_guards(apps, schema_editor):
+    # SQLite drops a table's triggers when AddField rebuilds it, and the security app's
+    # post-migrate hook never runs (an app without models gets no post_migrate signal), so
+    # the insertion guards are installed again here, as migration 0005 does.
+    from imsclinic.security.db_guards import install_signed_note_guards
+
+    install_signed_note_guards(schema_editor.connection)
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("charting", "0006_episode_summary"),
@@ -39,4 +48,5 @@ class Migration(migrations.Migration):
                 fields=["clinic", "needle_lot_key", "session"], name="insertion_clinic_lot"
             ),
         ),
+        migrations.RunPython(restore_guards, migrations.RunPython.noop),
     ]
