@@ -328,6 +328,65 @@ def raw_search(clinic_id: int, text: str) -> None:
         raw.fetchall()
 
 
+def bench_recall(clinic, runs: int) -> None:
+    """Issue 19: the needle lot recall (every session and patient of one lot) on this
+    clinic, beside the same query by hand; then the plan the database chose."""
+    from imsclinic.safety.schemas import RecallIn
+    from imsclinic.safety.selectors import _recall_sql, needle_lot_recall
+
+    admin = user_create(
+        clinic=clinic,
+        username=f"bench-admin-{time.time_ns()}",
+        password="x",
+        role="admin",
+        check_password=False,
+    )
+    actor = Actor(user=admin, clinic=clinic, source="command")
+    # The generator charts one lot a month, spelled four ways: a month a year ago is a lot
+    # of ~1/36 of all insertions (the worst case a clinic would meet), searched as printed.
+    month = timezone.localdate().replace(day=1) - dt.timedelta(days=365)
+    for label, query in (
+        (f"recall lot LOT-{month:%y%m}", RecallIn(lot=f"LOT-{month:%y%m}")),
+        (
+            "recall, one week of that lot",
+            RecallIn(
+                lot=f"LOT-{month:%y-%m}", date_from=month, date_to=month + dt.timedelta(days=6)
+            ),
+        ),
+        ("recall, an unknown lot", RecallIn(lot="NO-SUCH-LOT")),
+    ):
+        result = needle_lot_recall(actor=actor, query=query)
+        sql = _recall_sql(query.date_from is not None, query.date_to is not None)
+        params = [clinic.pk, result.lot_key] + [d for d in (query.date_from, query.date_to) if d]
+
+        def raw(sql: str = sql, params: list = params) -> None:
+            with connection.cursor() as c:
+                c.cursor.execute(_p(sql), params)
+                c.cursor.fetchall()
+
+        median, p95, queries = timed(lambda q=query: needle_lot_recall(actor=actor, query=q), runs)
+        raw_median = timed(raw, runs)[0]
+        name = f"{label} ({result.sessions:,} sess.)"[:34]
+        print(
+            f"{name:34} {median:9.2f} {p95:8.2f} {raw_median:8.2f} {median / raw_median:6.2f} {queries:8d}"
+        )
+    if connection.vendor == "postgresql":
+        with connection.cursor() as c:
+            c.execute(
+                "EXPLAIN (ANALYZE, BUFFERS) " + _recall_sql(False, False),
+                [clinic.pk, lot_key_of(month)],
+            )
+            print(
+                "\nPlan of the recall (one month's lot):\n" + "\n".join(r[0] for r in c.fetchall())
+            )
+
+
+def lot_key_of(month: dt.date) -> str:
+    from imsclinic.safety.lots import lot_key
+
+    return lot_key(f"LOT-{month:%y-%m}")
+
+
 def main() -> None:
     call_command("migrate", verbosity=0)
     from imsclinic.charting.models import TreatmentSession as _Session
@@ -450,6 +509,7 @@ def main() -> None:
     print(
         f"{'PDF progress report (100 sess.)':34} {median:9.2f} {p95:8.2f} {'':>8} {'':>6} {queries:8d}"
     )
+    bench_recall(clinic, max(5, ARGS.runs // 6))
     for row in run_anatomy():
         print(
             f"{row['operation'][:34]:34} {row['median_ms']:9.3f} {row['p95_ms']:8.3f} {'':>8} {'':>6} {0:8d}"
