@@ -102,11 +102,14 @@ def test_completing_signs_an_immutable_addendum_and_leaves_the_session_as_signed
     with pytest.raises(SignedNoteConflict):
         actions.followup_complete(actor=actor, followup=followup, data=done())
     # The database refuses to change a signed addendum, whatever the code path.
-    with pytest.raises(DatabaseError, match="read-only"), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "UPDATE safety_followup SET outcome = 'rewritten' WHERE id = %s", [followup.pk]
-            )
+    with (
+        pytest.raises(DatabaseError, match="read-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(
+            "UPDATE safety_followup SET outcome = 'rewritten' WHERE id = %s", [followup.pk]
+        )
     result.refresh_from_db()
     assert followup_intact(result)
 

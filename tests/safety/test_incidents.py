@@ -80,15 +80,19 @@ def test_admin_edits_signs_and_the_report_is_then_immutable(admin_actor, serious
         actions.incident_update(
             actor=admin_actor, report=signed, data=IncidentReportIn(what_happened="changed")
         )
-    with pytest.raises(DatabaseError, match="read-only"), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "UPDATE safety_incidentreport SET outcome = 'x' WHERE id = %s", [signed.pk]
-            )
+    with (
+        pytest.raises(DatabaseError, match="read-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("UPDATE safety_incidentreport SET outcome = 'x' WHERE id = %s", [signed.pk])
     if connection.vendor == "postgresql":
-        with pytest.raises(DatabaseError, match="read-only"), transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute("DELETE FROM safety_incidentreport WHERE id = %s", [signed.pk])
+        with (
+            pytest.raises(DatabaseError, match="read-only"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute("DELETE FROM safety_incidentreport WHERE id = %s", [signed.pk])
     assert incident_intact(IncidentReport.objects.get(pk=signed.pk))
 
 

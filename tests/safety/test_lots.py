@@ -48,7 +48,7 @@ def test_match_kind_names_exact_and_normalized():
 def test_key_is_idempotent_bounded_and_plain(text):
     key = lot_key(text)
     assert len(key) <= KEY_MAX_LENGTH
-    assert key == "" or key.isascii() and key.isalnum() and key.upper() == key
+    assert key == "" or (key.isascii() and key.isalnum() and key.upper() == key)
     # Keying a key changes nothing, unless the key itself starts with a label "LOT".
     if not key.startswith("LOT"):
         assert lot_key(key) == key

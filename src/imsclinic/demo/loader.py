@@ -31,6 +31,7 @@ from imsclinic.core.models import Clinic
 from imsclinic.patients import actions as patients
 from imsclinic.patients.consent_texts import CURRENT_CONSENT_VERSION
 from imsclinic.patients.schemas import ConsentIn, PatientIn
+from imsclinic.safety import demo as safety_demo
 
 
 @dataclass(frozen=True)
@@ -374,6 +375,7 @@ def load_demo(*, seed: int = 2026) -> dict[str, int]:
             starts_at=morning + dt.timedelta(minutes=30 * slot),
             reason="IMS follow-up" if slot < 4 else "New patient assessment",
         )
+    safety_demo.load(practitioner=users["pt.morgan"], admin=users["admin"], today=today)
     other_actor = _actor(users["other.clinic"])
     patients.patient_register(
         actor=other_actor,

@@ -107,7 +107,7 @@ class Recall:
                 f"(compared as {self.lot_key}, ignoring case, separators and a leading 'LOT')."
             )
         spelled = ", ".join(
-            f"'{text}' {n:,} times"
+            f"'{text}' {'once' if n == 1 else f'{n:,} times'}"
             for text, n in sorted(self.spellings.items(), key=lambda i: -i[1])
         )
         return (
