@@ -10,7 +10,6 @@ import datetime as dt
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any, Protocol, TypeVar
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
@@ -433,20 +432,10 @@ def _validate_insertion(
     muscle = resolve_muscle(problems, f"{prefix}.muscle", row.muscle)
     if row.side not in SIDES:
         problems.add(f"{prefix}.side", "invalid", "Side is 'left' or 'right'.")
-    low, high = ranges.NEEDLE_DIAMETER_MM
-    if not Decimal(str(low)) <= row.needle_diameter_mm <= Decimal(str(high)):
-        problems.add(
-            f"{prefix}.needle_diameter_mm",
-            "out_of_range",
-            f"Needle diameter must be {low}-{high} mm; got {row.needle_diameter_mm}.",
-        )
-    low_len, high_len = ranges.NEEDLE_LENGTH_MM
-    if not low_len <= row.needle_length_mm <= high_len:
-        problems.add(
-            f"{prefix}.needle_length_mm",
-            "out_of_range",
-            f"Needle length must be {low_len}-{high_len} mm; got {row.needle_length_mm}.",
-        )
+    for name, message in ranges.needle_problems(
+        row.needle_diameter_mm, row.needle_length_mm
+    ).items():
+        problems.add(f"{prefix}.{name}", "out_of_range", message)
     if not row.needle_lot.strip():
         problems.add(
             f"{prefix}.needle_lot",

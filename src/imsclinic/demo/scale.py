@@ -105,11 +105,15 @@ CONDITION_WEIGHTS = {
 }
 
 
-LOT_SPELLINGS: tuple[Callable[[dt.date], str], ...] = (
-    lambda day: f"LOT-{day:%y%m}",
-    lambda day: f"LOT-{day:%y%m}",
-    lambda day: f"lot {day:%y%m}",
-    lambda day: f"{day:%y-%m}",
+# Needle lots: a case of needles (a few thousand of one lot) lasts a group of about eight
+# practitioners a week, so a lot is (ISO year and week, group A-H). Each practitioner
+# charts it in their own way; a recall matches every spelling (safety/lots.py).
+LOT_GROUPS = "ABCDEFGH"
+LOT_SPELLINGS: tuple[Callable[[dt.date, str], str], ...] = (
+    lambda day, group: f"LOT-{day:%G%V}{group}",
+    lambda day, group: f"LOT-{day:%G%V}{group}",
+    lambda day, group: f"lot {day:%G-%V} {group.lower()}",
+    lambda day, group: f"{day:%G%V}-{group}",
 )
 
 
@@ -428,9 +432,8 @@ def generate(
                 )
                 first_day = today - dt.timedelta(days=rng.randint(14, 365 * years))
                 practitioner = rng.choice(staff)
-                # One lot a month for the clinic, charted as each practitioner writes it
-                # (a recall matches them all: safety/lots.py).
-                lot_spelling = LOT_SPELLINGS[practitioner.pk % len(LOT_SPELLINGS)]
+                spell_lot = LOT_SPELLINGS[practitioner.pk % len(LOT_SPELLINGS)]
+                lot_group = LOT_GROUPS[practitioner.pk // len(LOT_SPELLINGS) % len(LOT_GROUPS)]
                 consent_w.add(
                     (
                         ids[Consent],
@@ -496,7 +499,7 @@ def generate(
                                 level,
                                 Decimal("0.25"),
                                 50 if muscle_id.startswith("glut") else 40,
-                                lot_spelling(session_day),
+                                spell_lot(session_day, lot_group),
                                 twitch,
                                 rng.choice(("ache", "cramp", "pressure")),
                                 "",

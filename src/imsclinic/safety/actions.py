@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from decimal import Decimal
 from typing import Protocol
 
 from django.conf import settings
@@ -323,16 +322,10 @@ def needle_lot_receive(*, actor: Actor, data: NeedleLotIn) -> NeedleLot:
         problems.add("lot", "required", "Enter the lot number printed beside LOT on the box.")
     elif not lot_key(lot):
         problems.add("lot", "no_characters", f"'{lot}' has no letters or digits.")
-    low, high = ranges.NEEDLE_DIAMETER_MM
-    if not Decimal(str(low)) <= data.needle_diameter_mm <= Decimal(str(high)):
-        problems.add(
-            "needle_diameter_mm", "out_of_range", f"Needle diameter must be {low}-{high} mm."
-        )
-    low_len, high_len = ranges.NEEDLE_LENGTH_MM
-    if not low_len <= data.needle_length_mm <= high_len:
-        problems.add(
-            "needle_length_mm", "out_of_range", f"Needle length must be {low_len}-{high_len} mm."
-        )
+    for name, message in ranges.needle_problems(
+        data.needle_diameter_mm, data.needle_length_mm
+    ).items():
+        problems.add(name, "out_of_range", message)
     if not 1 <= data.quantity <= 1_000_000:
         problems.add("quantity", "out_of_range", "Quantity is the number of needles, 1-1,000,000.")
     today = local_today()
