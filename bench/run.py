@@ -330,9 +330,9 @@ def raw_search(clinic_id: int, text: str) -> None:
 
 def bench_recall(clinic, runs: int) -> None:
     """Issue 19: the needle lot recall (every session and patient of one lot) on this
-    clinic, beside the same query by hand; then the plan the database chose."""
+    clinic, beside the same two statements by hand; then the plans the database chose."""
     from imsclinic.safety.schemas import RecallIn
-    from imsclinic.safety.selectors import _recall_sql, needle_lot_recall
+    from imsclinic.safety.selectors import needle_lot_recall, recall_statements
 
     admin = user_create(
         clinic=clinic,
@@ -342,49 +342,67 @@ def bench_recall(clinic, runs: int) -> None:
         check_password=False,
     )
     actor = Actor(user=admin, clinic=clinic, source="command")
-    # The generator charts one lot a month, spelled four ways: a month a year ago is a lot
-    # of ~1/36 of all insertions (the worst case a clinic would meet), searched as printed.
-    month = timezone.localdate().replace(day=1) - dt.timedelta(days=365)
-    for label, query in (
-        (f"recall lot LOT-{month:%y%m}", RecallIn(lot=f"LOT-{month:%y%m}")),
+    # The generator charts one lot per week and group of practitioners (demo/scale.py),
+    # spelled four ways; search a year-old lot as printed on the box.
+    from imsclinic.charting.models import Insertion, TreatmentSession
+
+    week = timezone.localdate() - dt.timedelta(days=365)
+    first = (
+        TreatmentSession.objects.filter(clinic=clinic, session_date__gte=week)
+        .order_by("session_date", "id")
+        .values_list("id", flat=True)
+        .first()
+    )
+    lot = (
+        Insertion.objects.filter(clinic=clinic, session_id=first)
+        .values_list("needle_lot", flat=True)
+        .first()
+        or "LOT-NONE"
+    )
+    cases = (
+        (f"recall lot {lot}", RecallIn(lot=lot)),
         (
-            "recall, one week of that lot",
-            RecallIn(
-                lot=f"LOT-{month:%y-%m}", date_from=month, date_to=month + dt.timedelta(days=6)
-            ),
+            "recall, 3 days of that lot",
+            RecallIn(lot=lot, date_from=week, date_to=week + dt.timedelta(days=2)),
         ),
         ("recall, an unknown lot", RecallIn(lot="NO-SUCH-LOT")),
-    ):
+    )
+    for label, query in cases:
         result = needle_lot_recall(actor=actor, query=query)
-        sql = _recall_sql(query.date_from is not None, query.date_to is not None)
-        params = [clinic.pk, result.lot_key] + [d for d in (query.date_from, query.date_to) if d]
+        dates = [d for d in (query.date_from, query.date_to) if d]
+        sessions_sql, insertions_sql = recall_statements(bool(query.date_from), bool(query.date_to))
 
-        def raw(sql: str = sql, params: list = params) -> None:
-            with connection.cursor() as c:
-                c.cursor.execute(_p(sql), params)
+        def raw(
+            key: str = result.lot_key,
+            dates: list = dates,
+            a: str = sessions_sql,
+            b: str = insertions_sql,
+        ) -> None:
+            with transaction.atomic(), connection.cursor() as c:
+                if connection.vendor == "postgresql":
+                    c.cursor.execute("SELECT set_config('jit', 'off', true)")
+                c.cursor.execute(_p(a), [clinic.pk, key, clinic.pk, *dates])
+                c.cursor.fetchall()
+                c.cursor.execute(_p(b), [clinic.pk, key])
                 c.cursor.fetchall()
 
         median, p95, queries = timed(lambda q=query: needle_lot_recall(actor=actor, query=q), runs)
         raw_median = timed(raw, runs)[0]
-        name = f"{label} ({result.sessions:,} sess.)"[:34]
+        name = f"{label} ({result.sessions:,} sess., {result.insertions:,} ins.)"
         print(
-            f"{name:34} {median:9.2f} {p95:8.2f} {raw_median:8.2f} {median / raw_median:6.2f} {queries:8d}"
+            f"{name[:34]:34} {median:9.2f} {p95:8.2f} {raw_median:8.2f} {median / raw_median:6.2f} {queries:8d}"
         )
     if connection.vendor == "postgresql":
-        with connection.cursor() as c:
-            c.execute(
-                "EXPLAIN (ANALYZE, BUFFERS) " + _recall_sql(False, False),
-                [clinic.pk, lot_key_of(month)],
-            )
-            print(
-                "\nPlan of the recall (one month's lot):\n" + "\n".join(r[0] for r in c.fetchall())
-            )
-
-
-def lot_key_of(month: dt.date) -> str:
-    from imsclinic.safety.lots import lot_key
-
-    return lot_key(f"LOT-{month:%y-%m}")
+        key = needle_lot_recall(actor=actor, query=cases[0][1]).lot_key
+        sessions_sql, insertions_sql = recall_statements(False, False)
+        with transaction.atomic(), connection.cursor() as c:
+            c.execute("SELECT set_config('jit', 'off', true)")
+            for sql, params in (
+                (sessions_sql, [clinic.pk, clinic.pk, key]),
+                (insertions_sql, [clinic.pk, key]),
+            ):
+                c.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
+                print("\n" + "\n".join(r[0] for r in c.fetchall()))
 
 
 def main() -> None:

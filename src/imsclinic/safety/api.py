@@ -120,7 +120,7 @@ def needle_lot_sessions(
         "message": recall.message,
         "notes": recall.notes,
         "results": [
-            {**vars(row), "sites": [vars(s) for s in row.sites], "match": row.match}
+            {**vars(row), "sites": [s._asdict() for s in row.sites], "match": row.match}
             for row in recall.results[offset : offset + limit]
         ],
     }
