@@ -398,7 +398,7 @@ def bench_recall(clinic, runs: int) -> None:
         with transaction.atomic(), connection.cursor() as c:
             c.execute("SELECT set_config('jit', 'off', true)")
             for sql, params in (
-                (sessions_sql, [clinic.pk, clinic.pk, key]),
+                (sessions_sql, [clinic.pk, key, clinic.pk]),
                 (insertions_sql, [clinic.pk, key]),
             ):
                 c.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
