@@ -299,9 +299,9 @@ def raw_session(
         raw.executemany(
             _p(
                 "INSERT INTO charting_insertion (clinic_id, created_at, updated_at, session_id, position, "
-                "muscle_id, side, level, needle_diameter_mm, needle_length_mm, needle_lot, twitch, "
-                "sensation, notes) VALUES (%s, %s, %s, %s, %s, %s, 'left', '', 0.25, 40, 'LOT-BENCH', "
-                "'strong', 'none', '')"
+                "muscle_id, side, level, needle_diameter_mm, needle_length_mm, needle_lot, "
+                "needle_lot_key, twitch, sensation, notes) VALUES (%s, %s, %s, %s, %s, %s, 'left', "
+                "'', 0.25, 40, 'LOT-BENCH', 'BENCH', 'strong', 'none', '')"
             ),
             [(clinic_id, stamp, stamp, session_id, i, m) for i, m in enumerate(MUSCLES)],
         )
@@ -326,6 +326,83 @@ def raw_search(clinic_id: int, text: str) -> None:
             params,
         )
         raw.fetchall()
+
+
+def bench_recall(clinic, runs: int) -> None:
+    """Issue 19: the needle lot recall (every session and patient of one lot) on this
+    clinic, beside the same two statements by hand; then the plans the database chose."""
+    from imsclinic.safety.schemas import RecallIn
+    from imsclinic.safety.selectors import needle_lot_recall, recall_statements
+
+    admin = user_create(
+        clinic=clinic,
+        username=f"bench-admin-{time.time_ns()}",
+        password="x",
+        role="admin",
+        check_password=False,
+    )
+    actor = Actor(user=admin, clinic=clinic, source="command")
+    # The generator charts one lot per week and group of practitioners (demo/scale.py),
+    # spelled four ways; search a year-old lot as printed on the box.
+    from imsclinic.charting.models import Insertion, TreatmentSession
+
+    week = timezone.localdate() - dt.timedelta(days=365)
+    first = (
+        TreatmentSession.objects.filter(clinic=clinic, session_date__gte=week)
+        .order_by("session_date", "id")
+        .values_list("id", flat=True)
+        .first()
+    )
+    lot = (
+        Insertion.objects.filter(clinic=clinic, session_id=first)
+        .values_list("needle_lot", flat=True)
+        .first()
+        or "LOT-NONE"
+    )
+    cases = (
+        (f"recall lot {lot}", RecallIn(lot=lot)),
+        (
+            "recall, 3 days of that lot",
+            RecallIn(lot=lot, date_from=week, date_to=week + dt.timedelta(days=2)),
+        ),
+        ("recall, an unknown lot", RecallIn(lot="NO-SUCH-LOT")),
+    )
+    for label, query in cases:
+        result = needle_lot_recall(actor=actor, query=query)
+        dates = [d for d in (query.date_from, query.date_to) if d]
+        sessions_sql, insertions_sql = recall_statements(bool(query.date_from), bool(query.date_to))
+
+        def raw(
+            key: str = result.lot_key,
+            dates: list = dates,
+            a: str = sessions_sql,
+            b: str = insertions_sql,
+        ) -> None:
+            with transaction.atomic(), connection.cursor() as c:
+                if connection.vendor == "postgresql":
+                    c.cursor.execute("SELECT set_config('jit', 'off', true)")
+                c.cursor.execute(_p(a), [clinic.pk, key, clinic.pk, *dates])
+                c.cursor.fetchall()
+                c.cursor.execute(_p(b), [clinic.pk, key])
+                c.cursor.fetchall()
+
+        median, p95, queries = timed(lambda q=query: needle_lot_recall(actor=actor, query=q), runs)
+        raw_median = timed(raw, runs)[0]
+        name = f"{label} ({result.sessions:,} sess., {result.insertions:,} ins.)"
+        print(
+            f"{name[:34]:34} {median:9.2f} {p95:8.2f} {raw_median:8.2f} {median / raw_median:6.2f} {queries:8d}"
+        )
+    if connection.vendor == "postgresql":
+        key = needle_lot_recall(actor=actor, query=cases[0][1]).lot_key
+        sessions_sql, insertions_sql = recall_statements(False, False)
+        with transaction.atomic(), connection.cursor() as c:
+            c.execute("SELECT set_config('jit', 'off', true)")
+            for sql, params in (
+                (sessions_sql, [clinic.pk, key, clinic.pk]),
+                (insertions_sql, [clinic.pk, key]),
+            ):
+                c.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
+                print("\n" + "\n".join(r[0] for r in c.fetchall()))
 
 
 def main() -> None:
@@ -450,6 +527,7 @@ def main() -> None:
     print(
         f"{'PDF progress report (100 sess.)':34} {median:9.2f} {p95:8.2f} {'':>8} {'':>6} {queries:8d}"
     )
+    bench_recall(clinic, max(5, ARGS.runs // 6))
     for row in run_anatomy():
         print(
             f"{row['operation'][:34]:34} {row['median_ms']:9.3f} {row['p95_ms']:8.3f} {'':>8} {'':>6} {0:8d}"

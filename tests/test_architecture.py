@@ -25,7 +25,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("patients",),
     ("charting",),
     ("outcomes", "billing"),
-    ("reports", "security"),
+    ("reports", "security", "safety"),
     ("api", "demo"),
     ("config", "cli"),
 )

@@ -59,10 +59,13 @@ def test_csv_export_is_audited_and_safe_for_spreadsheets(client, admin, actor):
 
 
 def test_csv_cells_cannot_start_formulas():
-    from imsclinic.security.views import _csv_cell
+    from imsclinic.core.spreadsheet import safe_cell
 
-    assert _csv_cell("=HYPERLINK(1)") == "'=HYPERLINK(1)"
-    assert _csv_cell("plain") == "plain"
+    assert safe_cell("=HYPERLINK(1)") == "'=HYPERLINK(1)"
+    assert safe_cell("@SUM(A1)") == "'@SUM(A1)" and safe_cell("-1+1") == "'-1+1"
+    assert safe_cell("plain") == "plain" and safe_cell(None) == ""
+    # Signed numbers stay numbers (credits, changes in score).
+    assert safe_cell("-12.50") == "-12.50" and safe_cell(-3) == "-3"
 
 
 def test_patient_access_log_lists_who_saw_the_record(client, admin, actor, patient):

@@ -36,6 +36,7 @@ from tests.factories import (
     make_user,
     today,
 )
+from tests.safety.builders import safety_records
 
 ROLES = ("anonymous", "front_desk", "practitioner", "admin")
 LOGIN = 302  # anonymous page requests are sent to the login page
@@ -116,6 +117,21 @@ PAGES: dict[str, Exp] = {
     "billing_settings": Exp((LOGIN, 403, 403, 200)),
     "billing_reports": Exp((LOGIN, 200, 403, 200)),
     "billing_journal_csv": Exp((LOGIN, 200, 403, 200)),
+    # Safety (issue 19): recall and incident reports are the admin's; a practitioner reads
+    # the reports of their own sessions and completes their follow-ups; stock is for all staff.
+    "safety:recall": Exp((LOGIN, 403, 403, 200)),
+    "safety:recall_export": Exp((LOGIN, 403, 403, 422)),  # no lot given: "Enter the lot"
+    "safety:needle_stock": Exp((LOGIN, 200, 200, 200)),
+    "safety:lot_check": Exp((LOGIN, 403, 200, 200)),
+    "safety:followup_list": Exp((LOGIN, 403, 200, 200)),
+    "safety:followup_detail": Exp((LOGIN, 403, 200, 200), (LOGIN, 403, 404, 404)),
+    "safety:incident_list": Exp((LOGIN, 403, 403, 200)),
+    "safety:incident_start": Exp((LOGIN, 403, 403, 302), (LOGIN, 403, 403, 404)),
+    "safety:incident_detail": Exp((LOGIN, 403, 200, 200), (LOGIN, 403, 404, 404)),
+    "safety:incident_sign": Exp((LOGIN, 403, 403, 302), (LOGIN, 403, 403, 404)),
+    "safety:incident_pdf": Exp((LOGIN, 403, 200, 200), (LOGIN, 403, 404, 404)),
+    "safety:notification_list": Exp((LOGIN, 403, 403, 200)),
+    "safety:notification_read": Exp((LOGIN, 403, 403, 302), (LOGIN, 403, 403, 404)),
     # The API's own routes are covered operation by operation below.
     "openapi-json": Exp((200, 200, 200, 200)),
     "openapi-view": Exp((200, 200, 200, 200)),
@@ -186,6 +202,13 @@ API: dict[tuple[str, str], Exp] = {
     ("GET", "/api/v1/visit-charges"): Exp((401, 200, 200, 200)),
     ("POST", "/api/v1/visit-charges/{charge_id}/invoices"): Exp(
         (401, 201, 403, 201), (401, 404, 403, 404)
+    ),
+    ("GET", "/api/v1/needle-lots/{lot}/sessions"): Exp((401, 403, 403, 200)),
+    ("GET", "/api/v1/follow-ups"): Exp((401, 403, 200, 200)),
+    ("GET", "/api/v1/follow-ups/{followup_id}"): Exp((401, 403, 200, 200), (401, 403, 404, 404)),
+    ("GET", "/api/v1/incident-reports"): Exp((401, 403, 200, 200)),
+    ("GET", "/api/v1/incident-reports/{report_id}"): Exp(
+        (401, 403, 200, 200), (401, 403, 404, 404)
     ),
 }
 
@@ -288,6 +311,7 @@ class World:
             "signed_session": signed_session,
             "signed_assessment": signed_assessment,
             **self.billing_records(actor, patient),
+            **safety_records(actor),
         }
 
     def billing_records(self, actor, patient) -> dict[str, Any]:
@@ -350,6 +374,15 @@ def _page_kwargs(name: str, pattern: str, records: dict[str, Any]) -> dict[str, 
     for key in ("charge", "payer", "service"):
         if f"<int:{key}_id>" in pattern:
             kwargs[f"{key}_id"] = records[key].pk
+    if name == "safety:incident_start":
+        kwargs["session_id"] = records["serious_session"].pk
+    for key, record in (
+        ("followup", "followup"),
+        ("report", "report"),
+        ("notification", "notification"),
+    ):
+        if f"<int:{key}_id>" in pattern:
+            kwargs[f"{key}_id"] = records[record].pk
     if "<str:code>" in pattern:
         kwargs["code"] = "nprs"
     if "<str:token>" in pattern:
@@ -447,6 +480,9 @@ def _api_url(path: str, records: dict[str, Any]) -> str:
         .replace("{session_id}", str(records[f"{note}session"].pk))
         .replace("{assessment_id}", str(records[f"{note}assessment"].pk))
         .replace("{code}", "nprs")
+        .replace("{lot}", "LOT-TEST-1")
+        .replace("{followup_id}", str(records["followup"].pk))
+        .replace("{report_id}", str(records["report"].pk))
     )
 
 

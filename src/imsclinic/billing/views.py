@@ -4,7 +4,6 @@ calls the same action or selector as the API."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from typing import Any
 
@@ -31,6 +30,7 @@ from imsclinic.core.actors import Actor
 from imsclinic.core.errors import DomainError, ValidationProblem
 from imsclinic.core.form_input import blank_to_none, field_errors, nested_from_post, parse_input
 from imsclinic.core.permissions import ADMINS, BILLING
+from imsclinic.core.spreadsheet import csv_writer
 from imsclinic.core.web import clinic_view
 from imsclinic.patients import selectors as patient_selectors
 from imsclinic.rules.billing import JURISDICTIONS
@@ -530,7 +530,7 @@ def billing_journal_csv(request: HttpRequest, actor: Actor) -> HttpResponse:
     rows = selectors.journal_rows(actor=actor, start=start, end=end)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="billing-journal-{start}-{end}.csv"'
-    writer = csv.writer(response)
+    writer = csv_writer(response)
     writer.writerow(selectors.JOURNAL_HEADER)
     writer.writerows(rows)
     return response

@@ -10,7 +10,6 @@ import datetime as dt
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any, Protocol, TypeVar
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
@@ -19,7 +18,7 @@ from django.utils import timezone
 
 from imsclinic.accounts.models import NeedlingAuthorization, Role
 from imsclinic.anatomy import CHART_REGIONS, Muscle, get_catalog
-from imsclinic.charting.events import session_signed
+from imsclinic.charting.events import session_signed, session_written
 from imsclinic.charting.integrity import (
     assessment_content,
     content_hash,
@@ -61,6 +60,7 @@ from imsclinic.core.rawsql import insert_returning_id, insert_rows
 from imsclinic.patients.actions import local_today
 from imsclinic.patients.models import Consent, Patient
 from imsclinic.rules import ranges
+from imsclinic.rules.lots import lot_key
 
 _ICD10 = re.compile(r"^[A-TV-Z][0-9][0-9AB](\.[0-9A-Z]{1,4})?$")
 SIDES = tuple(Side.values)
@@ -432,20 +432,10 @@ def _validate_insertion(
     muscle = resolve_muscle(problems, prefix, row.muscle, row.level)
     if row.side not in SIDES:
         problems.add(f"{prefix}.side", "invalid", "Side is 'left' or 'right'.")
-    low, high = ranges.NEEDLE_DIAMETER_MM
-    if not Decimal(str(low)) <= row.needle_diameter_mm <= Decimal(str(high)):
-        problems.add(
-            f"{prefix}.needle_diameter_mm",
-            "out_of_range",
-            f"Needle diameter must be {low}-{high} mm; got {row.needle_diameter_mm}.",
-        )
-    low_len, high_len = ranges.NEEDLE_LENGTH_MM
-    if not low_len <= row.needle_length_mm <= high_len:
-        problems.add(
-            f"{prefix}.needle_length_mm",
-            "out_of_range",
-            f"Needle length must be {low_len}-{high_len} mm; got {row.needle_length_mm}.",
-        )
+    for name, message in ranges.needle_problems(
+        row.needle_diameter_mm, row.needle_length_mm
+    ).items():
+        problems.add(f"{prefix}.{name}", "out_of_range", message)
     if not row.needle_lot.strip():
         problems.add(
             f"{prefix}.needle_lot",
@@ -643,6 +633,7 @@ _INSERTION_COLUMNS = (
     "needle_diameter_mm",
     "needle_length_mm",
     "needle_lot",
+    "needle_lot_key",
     "twitch",
     "sensation",
     "notes",
@@ -686,6 +677,7 @@ def _write_session_children(
                 ),
                 row.needle_length_mm,
                 row.needle_lot.strip(),
+                lot_key(row.needle_lot),
                 row.twitch,
                 row.sensation,
                 row.notes.strip(),
@@ -760,6 +752,9 @@ def session_record(*, actor: Actor, patient: Patient, data: SessionIn) -> Treatm
     session._state.adding = False
     session._state.db = connection.alias
     _write_session_children(session, data, resolved)
+    session_written.send(
+        sender=TreatmentSession, actor=actor, session=session, data=data, created=True
+    )
     audit_record(
         actor=actor,
         action="create",
@@ -789,6 +784,9 @@ def session_update(*, actor: Actor, session: TreatmentSession, data: SessionIn) 
     locked.acknowledged = sorted(set(data.acknowledged))
     locked.save()
     _write_session_children(locked, data, resolved)
+    session_written.send(
+        sender=TreatmentSession, actor=actor, session=locked, data=data, created=False
+    )
     audit_record(actor=actor, action="change", patient_id=patient.pk, obj=locked)
     return locked
 

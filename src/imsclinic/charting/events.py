@@ -13,3 +13,8 @@ from django.dispatch import Signal
 
 # sender: TreatmentSession; keyword arguments: actor, session (signed, with content hash).
 session_signed = Signal()
+
+# sender: TreatmentSession; keyword arguments: actor, session (just written, unsigned),
+# data (the SessionIn it was written from), created (True for a new note, False for an
+# edit of a draft).
+session_written = Signal()

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 
 from imsclinic.core.models import Clinic, ClinicScopedModel
 from imsclinic.patients.models import Patient
+from imsclinic.rules.lots import lot_key
 
 
 class Side(models.TextChoices):
@@ -166,6 +169,10 @@ class Insertion(ClinicScopedModel):
     needle_diameter_mm = models.DecimalField(max_digits=4, decimal_places=2)
     needle_length_mm = models.PositiveSmallIntegerField()
     needle_lot = models.CharField(max_length=40)
+    # The lot as a recall matches it (rules/lots.py: case, separators and a leading "LOT"
+    # ignored). Derived, not part of the signed content; every writer fills it: the session
+    # write path, the bulk generator, save() below, and migration 0007 for older rows.
+    needle_lot_key = models.CharField(max_length=64, default="", editable=False)
     twitch = models.CharField(max_length=6, choices=Twitch.choices)
     sensation = models.CharField(max_length=10, choices=Sensation.choices, default=Sensation.NONE)
     notes = models.CharField(max_length=300, blank=True)
@@ -175,7 +182,15 @@ class Insertion(ClinicScopedModel):
         indexes = [
             models.Index(fields=["clinic", "muscle_id"], name="insertion_clinic_muscle"),
             models.Index(fields=["clinic", "session", "position"], name="insertion_clinic_session"),
+            # The needle lot recall (safety/selectors.py): every session of one lot key.
+            models.Index(
+                fields=["clinic", "needle_lot_key", "session"], name="insertion_clinic_lot"
+            ),
         ]
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.needle_lot_key = lot_key(self.needle_lot)
+        super().save(*args, **kwargs)
 
     def __str__(self) -> str:
         level = f" {self.level}" if self.level else ""

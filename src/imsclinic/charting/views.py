@@ -30,6 +30,7 @@ from imsclinic.patients.selectors import current_consent, patient_get
 from imsclinic.plots.pain import pain_course_svg
 from imsclinic.rules.needling import REQUIRED_AUTHORIZATIONS
 from imsclinic.rules.ranges import MOVEMENTS
+from imsclinic.safety.selectors import lots_in_stock
 
 NEEDLE_DIAMETERS = ("0.16", "0.18", "0.20", "0.25", "0.30")
 NEEDLE_LENGTHS = (15, 25, 30, 40, 50, 60, 75)
@@ -373,6 +374,7 @@ def _session_context(
         "consent": current_consent(patient, today),
         "missing_authorizations": missing_authorizations,
         "acknowledged": set(values.get("acknowledged") or []),
+        "lot_suggestions": lots_in_stock(actor=actor),
     }
 
 

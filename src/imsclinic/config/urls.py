@@ -80,5 +80,6 @@ urlpatterns = [
         name="research_export_dictionary",
     ),
     path("billing/", include("imsclinic.billing.urls")),
+    path("safety/", include("imsclinic.safety.urls")),
     path("api/", api.urls),
 ]

@@ -32,6 +32,7 @@ from imsclinic.core.models import Clinic
 from imsclinic.patients import actions as patients
 from imsclinic.patients.consent_texts import CURRENT_CONSENT_VERSION
 from imsclinic.patients.schemas import ConsentIn, PatientIn
+from imsclinic.safety import demo as safety_demo
 
 
 @dataclass(frozen=True)
@@ -125,7 +126,9 @@ _COURSES = (
             ("sacral_paraspinals", "left", "S1"),
             ("gastrocnemius", "left", ""),
             ("soleus", "left", ""),
-            ("tibialis_posterior", "left", ""),
+            # On apixaban: no deep site that pressure cannot reach (tibialis posterior is
+            # refused for him, rules/precautions.py); the peroneals are superficial.
+            ("peroneus_longus", "left", ""),
         ],
     ),
     (
@@ -380,6 +383,8 @@ def load_demo(*, seed: int = 2026) -> dict[str, int]:
             starts_at=morning + dt.timedelta(minutes=30 * slot),
             reason="IMS follow-up" if slot < 4 else "New patient assessment",
         )
+    # Safety first: its signed sessions are visits that the billing demo then bills.
+    safety_demo.load(practitioner=users["pt.morgan"], admin=users["admin"], today=today)
     load_billing_demo(clinic=clinic, users=users, today=today, seed=seed)
     other_actor = _actor(users["other.clinic"])
     patients.patient_register(

@@ -36,6 +36,7 @@ from imsclinic.charting.selectors import PersonRef, Rows, SessionRow
 from imsclinic.core.models import Clinic
 from imsclinic.patients.consent_texts import CURRENT_CONSENT_VERSION
 from imsclinic.patients.models import Consent, Patient
+from imsclinic.rules.lots import lot_key
 from imsclinic.rules.precautions import FLAG_CODES
 
 FAMILY = (
@@ -103,6 +104,18 @@ CONDITION_WEIGHTS = {
     "M76.6": 5,
     "M17": 7,
 }
+
+
+# Needle lots: a case of needles (a few thousand of one lot) lasts a group of about eight
+# practitioners a week, so a lot is (ISO year and week, group A-H). Each practitioner
+# charts it in their own way; a recall matches every spelling (rules/lots.py).
+LOT_GROUPS = "ABCDEFGH"
+LOT_SPELLINGS: tuple[Callable[[dt.date, str], str], ...] = (
+    lambda day, group: f"LOT-{day:%G%V}{group}",
+    lambda day, group: f"LOT-{day:%G%V}{group}",
+    lambda day, group: f"lot {day:%G-%V} {group.lower()}",
+    lambda day, group: f"{day:%G%V}-{group}",
+)
 
 
 @dataclass
@@ -306,6 +319,7 @@ def generate(
             "needle_diameter_mm",
             "needle_length_mm",
             "needle_lot",
+            "needle_lot_key",
             "twitch",
             "sensation",
             "notes",
@@ -409,6 +423,8 @@ def generate(
                 )
                 first_day = today - dt.timedelta(days=rng.randint(14, 365 * years))
                 practitioner = rng.choice(staff)
+                spell_lot = LOT_SPELLINGS[practitioner.pk % len(LOT_SPELLINGS)]
+                lot_group = LOT_GROUPS[practitioner.pk // len(LOT_SPELLINGS) % len(LOT_GROUPS)]
                 consent_w.add(
                     (
                         ids[Consent],
@@ -474,7 +490,7 @@ def generate(
                                 level,
                                 Decimal("0.25"),
                                 50 if muscle_id.startswith("glut") else 40,
-                                f"LOT-{session_day:%y%m}",
+                                spell_lot(session_day, lot_group),
                                 twitch,
                                 rng.choice(("ache", "cramp", "pressure")),
                                 "",
@@ -493,7 +509,17 @@ def generate(
                                     notes="",
                                 )
                             )
-                            insertion_w.add((clinic.pk, now, now, sid, *values))
+                            insertion_w.add(
+                                (
+                                    clinic.pk,
+                                    now,
+                                    now,
+                                    sid,
+                                    *values[:7],
+                                    lot_key(values[6]),
+                                    *values[7:],
+                                )
+                            )
                         if rng.random() < 0.19:
                             severe = rng.random() < 0.001
                             event = (

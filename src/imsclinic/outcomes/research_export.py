@@ -23,6 +23,7 @@ from imsclinic.charting.models import AdverseEvent, Insertion, TreatmentSession
 from imsclinic.core.actors import Actor
 from imsclinic.core.audit import audit_record
 from imsclinic.core.permissions import CLINICAL, require_role
+from imsclinic.core.spreadsheet import safe_cell
 from imsclinic.outcomes.models import QuestionnaireResponse
 
 # Column -> meaning; the export dictionary page and docs/research-export.md show these.
@@ -185,7 +186,7 @@ def research_export_csv(*, actor: Actor) -> str:
     writer.writeheader()
     rows = 0
     for row in research_rows(actor=actor):
-        writer.writerow(row)
+        writer.writerow({column: safe_cell(value) for column, value in row.items()})
         rows += 1
     audit_record(
         actor=actor,

@@ -9,6 +9,7 @@ anything beyond that is almost certainly a typing error.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 
 @dataclass(frozen=True)
@@ -70,3 +71,19 @@ def pain_problem(value: float) -> str | None:
     if not float(value).is_integer() or not PAIN_MIN <= value <= PAIN_MAX:
         return f"Pain is a whole number from 0 (no pain) to 10 (worst imaginable); got {value:g}."
     return None
+
+
+def needle_problems(diameter_mm: Decimal, length_mm: int) -> dict[str, str]:
+    """Messages for a needle size out of range, by field name (none when plausible)."""
+    problems = {}
+    low, high = NEEDLE_DIAMETER_MM
+    if not Decimal(str(low)) <= diameter_mm <= Decimal(str(high)):
+        problems["needle_diameter_mm"] = (
+            f"Needle diameter must be {low}-{high} mm; got {diameter_mm}."
+        )
+    low_len, high_len = NEEDLE_LENGTH_MM
+    if not low_len <= length_mm <= high_len:
+        problems["needle_length_mm"] = (
+            f"Needle length must be {low_len}-{high_len} mm; got {length_mm}."
+        )
+    return problems

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from typing import Any
 
@@ -15,6 +14,7 @@ from imsclinic.core.errors import Problems, ValidationProblem
 from imsclinic.core.form_input import field_errors
 from imsclinic.core.models import AuditEvent
 from imsclinic.core.permissions import ADMINS, CLINICAL
+from imsclinic.core.spreadsheet import csv_writer
 from imsclinic.core.web import clinic_view
 from imsclinic.security import selectors
 
@@ -93,27 +93,19 @@ def audit_report(request: HttpRequest, actor: Actor) -> HttpResponse:
     return render(request, "security/audit_report.html", context, status=422 if errors else 200)
 
 
-def _csv_cell(value: object) -> str:
-    text = "" if value is None else str(value)
-    # A cell starting with = + - @ would run as a formula in a spreadsheet.
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + text
-    return text
-
-
 @clinic_view(roles=ADMINS)
 def audit_export(request: HttpRequest, actor: Actor) -> HttpResponse:
     filters, _values, _errors = _filters(request)
     events = selectors.audit_events(actor=actor, filters=filters)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="audit.csv"'
-    writer = csv.writer(response)
+    writer = csv_writer(response)
     writer.writerow(EXPORT_COLUMNS)
     count = 0
     for row in events.values_list(*EXPORT_COLUMNS).iterator():
         values = list(row)
         values[1] = values[1].astimezone(dt.UTC).isoformat()
-        writer.writerow([_csv_cell(v) for v in values])
+        writer.writerow(values)
         count += 1
     audit_record(
         actor=actor,

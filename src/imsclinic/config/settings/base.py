@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "imsclinic.reports",
     "imsclinic.security",
     "imsclinic.billing",
+    "imsclinic.safety",
     "imsclinic.demo",
 ]
 
