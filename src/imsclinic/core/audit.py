@@ -190,6 +190,16 @@ def audit_record(
     )
 
 
+def audit_view(*, actor: Actor, patient_id: int, obj: object) -> AuditEvent:
+    """Record that ``actor`` was shown ``obj`` of patient ``patient_id``.
+
+    Selectors only read; the page or API route that shows patient data calls this once,
+    so a read made to resolve an id before a write (or inside an action) is not logged
+    as a view.
+    """
+    return audit_record(actor=actor, action="view", patient_id=patient_id, obj=obj)
+
+
 def audit_account_event(
     *,
     action: str,

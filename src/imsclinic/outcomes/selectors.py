@@ -28,7 +28,6 @@ from imsclinic.charting.models import (
 )
 from imsclinic.charting.rollup import SEVERITIES
 from imsclinic.core.actors import Actor
-from imsclinic.core.audit import audit_record
 from imsclinic.core.errors import PermissionDenied
 from imsclinic.core.models import Clinic
 from imsclinic.core.tenancy import get_for_clinic
@@ -223,8 +222,9 @@ def due_questionnaires(
     return list(due.values())
 
 
-def episode_progress(*, actor: Actor, episode_id: object, audit: bool = True) -> Progress:
-    """Everything the progress page and the reports show, in a fixed number of queries."""
+def episode_progress(*, actor: Actor, episode_id: object) -> Progress:
+    """Everything the progress page and the reports show, in a fixed number of queries
+    (not audited here: the page calls core.audit.audit_view, the report its own event)."""
     episode = episode_for_outcomes(actor=actor, episode_id=episode_id)
     clinic = actor.clinic
     sessions = list(
@@ -282,8 +282,6 @@ def episode_progress(*, actor: Actor, episode_id: object, audit: bool = True) ->
         (MuscleTwitch(m, names.get(m, m), n, t) for m, (n, t) in twitch.items()),
         key=lambda row: (-row.insertions, row.name),
     )
-    if audit:
-        audit_record(actor=actor, action="view", patient_id=episode.patient_id, obj=episode)
     return Progress(
         episode=episode,
         sessions=sessions,

@@ -95,7 +95,7 @@ def episode_report(*, actor: Actor, episode_id: object, kind: str, audience: str
     if audience not in AUDIENCES:
         problems.add("audience", "invalid", f"Audience is one of: {', '.join(AUDIENCES)}.")
     problems.raise_if_any()
-    progress = episode_progress(actor=actor, episode_id=episode_id, audit=False)
+    progress = episode_progress(actor=actor, episode_id=episode_id)
     if kind == "discharge" and progress.episode.is_open:
         raise RuleViolation(
             "A discharge summary needs a discharged episode; print a progress report, or "
