@@ -2,9 +2,9 @@
 
 Routes return what the selector or action built (model instances, or the chart's plain
 rows) and these schemas read it once, on the way out. The note schemas (``RowOut``) are
-validated straight from attributes by pydantic: ninja's general-purpose attribute getter
-runs Python for every field of every row, which for a 100-session chart (1,500
-insertions) cost more than reading the chart (docs/benchmarks.md).
+validated straight from attributes by pydantic: ninja's Schema runs Python for every
+field of every row (its DjangoGetter), which for a 100-session chart (1,500 insertions)
+cost more than reading the chart (docs/benchmarks.md).
 """
 
 from __future__ import annotations
@@ -13,24 +13,19 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Any, TypeVar
 
+from django.core.serializers.json import DjangoJSONEncoder
 from ninja import Schema
-from pydantic import BeforeValidator, ModelWrapValidatorHandler, ValidationInfo, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer, WithJsonSchema
 
 from imsclinic.patients.schemas import ConsentOut, PatientOut
 
 
-class RowOut(Schema):
-    """A schema read straight from its object's attributes: no ninja getter, resolvers or
-    dotted aliases. Related lists and people are converted by field validators below."""
+class RowOut(BaseModel):
+    """A schema read straight from its object's attributes by pydantic: no ninja getter,
+    resolvers or dotted aliases (related lists and people are converted by the
+    annotated types below). Ninja documents and renders it like any of its schemas."""
 
-    @model_validator(mode="wrap")
-    @classmethod
-    def _run_root_validator(
-        cls, values: Any, handler: ModelWrapValidatorHandler[Any], info: ValidationInfo
-    ) -> Any:
-        # Overrides ninja's validator of the same name (which wraps every object in its
-        # DjangoGetter); pydantic reads the attributes itself.
-        return handler(values)
+    model_config = ConfigDict(from_attributes=True)
 
 
 def _rows(value: Any) -> Any:
@@ -42,6 +37,14 @@ def _name(value: Any) -> Any:
     # A user (or the chart's PersonRef): the display name.
     return value if isinstance(value, str) else value.display_name
 
+
+# Dates, timestamps and decimals are dumped as the text the JSON renderer would write for
+# them (ninja's encoder is Django's), so the encoder runs at C speed instead of calling
+# back into Python for each of a chart's ~1,800 of them; the documented types are kept.
+_as_text = PlainSerializer(DjangoJSONEncoder().default, return_type=str)
+Day = Annotated[dt.date, _as_text, WithJsonSchema({"format": "date", "type": "string"})]
+Moment = Annotated[dt.datetime, _as_text, WithJsonSchema({"format": "date-time", "type": "string"})]
+Number = Annotated[Decimal, _as_text]
 
 _T = TypeVar("_T")
 # The name of the user an attribute holds.
@@ -75,7 +78,7 @@ class EpisodeOut(Schema):
 
 class AmendmentOut(RowOut):
     id: int
-    created_at: dt.datetime
+    created_at: Moment
     author: PersonName
     text: str
     reason: str
@@ -109,7 +112,7 @@ class SignOut(RowOut):
 class AssessmentOut(RowOut):
     id: int
     episode_id: int
-    assessed_on: dt.date
+    assessed_on: Day
     practitioner: PersonName
     history: str
     pain_now: int | None
@@ -118,7 +121,7 @@ class AssessmentOut(RowOut):
     signs: Related[SignOut]
     rom: Related[RomOut]
     notes: str
-    signed_at: dt.datetime | None
+    signed_at: Moment | None
     amendments: Related[AmendmentOut]
 
 
@@ -127,7 +130,7 @@ class InsertionOut(RowOut):
     muscle_id: str
     side: str
     level: str
-    needle_diameter_mm: Decimal
+    needle_diameter_mm: Number
     needle_length_mm: int
     needle_lot: str
     twitch: str
@@ -147,7 +150,7 @@ class SessionOut(RowOut):
     patient_id: int
     episode_id: int
     sequence: int
-    session_date: dt.date
+    session_date: Day
     practitioner: PersonName
     pain_before: int
     pain_after: int | None
@@ -156,13 +159,13 @@ class SessionOut(RowOut):
     adverse_events: Related[AdverseEventOut]
     notes: str
     acknowledged: list[str]
-    signed_at: dt.datetime | None
+    signed_at: Moment | None
     content_hash: str
     amendments: Related[AmendmentOut]
 
 
 class PainPointOut(Schema):
-    session_date: dt.date
+    session_date: Day
     sequence: int
     pain_before: int
     pain_after: int | None

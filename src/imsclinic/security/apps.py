@@ -20,4 +20,8 @@ class SecurityConfig(AppConfig):
     verbose_name = "IMS Clinic security"
 
     def ready(self) -> None:
-        post_migrate.connect(_reinstall_guards, sender=self)
+        # Django sends post_migrate only for apps with models, which this one has none
+        # of: listen for the core app's (sent once the whole migrate has run).
+        from django.apps import apps
+
+        post_migrate.connect(_reinstall_guards, sender=apps.get_app_config("core"))
