@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE ?= imsclinic.config.settings.dev
 
-.PHONY: install run test test-fast lint bench bench-pg loadtest browser clean
+.PHONY: install run test test-fast lint bench bench-pg bench-peer loadtest browser clean ha-test test-pgbouncer
 
 install: $(VENV)/.installed
 
@@ -49,6 +49,24 @@ bench-pg: install
 loadtest: install
 	$(VENV)/bin/uv pip install -q --python $(PY) -e ".[dev,bench]"
 	eval "$$(bash bench/postgres.sh)" && $(PY) bench/loadtest.py --reuse
+
+# High availability (docs/deployment.md): a pg_auto_failover formation on loopback (monitor,
+# primary, synchronous secondary) in a temp dir, 8 HTTP writers, SIGKILL of the primary
+# mid-burst; checks every acknowledged write survived. Not part of CI (several minutes).
+HA_DIR ?= /tmp/imsclinic-ha
+export HA_DIR
+ha-test: install
+	bash ops/ha/formation.sh down
+	bash ops/ha/formation.sh up
+	eval "$$(bash ops/ha/formation.sh env)" && $(PY) ops/ha/failover_test.py; \
+	  status=$$?; bash ops/ha/formation.sh down; exit $$status
+
+# The whole test suite once through PgBouncer in transaction pooling mode (ops/ha/pgbouncer.sh).
+test-pgbouncer: install browser
+	bash ops/ha/pgbouncer.sh up
+	eval "$$(bash ops/ha/pgbouncer.sh env)" && IMSCLINIC_PGBOUNCER=1 \
+	  DJANGO_SETTINGS_MODULE=imsclinic.config.settings.test $(PY) -m pytest -n 2 -q -p no:randomly --reuse-db; \
+	  status=$$?; bash ops/ha/pgbouncer.sh down; exit $$status
 
 clean:
 	rm -rf $(VENV) var artifacts .pytest_cache .mypy_cache .ruff_cache

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import dj_database_url
+from imsclinic.config import database
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 PROJECT_DIR = BASE_DIR.parents[1]
@@ -74,11 +74,7 @@ _default_sqlite = f"sqlite:///{VAR_DIR / 'imsclinic.sqlite3'}"
 if "DATABASE_URL" not in os.environ:
     # The embedded database lives in ./var/, which a fresh checkout does not have yet.
     VAR_DIR.mkdir(parents=True, exist_ok=True)
-DATABASES = {
-    "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", _default_sqlite), conn_max_age=60
-    )
-}
+DATABASES = database.from_environment(_default_sqlite)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers proceed while a session note is being written; IMMEDIATE
     # transactions avoid "database is locked" upgrades under concurrent writers.
