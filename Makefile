@@ -65,7 +65,7 @@ ha-test: install
 test-pgbouncer: install browser
 	bash ops/ha/pgbouncer.sh up
 	eval "$$(bash ops/ha/pgbouncer.sh env)" && IMSCLINIC_PGBOUNCER=1 \
-	  DJANGO_SETTINGS_MODULE=imsclinic.config.settings.test $(PY) -m pytest -n 2 -q -p no:randomly --reuse-db; \
+	  DJANGO_SETTINGS_MODULE=imsclinic.config.settings.test $(PY) -m pytest -n 2 -q --reuse-db; \
 	  status=$$?; bash ops/ha/pgbouncer.sh down; exit $$status
 
 clean:

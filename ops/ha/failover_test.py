@@ -33,7 +33,9 @@ sys.path.insert(0, str(ROOT / "src"))
 parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
 parser.add_argument("--port", type=int, default=int(os.environ.get("HA_APP_PORT", 8018)))
 parser.add_argument("--writers", type=int, default=8)
-parser.add_argument("--kill-after", type=float, default=5.0, help="seconds of writes before the kill")
+parser.add_argument(
+    "--kill-after", type=float, default=5.0, help="seconds of writes before the kill"
+)
 parser.add_argument("--after-recovery", type=float, default=5.0, help="seconds of writes after")
 parser.add_argument("--max-seconds", type=float, default=120.0, help="bound on the whole burst")
 parser.add_argument("--max-requests", type=int, default=20000, help="bound on requests")
@@ -228,7 +230,10 @@ def main() -> int:
                 ok_after = [r for r in results if r.status == 201 and r.sent > killed_at]
             if ok_after and recovered_at is None:
                 recovered_at = min(r.done for r in ok_after)
-            if recovered_at is not None and time.monotonic() - start > recovered_at + ARGS.after_recovery:
+            if (
+                recovered_at is not None
+                and time.monotonic() - start > recovered_at + ARGS.after_recovery
+            ):
                 break
         stop.set()
         for thread in threads:
@@ -240,7 +245,9 @@ def main() -> int:
     return report(results, killed_at, recovered_at, clinic_id)
 
 
-def report(results: list[Result], killed_at: float, recovered_at: float | None, clinic_id: int) -> int:
+def report(
+    results: list[Result], killed_at: float, recovered_at: float | None, clinic_id: int
+) -> int:
     failures = [r for r in results if r.status != 201]
     acknowledged = [r.session_id for r in results if r.status == 201]
     by_status = collections.Counter(r.status for r in failures)
@@ -258,9 +265,7 @@ def report(results: list[Result], killed_at: float, recovered_at: float | None, 
     with connection.cursor() as cursor:
         cursor.execute("SELECT inet_server_port(), pg_is_in_recovery()")
         port, in_recovery = cursor.fetchone()
-    present = set(
-        TreatmentSession.objects.filter(pk__in=acknowledged).values_list("pk", flat=True)
-    )
+    present = set(TreatmentSession.objects.filter(pk__in=acknowledged).values_list("pk", flat=True))
     missing = sorted(set(acknowledged) - present)
     episodes = list(
         TreatmentSession.objects.filter(clinic_id=clinic_id).values_list("episode_id", flat=True)
@@ -277,7 +282,9 @@ def report(results: list[Result], killed_at: float, recovered_at: float | None, 
     chain = audit_chain_verify(Clinic.objects.get(pk=clinic_id))
     stale = rollup.differences(connection, sorted(set(episodes)))
     print(f"verified on the promoted node (port {port}, in recovery: {in_recovery}):")
-    print(f"  acknowledged writes present: {len(present)} of {len(acknowledged)}; missing: {missing[:10]}")
+    print(
+        f"  acknowledged writes present: {len(present)} of {len(acknowledged)}; missing: {missing[:10]}"
+    )
     print(f"  (episode, session number) pairs repeated: {repeated}")
     print(f"  audit chain: {chain.rows} rows, {len(chain.problems)} problems")
     print(f"  rollup rows differing from a recomputation: {len(stale)}")

@@ -22,6 +22,7 @@ from django.utils import timezone
 from imsclinic.charting.models import AdverseEvent, Insertion, TreatmentSession
 from imsclinic.core.actors import Actor
 from imsclinic.core.audit import audit_record
+from imsclinic.core.routing import replica_reads
 from imsclinic.outcomes.models import QuestionnaireResponse
 from imsclinic.outcomes.selectors import require_clinical
 
@@ -184,9 +185,10 @@ def research_export_csv(*, actor: Actor) -> str:
     writer = csv.DictWriter(buffer, fieldnames=list(COLUMNS), restval="", lineterminator="\n")
     writer.writeheader()
     rows = 0
-    for row in research_rows(actor=actor):
-        writer.writerow(row)
-        rows += 1
+    with replica_reads(actor.clinic):  # a replica may serve the reads (core/routing.py)
+        for row in research_rows(actor=actor):
+            writer.writerow(row)
+            rows += 1
     audit_record(
         actor=actor,
         action="export",

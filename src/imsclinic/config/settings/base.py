@@ -87,6 +87,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 
+# Reports, clinic outcomes and the research export may read from DATABASE_REPLICA_URL
+# (core/routing.py); clinics listed in IMSCLINIC_READ_YOUR_WRITES (slugs, or *) wait for
+# the replica to catch up with the primary, or read from the primary.
+DATABASE_ROUTERS = ["imsclinic.core.routing.ReplicaRouter"]
+IMSCLINIC_REPLICA_READS = os.environ.get("IMSCLINIC_REPLICA_READS", "0") == "1"
+IMSCLINIC_READ_YOUR_WRITES = [
+    slug for slug in os.environ.get("IMSCLINIC_READ_YOUR_WRITES", "").split(",") if slug
+]
+IMSCLINIC_REPLICA_WAIT_MS = int(os.environ.get("IMSCLINIC_REPLICA_WAIT_MS", 500))
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "login"
