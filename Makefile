@@ -33,8 +33,8 @@ test-fast: install
 	DJANGO_SETTINGS_MODULE=imsclinic.config.settings.test $(PY) -m pytest -q -m "not browser"
 
 lint: install
-	$(VENV)/bin/ruff check src tests bench
-	$(VENV)/bin/ruff format --check src tests bench
+	$(VENV)/bin/ruff check src tests bench ops
+	$(VENV)/bin/ruff format --check src tests bench ops
 	$(VENV)/bin/mypy src
 
 # Quick benchmark on a throwaway SQLite file (~150k sessions).

@@ -163,9 +163,11 @@ def main() -> int:
     server_log = Path(os.environ.get("HA_DIR", "/tmp")) / "gunicorn.log"
     print(f"gunicorn's log (the 503s are logged there): {server_log}", flush=True)
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "imsclinic.config.wsgi:application"]
-        + ["--bind", f"127.0.0.1:{ARGS.port}", "--workers", "2", "--preload", "--timeout", "60"]
-        + ["--log-level", "warning"],
+        [
+            *(sys.executable, "-m", "gunicorn", "imsclinic.config.wsgi:application"),
+            *("--bind", f"127.0.0.1:{ARGS.port}", "--workers", "2", "--preload"),
+            *("--timeout", "60", "--log-level", "warning"),
+        ],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=server_log.open("w"),
