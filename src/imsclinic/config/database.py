@@ -20,11 +20,13 @@ def parse(url: str, conn_max_age: int = 60) -> dict[str, Any]:
     netloc = urlsplit(url).netloc
     hosts = netloc.rpartition("@")[2]
     if "," not in hosts:
-        return dj_database_url.parse(url, conn_max_age=conn_max_age)
+        return dict(dj_database_url.parse(url, conn_max_age=conn_max_age))
     pairs = [host.rpartition(":") if ":" in host else ("", "", host) for host in hosts.split(",")]
     first = hosts.split(",")[0]
-    settings = dj_database_url.parse(
-        url.replace(netloc, netloc.replace(hosts, first), 1), conn_max_age=conn_max_age
+    settings = dict(
+        dj_database_url.parse(
+            url.replace(netloc, netloc.replace(hosts, first), 1), conn_max_age=conn_max_age
+        )
     )
     settings["HOST"] = ",".join(host or name for host, _, name in pairs)
     settings["PORT"] = ",".join(port for _, _, port in pairs)
