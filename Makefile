@@ -43,7 +43,7 @@ bench: install
 
 # The 1M-session benchmark on a throwaway PostgreSQL cluster (bench/postgres.sh).
 bench-pg: install
-	eval "$$(bash bench/postgres.sh)" && $(PY) bench/run.py --patients 130000 --years 3 --reuse
+	eval "$$(bash bench/postgres.sh)" && $(PY) bench/run.py --patients 130000 --years 3 --reuse --http
 
 # 50 users for 60 s against gunicorn on PostgreSQL, then checks every acknowledged write.
 loadtest: install

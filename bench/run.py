@@ -39,6 +39,10 @@ parser.add_argument("--runs", type=int, default=60, help="timed runs per operati
 parser.add_argument(
     "--reuse", action="store_true", help="skip generation when the database already has sessions"
 )
+parser.add_argument(
+    "--http", action="store_true", help="also time the same operations over HTTP (gunicorn)"
+)
+parser.add_argument("--http-port", type=int, default=int(os.environ.get("BENCH_HTTP_PORT", 8766)))
 ARGS = parser.parse_args()
 
 _tmp = tempfile.mkdtemp(prefix="imsclinic-bench-")
@@ -60,6 +64,7 @@ from imsclinic.charting import actions as charting  # noqa: E402
 from imsclinic.charting.schemas import EpisodeIn, SessionIn  # noqa: E402
 from imsclinic.charting.selectors import patient_chart  # noqa: E402
 from imsclinic.core.actors import Actor  # noqa: E402
+from imsclinic.core.audit import audit_view  # noqa: E402
 from imsclinic.demo.scale import generate  # noqa: E402
 from imsclinic.patients import actions as patients  # noqa: E402
 from imsclinic.patients.schemas import ConsentIn, PatientIn  # noqa: E402
@@ -411,10 +416,15 @@ def main() -> None:
         f"generated in {built.seconds:.0f} s ({built.sessions / max(built.seconds, 1e-9):,.0f} sessions/s)\n"
     )
 
+    def open_chart() -> None:
+        # What the page and the API route do: the selector, then the view's audit event.
+        chart = patient_chart(actor=actor, patient_id=long_course.pk)
+        audit_view(actor=actor, patient_id=chart.patient.pk, obj=chart.patient)
+
     ops = [
         (
             "open chart (100 sessions)",
-            lambda: patient_chart(actor=actor, patient_id=long_course.pk),
+            open_chart,
             lambda: raw_chart(clinic.pk, long_course.pk, user.pk),
         ),
         (
@@ -429,8 +439,10 @@ def main() -> None:
         ),
     ]
     print(f"{'operation':34} {'ours p50':>9} {'p95':>8} {'raw SQL':>8} {'ratio':>6} {'queries':>8}")
+    in_process = {}
     for name, ours, raw in ops:
         median, p95, queries = timed(ours, ARGS.runs)
+        in_process[name] = median
         raw_median = timed(raw, ARGS.runs)[0]
         print(
             f"{name:34} {median:9.2f} {p95:8.2f} {raw_median:8.2f} {median / raw_median:6.2f} {queries:8d}"
@@ -459,6 +471,21 @@ def main() -> None:
         ARGS.runs,
         "runs after one warm-up; raw SQL = same statements via the DB driver.",
     )
+    if ARGS.http:
+        from bench import http_api
+
+        in_process["search patients"] = in_process[f"search {n_patients:,} patients"]
+        http_api.run(
+            user=user,
+            password="x",
+            chart_patient=long_course.pk,
+            writer_patient=writer.pk,
+            session_body={**data.model_dump(mode="json"), "session_date": today.isoformat()},
+            search="garza1",
+            in_process=in_process,
+            runs=ARGS.runs,
+            port=ARGS.http_port,
+        )
 
 
 if __name__ == "__main__":
