@@ -180,5 +180,8 @@ def run(
             base = in_process.get(name)
             ratio = f"{medians[name] / base:6.2f}" if base else ""
             print(f"{name:34} {medians[name]:9.2f} {base or 0:8.2f} {ratio}")
-    chart, page_ms = medians["open chart (100 sessions)"], medians["chart page, HTML (100 sessions)"]
+    chart, page_ms = (
+        medians["open chart (100 sessions)"],
+        medians["chart page, HTML (100 sessions)"],
+    )
     print(f"chart page (HTML) / JSON chart: {page_ms / chart:.2f}")
