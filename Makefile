@@ -45,6 +45,15 @@ bench: install
 bench-pg: install
 	eval "$$(bash bench/postgres.sh)" && $(PY) bench/run.py --patients 130000 --years 3 --reuse --http
 
+# Beside GNU Health 5.0.6 (trytond 7.0) from PyPI, in a venv of its own, on the same
+# throwaway cluster: bench/peer.py prints the side-by-side table.
+PEER_VENV ?= /tmp/imsclinic-peer/venv
+export PEER_VENV
+bench-peer: install
+	test -x $(PEER_VENV)/bin/trytond-admin || { python3 -m venv $(PEER_VENV) && \
+	  $(PEER_VENV)/bin/pip install -q "gnuhealth==5.0.6" "trytond>=7.0,<7.1" gunicorn psycopg2-binary; }
+	eval "$$(bash bench/postgres.sh)" && $(PY) bench/peer.py
+
 # 50 users for 60 s against gunicorn on PostgreSQL, then checks every acknowledged write.
 loadtest: install
 	$(VENV)/bin/uv pip install -q --python $(PY) -e ".[dev,bench]"
