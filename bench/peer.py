@@ -62,8 +62,10 @@ EVALUATION_LIST = [
 ]
 EVALUATION_FIELDS = [
     *EVALUATION_LIST,
-    *(f"{f}.rec_name" for f in ("patient", "specialty", "healthprof", "diagnosis"))
-    + ("signed_by.rec_name", "institution.rec_name"),
+    *(
+        f"{f}.rec_name"
+        for f in ("patient", "specialty", "healthprof", "diagnosis", "signed_by", "institution")
+    ),
     "rec_name",
     "_timestamp",
 ]
@@ -112,7 +114,7 @@ def peer_setup(workdir: Path) -> dict:
     )
     created = ensure_database(PEER_DB, "postgres")
     fixture = workdir / "peer.json"
-    if created or not fixture.exists():
+    if created:
         password = workdir / "admin-password"
         password.write_text(PEER_PASSWORD)
         env = {**os.environ, "TRYTONPASSFILE": str(password)}
@@ -135,6 +137,8 @@ def peer_setup(workdir: Path) -> dict:
             check=True,
             stdout=subprocess.DEVNULL,
         )
+    if created or not fixture.exists():
+        print("GNU Health: its synthetic patients and evaluations", flush=True)
         out = subprocess.run(
             [
                 str(python),
@@ -364,6 +368,7 @@ def measure(ours, peer, peer_data, request, timed, throughput) -> None:
                     "is_person": True,
                     "is_patient": True,
                     "gender": "f",
+                    "fed_country": "XXX",
                 }
             ],
         )

@@ -48,25 +48,31 @@ def main() -> None:
                         "is_healthprof": True,
                         "internal_user": admin.id,
                         "gender": "f",
+                        "fed_country": "XXX",
                     }
                 ]
             )
             Professional.create([{"party": prof_party.id}])
         transaction.commit()
     with Transaction().start(DATABASE, admin.id, context={}) as transaction:
-        parties = Party.create(
-            [
-                {
-                    "name": "Syn",
-                    "lastname": f"{NAMES[n % len(NAMES)]}{n}",
-                    "is_person": True,
-                    "is_patient": True,
-                    "gender": "f" if n % 2 else "m",
-                    "dob": dt.date(1950 + n % 50, 1 + n % 12, 1 + n % 28),
-                }
-                for n in range(PATIENTS + 1 + WRITERS)
-            ]
-        )
+        # One at a time, as its client creates them: a batch would share one generated
+        # person identifier (Party.create), which must be unique.
+        parties = [
+            Party.create(
+                [
+                    {
+                        "name": "Syn",
+                        "lastname": f"{NAMES[n % len(NAMES)]}{n}",
+                        "is_person": True,
+                        "is_patient": True,
+                        "gender": "f" if n % 2 else "m",
+                        "dob": dt.date(1950 + n % 50, 1 + n % 12, 1 + n % 28),
+                        "fed_country": "XXX",
+                    }
+                ]
+            )[0]
+            for n in range(PATIENTS + 1 + WRITERS)
+        ]
         patients = Patient.create([{"party": party.id} for party in parties])
         long_course = patients[PATIENTS]
         start = dt.datetime(2024, 1, 1, 9, 0)
