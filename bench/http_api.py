@@ -27,7 +27,9 @@ ROOT = Path(__file__).resolve().parents[1]
 class Server:
     """gunicorn serving the app on 127.0.0.1:``port`` against the benchmark's database."""
 
-    def __init__(self, port: int, workers: int = 2, cpu: str | None = None) -> None:
+    def __init__(
+        self, port: int, workers: int = 2, cpu: str | None = None, log: Path | None = None
+    ) -> None:
         self.port = port
         command = [
             *(sys.executable, "-m", "gunicorn", "imsclinic.config.wsgi:application"),
@@ -41,7 +43,12 @@ class Server:
             "DJANGO_SETTINGS_MODULE": "imsclinic.config.settings.base",
             "PYTHONPATH": str(ROOT / "src"),
         }
-        self.process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
+        self.process = subprocess.Popen(
+            command,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=None if log is None else log.open("w"),
+        )
         deadline = time.time() + 180
         while True:
             try:

@@ -163,7 +163,7 @@ class Peer:
         from bench.http_api import request
 
         self.port, self.request = port, request
-        _status, body = request(
+        status, body = request(
             port,
             "POST",
             f"/{PEER_DB}/",
@@ -174,6 +174,8 @@ class Peer:
                 "params": ["admin", {"password": PEER_PASSWORD}, "en"],
             },
         )
+        if status != 200:
+            raise SystemExit(f"GNU Health login failed: {status} {body[:200]!r}")
         user_id, session = json.loads(body)["result"]
         token = base64.b64encode(f"admin:{user_id}:{session}".encode()).decode()
         self.headers = {"Authorization": f"Session {token}"}
@@ -209,55 +211,25 @@ def ours_setup() -> dict:
     from django.core.management import call_command
     from django.utils import timezone
 
-    from imsclinic.accounts.actions import authorization_add, token_issue, user_create
+    from bench.fixtures import authorized_practitioner, consented_episode
+    from imsclinic.accounts.actions import token_issue
     from imsclinic.charting import actions as charting
     from imsclinic.charting.models import TreatmentSession
-    from imsclinic.charting.schemas import EpisodeIn, SessionIn
-    from imsclinic.core.actors import Actor
+    from imsclinic.charting.schemas import SessionIn
     from imsclinic.core.models import Clinic
     from imsclinic.demo.scale import generate
-    from imsclinic.patients import actions as patients
-    from imsclinic.patients.schemas import ConsentIn, PatientIn
 
     call_command("migrate", verbosity=0)
     if not TreatmentSession.objects.exists():
         generate(clinics=1, patients=ARGS.patients, years=1)
     clinic = Clinic.objects.order_by("id").first()
     assert clinic is not None
-    stamp = time.time_ns()
-    user = user_create(
-        clinic=clinic,
-        username=f"peer-{stamp}",
-        password="x",
-        role="practitioner",
-        check_password=False,
-    )
+    actor = authorized_practitioner(clinic, f"peer-{time.time_ns()}", "x")
+    user = actor.user
     today = timezone.localdate()
-    for kind in ("ims_certification", "restricted_activity"):
-        authorization_add(
-            practitioner=user,
-            kind=kind,
-            reference="P-1",
-            valid_from=today - dt.timedelta(days=3000),
-            valid_until=None,
-        )
-    actor = Actor(user=user, clinic=clinic, source="command")
 
     def consented(name: str, days: int) -> tuple[int, int]:
-        patient = patients.patient_register(
-            actor=actor,
-            data=PatientIn(family_name=name, given_name="Syn", date_of_birth=dt.date(1970, 1, 1)),
-        )
-        patients.consent_record(
-            actor=actor,
-            patient=patient,
-            data=ConsentIn(consented_on=today - dt.timedelta(days=days), text_version="ims-2026.1"),
-        )
-        episode = charting.episode_open(
-            actor=actor,
-            patient=patient,
-            data=EpisodeIn(condition_code="M54.2", opened_on=today - dt.timedelta(days=days)),
-        )
+        patient, episode = consented_episode(actor, name, days)
         return patient.pk, episode.pk
 
     def body(episode_id: int, day: dt.date) -> dict:
@@ -302,9 +274,12 @@ def patients_get(pk: int):
 def main() -> None:
     from bench.http_api import Server, request, throughput, timed
 
+    # Tryton refuses logins for a while after many failed ones (HTTP 429).
+
     workdir = Path(os.environ.get("PEER_WORKDIR", "/tmp/imsclinic-peer"))
     workdir.mkdir(parents=True, exist_ok=True)
     peer_data = peer_setup(workdir)
+    psql(PEER_DB, "DELETE FROM res_user_login_attempt")
     ours = ours_setup()
     peer_env = {
         "TRYTOND_CONFIG": peer_data["config"],
@@ -327,15 +302,16 @@ def main() -> None:
     )
     try:
         with Server(ARGS.our_port):
-            deadline = time.time() + 180
-            while True:
+            deadline = time.time() + 300
+            while True:  # its workers load the whole health module first
                 try:
-                    peer = Peer(ARGS.peer_port)
+                    request(ARGS.peer_port, "GET", "/", {})
                     break
-                except Exception:
-                    if time.time() > deadline:
-                        raise
+                except OSError:
+                    if time.time() > deadline or peer_server.poll() is not None:
+                        raise SystemExit("GNU Health's gunicorn did not answer") from None
                     time.sleep(1)
+            peer = Peer(ARGS.peer_port)
             measure(ours, peer, peer_data, request, timed, throughput)
     finally:
         peer_server.terminate()

@@ -59,15 +59,11 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from bench.bench_anatomy import run as run_anatomy  # noqa: E402
-from imsclinic.accounts.actions import authorization_add, user_create  # noqa: E402
 from imsclinic.charting import actions as charting  # noqa: E402
-from imsclinic.charting.schemas import EpisodeIn, SessionIn  # noqa: E402
+from imsclinic.charting.schemas import SessionIn  # noqa: E402
 from imsclinic.charting.selectors import patient_chart  # noqa: E402
-from imsclinic.core.actors import Actor  # noqa: E402
 from imsclinic.core.audit import audit_view  # noqa: E402
 from imsclinic.demo.scale import generate  # noqa: E402
-from imsclinic.patients import actions as patients  # noqa: E402
-from imsclinic.patients.schemas import ConsentIn, PatientIn  # noqa: E402
 from imsclinic.patients.selectors import patient_search  # noqa: E402
 
 MUSCLES = [
@@ -351,39 +347,12 @@ def main() -> None:
 
     clinic = Clinic.objects.annotate(size=Count("users")).order_by("-size", "id").first()
     assert clinic is not None
-    user = user_create(
-        clinic=clinic,
-        username=f"bench-{time.time_ns()}",
-        password="x",
-        role="practitioner",
-        check_password=False,
-    )
+    from bench.fixtures import authorized_practitioner, consented_episode
+
+    actor = authorized_practitioner(clinic, f"bench-{time.time_ns()}", "x")
+    user = actor.user
     today = timezone.localdate()
-    for kind in ("ims_certification", "restricted_activity"):
-        authorization_add(
-            practitioner=user,
-            kind=kind,
-            reference="B-1",
-            valid_from=today - dt.timedelta(days=5000),
-            valid_until=None,
-        )
-    actor = Actor(user=user, clinic=clinic, source="command")
-    long_course = patients.patient_register(
-        actor=actor,
-        data=PatientIn(
-            family_name="Longcourse", given_name="Ada", date_of_birth=dt.date(1970, 1, 1)
-        ),
-    )
-    patients.consent_record(
-        actor=actor,
-        patient=long_course,
-        data=ConsentIn(consented_on=today - dt.timedelta(days=1000), text_version="ims-2026.1"),
-    )
-    episode = charting.episode_open(
-        actor=actor,
-        patient=long_course,
-        data=EpisodeIn(condition_code="M54.2", opened_on=today - dt.timedelta(days=1000)),
-    )
+    long_course, episode = consented_episode(actor, "Longcourse", 1000, given_name="Ada")
     for week in range(100):
         session = charting.session_record(
             actor=actor,
@@ -391,20 +360,7 @@ def main() -> None:
             data=session_input(episode.pk, today - dt.timedelta(days=700 - 7 * week)),
         )
         charting.session_sign(actor=actor, session=session)
-    writer = patients.patient_register(
-        actor=actor,
-        data=PatientIn(family_name="Writer", given_name="Wes", date_of_birth=dt.date(1980, 1, 1)),
-    )
-    patients.consent_record(
-        actor=actor,
-        patient=writer,
-        data=ConsentIn(consented_on=today - dt.timedelta(days=10), text_version="ims-2026.1"),
-    )
-    writer_episode = charting.episode_open(
-        actor=actor,
-        patient=writer,
-        data=EpisodeIn(condition_code="M54.2", opened_on=today - dt.timedelta(days=10)),
-    )
+    writer, writer_episode = consented_episode(actor, "Writer", 10, given_name="Wes")
     data = session_input(writer_episode.pk, today)
     from imsclinic.charting.models import TreatmentSession
     from imsclinic.patients.models import Patient

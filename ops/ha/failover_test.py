@@ -16,20 +16,20 @@ from __future__ import annotations
 
 import argparse
 import collections
-import datetime as dt
 import http.client
 import json
 import os
 import subprocess
 import sys
+import tempfile
 import threading
 import time
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT))
 parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
 parser.add_argument("--port", type=int, default=int(os.environ.get("HA_APP_PORT", 8018)))
 parser.add_argument("--writers", type=int, default=8)
@@ -48,25 +48,17 @@ import django  # noqa: E402
 
 django.setup()
 
+from bench.fixtures import authorized_practitioner, consented_episode  # noqa: E402
+from bench.http_api import Server  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, connections  # noqa: E402
 from django.db.models import Count  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from imsclinic.accounts.actions import (  # noqa: E402
-    authorization_add,
-    clinic_create,
-    token_issue,
-    user_create,
-)
+from imsclinic.accounts.actions import clinic_create, token_issue  # noqa: E402
 from imsclinic.charting import rollup  # noqa: E402
-from imsclinic.charting.actions import episode_open  # noqa: E402
 from imsclinic.charting.models import TreatmentSession  # noqa: E402
-from imsclinic.charting.schemas import EpisodeIn  # noqa: E402
-from imsclinic.core.actors import Actor  # noqa: E402
 from imsclinic.core.audit import audit_chain_verify  # noqa: E402
-from imsclinic.patients.actions import consent_record, patient_register  # noqa: E402
-from imsclinic.patients.schemas import ConsentIn, PatientIn  # noqa: E402
 
 PASSWORD = "failover-test-password-2026"
 MUSCLES = ["gluteus_medius", "piriformis", "quadratus_lumborum", "gluteus_maximus"]
@@ -87,41 +79,11 @@ def prepare() -> tuple[list[str], list[tuple[int, int]], int]:
     call_command("migrate", verbosity=0)
     stamp = time.time_ns()
     clinic = clinic_create(name=f"Failover {stamp}", slug=f"failover-{stamp}")
-    user = user_create(
-        clinic=clinic,
-        username=f"failover-{stamp}",
-        password=PASSWORD,
-        role="practitioner",
-        check_password=False,
-    )
-    today = timezone.localdate()
-    for kind in ("ims_certification", "restricted_activity"):
-        authorization_add(
-            practitioner=user,
-            kind=kind,
-            reference="HA-1",
-            valid_from=today - dt.timedelta(days=30),
-            valid_until=None,
-        )
-    actor = Actor(user=user, clinic=clinic, source="command")
+    actor = authorized_practitioner(clinic, f"failover-{stamp}", PASSWORD)
+    user = actor.user
     targets = []
     for n in range(max(1, ARGS.writers // 2)):
-        patient = patient_register(
-            actor=actor,
-            data=PatientIn(
-                family_name=f"Failover{n}", given_name="Syn", date_of_birth=dt.date(1980, 1, 1)
-            ),
-        )
-        consent_record(
-            actor=actor,
-            patient=patient,
-            data=ConsentIn(consented_on=today - dt.timedelta(days=1), text_version="ims-2026.1"),
-        )
-        episode = episode_open(
-            actor=actor,
-            patient=patient,
-            data=EpisodeIn(condition_code="M54.5", opened_on=today - dt.timedelta(days=1)),
-        )
+        patient, episode = consented_episode(actor, f"Failover{n}", 1)
         targets.append((patient.pk, episode.pk))
     tokens = [token_issue(username=user.username, password=PASSWORD)[0] for _ in targets]
     return tokens, targets, clinic.pk
@@ -159,32 +121,12 @@ def post_session(port: int, token: str, patient_id: int, episode_id: int) -> tup
 def main() -> int:
     tokens, targets, clinic_id = prepare()
     connections.close_all()
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
-    server_log = Path(os.environ.get("HA_DIR", "/tmp")) / "gunicorn.log"
+    server_log = Path(os.environ.get("HA_DIR", tempfile.gettempdir())) / "gunicorn.log"
     print(f"gunicorn's log (the 503s are logged there): {server_log}", flush=True)
-    server = subprocess.Popen(
-        [
-            *(sys.executable, "-m", "gunicorn", "imsclinic.config.wsgi:application"),
-            *("--bind", f"127.0.0.1:{ARGS.port}", "--workers", "2", "--preload"),
-            *("--timeout", "60", "--log-level", "warning"),
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=server_log.open("w"),
-    )
     results: list[Result] = []
     lock = threading.Lock()
     stop = threading.Event()
-    try:
-        deadline = time.time() + 180
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{ARGS.port}/login/", timeout=2)
-                break
-            except Exception:
-                if time.time() > deadline:
-                    raise SystemExit("gunicorn did not start") from None
-                time.sleep(0.3)
+    with Server(ARGS.port, log=server_log):
         start = time.monotonic()
 
         def writer(n: int) -> None:
@@ -240,9 +182,6 @@ def main() -> int:
         stop.set()
         for thread in threads:
             thread.join(timeout=60)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
     return report(results, killed_at, recovered_at, clinic_id)
 

@@ -11,6 +11,8 @@
 # No system services: every process runs as the postgres user from $HA_DIR, listening on
 # 127.0.0.1 only. Ports: HA_MONITOR_PORT, HA_NODE1_PORT, HA_NODE2_PORT.
 set -euo pipefail
+# shellcheck source=ops/ha/lib.sh
+source "$(dirname "$0")/lib.sh"
 
 HA_DIR=${HA_DIR:-/tmp/imsclinic-ha}
 MONITOR_PORT=${HA_MONITOR_PORT:-55601}
@@ -32,18 +34,7 @@ DEMOTE_TIMEOUT_MS=${HA_DEMOTE_TIMEOUT_MS:-5000}
 NETWORK_PARTITION_TIMEOUT=${HA_NETWORK_PARTITION_TIMEOUT:-3}
 PROMOTION_WALRECEIVER_TIMEOUT=${HA_PROMOTION_WALRECEIVER_TIMEOUT:-1}
 
-need() {
-  local missing=()
-  command -v pg_autoctl >/dev/null || missing+=(postgresql-15-auto-failover)
-  [ -x $PGBIN/initdb ] || missing+=(postgresql-15)
-  if [ ${#missing[@]} -gt 0 ]; then
-    if [ "$(id -u)" = 0 ]; then
-      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
-    else
-      echo "Install ${missing[*]} (apt-get install ${missing[*]})" >&2; exit 1
-    fi
-  fi
-}
+need() { need_packages pg_autoctl postgresql-15-auto-failover $PGBIN/initdb postgresql-15; }
 
 as_pg() {
   # Run a command as postgres with pg_autoctl's config and state kept under $HA_DIR.

@@ -11,24 +11,15 @@
 # parameters on the client (no prepared statements) and IMSCLINIC_PGBOUNCER=1 turns off
 # server-side cursors (config/database.py).
 set -euo pipefail
+# shellcheck source=ops/ha/lib.sh
+source "$(dirname "$0")/lib.sh"
 
 PGB_DIR=${PGB_DIR:-/tmp/imsclinic-pgbouncer}
 PG_PORT=${PGB_PG_PORT:-55611}
 PGB_PORT=${PGB_PORT:-55612}
 PGBIN=/usr/lib/postgresql/15/bin
 
-need() {
-  local missing=()
-  command -v pgbouncer >/dev/null || [ -x /usr/sbin/pgbouncer ] || missing+=(pgbouncer)
-  [ -x $PGBIN/initdb ] || missing+=(postgresql-15)
-  if [ ${#missing[@]} -gt 0 ]; then
-    if [ "$(id -u)" = 0 ]; then
-      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
-    else
-      echo "Install ${missing[*]} (apt-get install ${missing[*]})" >&2; exit 1
-    fi
-  fi
-}
+need() { need_packages /usr/sbin/pgbouncer pgbouncer $PGBIN/initdb postgresql-15; }
 
 up() {
   need
