@@ -49,7 +49,8 @@ SERVER = urlsplit(BASE)
 OURS_DB, PEER_DB = "imspeer", "gnuhealth_peer"
 os.environ["DATABASE_URL"] = SERVER._replace(path=f"/{OURS_DB}").geturl()
 os.environ["DJANGO_SETTINGS_MODULE"] = "imsclinic.config.settings.base"
-PEER_PASSWORD = "peer-admin-2026"
+# The admin password of the throwaway GNU Health database.
+PEER_PASSWORD = os.environ.get("PEER_ADMIN_PASSWORD", "peer-admin-2026")
 MUSCLES = [
     *("deltoid", "supraspinatus", "infraspinatus", "biceps_brachii", "brachioradialis"),
     *("rhomboids", "trapezius", "levator_scapulae", "triceps_brachii", "supinator"),
@@ -279,7 +280,6 @@ def main() -> None:
     workdir = Path(os.environ.get("PEER_WORKDIR", "/tmp/imsclinic-peer"))
     workdir.mkdir(parents=True, exist_ok=True)
     peer_data = peer_setup(workdir)
-    psql(PEER_DB, "DELETE FROM res_user_login_attempt")
     ours = ours_setup()
     peer_env = {
         "TRYTOND_CONFIG": peer_data["config"],
@@ -311,7 +311,15 @@ def main() -> None:
                     if time.time() > deadline or peer_server.poll() is not None:
                         raise SystemExit("GNU Health's gunicorn did not answer") from None
                     time.sleep(1)
-            peer = Peer(ARGS.peer_port)
+            for attempt in range(30):  # each worker loads its pool before it can log in
+                psql(PEER_DB, "DELETE FROM res_user_login_attempt")
+                try:
+                    peer = Peer(ARGS.peer_port)
+                    break
+                except SystemExit:
+                    if attempt == 29:
+                        raise
+                    time.sleep(3)
             measure(ours, peer, peer_data, request, timed, throughput)
     finally:
         peer_server.terminate()
