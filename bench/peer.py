@@ -189,8 +189,8 @@ class Peer:
             self.headers,
             {"id": 1, "method": method, "params": [*params, {}]},
         )
-        if status == 200 and b'"error": null' not in body and b'"error":null' not in body:
-            return 500, body
+        if status == 200 and json.loads(body).get("error"):
+            return 500, body  # a JSON-RPC error is a failed call
         return status, body
 
 
