@@ -112,7 +112,7 @@ def prepare(workdir: Path) -> Path:
     return path
 
 
-def wait_for(url: str, seconds: float = 60) -> None:
+def wait_for(url: str, seconds: float = 180) -> None:
     deadline = time.time() + seconds
     last: Exception | None = None
     while time.time() < deadline:
@@ -154,6 +154,11 @@ def main() -> int:
             f"127.0.0.1:{ARGS.port}",
             "--workers",
             str(ARGS.workers),
+            # Import once in the master: four workers importing the app on one busy core
+            # outlived gunicorn's boot timeout.
+            "--preload",
+            "--timeout",
+            "120",
             "--access-logfile",
             "-",
             "--log-level",
