@@ -1,8 +1,11 @@
-"""Load test: gunicorn workers on PostgreSQL, 50 concurrent users from loopback for 60 s.
+"""Load test: gunicorn workers on PostgreSQL, 8 writers' throughput, then 50 concurrent users
+from loopback for 60 s.
 
     BENCH_DATABASE_URL=postgres://user:pw@127.0.0.1:5432/db python bench/loadtest.py
 
-Prepares a synthetic clinic (unless --reuse), starts gunicorn on 127.0.0.1, runs locust
+Prepares a synthetic clinic (unless --reuse), starts gunicorn on 127.0.0.1 pinned to one
+core and the load generators to the other (taskset; PostgreSQL is not pinned), measures
+8 clients recording sessions as fast as they can (--writer-seconds), then runs locust
 headless (bounded: --users, --run-time), prints throughput and p50/p95/p99 per request
 type, and checks afterwards that every acknowledged write is in the database. Exits
 non-zero on any failed request or lost write. Only loopback traffic.
@@ -25,13 +28,20 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT))
 parser = argparse.ArgumentParser()
 parser.add_argument("--users", type=int, default=50)
 parser.add_argument("--seconds", type=int, default=60)
 parser.add_argument("--workers", type=int, default=4)
 parser.add_argument("--patients", type=int, default=5000, help="patients in the synthetic clinic")
 parser.add_argument("--reuse", action="store_true")
-parser.add_argument("--port", type=int, default=8765)
+parser.add_argument("--port", type=int, default=int(os.environ.get("BENCH_HTTP_PORT", 8765)))
+parser.add_argument("--writers", type=int, default=8, help="clients of the throughput phase")
+parser.add_argument("--writer-seconds", type=float, default=30)
+parser.add_argument(
+    "--server-cpu", default="1", help="taskset CPU list for gunicorn ('' not to pin)"
+)
+parser.add_argument("--client-cpu", default="0", help="taskset CPU list for the load generators")
 ARGS = parser.parse_args()
 
 DATABASE_URL = os.environ.get("BENCH_DATABASE_URL")
@@ -102,7 +112,7 @@ def prepare(workdir: Path) -> Path:
     return path
 
 
-def wait_for(url: str, seconds: float = 60) -> None:
+def wait_for(url: str, seconds: float = 180) -> None:
     deadline = time.time() + seconds
     last: Exception | None = None
     while time.time() < deadline:
@@ -129,8 +139,13 @@ def main() -> int:
         "IMSCLINIC_LOAD_ACKS": str(acks),
         "PYTHONPATH": str(ROOT / "src"),
     }
+    pin = ["taskset", "-c", ARGS.server_cpu] if ARGS.server_cpu else []
+    client_pin = ["taskset", "-c", ARGS.client_cpu] if ARGS.client_cpu else []
+    if ARGS.client_cpu:
+        os.sched_setaffinity(0, {int(c) for c in ARGS.client_cpu.split(",")})
     server = subprocess.Popen(
         [
+            *pin,
             sys.executable,
             "-m",
             "gunicorn",
@@ -139,6 +154,11 @@ def main() -> int:
             f"127.0.0.1:{ARGS.port}",
             "--workers",
             str(ARGS.workers),
+            # Import once in the master: four workers importing the app on one busy core
+            # outlived gunicorn's boot timeout.
+            "--preload",
+            "--timeout",
+            "120",
             "--access-logfile",
             "-",
             "--log-level",
@@ -149,8 +169,15 @@ def main() -> int:
     )
     try:
         wait_for(f"http://127.0.0.1:{ARGS.port}/login/")
+        rate, refused = writers_throughput(json.loads(fixture.read_text()), acks)
+        print(
+            f"\n{ARGS.writers} writers recording sessions for {ARGS.writer_seconds:.0f} s: "
+            f"{rate:.1f} sessions/s ({refused} refused)",
+            flush=True,
+        )
         subprocess.run(
             [
+                *client_pin,
                 sys.executable,
                 "-m",
                 "locust",
@@ -204,6 +231,52 @@ def main() -> int:
         f"outcomes rollup rows differing from a recomputation: {stale}"
     )
     return 1 if failures or missing or duplicates or stale else 0
+
+
+WRITER_MUSCLES = (
+    *("gluteus_medius", "piriformis", "gluteus_maximus", "soleus"),
+    *("tibialis_anterior", "gastrocnemius", "peroneus_longus", "quadratus_lumborum"),
+)
+
+
+def writers_throughput(fixture: dict, acks: Path) -> tuple[float, int]:
+    """Sessions per second that ``--writers`` clients record through the API, each writing
+    to an episode of its own (8 insertions, as the locust mix does), and the count refused."""
+    from bench.http_api import request, throughput
+
+    targets = fixture["writable"][: ARGS.writers]
+    today = dt.date.today().isoformat()
+    written: list[int] = []
+
+    def write(n: int) -> tuple[int, bytes]:
+        target = targets[n % len(targets)]
+        body = {
+            "episode_id": target["episode"],
+            "session_date": today,
+            "pain_before": 6,
+            "pain_after": 3,
+            "insertions": [
+                {"muscle": m, "side": "left", "needle_lot": "LOT-LOAD", "twitch": "weak"}
+                for m in WRITER_MUSCLES
+            ],
+            "acknowledged": target["acknowledge"],
+        }
+        token = fixture["tokens"][n % len(fixture["tokens"])]
+        status, content = request(
+            ARGS.port,
+            "POST",
+            f"/api/v1/patients/{target['patient']}/sessions",
+            {"Authorization": f"Bearer {token}"},
+            body,
+        )
+        if status == 201:
+            written.append(json.loads(content)["id"])
+        return status, content
+
+    rate, refused = throughput(write, ARGS.writers, ARGS.writer_seconds, 201)
+    with acks.open("a") as log:
+        log.writelines(f"{pk}\n" for pk in written)
+    return rate, refused
 
 
 def check_written_episodes(session_ids: list[int]) -> tuple[int, int]:

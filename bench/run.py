@@ -39,6 +39,10 @@ parser.add_argument("--runs", type=int, default=60, help="timed runs per operati
 parser.add_argument(
     "--reuse", action="store_true", help="skip generation when the database already has sessions"
 )
+parser.add_argument(
+    "--http", action="store_true", help="also time the same operations over HTTP (gunicorn)"
+)
+parser.add_argument("--http-port", type=int, default=int(os.environ.get("BENCH_HTTP_PORT", 8766)))
 ARGS = parser.parse_args()
 
 _tmp = tempfile.mkdtemp(prefix="imsclinic-bench-")
@@ -55,14 +59,11 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from bench.bench_anatomy import run as run_anatomy  # noqa: E402
-from imsclinic.accounts.actions import authorization_add, user_create  # noqa: E402
 from imsclinic.charting import actions as charting  # noqa: E402
-from imsclinic.charting.schemas import EpisodeIn, SessionIn  # noqa: E402
+from imsclinic.charting.schemas import SessionIn  # noqa: E402
 from imsclinic.charting.selectors import patient_chart  # noqa: E402
-from imsclinic.core.actors import Actor  # noqa: E402
+from imsclinic.core.audit import audit_view  # noqa: E402
 from imsclinic.demo.scale import generate  # noqa: E402
-from imsclinic.patients import actions as patients  # noqa: E402
-from imsclinic.patients.schemas import ConsentIn, PatientIn  # noqa: E402
 from imsclinic.patients.selectors import patient_search  # noqa: E402
 
 MUSCLES = [
@@ -423,39 +424,12 @@ def main() -> None:
 
     clinic = Clinic.objects.annotate(size=Count("users")).order_by("-size", "id").first()
     assert clinic is not None
-    user = user_create(
-        clinic=clinic,
-        username=f"bench-{time.time_ns()}",
-        password="x",
-        role="practitioner",
-        check_password=False,
-    )
+    from bench.fixtures import authorized_practitioner, consented_episode
+
+    actor = authorized_practitioner(clinic, f"bench-{time.time_ns()}", "x")
+    user = actor.user
     today = timezone.localdate()
-    for kind in ("ims_certification", "restricted_activity"):
-        authorization_add(
-            practitioner=user,
-            kind=kind,
-            reference="B-1",
-            valid_from=today - dt.timedelta(days=5000),
-            valid_until=None,
-        )
-    actor = Actor(user=user, clinic=clinic, source="command")
-    long_course = patients.patient_register(
-        actor=actor,
-        data=PatientIn(
-            family_name="Longcourse", given_name="Ada", date_of_birth=dt.date(1970, 1, 1)
-        ),
-    )
-    patients.consent_record(
-        actor=actor,
-        patient=long_course,
-        data=ConsentIn(consented_on=today - dt.timedelta(days=1000), text_version="ims-2026.1"),
-    )
-    episode = charting.episode_open(
-        actor=actor,
-        patient=long_course,
-        data=EpisodeIn(condition_code="M54.2", opened_on=today - dt.timedelta(days=1000)),
-    )
+    long_course, episode = consented_episode(actor, "Longcourse", 1000, given_name="Ada")
     for week in range(100):
         session = charting.session_record(
             actor=actor,
@@ -463,20 +437,7 @@ def main() -> None:
             data=session_input(episode.pk, today - dt.timedelta(days=700 - 7 * week)),
         )
         charting.session_sign(actor=actor, session=session)
-    writer = patients.patient_register(
-        actor=actor,
-        data=PatientIn(family_name="Writer", given_name="Wes", date_of_birth=dt.date(1980, 1, 1)),
-    )
-    patients.consent_record(
-        actor=actor,
-        patient=writer,
-        data=ConsentIn(consented_on=today - dt.timedelta(days=10), text_version="ims-2026.1"),
-    )
-    writer_episode = charting.episode_open(
-        actor=actor,
-        patient=writer,
-        data=EpisodeIn(condition_code="M54.2", opened_on=today - dt.timedelta(days=10)),
-    )
+    writer, writer_episode = consented_episode(actor, "Writer", 10, given_name="Wes")
     data = session_input(writer_episode.pk, today)
     from imsclinic.charting.models import TreatmentSession
     from imsclinic.patients.models import Patient
@@ -488,10 +449,15 @@ def main() -> None:
         f"generated in {built.seconds:.0f} s ({built.sessions / max(built.seconds, 1e-9):,.0f} sessions/s)\n"
     )
 
+    def open_chart() -> None:
+        # What the page and the API route do: the selector, then the view's audit event.
+        chart = patient_chart(actor=actor, patient_id=long_course.pk)
+        audit_view(actor=actor, patient_id=chart.patient.pk, obj=chart.patient)
+
     ops = [
         (
             "open chart (100 sessions)",
-            lambda: patient_chart(actor=actor, patient_id=long_course.pk),
+            open_chart,
             lambda: raw_chart(clinic.pk, long_course.pk, user.pk),
         ),
         (
@@ -506,8 +472,10 @@ def main() -> None:
         ),
     ]
     print(f"{'operation':34} {'ours p50':>9} {'p95':>8} {'raw SQL':>8} {'ratio':>6} {'queries':>8}")
+    in_process = {}
     for name, ours, raw in ops:
         median, p95, queries = timed(ours, ARGS.runs)
+        in_process[name] = median
         raw_median = timed(raw, ARGS.runs)[0]
         print(
             f"{name:34} {median:9.2f} {p95:8.2f} {raw_median:8.2f} {median / raw_median:6.2f} {queries:8d}"
@@ -537,6 +505,21 @@ def main() -> None:
         ARGS.runs,
         "runs after one warm-up; raw SQL = same statements via the DB driver.",
     )
+    if ARGS.http:
+        from bench import http_api
+
+        in_process["search patients"] = in_process[f"search {n_patients:,} patients"]
+        http_api.run(
+            user=user,
+            password="x",
+            chart_patient=long_course.pk,
+            writer_patient=writer.pk,
+            session_body={**data.model_dump(mode="json"), "session_date": today.isoformat()},
+            search="garza1",
+            in_process=in_process,
+            runs=ARGS.runs,
+            port=ARGS.http_port,
+        )
 
 
 if __name__ == "__main__":

@@ -25,7 +25,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("patients",),
     ("charting",),
     ("outcomes", "billing"),
-    ("reports", "security", "safety"),
+    ("reports", "security"),
+    ("safety",),
     ("api", "demo"),
     ("config", "cli"),
 )

@@ -37,7 +37,7 @@ def test_signed_legacy_rows_display_and_stay_intact(client, practitioner, actor,
 
 def test_legacy_rows_count_with_their_regional_entry(actor, patient, episode):
     _legacy_session(actor, patient, episode)
-    progress = episode_progress(actor=actor, episode_id=episode.pk, audit=False)
+    progress = episode_progress(actor=actor, episode_id=episode.pk)
     assert [(row.muscle_id, row.insertions) for row in progress.twitch_by_muscle] == [
         ("lumbar_paraspinals", 2)
     ]

@@ -121,6 +121,52 @@ def test_session_and_children_are_stored_as_the_orm_would(actor, patient, episod
     _assert_stored_as_the_orm_would(event, seq=None)
 
 
+def _same_values(returned: Model, stored: Model) -> None:
+    for f in type(stored)._meta.concrete_fields:
+        ours, theirs = getattr(returned, f.attname), getattr(stored, f.attname)
+        assert (ours, str(ours)) == (theirs, str(theirs)), f.name
+
+
+def test_the_session_returned_carries_its_children_as_stored(actor, patient, episode):
+    data = session_data(
+        episode,
+        insertions=[
+            insertion("lumbar_paraspinals", "left", "l5", needle_lot=" LOT-7 "),
+            insertion("gluteus_medius", "right", needle_diameter_mm="0.3"),
+        ],
+        rom=[{"movement": "lumbar_flexion", "degrees": 42.6}],
+        adverse_events=[{"kind": "bruising", "severity": "mild", "description": " small "}],
+    )
+    session = actions.session_record(actor=actor, patient=patient, data=data)
+    with CaptureQueriesContext(connection) as captured:
+        children = {
+            relation: list(getattr(session, relation).all())
+            for relation in ("insertions", "rom", "adverse_events", "amendments")
+        }
+        assert session.insertions.count() == 2
+    assert len(captured) == 0  # prefetched: what was written, not read back
+    fresh = TreatmentSession.objects.prefetch_related(
+        "insertions", "rom", "adverse_events", "amendments"
+    ).get(pk=session.pk)
+    for relation, rows in children.items():
+        stored = list(getattr(fresh, relation).all())
+        assert len(rows) == len(stored), relation
+        for returned, row in zip(rows, stored, strict=True):
+            assert not returned._state.adding and returned._state.db == "default"
+            _same_values(returned, row)  # "0.30", as read back, not the "0.3" sent
+    # Filtering still asks the database.
+    assert session.insertions.filter(side="right").get().muscle_id == "gluteus_medius"
+    updated = actions.session_update(
+        actor=actor,
+        session=session,
+        data=session_data(episode, insertions=[insertion("deltoid", "left")]),
+    )
+    assert [i.muscle_id for i in updated.insertions.all()] == ["deltoid"]
+    assert [r.pk for r in updated.rom.all()] == []
+    signed = actions.session_sign(actor=actor, session=updated)
+    assert [i.muscle_id for i in signed.insertions.all()] == ["deltoid"]
+
+
 def test_a_session_without_rom_or_adverse_events_writes_no_statement_for_them(
     actor, patient, episode
 ):

@@ -207,9 +207,9 @@ def infer_segments(request: HttpRequest, payload: InferIn) -> Any:
 @router.post("/patients/{patient_id}/plans", response={200: PlanOut, **ERRORS})
 def plan_for_patient(request: HttpRequest, patient_id: int, payload: PlanIn) -> Any:
     actor = api_actor(request)
-    patient = patient_get(actor=actor, patient_id=patient_id, audit=False)
+    patient = patient_get(actor=actor, patient_id=patient_id)
     if payload.assessment_id is not None:
-        assessment = assessment_get(actor=actor, assessment_id=payload.assessment_id, audit=False)
+        assessment = assessment_get(actor=actor, assessment_id=payload.assessment_id)
         if assessment.patient_id != patient.pk:
             problems = Problems()
             problems.add(

@@ -1,13 +1,56 @@
-"""Output shapes of the JSON API (inputs live beside their actions)."""
+"""Output shapes of the JSON API (inputs live beside their actions).
+
+Routes return what the selector or action built (model instances, or the chart's plain
+rows) and these schemas read it once, on the way out. The note schemas (``RowOut``) are
+validated straight from attributes by pydantic: ninja's Schema runs Python for every
+field of every row (its DjangoGetter), which for a 100-session chart (1,500 insertions)
+cost more than reading the chart (docs/benchmarks.md).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Annotated, Any, TypeVar
 
+from django.core.serializers.json import DjangoJSONEncoder
 from ninja import Schema
+from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer, WithJsonSchema
 
 from imsclinic.patients.schemas import ConsentOut, PatientOut
+
+
+class RowOut(BaseModel):
+    """A schema read straight from its object's attributes by pydantic: no ninja getter,
+    resolvers or dotted aliases (related lists and people are converted by the
+    annotated types below). Ninja documents and renders it like any of its schemas."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+
+def _rows(value: Any) -> Any:
+    # A related manager (prefetched or not) or the chart's Rows: a list.
+    return list(value.all()) if hasattr(value, "all") else value
+
+
+def _name(value: Any) -> Any:
+    # A user (or the chart's PersonRef): the display name.
+    return value if isinstance(value, str) else value.display_name
+
+
+# Dates, timestamps and decimals are dumped as the text the JSON renderer would write for
+# them (ninja's encoder is Django's), so the encoder runs at C speed instead of calling
+# back into Python for each of a chart's ~1,800 of them; the documented types are kept.
+_as_text = PlainSerializer(DjangoJSONEncoder().default, return_type=str)
+Day = Annotated[dt.date, _as_text, WithJsonSchema({"format": "date", "type": "string"})]
+Moment = Annotated[dt.datetime, _as_text, WithJsonSchema({"format": "date-time", "type": "string"})]
+Number = Annotated[Decimal, _as_text]
+
+_T = TypeVar("_T")
+# The name of the user an attribute holds.
+PersonName = Annotated[str, BeforeValidator(_name)]
+# The rows a related manager (or a plain list) holds.
+Related = Annotated[list[_T], BeforeValidator(_rows)]
 
 
 class TokenIn(Schema):
@@ -33,22 +76,22 @@ class EpisodeOut(Schema):
     referring_physician: str
 
 
-class AmendmentOut(Schema):
+class AmendmentOut(RowOut):
     id: int
-    created_at: dt.datetime
-    author: str
+    created_at: Moment
+    author: PersonName
     text: str
     reason: str
 
 
-class RomOut(Schema):
+class RomOut(RowOut):
     phase: str
     movement: str
     side: str
     degrees: int
 
 
-class FindingOut(Schema):
+class FindingOut(RowOut):
     muscle_id: str
     side: str
     level: str
@@ -60,34 +103,34 @@ class FindingOut(Schema):
     notes: str
 
 
-class SignOut(Schema):
+class SignOut(RowOut):
     region: str
     side: str
     kind: str
 
 
-class AssessmentOut(Schema):
+class AssessmentOut(RowOut):
     id: int
     episode_id: int
-    assessed_on: dt.date
-    practitioner: str
+    assessed_on: Day
+    practitioner: PersonName
     history: str
     pain_now: int | None
     pain_locations: list[dict[str, str]]
-    findings: list[FindingOut]
-    signs: list[SignOut]
-    rom: list[RomOut]
+    findings: Related[FindingOut]
+    signs: Related[SignOut]
+    rom: Related[RomOut]
     notes: str
-    signed_at: dt.datetime | None
-    amendments: list[AmendmentOut]
+    signed_at: Moment | None
+    amendments: Related[AmendmentOut]
 
 
-class InsertionOut(Schema):
+class InsertionOut(RowOut):
     position: int
     muscle_id: str
     side: str
     level: str
-    needle_diameter_mm: Decimal
+    needle_diameter_mm: Number
     needle_length_mm: int
     needle_lot: str
     twitch: str
@@ -95,34 +138,34 @@ class InsertionOut(Schema):
     notes: str
 
 
-class AdverseEventOut(Schema):
+class AdverseEventOut(RowOut):
     kind: str
     severity: str
     description: str
     action_taken: str
 
 
-class SessionOut(Schema):
+class SessionOut(RowOut):
     id: int
     patient_id: int
     episode_id: int
     sequence: int
-    session_date: dt.date
-    practitioner: str
+    session_date: Day
+    practitioner: PersonName
     pain_before: int
     pain_after: int | None
-    insertions: list[InsertionOut]
-    rom: list[RomOut]
-    adverse_events: list[AdverseEventOut]
+    insertions: Related[InsertionOut]
+    rom: Related[RomOut]
+    adverse_events: Related[AdverseEventOut]
     notes: str
     acknowledged: list[str]
-    signed_at: dt.datetime | None
+    signed_at: Moment | None
     content_hash: str
-    amendments: list[AmendmentOut]
+    amendments: Related[AmendmentOut]
 
 
 class PainPointOut(Schema):
-    session_date: dt.date
+    session_date: Day
     sequence: int
     pain_before: int
     pain_after: int | None
@@ -136,3 +179,15 @@ class ChartOut(Schema):
     assessments: list[AssessmentOut]
     sessions: list[SessionOut]
     pain_series: list[PainPointOut]
+
+    @staticmethod
+    def resolve_current_consent_id(chart: Any) -> int | None:
+        current = chart.current_consent()
+        return current.pk if current else None
+
+    @staticmethod
+    def resolve_pain_series(chart: Any) -> list[dict[str, Any]]:
+        return [
+            {"session_date": d, "pain_before": b, "pain_after": a, "sequence": n}
+            for d, b, a, n in chart.pain_series()
+        ]

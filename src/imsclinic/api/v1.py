@@ -24,11 +24,12 @@ from imsclinic.api.schemas import (
     SessionOut,
     TokenOut,
 )
-from imsclinic.api.serializers import assessment_dict, chart_dict, session_dict
 from imsclinic.charting import actions as charting_actions
 from imsclinic.charting import selectors as charting_selectors
+from imsclinic.charting import written
 from imsclinic.charting.schemas import AmendmentIn, AssessmentIn, EpisodeIn, SessionIn
 from imsclinic.core.actors import client_address
+from imsclinic.core.audit import audit_view
 from imsclinic.patients import actions as patient_actions
 from imsclinic.patients import selectors as patient_selectors
 from imsclinic.patients.schemas import (
@@ -96,13 +97,16 @@ def register_patient(request: HttpRequest, payload: PatientIn) -> Any:
 
 @patients_router.get("/{patient_id}", response={200: PatientOut, **ERRORS})
 def get_patient(request: HttpRequest, patient_id: int) -> Any:
-    return patient_selectors.patient_get(actor=api_actor(request), patient_id=patient_id)
+    actor = api_actor(request)
+    patient = patient_selectors.patient_get(actor=actor, patient_id=patient_id)
+    audit_view(actor=actor, patient_id=patient.pk, obj=patient)
+    return patient
 
 
 @patients_router.put("/{patient_id}", response={200: PatientOut, **ERRORS})
 def update_patient(request: HttpRequest, patient_id: int, payload: PatientIn) -> Any:
     actor = api_actor(request)
-    patient = patient_selectors.patient_get(actor=actor, patient_id=patient_id, audit=False)
+    patient = patient_selectors.patient_get(actor=actor, patient_id=patient_id)
     return patient_actions.patient_update(actor=actor, patient=patient, data=payload)
 
 
@@ -111,7 +115,7 @@ def update_patient(request: HttpRequest, patient_id: int, payload: PatientIn) ->
 )
 def record_consent(request: HttpRequest, patient_id: int, payload: ConsentIn) -> Any:
     actor = api_actor(request)
-    patient = patient_selectors.patient_get(actor=actor, patient_id=patient_id, audit=False)
+    patient = patient_selectors.patient_get(actor=actor, patient_id=patient_id)
     return Status(201, patient_actions.consent_record(actor=actor, patient=patient, data=payload))
 
 
@@ -120,7 +124,7 @@ def record_consent(request: HttpRequest, patient_id: int, payload: ConsentIn) ->
 )
 def open_episode(request: HttpRequest, patient_id: int, payload: EpisodeIn) -> Any:
     actor = api_actor(request)
-    patient = patient_selectors.patient_get(actor=actor, patient_id=patient_id, audit=False)
+    patient = patient_selectors.patient_get(actor=actor, patient_id=patient_id)
     return Status(201, charting_actions.episode_open(actor=actor, patient=patient, data=payload))
 
 
@@ -129,10 +133,10 @@ def open_episode(request: HttpRequest, patient_id: int, payload: EpisodeIn) -> A
 )
 def record_assessment(request: HttpRequest, patient_id: int, payload: AssessmentIn) -> Any:
     actor = api_actor(request)
-    patient = patient_selectors.patient_get(actor=actor, patient_id=patient_id, audit=False)
-    assessment = charting_actions.assessment_record(actor=actor, patient=patient, data=payload)
-    fresh = charting_selectors.assessment_get(actor=actor, assessment_id=assessment.pk, audit=False)
-    return Status(201, assessment_dict(fresh))
+    patient = patient_selectors.patient_get(actor=actor, patient_id=patient_id)
+    return Status(
+        201, charting_actions.assessment_record(actor=actor, patient=patient, data=payload)
+    )
 
 
 @patients_router.post(
@@ -140,84 +144,63 @@ def record_assessment(request: HttpRequest, patient_id: int, payload: Assessment
 )
 def record_session(request: HttpRequest, patient_id: int, payload: SessionIn) -> Any:
     actor = api_actor(request)
-    patient = patient_selectors.patient_get(actor=actor, patient_id=patient_id, audit=False)
-    session = charting_actions.session_record(actor=actor, patient=patient, data=payload)
-    fresh = charting_selectors.session_get(actor=actor, session_id=session.pk, audit=False)
-    return Status(201, session_dict(fresh))
+    patient = patient_selectors.patient_get(actor=actor, patient_id=patient_id)
+    return Status(201, charting_actions.session_record(actor=actor, patient=patient, data=payload))
 
 
 @patients_router.get("/{patient_id}/chart", auth=CLINICAL_TOKEN, response={200: ChartOut, **ERRORS})
 def patient_chart(request: HttpRequest, patient_id: int) -> Any:
-    return chart_dict(
-        charting_selectors.patient_chart(actor=api_actor(request), patient_id=patient_id)
-    )
+    actor = api_actor(request)
+    chart = charting_selectors.patient_chart(actor=actor, patient_id=patient_id)
+    audit_view(actor=actor, patient_id=chart.patient.pk, obj=chart.patient)
+    return chart
 
 
 @sessions_router.get("/{session_id}", response={200: SessionOut, **ERRORS})
 def get_session(request: HttpRequest, session_id: int) -> Any:
-    return session_dict(
-        charting_selectors.session_get(actor=api_actor(request), session_id=session_id)
-    )
+    actor = api_actor(request)
+    session = charting_selectors.session_get(actor=actor, session_id=session_id)
+    audit_view(actor=actor, patient_id=session.patient_id, obj=session)
+    return session
 
 
 @sessions_router.put("/{session_id}", response={200: SessionOut, **ERRORS})
 def update_session(request: HttpRequest, session_id: int, payload: SessionIn) -> Any:
     actor = api_actor(request)
-    session = charting_selectors.session_get(actor=actor, session_id=session_id, audit=False)
-    charting_actions.session_update(actor=actor, session=session, data=payload)
-    return session_dict(
-        charting_selectors.session_get(actor=actor, session_id=session_id, audit=False)
-    )
+    session = charting_selectors.session_get(actor=actor, session_id=session_id)
+    return charting_actions.session_update(actor=actor, session=session, data=payload)
 
 
 @sessions_router.post("/{session_id}/sign", response={200: SessionOut, **ERRORS})
 def sign_session(request: HttpRequest, session_id: int) -> Any:
     actor = api_actor(request)
-    session = charting_selectors.session_get(actor=actor, session_id=session_id, audit=False)
-    charting_actions.session_sign(actor=actor, session=session)
-    return session_dict(
-        charting_selectors.session_get(actor=actor, session_id=session_id, audit=False)
-    )
+    session = charting_selectors.session_get(actor=actor, session_id=session_id)
+    return charting_actions.session_sign(actor=actor, session=session)
 
 
 @sessions_router.post("/{session_id}/amendments", response={201: SessionOut, **ERRORS})
 def amend_session(request: HttpRequest, session_id: int, payload: AmendmentIn) -> Any:
     actor = api_actor(request)
-    session = charting_selectors.session_get(actor=actor, session_id=session_id, audit=False)
-    charting_actions.amendment_add(actor=actor, note=session, data=payload)
-    return Status(
-        201,
-        session_dict(
-            charting_selectors.session_get(actor=actor, session_id=session_id, audit=False)
-        ),
-    )
+    session = charting_selectors.session_get(actor=actor, session_id=session_id)
+    amendment = charting_actions.amendment_add(actor=actor, note=session, data=payload)
+    written.add_amendment(session, amendment)
+    return Status(201, session)
 
 
 @assessments_router.post("/{assessment_id}/sign", response={200: AssessmentOut, **ERRORS})
 def sign_assessment(request: HttpRequest, assessment_id: int) -> Any:
     actor = api_actor(request)
-    assessment = charting_selectors.assessment_get(
-        actor=actor, assessment_id=assessment_id, audit=False
-    )
-    charting_actions.assessment_sign(actor=actor, assessment=assessment)
-    return assessment_dict(
-        charting_selectors.assessment_get(actor=actor, assessment_id=assessment_id, audit=False)
-    )
+    assessment = charting_selectors.assessment_get(actor=actor, assessment_id=assessment_id)
+    return charting_actions.assessment_sign(actor=actor, assessment=assessment)
 
 
 @assessments_router.post("/{assessment_id}/amendments", response={201: AssessmentOut, **ERRORS})
 def amend_assessment(request: HttpRequest, assessment_id: int, payload: AmendmentIn) -> Any:
     actor = api_actor(request)
-    assessment = charting_selectors.assessment_get(
-        actor=actor, assessment_id=assessment_id, audit=False
-    )
-    charting_actions.amendment_add(actor=actor, note=assessment, data=payload)
-    return Status(
-        201,
-        assessment_dict(
-            charting_selectors.assessment_get(actor=actor, assessment_id=assessment_id, audit=False)
-        ),
-    )
+    assessment = charting_selectors.assessment_get(actor=actor, assessment_id=assessment_id)
+    amendment = charting_actions.amendment_add(actor=actor, note=assessment, data=payload)
+    written.add_amendment(assessment, amendment)
+    return Status(201, assessment)
 
 
 from imsclinic.api.billing import router as billing_router  # noqa: E402

@@ -133,7 +133,7 @@ def charge_dismiss(request: HttpRequest, actor: Actor, charge_id: int) -> HttpRe
 
 @clinic_view(roles=BILLING)
 def invoice_new(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResponse:
-    patient = patient_selectors.patient_get(actor=actor, patient_id=patient_id, audit=False)
+    patient = patient_selectors.patient_get(actor=actor, patient_id=patient_id)
     today = timezone.localdate()
     values: dict[str, Any] = {"service_date": today.isoformat(), "lines": [{"quantity": 1}]}
     errors: FormErrors = {}
@@ -360,7 +360,7 @@ def patient_account(
 
 @clinic_view(roles=BILLING)
 def payer_add(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResponse:
-    patient = patient_selectors.patient_get(actor=actor, patient_id=patient_id, audit=False)
+    patient = patient_selectors.patient_get(actor=actor, patient_id=patient_id)
     if request.method != "POST":
         return redirect("patient_account", patient_id=patient.pk)
     values = _post(request, "max_per_visit")

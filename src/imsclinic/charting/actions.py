@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from imsclinic.accounts.models import NeedlingAuthorization, Role
 from imsclinic.anatomy import CHART_REGIONS, Muscle, get_catalog
+from imsclinic.charting import written
 from imsclinic.charting.events import session_signed, session_written
 from imsclinic.charting.integrity import (
     assessment_content,
@@ -305,7 +306,7 @@ def _write_assessment_children(
     assessment: Assessment, data: AssessmentIn, resolved: list[tuple[Muscle, str]]
 ) -> None:
     clinic_id = assessment.clinic_id
-    MuscleFinding.objects.bulk_create(
+    findings = MuscleFinding.objects.bulk_create(
         MuscleFinding(
             clinic_id=clinic_id,
             assessment=assessment,
@@ -325,11 +326,11 @@ def _write_assessment_children(
         )
     )
     unique_signs = {(s.region, s.side, s.kind) for s in data.signs}
-    NeuropathySign.objects.bulk_create(
+    signs = NeuropathySign.objects.bulk_create(
         NeuropathySign(clinic_id=clinic_id, assessment=assessment, region=r, side=s, kind=k)
         for r, s, k in sorted(unique_signs)
     )
-    RomMeasure.objects.bulk_create(
+    rom = RomMeasure.objects.bulk_create(
         RomMeasure(
             clinic_id=clinic_id,
             assessment=assessment,
@@ -340,6 +341,7 @@ def _write_assessment_children(
         )
         for row in data.rom
     )
+    written.carry(assessment, findings=findings, signs=signs, rom=rom, amendments=[])
 
 
 def _pain_marks(data: AssessmentIn) -> list[dict[str, str]]:
@@ -415,6 +417,7 @@ def assessment_sign(*, actor: Actor, assessment: Assessment) -> Assessment:
     locked = _lock_unsigned(Assessment, assessment.pk)
     assert isinstance(locked, Assessment)
     _require_author(actor, locked, "sign")
+    written.load_for_signing(locked, actor.user)
     locked.signed_at = timezone.now()
     locked.content_hash = content_hash(assessment_content(locked))
     locked.save(update_fields=["signed_at", "content_hash", "updated_at"])
@@ -659,68 +662,61 @@ def _write_session_children(
     diameter = Insertion._meta.get_field("needle_diameter_mm")
     assert isinstance(diameter, DecimalField)
     adapt_decimal = connections[DEFAULT_DB_ALIAS].ops.adapt_decimalfield_value
-    insert_rows(
-        Insertion,
-        _INSERTION_COLUMNS,
-        [
-            (
-                clinic_id,
-                session_id,
-                index,
-                muscle.id,
-                row.side,
-                level,
-                adapt_decimal(
-                    diameter.to_python(row.needle_diameter_mm),
-                    diameter.max_digits,
-                    diameter.decimal_places,
-                ),
-                row.needle_length_mm,
-                row.needle_lot.strip(),
-                lot_key(row.needle_lot),
-                row.twitch,
-                row.sensation,
-                row.notes.strip(),
-            )
-            for index, (row, (muscle, level)) in enumerate(
-                zip(data.insertions, resolved, strict=True)
-            )
-        ],
-        now,
-    )
-    insert_rows(
-        RomMeasure,
-        _ROM_COLUMNS,
-        [
-            (
-                clinic_id,
-                session_id,
-                row.phase or RomMeasure.Phase.AFTER.value,
-                row.movement,
-                row.side,
-                round(row.degrees),
-            )
-            for row in data.rom
-        ],
-        now,
-    )
-    insert_rows(
-        AdverseEvent,
-        _ADVERSE_COLUMNS,
-        [
-            (
-                clinic_id,
-                session_id,
-                session.episode_id,
-                event.kind,
-                event.severity,
-                event.description.strip(),
-                event.action_taken.strip(),
-            )
-            for event in data.adverse_events
-        ],
-        now,
-    )
+    insertions = [
+        (
+            clinic_id,
+            session_id,
+            index,
+            muscle.id,
+            row.side,
+            level,
+            adapt_decimal(
+                diameter.to_python(row.needle_diameter_mm),
+                diameter.max_digits,
+                diameter.decimal_places,
+            ),
+            row.needle_length_mm,
+            row.needle_lot.strip(),
+            lot_key(row.needle_lot),
+            row.twitch,
+            row.sensation,
+            row.notes.strip(),
+        )
+        for index, (row, (muscle, level)) in enumerate(zip(data.insertions, resolved, strict=True))
+    ]
+    rom = [
+        (
+            clinic_id,
+            session_id,
+            row.phase or RomMeasure.Phase.AFTER.value,
+            row.movement,
+            row.side,
+            round(row.degrees),
+        )
+        for row in data.rom
+    ]
+    events = [
+        (
+            clinic_id,
+            session_id,
+            session.episode_id,
+            event.kind,
+            event.severity,
+            event.description.strip(),
+            event.action_taken.strip(),
+        )
+        for event in data.adverse_events
+    ]
+    # The session returned carries what was written (charting/written.py).
+    children = {}
+    for relation, model, columns, rows in (
+        ("insertions", Insertion, _INSERTION_COLUMNS, insertions),
+        ("rom", RomMeasure, _ROM_COLUMNS, rom),
+        ("adverse_events", AdverseEvent, _ADVERSE_COLUMNS, events),
+    ):
+        ids = insert_rows(model, columns, rows, now, returning=True)
+        children[relation] = written.instances(model, columns, rows, ids, now)
+    written.carry(session, **children, amendments=[])
 
 
 @transaction.atomic
@@ -797,6 +793,7 @@ def session_sign(*, actor: Actor, session: TreatmentSession) -> TreatmentSession
     locked = _lock_unsigned(TreatmentSession, session.pk)
     assert isinstance(locked, TreatmentSession)
     _require_author(actor, locked, "sign")
+    written.load_for_signing(locked, actor.user)
     locked.signed_at = timezone.now()
     locked.content_hash = content_hash(session_content(locked))
     locked.save(update_fields=["signed_at", "content_hash", "updated_at"])

@@ -24,7 +24,6 @@ from imsclinic.charting.models import (
     TreatmentSession,
 )
 from imsclinic.core.actors import Actor
-from imsclinic.core.audit import audit_record
 from imsclinic.core.tenancy import get_for_clinic
 from imsclinic.patients.models import Consent, Patient
 from imsclinic.patients.selectors import patient_get
@@ -206,7 +205,7 @@ def _connection_tz() -> dt.tzinfo | None:
 _SQLITE_DIGITS = decimal.Context(prec=15)
 
 
-def _decimal(value: float | Decimal, field: DecimalField[Any, Any]) -> Decimal:
+def field_decimal(value: float | Decimal, field: DecimalField[Any, Any]) -> Decimal:
     """A DecimalField value as the ORM returns it. SQLite hands back a float (or an int for a
     whole number): keep its 15 significant digits, then the field's decimal places."""
     if isinstance(value, float):
@@ -320,7 +319,7 @@ def _session_rows(clinic_id: int, patient_id: int) -> list[SessionRow]:
         ) in cursor.fetchall():
             mm = diameters.get(raw)
             if mm is None:
-                mm = diameters[raw] = _decimal(raw, diameter)
+                mm = diameters[raw] = field_decimal(raw, diameter)
             sessions[sid].insertions.append(
                 InsertionRow(
                     sid, position, muscle, side, level, mm, length, lot, twitch, sensation, notes
@@ -378,6 +377,8 @@ def _session_rows(clinic_id: int, patient_id: int) -> list[SessionRow]:
 
 
 def patient_chart(*, actor: Actor, patient_id: object) -> Chart:
+    """Everything the chart shows. Not audited here: the page or route that shows it
+    calls core.audit.audit_view."""
     from django.utils import timezone
 
     patient = patient_get(actor=actor, patient_id=patient_id)
@@ -390,28 +391,24 @@ def patient_chart(*, actor: Actor, patient_id: object) -> Chart:
     return Chart(patient, consents, episodes, assessments, sessions, today=timezone.localdate())  # type: ignore[arg-type]
 
 
-def session_get(*, actor: Actor, session_id: object, audit: bool = True) -> TreatmentSession:
-    session = get_for_clinic(
+def session_get(*, actor: Actor, session_id: object) -> TreatmentSession:
+    """The clinic's session with its children (not audited: see patient_chart)."""
+    return get_for_clinic(
         sessions_with_details(TreatmentSession.objects.select_related("patient")),
         actor.clinic,
         session_id,
         "Session",
     )
-    if audit:
-        audit_record(actor=actor, action="view", patient_id=session.patient_id, obj=session)
-    return session
 
 
-def assessment_get(*, actor: Actor, assessment_id: object, audit: bool = True) -> Assessment:
-    assessment = get_for_clinic(
+def assessment_get(*, actor: Actor, assessment_id: object) -> Assessment:
+    """The clinic's assessment with its children (not audited: see patient_chart)."""
+    return get_for_clinic(
         assessments_with_details(Assessment.objects.select_related("patient")),
         actor.clinic,
         assessment_id,
         "Assessment",
     )
-    if audit:
-        audit_record(actor=actor, action="view", patient_id=assessment.patient_id, obj=assessment)
-    return assessment
 
 
 def episode_get(*, actor: Actor, episode_id: object) -> Episode:

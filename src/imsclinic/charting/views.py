@@ -17,6 +17,7 @@ from imsclinic.charting.integrity import assessment_intact, session_intact
 from imsclinic.charting.models import AdverseEvent, Insertion, NeuropathySign
 from imsclinic.charting.schemas import AmendmentIn, AssessmentIn, EpisodeIn, SessionIn, SignIn
 from imsclinic.core.actors import Actor
+from imsclinic.core.audit import audit_view
 from imsclinic.core.errors import (
     AcknowledgementRequired,
     DomainError,
@@ -30,7 +31,6 @@ from imsclinic.patients.selectors import current_consent, patient_get
 from imsclinic.plots.pain import pain_course_svg
 from imsclinic.rules.needling import REQUIRED_AUTHORIZATIONS
 from imsclinic.rules.ranges import MOVEMENTS
-from imsclinic.safety.selectors import lots_in_stock
 
 NEEDLE_DIAMETERS = ("0.16", "0.18", "0.20", "0.25", "0.30")
 NEEDLE_LENGTHS = (15, 25, 30, 40, 50, 60, 75)
@@ -47,6 +47,7 @@ def patient_chart(request: HttpRequest, actor: Actor, patient_id: int) -> HttpRe
         # Front desk sees demographics only: the registration form, not the clinical chart.
         return redirect("patient_edit", patient_id=patient_id)
     chart = selectors.patient_chart(actor=actor, patient_id=patient_id)
+    audit_view(actor=actor, patient_id=chart.patient.pk, obj=chart.patient)
     series = chart.pain_series()
     return render(
         request,
@@ -67,7 +68,7 @@ def patient_chart(request: HttpRequest, actor: Actor, patient_id: int) -> HttpRe
 
 @clinic_view(roles=CLINICAL)
 def episode_new(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResponse:
-    patient = patient_get(actor=actor, patient_id=patient_id, audit=False)
+    patient = patient_get(actor=actor, patient_id=patient_id)
     values: dict[str, Any] = {"opened_on": timezone.localdate().isoformat()}
     errors: dict[str, str] = {}
     if request.method == "POST":
@@ -169,7 +170,7 @@ def _assessment_context(
 
 @clinic_view(roles=CLINICAL)
 def assessment_new(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResponse:
-    patient = patient_get(actor=actor, patient_id=patient_id, audit=False)
+    patient = patient_get(actor=actor, patient_id=patient_id)
     open_episodes = [e for e in patient.episodes.all() if e.is_open]
     values: dict[str, Any] = {
         "assessed_on": timezone.localdate().isoformat(),
@@ -229,7 +230,7 @@ def _rows_from_values(values: dict[str, Any]) -> list[reasoning.FindingRow]:
 @clinic_view(roles=CLINICAL)
 def segments_preview(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResponse:
     """htmx: the inferred levels for the findings typed so far, before anything is saved."""
-    patient_get(actor=actor, patient_id=patient_id, audit=False)
+    patient_get(actor=actor, patient_id=patient_id)
     values = _assessment_values(request)
     result, _findings, skipped = reasoning.infer(
         _rows_from_values(values), signs=_signs_from_values(values)
@@ -253,6 +254,7 @@ def _plan_context(assessment: Any) -> dict[str, Any]:
 @clinic_view(roles=CLINICAL)
 def assessment_detail(request: HttpRequest, actor: Actor, assessment_id: int) -> HttpResponse:
     assessment = selectors.assessment_get(actor=actor, assessment_id=assessment_id)
+    audit_view(actor=actor, patient_id=assessment.patient_id, obj=assessment)
     return render(
         request,
         "charting/assessment_detail.html",
@@ -270,7 +272,7 @@ def assessment_detail(request: HttpRequest, actor: Actor, assessment_id: int) ->
 
 @clinic_view(roles=CLINICAL)
 def assessment_sign(request: HttpRequest, actor: Actor, assessment_id: int) -> HttpResponse:
-    assessment = selectors.assessment_get(actor=actor, assessment_id=assessment_id, audit=False)
+    assessment = selectors.assessment_get(actor=actor, assessment_id=assessment_id)
     if request.method == "POST":
         with contextlib.suppress(SignedNoteConflict):
             actions.assessment_sign(actor=actor, assessment=assessment)
@@ -374,7 +376,6 @@ def _session_context(
         "consent": current_consent(patient, today),
         "missing_authorizations": missing_authorizations,
         "acknowledged": set(values.get("acknowledged") or []),
-        "lot_suggestions": lots_in_stock(actor=actor),
     }
 
 
@@ -401,7 +402,7 @@ def _save_session(
 
 @clinic_view(roles=CLINICAL)
 def session_new(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResponse:
-    patient = patient_get(actor=actor, patient_id=patient_id, audit=False)
+    patient = patient_get(actor=actor, patient_id=patient_id)
     open_episodes = [e for e in patient.episodes.all() if e.is_open]
     values: dict[str, Any] = {
         "session_date": timezone.localdate().isoformat(),
@@ -409,9 +410,7 @@ def session_new(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResp
         "insertions": [],
     }
     if request.GET.get("plan"):
-        assessment = selectors.assessment_get(
-            actor=actor, assessment_id=request.GET["plan"], audit=False
-        )
+        assessment = selectors.assessment_get(actor=actor, assessment_id=request.GET["plan"])
         if assessment.patient_id == patient.pk:
             plan = reasoning.plan_dict(
                 reasoning.plan_for(
@@ -457,7 +456,7 @@ def session_new(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResp
 
 @clinic_view(roles=CLINICAL)
 def session_edit(request: HttpRequest, actor: Actor, session_id: int) -> HttpResponse:
-    session = selectors.session_get(actor=actor, session_id=session_id, audit=False)
+    session = selectors.session_get(actor=actor, session_id=session_id)
     if session.is_signed:
         return redirect("session_detail", session_id=session.pk)
     names = _muscle_names()
@@ -501,6 +500,7 @@ def session_edit(request: HttpRequest, actor: Actor, session_id: int) -> HttpRes
 @clinic_view(roles=CLINICAL)
 def session_detail(request: HttpRequest, actor: Actor, session_id: int) -> HttpResponse:
     session = selectors.session_get(actor=actor, session_id=session_id)
+    audit_view(actor=actor, patient_id=session.patient_id, obj=session)
     insertions = list(session.insertions.all())
     twitches = sum(1 for i in insertions if i.twitch != "none")
     return render(
@@ -521,7 +521,7 @@ def session_detail(request: HttpRequest, actor: Actor, session_id: int) -> HttpR
 
 @clinic_view(roles=CLINICAL)
 def session_sign(request: HttpRequest, actor: Actor, session_id: int) -> HttpResponse:
-    session = selectors.session_get(actor=actor, session_id=session_id, audit=False)
+    session = selectors.session_get(actor=actor, session_id=session_id)
     if request.method == "POST":
         with contextlib.suppress(SignedNoteConflict):
             actions.session_sign(actor=actor, session=session)
@@ -531,10 +531,10 @@ def session_sign(request: HttpRequest, actor: Actor, session_id: int) -> HttpRes
 @clinic_view(roles=CLINICAL)
 def note_amend(request: HttpRequest, actor: Actor, kind: str, note_id: int) -> HttpResponse:
     if kind == "session":
-        note: Any = selectors.session_get(actor=actor, session_id=note_id, audit=False)
+        note: Any = selectors.session_get(actor=actor, session_id=note_id)
         template, target = "charting/session_detail.html", "session_detail"
     else:
-        note = selectors.assessment_get(actor=actor, assessment_id=note_id, audit=False)
+        note = selectors.assessment_get(actor=actor, assessment_id=note_id)
         template, target = "charting/assessment_detail.html", "assessment_detail"
     values = nested_from_post(request.POST) if request.method == "POST" else {}
     errors: dict[str, str] = {}

@@ -83,3 +83,6 @@ urlpatterns = [
     path("safety/", include("imsclinic.safety.urls")),
     path("api/", api.urls),
 ]
+
+# A database that cannot be reached answers 503 with Retry-After (core/availability.py).
+handler500 = "imsclinic.core.availability.server_error"

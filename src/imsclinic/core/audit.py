@@ -102,9 +102,11 @@ _EVENT_FIELDS = tuple(f.attname for f in AuditEvent._meta.concrete_fields if not
 
 
 @functools.cache
-def _head_update_sql(vendor: str) -> str:
-    table, id_, seq, last_hash = _quoted(AuditChainHead, "id", "seq", "last_hash")
-    return f"UPDATE {table} SET {seq} = %s, {last_hash} = %s WHERE {id_} = %s"  # noqa: S608
+def _head_update_sql(vendor: str, no_clinic: bool) -> str:
+    # By clinic as well as id, so that a database sharded by clinic sends it to one shard.
+    table, id_, clinic, seq, last_hash = _quoted(AuditChainHead, "id", "clinic", "seq", "last_hash")
+    where = f"{clinic} IS NULL" if no_clinic else f"{clinic} = %s"
+    return f"UPDATE {table} SET {seq} = %s, {last_hash} = %s WHERE {where} AND {id_} = %s"  # noqa: S608
 
 
 def _lock_head(cursor: CursorWrapper, clinic_id: int | None) -> tuple[int, int, str]:
@@ -153,7 +155,11 @@ def _append(**values: Any) -> AuditEvent:
         event_id = insert_returning_id(
             AuditEvent, names, [values[name] for name in names], values["at"]
         )
-        cursor.execute(_head_update_sql(db.vendor), [values["seq"], row_hash, head_id])
+        clinic_id = values["clinic_id"]
+        cursor.execute(
+            _head_update_sql(db.vendor, clinic_id is None),
+            [values["seq"], row_hash, *([] if clinic_id is None else [clinic_id]), head_id],
+        )
     event = AuditEvent(id=event_id, **values)
     event._state.adding = False
     event._state.db = db.alias
@@ -188,6 +194,16 @@ def audit_record(
         address=actor.address,
         detail=detail,
     )
+
+
+def audit_view(*, actor: Actor, patient_id: int, obj: object) -> AuditEvent:
+    """Record that ``actor`` was shown ``obj`` of patient ``patient_id``.
+
+    Selectors only read; the page or API route that shows patient data calls this once,
+    so a read made to resolve an id before a write (or inside an action) is not logged
+    as a view.
+    """
+    return audit_record(actor=actor, action="view", patient_id=patient_id, obj=obj)
 
 
 def audit_account_event(

@@ -23,6 +23,7 @@ from imsclinic.charting.models import AdverseEvent, Insertion, TreatmentSession
 from imsclinic.core.actors import Actor
 from imsclinic.core.audit import audit_record
 from imsclinic.core.permissions import CLINICAL, require_role
+from imsclinic.core.routing import replica_reads
 from imsclinic.core.spreadsheet import safe_cell
 from imsclinic.outcomes.models import QuestionnaireResponse
 
@@ -185,9 +186,10 @@ def research_export_csv(*, actor: Actor) -> str:
     writer = csv.DictWriter(buffer, fieldnames=list(COLUMNS), restval="", lineterminator="\n")
     writer.writeheader()
     rows = 0
-    for row in research_rows(actor=actor):
-        writer.writerow({column: safe_cell(value) for column, value in row.items()})
-        rows += 1
+    with replica_reads(actor.clinic):  # a replica may serve the reads (core/routing.py)
+        for row in research_rows(actor=actor):
+            writer.writerow({column: safe_cell(value) for column, value in row.items()})
+            rows += 1
     audit_record(
         actor=actor,
         action="export",

@@ -28,9 +28,9 @@ from imsclinic.charting.models import (
 )
 from imsclinic.charting.rollup import SEVERITIES
 from imsclinic.core.actors import Actor
-from imsclinic.core.audit import audit_record
 from imsclinic.core.models import Clinic
 from imsclinic.core.permissions import CLINICAL, require_role
+from imsclinic.core.routing import read_connection, replica_reads
 from imsclinic.core.tenancy import get_for_clinic
 from imsclinic.measures import (
     MEASURES,
@@ -232,8 +232,9 @@ def due_questionnaires(
     return list(due.values())
 
 
-def episode_progress(*, actor: Actor, episode_id: object, audit: bool = True) -> Progress:
-    """Everything the progress page and the reports show, in a fixed number of queries."""
+def episode_progress(*, actor: Actor, episode_id: object) -> Progress:
+    """Everything the progress page and the reports show, in a fixed number of queries
+    (not audited here: the page calls core.audit.audit_view, the report its own event)."""
     episode = episode_for_outcomes(actor=actor, episode_id=episode_id)
     clinic = actor.clinic
     sessions = list(
@@ -292,8 +293,6 @@ def episode_progress(*, actor: Actor, episode_id: object, audit: bool = True) ->
         (MuscleTwitch(m, names.get(m, m), n, t) for m, (n, t) in twitch.items()),
         key=lambda row: (-row.insertions, row.name),
     )
-    if audit:
-        audit_record(actor=actor, action="view", patient_id=episode.patient_id, obj=episode)
     return Progress(
         episode=episode,
         sessions=sessions,
@@ -450,7 +449,7 @@ def _outcome_rows(clinic: Clinic, code: str) -> list[tuple[Any, ...]]:
         FROM {_table(Episode)} ep {joins}
         WHERE ep.clinic_id = %s
         GROUP BY ep.condition_code, ep.practitioner_id, {time}, {event}"""  # noqa: S608
-    with connection.cursor() as cursor:
+    with read_connection().cursor() as cursor:
         cursor.execute(sql, [*params, clinic.pk])
         return list(cursor.fetchall())
 
@@ -465,7 +464,7 @@ def _tune_for_analytics() -> None:
     (compiling a plan this size cost ~120 ms and saved less) and enough work_mem for the
     hash of 158k episode rollups (~14 MB) and the grouping to stay in memory (the 4 MB
     default sends them to disk). One statement, so the query count stays fixed."""
-    with connection.cursor() as cursor:
+    with read_connection().cursor() as cursor:
         cursor.execute(
             "SELECT set_config('jit', 'off', true), set_config('work_mem', %s, true)",
             [ANALYTICS_WORK_MEM],
@@ -483,13 +482,15 @@ def clinic_outcomes(*, actor: Actor, measure_code: str = SESSION_PAIN) -> Clinic
     PostgreSQL, which first tunes the transaction), grouped by the database: Python only
     adds up a few thousand rows per condition and practitioner."""
     require_role(actor, CLINICAL)
-    if connection.vendor != "postgresql":
-        # No transaction: on SQLite it would take the write lock (IMMEDIATE) for a read.
-        return _clinic_outcomes(actor, measure_code)
-    # No savepoint inside a request's transaction: the settings end with the outer one.
-    with transaction.atomic(savepoint=False):
-        _tune_for_analytics()
-        return _clinic_outcomes(actor, measure_code)
+    # A replica may serve it (core/routing.py).
+    with replica_reads(actor.clinic) as alias:
+        if read_connection().vendor != "postgresql":
+            # No transaction: on SQLite it would take the write lock (IMMEDIATE) for a read.
+            return _clinic_outcomes(actor, measure_code)
+        # No savepoint inside a request's transaction: the settings end with the outer one.
+        with transaction.atomic(using=alias, savepoint=False):
+            _tune_for_analytics()
+            return _clinic_outcomes(actor, measure_code)
 
 
 def _clinic_outcomes(actor: Actor, measure_code: str) -> ClinicOutcomes:

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 
 from imsclinic.core.actors import Actor, client_address
+from imsclinic.core.audit import audit_view
 from imsclinic.core.errors import DomainError, NotFound, ValidationProblem
 from imsclinic.core.form_input import field_errors, parse_input
 from imsclinic.core.permissions import CLINICAL
@@ -122,6 +123,7 @@ def _questionnaire_context(measure: Measure, values: dict[str, Any], errors: dic
 
 def _progress_context(actor: Actor, episode_id: int, **extra: Any) -> dict[str, Any]:
     progress = selectors.episode_progress(actor=actor, episode_id=episode_id)
+    audit_view(actor=actor, patient_id=progress.episode.patient_id, obj=progress.episode)
     series = [(s.session_date, s.pain_before, s.pain_after, s.sequence) for s in progress.sessions]
     plots = []
     for course in progress.questionnaires:

@@ -9,18 +9,16 @@ from django.db import connection
 from django.db.models import Q, QuerySet
 
 from imsclinic.core.actors import Actor
-from imsclinic.core.audit import audit_record
 from imsclinic.core.tenancy import get_for_clinic
 from imsclinic.patients.models import Appointment, Consent, Patient
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
-def patient_get(*, actor: Actor, patient_id: object, audit: bool = True) -> Patient:
-    patient = get_for_clinic(Patient.objects.all(), actor.clinic, patient_id, "Patient")
-    if audit:
-        audit_record(actor=actor, action="view", patient_id=patient.pk, obj=patient)
-    return patient
+def patient_get(*, actor: Actor, patient_id: object) -> Patient:
+    """The clinic's patient (another clinic's is NotFound). Not audited here: the page or
+    route that shows the record calls core.audit.audit_view."""
+    return get_for_clinic(Patient.objects.all(), actor.clinic, patient_id, "Patient")
 
 
 def _prefix(field: str, text: str) -> Q:

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from imsclinic.core.actors import Actor
+from imsclinic.core.audit import audit_view
 from imsclinic.core.errors import DomainError, RuleViolation, ValidationProblem
 from imsclinic.core.form_input import field_errors, nested_from_post, parse_input
 from imsclinic.core.permissions import ADMINS, CLINICAL
@@ -84,9 +85,9 @@ def patient_new(request: HttpRequest, actor: Actor) -> HttpResponse:
 
 @clinic_view
 def patient_edit(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResponse:
-    patient = selectors.patient_get(
-        actor=actor, patient_id=patient_id, audit=request.method == "GET"
-    )
+    patient = selectors.patient_get(actor=actor, patient_id=patient_id)
+    if request.method == "GET":
+        audit_view(actor=actor, patient_id=patient.pk, obj=patient)
     values: dict[str, object] = {name: getattr(patient, name) for name in PatientIn.model_fields}
     errors: dict[str, str] = {}
     if request.method == "POST":
@@ -104,7 +105,7 @@ def patient_edit(request: HttpRequest, actor: Actor, patient_id: int) -> HttpRes
 
 @clinic_view(roles=CLINICAL)
 def consent_new(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResponse:
-    patient = selectors.patient_get(actor=actor, patient_id=patient_id, audit=False)
+    patient = selectors.patient_get(actor=actor, patient_id=patient_id)
     values: dict[str, object] = {
         "consented_on": timezone.localdate().isoformat(),
         "text_version": CURRENT_CONSENT_VERSION,
@@ -138,7 +139,7 @@ def consent_new(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResp
 @clinic_view(roles=ADMINS)
 def patient_archive(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResponse:
     """POST: archive ("delete", reversibly). GET shows nothing new: back to the record."""
-    patient = selectors.patient_get(actor=actor, patient_id=patient_id, audit=False)
+    patient = selectors.patient_get(actor=actor, patient_id=patient_id)
     if request.method == "POST":
         with contextlib.suppress(RuleViolation):
             actions.patient_archive(
@@ -150,7 +151,7 @@ def patient_archive(request: HttpRequest, actor: Actor, patient_id: int) -> Http
 
 @clinic_view(roles=ADMINS)
 def patient_restore(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResponse:
-    patient = selectors.patient_get(actor=actor, patient_id=patient_id, audit=False)
+    patient = selectors.patient_get(actor=actor, patient_id=patient_id)
     if request.method == "POST":
         with contextlib.suppress(RuleViolation):
             actions.patient_restore(actor=actor, patient=patient)

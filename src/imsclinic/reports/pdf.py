@@ -15,6 +15,7 @@ from imsclinic.billing.selectors import billing_settings
 from imsclinic.core.actors import Actor
 from imsclinic.core.audit import audit_record
 from imsclinic.core.errors import Problems, RuleViolation
+from imsclinic.core.routing import replica_reads
 from imsclinic.outcomes.selectors import Progress, episode_progress
 from imsclinic.plots.outcomes import outcome_course_svg
 from imsclinic.plots.pain import pain_course_svg
@@ -97,7 +98,8 @@ def episode_report(*, actor: Actor, episode_id: object, kind: str, audience: str
     if audience not in AUDIENCES:
         problems.add("audience", "invalid", f"Audience is one of: {', '.join(AUDIENCES)}.")
     problems.raise_if_any()
-    progress = episode_progress(actor=actor, episode_id=episode_id, audit=False)
+    with replica_reads(actor.clinic):  # a replica may serve the reads (core/routing.py)
+        progress = episode_progress(actor=actor, episode_id=episode_id)
     if kind == "discharge" and progress.episode.is_open:
         raise RuleViolation(
             "A discharge summary needs a discharged episode; print a progress report, or "

@@ -249,7 +249,7 @@ def incident_list(request: HttpRequest, actor: Actor) -> HttpResponse:
 
 @clinic_view(roles=ADMINS)
 def incident_start(request: HttpRequest, actor: Actor, session_id: int) -> HttpResponse:
-    session = session_get(actor=actor, session_id=session_id, audit=False)
+    session = session_get(actor=actor, session_id=session_id)
     if request.method != "POST":
         return redirect("safety:incident_list")
     try:

@@ -7,10 +7,6 @@ from django.db.models.signals import post_migrate
 def _reinstall_guards(sender: AppConfig, using: str = "default", **kwargs: Any) -> None:
     # SQLite drops a table's triggers when a later migration rebuilds the table, so the
     # guards are (re)installed after every migrate; the statements are idempotent.
-    # Django sends post_migrate once per app that has models, after the whole plan ran;
-    # this app has none, so the guards answer core's signal.
-    if sender.label != "core":
-        return
     from django.db import connections
 
     from imsclinic.security.db_guards import install_all_guards
@@ -24,4 +20,8 @@ class SecurityConfig(AppConfig):
     verbose_name = "IMS Clinic security"
 
     def ready(self) -> None:
-        post_migrate.connect(_reinstall_guards, dispatch_uid="imsclinic.security.guards")
+        # Django sends post_migrate only for apps with models, which this one has none
+        # of: listen for the core app's (sent once the whole migrate has run).
+        from django.apps import apps
+
+        post_migrate.connect(_reinstall_guards, sender=apps.get_app_config("core"))

@@ -50,7 +50,7 @@ def patient_access_log(
 ) -> tuple[object, list[AuditEvent]]:
     """Who has seen or changed this patient's record ("who has seen my record"), newest first."""
     require_role(actor, CLINICAL)
-    patient = patient_get(actor=actor, patient_id=patient_id, audit=False)
+    patient = patient_get(actor=actor, patient_id=patient_id)
     events = list(
         AuditEvent.objects.filter(clinic=actor.clinic, patient_id=patient.pk).order_by(
             "-seq", "-id"

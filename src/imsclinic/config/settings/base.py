@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import dj_database_url
+from imsclinic.config import database
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 PROJECT_DIR = BASE_DIR.parents[1]
@@ -77,11 +77,7 @@ _default_sqlite = f"sqlite:///{VAR_DIR / 'imsclinic.sqlite3'}"
 if "DATABASE_URL" not in os.environ:
     # The embedded database lives in ./var/, which a fresh checkout does not have yet.
     VAR_DIR.mkdir(parents=True, exist_ok=True)
-DATABASES = {
-    "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", _default_sqlite), conn_max_age=60
-    )
-}
+DATABASES = database.from_environment(_default_sqlite)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers proceed while a session note is being written; IMMEDIATE
     # transactions avoid "database is locked" upgrades under concurrent writers.
@@ -93,6 +89,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+
+# Reports, clinic outcomes and the research export may read from DATABASE_REPLICA_URL
+# (core/routing.py); clinics listed in IMSCLINIC_READ_YOUR_WRITES (slugs, or *) wait for
+# the replica to catch up with the primary, or read from the primary.
+DATABASE_ROUTERS = ["imsclinic.core.routing.ReplicaRouter"]
+IMSCLINIC_REPLICA_READS = os.environ.get("IMSCLINIC_REPLICA_READS", "0") == "1"
+IMSCLINIC_READ_YOUR_WRITES = [
+    slug for slug in os.environ.get("IMSCLINIC_READ_YOUR_WRITES", "").split(",") if slug
+]
+IMSCLINIC_REPLICA_WAIT_MS = int(os.environ.get("IMSCLINIC_REPLICA_WAIT_MS", 500))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"

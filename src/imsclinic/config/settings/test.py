@@ -17,3 +17,6 @@ WHITENOISE_USE_FINDERS = True
 # Tests serve static files from the apps' folders (finders); no collectstatic output, so
 # WhiteNoise is not pointed at a folder a fresh checkout does not have.
 STATIC_ROOT = None  # type: ignore[assignment]  # base sets a Path
+# A replica alias, a mirror of the default database in tests, so that read routing
+# (core/routing.py) is exercised; replica reads stay off unless a test turns them on.
+DATABASES["replica"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}

@@ -61,3 +61,10 @@ def incident_link(context: template.Context) -> dict[str, Any]:
     actor = _actor(context)
     counts = selectors.incident_counts(actor=actor) if actor and actor.role in ADMINS else None
     return {"counts": counts, "user": context.get("user")}
+
+
+@register.inclusion_tag("safety/_lot_datalist.html", takes_context=True)
+def needle_lot_datalist(context: template.Context) -> dict[str, Any]:
+    """The lots in stock, offered by the session form's lot fields (``list="lot-list"``)."""
+    actor = _actor(context)
+    return {"lots": selectors.lots_in_stock(actor=actor) if actor is not None else []}
