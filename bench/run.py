@@ -59,9 +59,11 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from bench.bench_anatomy import run as run_anatomy  # noqa: E402
+from imsclinic.accounts.actions import user_create  # noqa: E402
 from imsclinic.charting import actions as charting  # noqa: E402
 from imsclinic.charting.schemas import SessionIn  # noqa: E402
 from imsclinic.charting.selectors import patient_chart  # noqa: E402
+from imsclinic.core.actors import Actor  # noqa: E402
 from imsclinic.core.audit import audit_view  # noqa: E402
 from imsclinic.demo.scale import generate  # noqa: E402
 from imsclinic.patients.selectors import patient_search  # noqa: E402
@@ -480,7 +482,7 @@ def main() -> None:
         print(
             f"{name:34} {median:9.2f} {p95:8.2f} {raw_median:8.2f} {median / raw_median:6.2f} {queries:8d}"
         )
-    from imsclinic.outcomes.selectors import clinic_outcomes
+    from imsclinic.outcomes.analytics import clinic_outcomes
     from imsclinic.reports.pdf import episode_report
 
     print(f"{f'clinic outcomes ({n_sessions:,} sess.)'[:34]:34}", end=" ", flush=True)

@@ -10,6 +10,13 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
+
+# Property tests check what holds, not how fast: a shared 2-core machine can take longer
+# than Hypothesis' default 200 ms per example, which would fail a correct test (speed is
+# measured by the benchmarks).
+hypothesis_settings.register_profile("imsclinic", deadline=None)
+hypothesis_settings.load_profile("imsclinic")
 
 # Playwright's sync API runs an event loop in the test thread; the live server and the
 # ORM calls in browser tests are synchronous and safe here.

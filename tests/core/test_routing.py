@@ -10,8 +10,8 @@ from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
 from imsclinic.core import routing
+from imsclinic.outcomes.analytics import clinic_outcomes
 from imsclinic.outcomes.research_export import research_export_csv
-from imsclinic.outcomes.selectors import clinic_outcomes
 from tests.factories import make_session
 
 pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "replica"])

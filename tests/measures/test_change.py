@@ -134,7 +134,7 @@ class TestNprsResponderFarrar2001:
 
 
 def test_the_sql_condition_agrees_with_python() -> None:
-    # The database counts responders (charting.rollup, outcomes.selectors) with this SQL.
+    # The database counts responders (charting.rollup, outcomes.analytics) with this SQL.
     import sqlite3
 
     from imsclinic.measures import MEASURES, responder_sql

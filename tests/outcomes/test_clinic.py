@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from imsclinic.charting.actions import episode_close
 from imsclinic.core.models import AuditEvent
 from imsclinic.measures.statistics import wilson_interval
-from imsclinic.outcomes import selectors
+from imsclinic.outcomes import analytics
 from imsclinic.outcomes.research_export import research_export_csv
 from tests.factories import make_consented_patient, make_episode, make_practitioner, today
 from tests.outcomes.builders import course, odi, respond
@@ -50,7 +50,7 @@ def clinic_data(actor, clinic):
 
 
 def test_responders_time_to_mcid_and_safety(actor, clinic_data):
-    outcomes = selectors.clinic_outcomes(actor=actor)
+    outcomes = analytics.clinic_outcomes(actor=actor)
     overall = outcomes.overall
     assert (overall.episodes, overall.evaluable, overall.responders) == (4, 3, 2)
     assert overall.responder_ci == pytest.approx(wilson_interval(2, 3))
@@ -79,7 +79,7 @@ def test_questionnaire_outcomes_use_sessions_completed(actor, clinic_data):
     respond(actor, ep, "odi", odi(20), days_ago=9, sessions=0)
     respond(actor, ep, "odi", odi(17), days_ago=5, sessions=2)
     respond(actor, ep, "odi", odi(14), days_ago=1, sessions=4)
-    outcomes = selectors.clinic_outcomes(actor=actor, measure_code="odi")
+    outcomes = analytics.clinic_outcomes(actor=actor, measure_code="odi")
     assert (outcomes.overall.evaluable, outcomes.overall.responders) == (1, 1)
     assert outcomes.overall.durations == [4.0]
     assert outcomes.overall.events == [True]

@@ -20,7 +20,7 @@ from imsclinic.core.permissions import CLINICAL
 from imsclinic.core.web import clinic_view
 from imsclinic.measures import MEASURES, Measure, WordingFileError, load_item_wording
 from imsclinic.measures.forms import PSFS_ROWS, SCALE_ENDS, suggested_measure
-from imsclinic.outcomes import actions, research_export, selectors
+from imsclinic.outcomes import actions, analytics, research_export, selectors
 from imsclinic.outcomes.models import QuestionnaireSchedule
 from imsclinic.outcomes.schemas import LinkIn, ResponseIn, ScheduleIn
 from imsclinic.plots.outcomes import outcome_course_svg, time_to_mcid_svg
@@ -273,7 +273,7 @@ def questionnaire_link(request: HttpRequest, token: str) -> HttpResponse:
 
 @clinic_view(roles=CLINICAL)
 def clinic_outcomes(request: HttpRequest, actor: Actor) -> HttpResponse:
-    outcomes = selectors.clinic_outcomes(
+    outcomes = analytics.clinic_outcomes(
         actor=actor, measure_code=request.GET.get("measure", selectors.SESSION_PAIN)
     )
     curves = {g.label: g.km for g in outcomes.by_condition if g.durations}
