@@ -12,12 +12,6 @@ from pathlib import Path
 import pytest
 from hypothesis import settings as hypothesis_settings
 
-# Property tests check what holds, not how fast: a shared 2-core machine can take longer
-# than Hypothesis' default 200 ms per example, which would fail a correct test (speed is
-# measured by the benchmarks).
-hypothesis_settings.register_profile("imsclinic", deadline=None)
-hypothesis_settings.load_profile("imsclinic")
-
 # Playwright's sync API runs an event loop in the test thread; the live server and the
 # ORM calls in browser tests are synchronous and safe here.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -31,6 +25,12 @@ from tests.factories import (
     make_practitioner,
 )
 from tests.schema_cache import cached_migrate
+
+# Property tests check what holds, not how fast: a shared 2-core machine can take longer
+# than Hypothesis' default 200 ms per example, which would fail a correct test (speed is
+# measured by the benchmarks).
+hypothesis_settings.register_profile("imsclinic", deadline=None)
+hypothesis_settings.load_profile("imsclinic")
 
 
 @pytest.fixture(scope="session")
