@@ -58,7 +58,7 @@ def _run(args: list[str], env: dict[str, str], **kwargs) -> subprocess.Completed
         env=env,
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=300,  # migrate on a loaded shared 2-core machine took over 60 s
         check=False,
         **kwargs,
     )

@@ -110,10 +110,12 @@ CONDITION_WEIGHTS = {
 # practitioners a week, so a lot is (ISO year and week, group A-H). Each practitioner
 # charts it in their own way; a recall matches every spelling (rules/lots.py).
 LOT_GROUPS = "ABCDEFGH"
+# By the practitioner's place in the clinic's staff, so even a two-person clinic charts
+# two spellings; half of all practitioners copy the box's label exactly.
 LOT_SPELLINGS: tuple[Callable[[dt.date, str], str], ...] = (
     lambda day, group: f"LOT-{day:%G%V}{group}",
-    lambda day, group: f"LOT-{day:%G%V}{group}",
     lambda day, group: f"lot {day:%G-%V} {group.lower()}",
+    lambda day, group: f"LOT-{day:%G%V}{group}",
     lambda day, group: f"{day:%G%V}-{group}",
 )
 
@@ -372,7 +374,8 @@ def generate(
                 user.set_unusable_password()
                 staff.append(user)
             User.objects.bulk_create(staff)
-            staff = list(User.objects.filter(clinic=clinic))
+            staff = list(User.objects.filter(clinic=clinic).order_by("pk"))
+            place = {user.pk: index for index, user in enumerate(staff)}
             practitioner_count += len(staff)
             NeedlingAuthorization.objects.bulk_create(
                 NeedlingAuthorization(
@@ -423,8 +426,10 @@ def generate(
                 )
                 first_day = today - dt.timedelta(days=rng.randint(14, 365 * years))
                 practitioner = rng.choice(staff)
-                spell_lot = LOT_SPELLINGS[practitioner.pk % len(LOT_SPELLINGS)]
-                lot_group = LOT_GROUPS[practitioner.pk // len(LOT_SPELLINGS) % len(LOT_GROUPS)]
+                spell_lot = LOT_SPELLINGS[place[practitioner.pk] % len(LOT_SPELLINGS)]
+                lot_group = LOT_GROUPS[
+                    place[practitioner.pk] // len(LOT_SPELLINGS) % len(LOT_GROUPS)
+                ]
                 consent_w.add(
                     (
                         ids[Consent],
