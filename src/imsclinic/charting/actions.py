@@ -60,6 +60,7 @@ from imsclinic.patients.actions import local_today
 from imsclinic.patients.models import Consent, Patient
 from imsclinic.rules import ranges
 from imsclinic.rules.needling import PlannedInsertion, check_needling
+from imsclinic.scheduling.charting_link import session_recorded, session_signed
 
 _ICD10 = re.compile(r"^[A-TV-Z][0-9][0-9AB](\.[0-9A-Z]{1,4})?$")
 SIDES = tuple(Side.values)
@@ -766,6 +767,7 @@ def session_record(*, actor: Actor, patient: Patient, data: SessionIn) -> Treatm
     session._state.adding = False
     session._state.db = connection.alias
     _write_session_children(session, data, resolved)
+    session_recorded(actor=actor, appointment_id=data.appointment_id, session=session)
     audit_record(
         actor=actor,
         action="create",
@@ -809,6 +811,7 @@ def session_sign(*, actor: Actor, session: TreatmentSession) -> TreatmentSession
     locked.content_hash = content_hash(session_content(locked))
     locked.save(update_fields=["signed_at", "content_hash", "updated_at"])
     audit_record(actor=actor, action="sign", patient_id=locked.patient_id, obj=locked)
+    session_signed(actor=actor, session=locked)  # completes its appointment, if any
     return locked
 
 

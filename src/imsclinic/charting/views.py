@@ -30,6 +30,7 @@ from imsclinic.patients.selectors import current_consent, patient_get
 from imsclinic.plots.pain import pain_course_svg
 from imsclinic.rules.needling import RELATIVE_PRECAUTIONS, REQUIRED_AUTHORIZATIONS
 from imsclinic.rules.ranges import MOVEMENTS
+from imsclinic.scheduling.selectors import chart_values
 
 NEEDLE_DIAMETERS = ("0.16", "0.18", "0.20", "0.25", "0.30")
 NEEDLE_LENGTHS = (15, 25, 30, 40, 50, 60, 75)
@@ -267,7 +268,7 @@ def _session_values(request: HttpRequest) -> dict[str, Any]:
     values["rom"] = [r for r in values.get("rom", []) if str(r.get("degrees", "")).strip()]
     values["adverse_events"] = [a for a in values.get("adverse_events", []) if a.get("kind", "")]
     values.setdefault("acknowledged", [])
-    return blank_to_none(values, "pain_after")
+    return blank_to_none(values, "pain_after", "appointment_id")
 
 
 def _insertion_row(insertion: Insertion, names: dict[str, str]) -> dict[str, Any]:
@@ -373,6 +374,10 @@ def session_new(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResp
         "episode_id": str(open_episodes[0].pk) if open_episodes else "",
         "insertions": [],
     }
+    if request.GET.get("appointment"):  # charted from an appointment: links them
+        values.update(
+            chart_values(actor=actor, patient=patient, appointment_id=request.GET["appointment"])
+        )
     if request.GET.get("plan"):
         assessment = selectors.assessment_get(
             actor=actor, assessment_id=request.GET["plan"], audit=False

@@ -1,5 +1,5 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from imsclinic.accounts import views as accounts
 from imsclinic.api.v1 import api
@@ -80,5 +80,6 @@ urlpatterns = [
         outcomes.research_export_dictionary,
         name="research_export_dictionary",
     ),
+    path("", include("imsclinic.scheduling.urls")),
     path("api/", api.urls),
 ]

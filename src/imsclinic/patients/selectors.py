@@ -11,7 +11,7 @@ from django.db.models import Q, QuerySet
 from imsclinic.core.actors import Actor
 from imsclinic.core.audit import audit_record
 from imsclinic.core.tenancy import get_for_clinic
-from imsclinic.patients.models import Appointment, Consent, Patient
+from imsclinic.patients.models import Consent, Patient
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -80,14 +80,6 @@ def current_consent(patient: Patient, day: dt.date) -> Consent | None:
         .filter(Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gt=day))
         .order_by("-consented_on", "-id")
         .first()
-    )
-
-
-def appointments_on(*, actor: Actor, day: dt.date) -> list[Appointment]:
-    return list(
-        Appointment.objects.filter(clinic=actor.clinic, starts_at__date=day)
-        .exclude(status=Appointment.Status.CANCELLED)
-        .select_related("patient", "practitioner")
     )
 
 

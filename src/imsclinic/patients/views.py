@@ -37,13 +37,15 @@ assert {name for name, _ in PRECAUTION_FIELDS} >= set(RELATIVE_PRECAUTIONS)
 
 @clinic_view
 def dashboard(request: HttpRequest, actor: Actor) -> HttpResponse:
-    today = timezone.localdate()
+    from imsclinic.scheduling.selectors import today_board
+
+    board = today_board(actor=actor)
     return render(
         request,
         "patients/dashboard.html",
         {
-            "today": today,
-            "appointments": selectors.appointments_on(actor=actor, day=today),
+            "today": board.day,
+            "board": board,
             "patients": selectors.patient_search(actor=actor, query="", limit=20),
         },
     )
