@@ -151,9 +151,12 @@ def grid(
         for person in data.practitioners:
             pid = person.pk
             name = person.display_name
-            head = (
-                f"{_day_label(day)}<br><small>{escape(name)}</small>" if multi_day else escape(name)
-            )
+            if not multi_day:
+                head = escape(name)
+            elif len(data.practitioners) == 1:
+                head = _day_label(day)
+            else:
+                head = f"{_day_label(day)}<br><small>{escape(name)}</small>"
             headers.append(f'<div class="cal-head">{head}</div>')
             day_from = dt.datetime.combine(day, dt.time()).replace(tzinfo=tz)
             parts: list[str] = []

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
+from django.utils import timezone
 
 from imsclinic.accounts.models import User
 from imsclinic.core.actors import Actor
@@ -22,6 +23,8 @@ from imsclinic.core.permissions import STAFF, require_role
 from imsclinic.patients.models import Patient
 from imsclinic.scheduling import notify, slots
 from imsclinic.scheduling.actions.booking import (
+    FUTURE_DAYS,
+    PAST_DAYS,
     BookingConflict,
     Conflict,
     default_location,
@@ -132,6 +135,27 @@ def _suggest(
     return sorted(s.start for s in free[:SUGGESTIONS])
 
 
+def _check_window(wall: list[dt.datetime], tz: ZoneInfo) -> None:
+    """The same window as single bookings: a week back to two years ahead."""
+    now = timezone.now()
+    first = wall[0].replace(tzinfo=tz)
+    last = max(wall).replace(tzinfo=tz)
+    problems = Problems()
+    if first < now - dt.timedelta(days=PAST_DAYS):
+        problems.add(
+            "first_start",
+            "too_far_back",
+            f"A course can start at most {PAST_DAYS} days back; check the date.",
+        )
+    if last > now + dt.timedelta(days=FUTURE_DAYS):
+        problems.add(
+            "count",
+            "too_far_ahead",
+            "The course would run more than two years ahead; book fewer times.",
+        )
+    problems.raise_if_any()
+
+
 def plan(actor: Actor, patient: Patient, data: CourseIn) -> CoursePlan:
     practitioner, atype, location = _validate(actor, data)
     config = settings_for(actor.clinic)
@@ -140,6 +164,7 @@ def plan(actor: Actor, patient: Patient, data: CourseIn) -> CoursePlan:
         wall = [_wall_clock(s, tz) for s in data.starts]
     else:
         wall = weekly(_wall_clock(data.first_start, tz), data.count, data.every_weeks, tz)
+    _check_window(wall, tz)
     length = dt.timedelta(minutes=atype.minutes)
     facts = schedule_facts(
         actor.clinic,

@@ -4,15 +4,20 @@ query string, safe 'next' redirects, errors for templates."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.http import HttpRequest, QueryDict
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from imsclinic.core.actors import Actor
 from imsclinic.core.errors import DomainError, ValidationProblem
 from imsclinic.core.form_input import field_errors
 from imsclinic.scheduling.actions import BookingConflict
+from imsclinic.scheduling.config import zone_for
 
 
 def parse_day(value: str | None, default: dt.date) -> dt.date:
@@ -90,3 +95,14 @@ def safe_next(request: HttpRequest, fallback: str) -> str:
     ):
         return target
     return fallback
+
+
+def in_clinic_zone(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Render the page in the clinic's time zone (dates in templates, ``localdate``)."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, actor: Actor, *args: Any, **kwargs: Any) -> HttpResponse:
+        with timezone.override(zone_for(actor.clinic)):
+            return view(request, actor, *args, **kwargs)
+
+    return wrapper

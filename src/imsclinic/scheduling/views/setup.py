@@ -25,7 +25,7 @@ from imsclinic.scheduling.config import settings_for, zone_for
 from imsclinic.scheduling.models import AppointmentType, Location
 from imsclinic.scheduling.schemas import AppointmentTypeIn, LocationIn, ScheduleIn, SettingsIn
 from imsclinic.scheduling.times import zone_names
-from imsclinic.scheduling.views.forms import checkbox, errors_of
+from imsclinic.scheduling.views.forms import checkbox, errors_of, in_clinic_zone
 from imsclinic.scheduling.views.staff import _may_manage
 
 _SETTINGS_FLAGS = (
@@ -37,6 +37,7 @@ _SETTINGS_FLAGS = (
 
 
 @clinic_view(roles=ADMINS)
+@in_clinic_zone
 def schedule_setup(request: HttpRequest, actor: Actor) -> HttpResponse:
     config = settings_for(actor.clinic)
     values: dict[str, Any] = {name: getattr(config, name) for name in SettingsIn.model_fields}
@@ -117,6 +118,7 @@ def _save_type(
 
 
 @clinic_view(roles=ADMINS)
+@in_clinic_zone
 def location_edit(
     request: HttpRequest, actor: Actor, location_id: int | None = None
 ) -> HttpResponse:
@@ -138,6 +140,7 @@ def location_edit(
 
 
 @clinic_view(roles=ADMINS)
+@in_clinic_zone
 def appointment_type_edit(
     request: HttpRequest, actor: Actor, type_id: int | None = None
 ) -> HttpResponse:
@@ -224,6 +227,7 @@ def schedule_page(
 
 
 @clinic_view
+@in_clinic_zone
 def practitioner_schedule(request: HttpRequest, actor: Actor, practitioner_id: int) -> HttpResponse:
     practitioner = selectors.practitioner_get(actor.clinic, practitioner_id)
     _may_manage(actor, practitioner.pk)

@@ -46,6 +46,7 @@ from imsclinic.scheduling.views.forms import (
     checkbox,
     conflicts_of,
     errors_of,
+    in_clinic_zone,
     int_or_none,
     local_fields,
     parse_day,
@@ -53,8 +54,6 @@ from imsclinic.scheduling.views.forms import (
     safe_next,
     wall_clock,
 )
-
-WEEK_DEFAULT_COLUMNS = 3
 
 
 def _week_start(day: dt.date) -> dt.date:
@@ -65,6 +64,7 @@ def _week_start(day: dt.date) -> dt.date:
 
 
 @clinic_view
+@in_clinic_zone
 def calendar_view(request: HttpRequest, actor: Actor) -> HttpResponse:
     tz = zone_for(actor.clinic)
     today = timezone.now().astimezone(tz).date()
@@ -76,7 +76,7 @@ def calendar_view(request: HttpRequest, actor: Actor) -> HttpResponse:
         days = [_week_start(day) + dt.timedelta(days=n) for n in range(7)]
         if not wanted:
             own = [p.pk for p in people if p.pk == actor.user.pk]
-            wanted = own or [p.pk for p in people[:WEEK_DEFAULT_COLUMNS]]
+            wanted = own or [p.pk for p in people[:1]]
         step = dt.timedelta(days=7)
     else:
         days = [day]
@@ -92,11 +92,24 @@ def calendar_view(request: HttpRequest, actor: Actor) -> HttpResponse:
     if patient_id is not None:
         prefill["patient"] = str(patient_id)
     data = selectors.calendar(actor=actor, days=days, practitioner_ids=wanted or None)
+    if view == "week":
+        # Days nobody shown works and nothing is booked (weekends, mostly) take no room.
+        data.days = [
+            d
+            for d in days
+            if d.weekday() < 5
+            or any(key[1] == d for key in data.entries)
+            or any(
+                o.start.astimezone(tz).date() == d
+                for ops in data.facts.openings.values()
+                for o in ops
+            )
+        ]
     config = settings_for(actor.clinic)
     html = grid(
         data,
         GridOptions(
-            px_per_minute=1.6 if view == "day" else 0.9,
+            px_per_minute=1.6 if view == "day" else 1.2,
             cell_minutes=config.slot_step_minutes if view == "day" else 30,
             move_id=moving.pk if moving else None,
             compact=view == "week",
@@ -130,6 +143,7 @@ def calendar_view(request: HttpRequest, actor: Actor) -> HttpResponse:
             "grid": html,
             "people": people,
             "shown": {p.pk for p in data.practitioners},
+            "shown_names": [p.display_name for p in data.practitioners],
             "moving": moving,
             "moving_label": _label(moving, tz) if moving else "",
             "prev_url": link(date=(day - step).isoformat()),
@@ -235,6 +249,7 @@ def _course_input(values: dict[str, Any], starts: list[str] | None = None) -> Co
 
 
 @clinic_view
+@in_clinic_zone
 def appointment_new(request: HttpRequest, actor: Actor) -> HttpResponse:
     """Book one appointment, or a course: 'Repeat' > 1 shows every time with its
     conflicts first, and books all of them, or none."""
@@ -372,6 +387,7 @@ def _course_preview(
 
 
 @clinic_view
+@in_clinic_zone
 def appointment_patient_search(request: HttpRequest, actor: Actor) -> HttpResponse:
     q = request.GET.get("q", "")
     matches = patient_search(actor=actor, query=q, limit=10) if q.strip() else []
@@ -386,6 +402,7 @@ def appointment_patient_search(request: HttpRequest, actor: Actor) -> HttpRespon
 
 
 @clinic_view
+@in_clinic_zone
 def appointment_detail(request: HttpRequest, actor: Actor, appointment_id: int) -> HttpResponse:
     appointment = selectors.appointment_get(actor=actor, appointment_id=appointment_id)
     tz = zone_for(actor.clinic)
@@ -436,6 +453,7 @@ def appointment_detail(request: HttpRequest, actor: Actor, appointment_id: int) 
 
 
 @clinic_view
+@in_clinic_zone
 def appointment_status(request: HttpRequest, actor: Actor, appointment_id: int) -> HttpResponse:
     appointment = selectors.appointment_get(actor=actor, appointment_id=appointment_id)
     fallback = reverse("appointment_detail", args=[appointment.pk])
@@ -452,6 +470,7 @@ def appointment_status(request: HttpRequest, actor: Actor, appointment_id: int) 
 
 
 @clinic_view
+@in_clinic_zone
 def appointment_move(request: HttpRequest, actor: Actor, appointment_id: int) -> HttpResponse:
     appointment = selectors.appointment_get(actor=actor, appointment_id=appointment_id)
     tz = zone_for(actor.clinic)
@@ -505,6 +524,7 @@ def appointment_move(request: HttpRequest, actor: Actor, appointment_id: int) ->
 
 
 @clinic_view
+@in_clinic_zone
 def appointment_cancel(request: HttpRequest, actor: Actor, appointment_id: int) -> HttpResponse:
     appointment = selectors.appointment_get(actor=actor, appointment_id=appointment_id)
     tz = zone_for(actor.clinic)
@@ -546,6 +566,7 @@ def appointment_cancel(request: HttpRequest, actor: Actor, appointment_id: int) 
 
 
 @clinic_view
+@in_clinic_zone
 def booking_requests(request: HttpRequest, actor: Actor) -> HttpResponse:
     tz = zone_for(actor.clinic)
     rows = [
@@ -555,6 +576,7 @@ def booking_requests(request: HttpRequest, actor: Actor) -> HttpResponse:
 
 
 @clinic_view
+@in_clinic_zone
 def booking_request_detail(request: HttpRequest, actor: Actor, appointment_id: int) -> HttpResponse:
     appointment = selectors.appointment_get(actor=actor, appointment_id=appointment_id)
     booking_request = selectors.booking_request_for(actor=actor, appointment=appointment)
@@ -606,6 +628,7 @@ def booking_request_detail(request: HttpRequest, actor: Actor, appointment_id: i
 
 
 @clinic_view
+@in_clinic_zone
 def waitlist_view(request: HttpRequest, actor: Actor) -> HttpResponse:
     tz = zone_for(actor.clinic)
     today = timezone.now().astimezone(tz).date()
@@ -657,6 +680,7 @@ def _required(field: str, message: str) -> ValidationProblem:
 
 
 @clinic_view
+@in_clinic_zone
 def waitlist_remove(request: HttpRequest, actor: Actor, entry_id: int) -> HttpResponse:
     entry = selectors.waitlist_entry_get(actor=actor, entry_id=entry_id)
     if request.method != "POST":
@@ -673,6 +697,7 @@ def waitlist_remove(request: HttpRequest, actor: Actor, entry_id: int) -> HttpRe
 
 
 @clinic_view
+@in_clinic_zone
 def my_schedule(request: HttpRequest, actor: Actor) -> HttpResponse:
     """A practitioner's own schedule page; others go where their calendar tasks are."""
     if actor.role == Role.PRACTITIONER:
@@ -686,6 +711,7 @@ def _may_manage(actor: Actor, practitioner_id: int) -> None:
 
 
 @clinic_view
+@in_clinic_zone
 def time_off_add(request: HttpRequest, actor: Actor, practitioner_id: int) -> HttpResponse:
     practitioner = selectors.practitioner_get(actor.clinic, practitioner_id)
     _may_manage(actor, practitioner.pk)
@@ -718,6 +744,7 @@ def time_off_add(request: HttpRequest, actor: Actor, practitioner_id: int) -> Ht
 
 
 @clinic_view
+@in_clinic_zone
 def time_off_remove(request: HttpRequest, actor: Actor, time_off_id: int) -> HttpResponse:
     off = get_for_clinic(
         TimeOff.objects.select_related("practitioner"), actor.clinic, time_off_id, "Time off"
@@ -731,6 +758,7 @@ def time_off_remove(request: HttpRequest, actor: Actor, time_off_id: int) -> Htt
 
 
 @clinic_view
+@in_clinic_zone
 def calendar_feed_link(request: HttpRequest, actor: Actor, practitioner_id: int) -> HttpResponse:
     practitioner = selectors.practitioner_get(actor.clinic, practitioner_id)
     _may_manage(actor, practitioner.pk)
