@@ -63,13 +63,13 @@ def set_up_calendar(
     types = {
         "assessment": actions.appointment_type_save(
             actor=admin,
-            data=AppointmentTypeIn(name="IMS assessment", kind="assessment", minutes=60),
+            data=AppointmentTypeIn(name="IMS assessment", kind="assessment", minutes=60, position=1),
         ),
         "treatment": actions.appointment_type_save(
-            actor=admin, data=AppointmentTypeIn(name="IMS treatment", kind="treatment", minutes=30)
+            actor=admin, data=AppointmentTypeIn(name="IMS treatment", kind="treatment", minutes=30, position=2)
         ),
         "follow_up": actions.appointment_type_save(
-            actor=admin, data=AppointmentTypeIn(name="Follow-up", kind="follow_up", minutes=20)
+            actor=admin, data=AppointmentTypeIn(name="Follow-up", kind="follow_up", minutes=20, position=3)
         ),
     }
     for practitioner in practitioners:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from itertools import pairwise
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -37,7 +38,7 @@ def test_subtract_leaves_exactly_the_free_minutes(free, busy):
         expected = covered(free, minute) and not covered(busy, minute)
         assert covered(result, minute) == expected, minute
     # sorted, non-overlapping, non-empty pieces
-    for (a_start, a_end), (b_start, _) in zip(result, result[1:], strict=False):
+    for (_, a_end), (b_start, _) in pairwise(result):
         assert a_end <= b_start
     assert all(start < end for start, end in result)
 
@@ -46,7 +47,7 @@ def test_subtract_leaves_exactly_the_free_minutes(free, busy):
 @given(intervals)
 def test_merge_is_sorted_and_disjoint(items):
     merged = slots.merge(items)
-    for (a_start, a_end), (b_start, _) in zip(merged, merged[1:], strict=False):
+    for (_, a_end), (b_start, _) in pairwise(merged):
         assert a_end < b_start
     for minute in range(0, 800):
         assert covered(merged, minute) == covered(items, minute)

@@ -177,7 +177,7 @@ def send_due(*, limit: int = 50, now: dt.datetime | None = None) -> SendReport:
                         token,
                         status=Status.PENDING,
                         last_error=error,
-                        next_attempt_at=timezone.now() + backoff(message.attempts),
+                        next_attempt_at=now + backoff(message.attempts),
                         lease_until=None,
                     ):
                         report.retrying += 1

@@ -159,7 +159,10 @@ def cancelled(appointment: Appointment) -> bool:
         CANCELLED,
         with_links=False,
         attachment=_ics([event(appointment, cancelled=True)], "CANCEL"),
-        extra={"reason": appointment.get_cancel_reason_display()},  # type: ignore[attr-defined]
+        extra={
+            "reason": appointment.get_cancel_reason_display(),  # type: ignore[attr-defined]
+            "note": appointment.cancel_note,
+        },
         dedupe_key=f"appt:{appointment.pk}:cancelled",
     )
 
