@@ -176,7 +176,9 @@ def test_expired_messages_are_not_sent(clinic):
 @pytest.mark.django_db
 def test_scheduled_messages_wait_and_cancelled_ones_never_go(clinic):
     later = timezone.now() + dt.timedelta(hours=24)
-    reminder = enqueue(clinic, send_after=later, ref=("Appointment", 42), kind="appointment.reminder")
+    reminder = enqueue(
+        clinic, send_after=later, ref=("Appointment", 42), kind="appointment.reminder"
+    )
     assert sender.send_due().claimed == 0
     with transaction.atomic():
         assert outbox.cancel_pending(clinic=clinic, ref=("Appointment", 42)) == 1
@@ -189,7 +191,13 @@ def test_scheduled_messages_wait_and_cancelled_ones_never_go(clinic):
 def test_sms_goes_through_the_provider_interface(clinic):
     LocmemSmsBackend.outbox.clear()
     with transaction.atomic():
-        outbox.enqueue_sms(clinic=clinic, to="403-555-0100", kind="test.sms", body="Hi [[x]]", secrets={"x": "there"})
+        outbox.enqueue_sms(
+            clinic=clinic,
+            to="403-555-0100",
+            kind="test.sms",
+            body="Hi [[x]]",
+            secrets={"x": "there"},
+        )
     with override_settings(IMSCLINIC_SMS_BACKEND=""):
         report = sender.send_due()
     assert report.retrying == 1 and "No SMS provider" in report.errors[0]
@@ -222,10 +230,14 @@ def test_the_console_backend_shows_the_message(clinic, capsys):
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_senders_deliver_each_message_once(clinic):
     if connection.vendor == "sqlite":
-        pytest.skip("in-memory SQLite cannot share writers across threads; CI runs this on PostgreSQL")
+        pytest.skip(
+            "in-memory SQLite cannot share writers across threads; CI runs this on PostgreSQL"
+        )
     for index in range(40):
         with transaction.atomic():
-            outbox.enqueue_email(clinic=clinic, to=f"p{index}@example.org", kind="x", subject="s", body="b")
+            outbox.enqueue_email(
+                clinic=clinic, to=f"p{index}@example.org", kind="x", subject="s", body="b"
+            )
     start = threading.Barrier(4)
     errors: list[BaseException] = []
 

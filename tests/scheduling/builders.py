@@ -21,7 +21,7 @@ from imsclinic.scheduling.schemas import (
     SettingsIn,
 )
 from imsclinic.scheduling.times import to_utc, zone
-from tests.factories import make_actor, make_user
+from tests.factories import make_actor, make_consented_patient, make_user
 
 EDMONTON = "America/Edmonton"
 _admins = itertools.count(1)
@@ -63,13 +63,17 @@ def set_up_calendar(
     types = {
         "assessment": actions.appointment_type_save(
             actor=admin,
-            data=AppointmentTypeIn(name="IMS assessment", kind="assessment", minutes=60, position=1),
+            data=AppointmentTypeIn(
+                name="IMS assessment", kind="assessment", minutes=60, position=1
+            ),
         ),
         "treatment": actions.appointment_type_save(
-            actor=admin, data=AppointmentTypeIn(name="IMS treatment", kind="treatment", minutes=30, position=2)
+            actor=admin,
+            data=AppointmentTypeIn(name="IMS treatment", kind="treatment", minutes=30, position=2),
         ),
         "follow_up": actions.appointment_type_save(
-            actor=admin, data=AppointmentTypeIn(name="Follow-up", kind="follow_up", minutes=20, position=3)
+            actor=admin,
+            data=AppointmentTypeIn(name="Follow-up", kind="follow_up", minutes=20, position=3),
         ),
     }
     for practitioner in practitioners:
@@ -118,3 +122,117 @@ def book(
 def next_weekday(day: dt.date, weekday: int) -> dt.date:
     """The first ``weekday`` (0 = Monday) strictly after ``day``."""
     return day + dt.timedelta(days=(weekday - day.weekday() - 1) % 7 + 1)
+
+
+# The permission matrix (tests/security/test_permission_matrix.py) --------------------------
+
+_matrix_slots = itertools.count(0)
+_matrix_requests = itertools.count(0)
+
+
+def _matrix_time(day: dt.date) -> dt.datetime:
+    """A fresh bookable time for each call: 08:00, 08:30, ... 15:30, then the next day (20
+    days round; each test's database starts empty)."""
+    n = next(_matrix_slots)
+    return local(day + dt.timedelta(days=(n // 16) % 20), f"{8 + (n % 16) // 2:02d}:{30 * (n % 2):02d}")
+
+
+def _matrix_request_time(day: dt.date) -> dt.datetime:
+    """An evening hour for online requests, 25 to 39 days after ``day`` (inside the
+    online booking window, apart from the daytime bookings)."""
+    return local(day + dt.timedelta(days=25 + next(_matrix_requests) % 15), "18:30")
+
+
+def matrix_records(actor: Actor, patient: Any) -> dict[str, Any]:
+    """Scheduling rows of the actor's clinic for the permission matrix: an appointment, an
+    online request, a waitlist entry, time off, a location and a type (calendar once)."""
+    from django.utils import timezone
+
+    from imsclinic.scheduling.models import TimeOff, WaitlistEntry
+    from imsclinic.scheduling.schemas import OnlineBookingIn, TimeOffIn, WaitlistIn
+
+    clinic = actor.clinic
+    calendar: Calendar | None = getattr(clinic, "_matrix_calendar", None)
+    if calendar is None:
+        calendar = set_up_calendar(clinic, [actor.user], ends="20:00")
+        clinic._matrix_calendar = calendar  # type: ignore[attr-defined]
+    day = next_weekday(timezone.localdate() + dt.timedelta(days=14), 0)
+    appointment = book(actor, patient, actor.user, _matrix_time(day), calendar.treatment)
+    online = actions.online_book(
+        clinic=clinic,
+        data=OnlineBookingIn(
+            appointment_type_id=calendar.assessment.pk,
+            practitioner_id=actor.user.pk,
+            starts_at=_matrix_request_time(day),
+            new_patient=True,
+            family_name="Matrix",
+            given_name=f"Request{appointment.pk}",
+            date_of_birth=dt.date(1990, 1, 1),
+            email="matrix.request@example.org",
+            phone="403-555-0111",
+        ),
+        address=None,
+    )
+    entry = WaitlistEntry.objects.filter(clinic=clinic).first() or actions.waitlist_add(
+        actor=actor,
+        data=WaitlistIn(
+            patient_id=make_consented_patient(actor, email="matrix.wait@example.org").pk,
+            appointment_type_id=calendar.treatment.pk,
+            earliest=day,
+            latest=day + dt.timedelta(days=7),
+        ),
+    )
+    off = (
+        TimeOff.objects.filter(clinic=clinic).first()
+        or actions.time_off_add(
+            actor=actor,
+            practitioner=actor.user,
+            data=TimeOffIn(
+                starts_at=dt.datetime.combine(day + dt.timedelta(days=200), dt.time(8)),
+                ends_at=dt.datetime.combine(day + dt.timedelta(days=200), dt.time(12)),
+            ),
+        )[0]
+    )
+    return {
+        "appointment": appointment,
+        "online_appointment": online.appointment,
+        "waitlist_entry": entry,
+        "time_off": off,
+        "location": calendar.location,
+        "appointment_type": calendar.treatment,
+        "practitioner": actor.user,
+        "calendar": calendar,
+        "day": day,
+    }
+
+
+def matrix_api_url(path: str, records: dict[str, Any]) -> str:
+    day = records["day"]
+    url = path.replace("{appointment_id}", str(records["appointment"].pk)).replace(
+        "{practitioner_id}", str(records["practitioner"].pk)
+    )
+    if path.endswith("/availability") or path == "/api/v1/appointments":
+        url += f"?start={day}&end={day + dt.timedelta(days=6)}"
+    return url
+
+
+def matrix_api_bodies(records: dict[str, Any]) -> dict[str, Any]:
+    day = records["day"] + dt.timedelta(days=30)
+    course_start = _matrix_time(day + dt.timedelta(days=90))
+    return {
+        "/api/v1/appointments": {
+            "patient_id": records["patient"].pk,
+            "practitioner_id": records["practitioner"].pk,
+            "appointment_type_id": records["appointment_type"].pk,
+            "starts_at": _matrix_time(day).isoformat(),
+        },
+        "/api/v1/appointments/{appointment_id}/cancel": {"reason": "illness"},
+        "/api/v1/appointments/{appointment_id}/move": {"starts_at": _matrix_time(day).isoformat()},
+        "/api/v1/appointments/{appointment_id}/status": {"status": "booked"},
+        "/api/v1/patients/{patient_id}/courses": {
+            "practitioner_id": records["practitioner"].pk,
+            "appointment_type_id": records["appointment_type"].pk,
+            "first_start": course_start.isoformat(),
+            "count": 2,
+        },
+    }

@@ -42,9 +42,15 @@ def test_book_201_then_409_naming_the_conflict(api, practitioner, calendar, pati
     created = api.post("/appointments", body)
     assert created.status_code == 201, created.content
     first = created.json()
-    assert first["local_start"] == f"{monday} 09:00" and first["status"] == "booked" and first["source"] == "api"
+    assert (
+        first["local_start"] == f"{monday} 09:00"
+        and first["status"] == "booked"
+        and first["source"] == "api"
+    )
     other = make_consented_patient_for(patient)
-    clash = api.post("/appointments", {**body, "patient_id": other.pk, "starts_at": f"{monday}T09:15:00"})
+    clash = api.post(
+        "/appointments", {**body, "patient_id": other.pk, "starts_at": f"{monday}T09:15:00"}
+    )
     assert clash.status_code == 409
     error = clash.json()
     assert error["code"] == "booking_conflict"
@@ -60,23 +66,36 @@ def make_consented_patient_for(patient):
 
 def test_list_cancel_move_and_status(api, practitioner, calendar, desk, patient, monday):
     appointment = book(desk, patient, practitioner, local(monday, "09:00"), calendar.treatment)
-    listed = api.get(f"/appointments?start={monday}&end={monday}&practitioner={practitioner.pk}").json()
+    listed = api.get(
+        f"/appointments?start={monday}&end={monday}&practitioner={practitioner.pk}"
+    ).json()
     assert [a["id"] for a in listed] == [appointment.pk]
     moved = api.post(f"/appointments/{appointment.pk}/move", {"starts_at": f"{monday}T11:00:00"})
     assert moved.status_code == 200 and moved.json()["local_start"] == f"{monday} 11:00"
     early = api.post(f"/appointments/{appointment.pk}/status", {"status": "no_show"})
     assert early.status_code == 422 and "not started" in early.json()["message"]
-    cancelled = api.post(f"/appointments/{appointment.pk}/cancel", {"reason": "illness", "note": "Flu"})
+    cancelled = api.post(
+        f"/appointments/{appointment.pk}/cancel", {"reason": "illness", "note": "Flu"}
+    )
     assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
     assert api.get(f"/appointments?start={monday}&end={monday}").json() == []
-    assert len(api.get(f"/appointments?start={monday}&end={monday}&include_cancelled=true").json()) == 1
+    assert (
+        len(api.get(f"/appointments?start={monday}&end={monday}&include_cancelled=true").json())
+        == 1
+    )
     again = api.post(f"/appointments/{appointment.pk}/cancel", {"reason": "illness"})
     assert again.status_code == 422
 
 
 def test_courses_all_or_none(api, practitioner, calendar, desk, patient, monday):
     other = make_consented_patient_for(patient)
-    blocker = book(desk, other, practitioner, local(monday + dt.timedelta(weeks=3), "10:00"), calendar.treatment)
+    blocker = book(
+        desk,
+        other,
+        practitioner,
+        local(monday + dt.timedelta(weeks=3), "10:00"),
+        calendar.treatment,
+    )
     body = {
         "practitioner_id": practitioner.pk,
         "appointment_type_id": calendar.treatment.pk,
@@ -91,7 +110,9 @@ def test_courses_all_or_none(api, practitioner, calendar, desk, patient, monday)
     refused = api.post(f"/patients/{patient.pk}/courses", body)
     assert refused.status_code == 409 and refused.json()["conflicts"][0]["index"] == 3
     assert not Appointment.objects.filter(patient=patient).exists()
-    booked = api.post(f"/patients/{patient.pk}/courses", {**body, "first_start": f"{monday}T11:00:00"})
+    booked = api.post(
+        f"/patients/{patient.pk}/courses", {**body, "first_start": f"{monday}T11:00:00"}
+    )
     assert booked.status_code == 201, booked.content
     assert [a["local_start"][-5:] for a in booked.json()["appointments"]] == ["11:00"] * 8
 
@@ -102,7 +123,18 @@ def test_another_clinics_objects_are_404(api, other_clinic, monday):
 
     stranger = make_practitioner(other_clinic, "far.api")
     far = set_up_calendar(other_clinic, [stranger])
-    theirs = book(far.admin, make_consented_patient(make_actor(stranger)), stranger, local(monday, "09:00"), far.treatment)
+    theirs = book(
+        far.admin,
+        make_consented_patient(make_actor(stranger)),
+        stranger,
+        local(monday, "09:00"),
+        far.treatment,
+    )
     assert api.get(f"/appointments/{theirs.pk}").status_code == 404
     assert api.post(f"/appointments/{theirs.pk}/cancel", {"reason": "illness"}).status_code == 404
-    assert api.get(f"/practitioners/{stranger.pk}/availability?start={monday}&end={monday}").status_code == 404
+    assert (
+        api.get(
+            f"/practitioners/{stranger.pk}/availability?start={monday}&end={monday}"
+        ).status_code
+        == 404
+    )

@@ -54,7 +54,9 @@ def request_for(practitioner, atype, start, **overrides):
 def test_names_birth_date_and_email_match_the_record(clinic, practitioner, calendar, known, monday):
     outcome = actions.online_book(
         clinic=clinic,
-        data=request_for(practitioner, calendar.treatment, local(monday, "09:00"), family_name=" lindqvist "),
+        data=request_for(
+            practitioner, calendar.treatment, local(monday, "09:00"), family_name=" lindqvist "
+        ),
         address="203.0.113.5",
     )
     assert outcome.matched and outcome.appointment.patient == known
@@ -67,7 +69,13 @@ def test_names_birth_date_and_email_match_the_record(clinic, practitioner, calen
 def test_a_phone_in_another_format_matches_too(clinic, practitioner, calendar, known, monday):
     outcome = actions.online_book(
         clinic=clinic,
-        data=request_for(practitioner, calendar.treatment, local(monday, "09:00"), email="new@example.org", phone="+1 403 555 0100"),
+        data=request_for(
+            practitioner,
+            calendar.treatment,
+            local(monday, "09:00"),
+            email="new@example.org",
+            phone="+1 403 555 0100",
+        ),
         address=None,
     )
     assert outcome.matched
@@ -81,9 +89,13 @@ def test_a_phone_in_another_format_matches_too(clinic, practitioner, calendar, k
         {"email": "someone@example.org", "phone": "403-555-0199"},
     ],
 )
-def test_anything_less_is_held_for_the_front_desk(clinic, practitioner, calendar, known, monday, change):
+def test_anything_less_is_held_for_the_front_desk(
+    clinic, practitioner, calendar, known, monday, change
+):
     outcome = actions.online_book(
-        clinic=clinic, data=request_for(practitioner, calendar.treatment, local(monday, "09:00"), **change), address=None
+        clinic=clinic,
+        data=request_for(practitioner, calendar.treatment, local(monday, "09:00"), **change),
+        address=None,
     )
     assert not outcome.matched
     appointment = outcome.appointment
@@ -95,14 +107,18 @@ def test_new_patients_book_assessments_only(clinic, practitioner, calendar, mond
     with pytest.raises(ValidationProblem) as caught:
         actions.online_book(
             clinic=clinic,
-            data=request_for(practitioner, calendar.treatment, local(monday, "09:00"), new_patient=True),
+            data=request_for(
+                practitioner, calendar.treatment, local(monday, "09:00"), new_patient=True
+            ),
             address=None,
         )
     assert caught.value.problems[0].field == "appointment_type_id"
     assert "assessment" in caught.value.problems[0].message
     outcome = actions.online_book(
         clinic=clinic,
-        data=request_for(practitioner, calendar.assessment, local(monday, "09:00"), new_patient=True),
+        data=request_for(
+            practitioner, calendar.assessment, local(monday, "09:00"), new_patient=True
+        ),
         address=None,
     )
     assert outcome.appointment.appointment_type == calendar.assessment
@@ -114,52 +130,89 @@ def test_minimum_notice_and_days_ahead_are_kept(clinic, practitioner, calendar, 
 
     actions.settings_save(
         actor=calendar.admin,
-        data=SettingsIn(time_zone="America/Edmonton", online_booking_enabled=True, **calendar_settings),
+        data=SettingsIn(
+            time_zone="America/Edmonton", online_booking_enabled=True, **calendar_settings
+        ),
     )
     soon = (timezone.now() + dt.timedelta(hours=24)).astimezone(dt.UTC)
     soon = soon.replace(minute=0, second=0, microsecond=0)
     far = local(timezone.localdate() + dt.timedelta(days=20), "09:00")
     for start in (soon, far):
         with pytest.raises(ValidationProblem) as caught:
-            actions.online_book(clinic=clinic, data=request_for(practitioner, calendar.treatment, start), address=None)
+            actions.online_book(
+                clinic=clinic,
+                data=request_for(practitioner, calendar.treatment, start),
+                address=None,
+            )
         assert caught.value.problems[0].field == "starts_at"
 
 
-def test_only_free_times_on_the_grid_of_bookable_practitioners(clinic, practitioner, colleague, calendar, known, monday):
+def test_only_free_times_on_the_grid_of_bookable_practitioners(
+    clinic, practitioner, colleague, calendar, known, monday
+):
     for start in (local(monday, "09:07"), local(monday, "20:00")):
         with pytest.raises(ValidationProblem):
-            actions.online_book(clinic=clinic, data=request_for(practitioner, calendar.treatment, start), address=None)
-    actions.online_book(clinic=clinic, data=request_for(practitioner, calendar.treatment, local(monday, "09:00")), address=None)
+            actions.online_book(
+                clinic=clinic,
+                data=request_for(practitioner, calendar.treatment, start),
+                address=None,
+            )
+    actions.online_book(
+        clinic=clinic,
+        data=request_for(practitioner, calendar.treatment, local(monday, "09:00")),
+        address=None,
+    )
     with pytest.raises(ValidationProblem, match="no longer available"):
         actions.online_book(
             clinic=clinic,
-            data=request_for(practitioner, calendar.treatment, local(monday, "09:00"), given_name="Other"),
+            data=request_for(
+                practitioner, calendar.treatment, local(monday, "09:00"), given_name="Other"
+            ),
             address=None,
         )
 
 
-def test_the_front_desk_confirms_a_held_request_as_a_new_patient(clinic, practitioner, calendar, desk, monday):
+def test_the_front_desk_confirms_a_held_request_as_a_new_patient(
+    clinic, practitioner, calendar, desk, monday
+):
     outcome = actions.online_book(
         clinic=clinic,
         data=request_for(
-            practitioner, calendar.assessment, local(monday, "10:00"), new_patient=True, family_name="Okonkwo-Reid", given_name="Tamsin"
+            practitioner,
+            calendar.assessment,
+            local(monday, "10:00"),
+            new_patient=True,
+            family_name="Okonkwo-Reid",
+            given_name="Tamsin",
         ),
         address=None,
     )
     accepted = actions.request_accept(actor=desk, appointment=outcome.appointment, patient_id=None)
-    assert accepted.patient.family_name == "Okonkwo-Reid" and accepted.patient.email == "maren.l@example.org"
+    assert (
+        accepted.patient.family_name == "Okonkwo-Reid"
+        and accepted.patient.email == "maren.l@example.org"
+    )
     assert BookingRequest.objects.get().status == "accepted"
 
 
-def test_declining_frees_the_time_and_tells_the_patient_why(clinic, practitioner, calendar, desk, monday):
+def test_declining_frees_the_time_and_tells_the_patient_why(
+    clinic, practitioner, calendar, desk, monday
+):
     outcome = actions.online_book(
         clinic=clinic,
-        data=request_for(practitioner, calendar.treatment, local(monday, "10:00"), family_name="Nobody"),
+        data=request_for(
+            practitioner, calendar.treatment, local(monday, "10:00"), family_name="Nobody"
+        ),
         address=None,
     )
-    actions.request_decline(actor=desk, appointment=outcome.appointment, note="New patients start with an assessment")
+    actions.request_decline(
+        actor=desk, appointment=outcome.appointment, note="New patients start with an assessment"
+    )
     outcome.appointment.refresh_from_db()
-    assert outcome.appointment.status == "cancelled" and outcome.appointment.cancel_reason == "declined"
+    assert (
+        outcome.appointment.status == "cancelled"
+        and outcome.appointment.cancel_reason == "declined"
+    )
     send_all_due()
     declined = [m for m in mail.outbox if "cancelled" in m.subject]
     assert declined and "New patients start with an assessment" in declined[0].body
@@ -194,9 +247,16 @@ def _post_booking(client: Client, slug: str, practitioner, atype, start, new: st
 def test_the_public_pages_answer_the_same_whether_or_not_the_person_is_a_patient(
     clinic, practitioner, calendar, known, monday
 ):
-    matched = _post_booking(public_client(), clinic.slug, practitioner, calendar.treatment, local(monday, "09:00"))
+    matched = _post_booking(
+        public_client(), clinic.slug, practitioner, calendar.treatment, local(monday, "09:00")
+    )
     stranger = _post_booking(
-        public_client(), clinic.slug, practitioner, calendar.treatment, local(monday, "10:00"), family_name="Stranger"
+        public_client(),
+        clinic.slug,
+        practitioner,
+        calendar.treatment,
+        local(monday, "10:00"),
+        family_name="Stranger",
     )
     assert matched.status_code == stranger.status_code == 200
     strip = lambda r: re.sub(r"\d{1,2}:\d\d|Lindqvist|Stranger", "", r.content.decode())  # noqa: E731
@@ -208,21 +268,40 @@ def test_the_public_pages_answer_the_same_whether_or_not_the_person_is_a_patient
     html = listing.content.decode()
     assert "Lindqvist" not in html and "Stranger" not in html
     assert practitioner.display_name in html
-    assert local(monday, "09:00").strftime("%Y-%m-%dT%H:%M:%SZ") not in html  # taken times are not offered
+    assert (
+        local(monday, "09:00").strftime("%Y-%m-%dT%H:%M:%SZ") not in html
+    )  # taken times are not offered
 
 
 @override_settings(ALLOWED_HOSTS=["127.0.0.1"])
 def test_the_honeypot_books_nothing(clinic, practitioner, calendar, monday):
-    response = _post_booking(public_client(), clinic.slug, practitioner, calendar.treatment, local(monday, "09:00"), website="http://spam.example")
+    response = _post_booking(
+        public_client(),
+        clinic.slug,
+        practitioner,
+        calendar.treatment,
+        local(monday, "09:00"),
+        website="http://spam.example",
+    )
     assert response.status_code == 200
     assert not Appointment.objects.exists()
 
 
-@override_settings(ALLOWED_HOSTS=["127.0.0.1"], IMSCLINIC_PUBLIC_RATE_LIMITS={"booking": (3, 100), "link": (3, 100), "view": (100, 100)})
+@override_settings(
+    ALLOWED_HOSTS=["127.0.0.1"],
+    IMSCLINIC_PUBLIC_RATE_LIMITS={"booking": (3, 100), "link": (3, 100), "view": (100, 100)},
+)
 def test_booking_is_rate_limited_per_address(clinic, practitioner, calendar, monday):
     client = public_client()
     statuses = [
-        _post_booking(client, clinic.slug, practitioner, calendar.treatment, local(monday, f"{9 + i:02d}:00"), family_name=f"Bot{i}").status_code
+        _post_booking(
+            client,
+            clinic.slug,
+            practitioner,
+            calendar.treatment,
+            local(monday, f"{9 + i:02d}:00"),
+            family_name=f"Bot{i}",
+        ).status_code
         for i in range(4)
     ]
     assert statuses == [200, 200, 200, 429]
@@ -235,14 +314,18 @@ def test_a_clinic_without_online_booking_has_no_public_page(other_clinic):
 
 
 @override_settings(ALLOWED_HOSTS=["127.0.0.1"])
-def test_confirm_and_cancel_links_are_single_use_and_a_get_changes_nothing(clinic, practitioner, calendar, known, monday, desk):
+def test_confirm_and_cancel_links_are_single_use_and_a_get_changes_nothing(
+    clinic, practitioner, calendar, known, monday, desk
+):
     from tests.scheduling.builders import book
 
     appointment = book(desk, known, practitioner, local(monday, "09:00"), calendar.treatment)
     send_all_due()
     body = mail.outbox[0].body
     confirm, cancel = re.findall(r"http://\S+/a/([\w-]+)/", body)
-    assert AppointmentLink.objects.filter(token_hash__in=[confirm, cancel]).count() == 0  # hashes only
+    assert (
+        AppointmentLink.objects.filter(token_hash__in=[confirm, cancel]).count() == 0
+    )  # hashes only
     client = public_client()
     page = client.get(f"/a/{confirm}/")
     assert page.status_code == 200 and "Yes, I will come" in page.content.decode()
@@ -250,7 +333,9 @@ def test_confirm_and_cancel_links_are_single_use_and_a_get_changes_nothing(clini
     appointment.refresh_from_db()
     assert appointment.confirmed_at is None  # a mail scanner opening the link does nothing
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.content.decode()).group(1)
-    done = client.post(f"/a/{confirm}/", {"csrfmiddlewaretoken": token}, HTTP_ORIGIN="http://127.0.0.1")
+    done = client.post(
+        f"/a/{confirm}/", {"csrfmiddlewaretoken": token}, HTTP_ORIGIN="http://127.0.0.1"
+    )
     assert done.status_code == 200 and "confirmed" in done.content.decode()
     appointment.refresh_from_db()
     assert appointment.confirmed_at is not None
@@ -258,7 +343,11 @@ def test_confirm_and_cancel_links_are_single_use_and_a_get_changes_nothing(clini
     assert client.get(f"/a/{confirm}x/").status_code == 404  # altered
     page = client.get(f"/a/{cancel}/")
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.content.decode()).group(1)
-    gone = client.post(f"/a/{cancel}/", {"csrfmiddlewaretoken": token, "note": "Away"}, HTTP_ORIGIN="http://127.0.0.1")
+    gone = client.post(
+        f"/a/{cancel}/",
+        {"csrfmiddlewaretoken": token, "note": "Away"},
+        HTTP_ORIGIN="http://127.0.0.1",
+    )
     assert gone.status_code == 200
     appointment.refresh_from_db()
     assert appointment.status == "cancelled" and appointment.cancel_reason == "patient_online"
@@ -266,7 +355,9 @@ def test_confirm_and_cancel_links_are_single_use_and_a_get_changes_nothing(clini
 
 
 @override_settings(ALLOWED_HOSTS=["127.0.0.1"])
-def test_a_cross_site_post_to_a_link_is_refused(clinic, practitioner, calendar, known, monday, desk):
+def test_a_cross_site_post_to_a_link_is_refused(
+    clinic, practitioner, calendar, known, monday, desk
+):
     from tests.scheduling.builders import book
 
     book(desk, known, practitioner, local(monday, "09:00"), calendar.treatment)
@@ -275,6 +366,8 @@ def test_a_cross_site_post_to_a_link_is_refused(clinic, practitioner, calendar, 
     client = public_client()
     page = client.get(f"/a/{cancel}/")
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.content.decode()).group(1)
-    forged = client.post(f"/a/{cancel}/", {"csrfmiddlewaretoken": token}, HTTP_ORIGIN="https://evil.example")
+    forged = client.post(
+        f"/a/{cancel}/", {"csrfmiddlewaretoken": token}, HTTP_ORIGIN="https://evil.example"
+    )
     assert forged.status_code == 403
     assert Appointment.objects.get().status == "booked"

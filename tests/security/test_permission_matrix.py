@@ -32,6 +32,7 @@ from tests.factories import (
     make_user,
     today,
 )
+from tests.scheduling.builders import matrix_api_bodies, matrix_api_url, matrix_records
 
 ROLES = ("anonymous", "front_desk", "practitioner", "admin")
 LOGIN = 302  # anonymous page requests are sent to the login page
@@ -88,6 +89,35 @@ PAGES: dict[str, Exp] = {
     "clinic_outcomes": Exp((LOGIN, 403, 200, 200)),
     "research_export_csv": Exp((LOGIN, 403, 200, 200)),
     "research_export_dictionary": Exp((LOGIN, 403, 200, 200)),
+    # Scheduling (issue 13): all staff book; set-up is the admin's; a practitioner's own
+    # schedule page is theirs and the admin's. Public pages need no login: an unknown
+    # token is a 404, the booking page of a clinic that takes online bookings is open.
+    "calendar": Exp((LOGIN, 200, 200, 200)),
+    "appointment_new": Exp((LOGIN, 200, 200, 200)),
+    "appointment_patient_search": Exp((LOGIN, 200, 200, 200)),
+    "appointment_detail": Exp((LOGIN, 200, 200, 200), (LOGIN, 404, 404, 404)),
+    "appointment_status": Exp((LOGIN, 302, 302, 302), (LOGIN, 404, 404, 404)),  # POST only
+    "appointment_move": Exp((LOGIN, 200, 200, 200), (LOGIN, 404, 404, 404)),
+    "appointment_cancel": Exp((LOGIN, 200, 200, 200), (LOGIN, 404, 404, 404)),
+    "booking_requests": Exp((LOGIN, 200, 200, 200)),
+    "booking_request_detail": Exp((LOGIN, 200, 200, 200), (LOGIN, 404, 404, 404)),
+    "waitlist": Exp((LOGIN, 200, 200, 200)),
+    "waitlist_remove": Exp((LOGIN, 302, 302, 302), (LOGIN, 404, 404, 404)),  # POST only
+    "my_schedule": Exp((LOGIN, 302, 302, 302)),
+    "practitioner_schedule": Exp((LOGIN, 403, 200, 200), (LOGIN, 404, 404, 404)),
+    "time_off_add": Exp((LOGIN, 403, 302, 302), (LOGIN, 404, 404, 404)),  # POST only
+    "time_off_remove": Exp((LOGIN, 403, 302, 302), (LOGIN, 404, 404, 404)),  # POST only
+    "calendar_feed_link": Exp((LOGIN, 403, 302, 302), (LOGIN, 404, 404, 404)),  # POST only
+    "schedule_setup": Exp((LOGIN, 403, 403, 200)),
+    "location_new": Exp((LOGIN, 403, 403, 200)),
+    "location_edit": Exp((LOGIN, 403, 403, 200), (LOGIN, 403, 403, 404)),
+    "appointment_type_new": Exp((LOGIN, 403, 403, 200)),
+    "appointment_type_edit": Exp((LOGIN, 403, 403, 200), (LOGIN, 403, 403, 404)),
+    "calendar_feed": Exp((404, 404, 404, 404)),
+    "public_booking": Exp((200, 200, 200, 200)),
+    "public_booking_details": Exp((400, 400, 400, 400)),  # no time chosen yet
+    "appointment_link": Exp((404, 404, 404, 404)),
+    "waitlist_offer": Exp((404, 404, 404, 404)),
     # The API's own routes are covered operation by operation below.
     "openapi-json": Exp((200, 200, 200, 200)),
     "openapi-view": Exp((200, 200, 200, 200)),
@@ -135,6 +165,37 @@ API: dict[tuple[str, str], Exp] = {
     ("POST", "/api/v1/assessments/{assessment_id}/amendments"): Exp(
         (401, 403, 201, 403), (401, 403, 404, 404)
     ),
+    # Scheduling: front desk and clinicians book (issue 13).
+    ("GET", "/api/v1/appointment-types"): Exp((401, 200, 200, 200)),
+    ("GET", "/api/v1/practitioners/{practitioner_id}/availability"): Exp(
+        (401, 200, 200, 200), (401, 404, 404, 404)
+    ),
+    ("GET", "/api/v1/appointments"): Exp((401, 200, 200, 200)),
+    ("POST", "/api/v1/appointments"): Exp((401, 201, 201, 201)),
+    ("GET", "/api/v1/appointments/{appointment_id}"): Exp(
+        (401, 200, 200, 200), (401, 404, 404, 404)
+    ),
+    ("POST", "/api/v1/appointments/{appointment_id}/cancel"): Exp(
+        (401, 200, 200, 200), (401, 404, 404, 404)
+    ),
+    ("POST", "/api/v1/appointments/{appointment_id}/move"): Exp(
+        (401, 200, 200, 200), (401, 404, 404, 404)
+    ),
+    ("POST", "/api/v1/appointments/{appointment_id}/status"): Exp(
+        (401, 200, 200, 200), (401, 404, 404, 404)
+    ),
+    ("POST", "/api/v1/patients/{patient_id}/courses"): Exp(
+        (401, 201, 201, 201), (401, 404, 404, 404)
+    ),
+}
+# Pages without a login whose refusals are not a staff member's denied access.
+PUBLIC_PAGES = {
+    "questionnaire_link",
+    "calendar_feed",
+    "public_booking",
+    "public_booking_details",
+    "appointment_link",
+    "waitlist_offer",
 }
 
 
@@ -226,6 +287,7 @@ class World:
             "session": session,
             "signed_session": signed_session,
             "signed_assessment": signed_assessment,
+            **matrix_records(actor, patient),
         }
 
     def client(self, role: str) -> Client:
@@ -258,6 +320,22 @@ def _page_kwargs(name: str, pattern: str, records: dict[str, Any]) -> dict[str, 
         kwargs["code"] = "nprs"
     if "<str:token>" in pattern:
         kwargs["token"] = "not-a-real-link"
+    scheduling_ids = {
+        "<int:appointment_id>": (
+            "appointment_id",
+            records["online_appointment" if name == "booking_request_detail" else "appointment"],
+        ),
+        "<int:entry_id>": ("entry_id", records["waitlist_entry"]),
+        "<int:practitioner_id>": ("practitioner_id", records["practitioner"]),
+        "<int:time_off_id>": ("time_off_id", records["time_off"]),
+        "<int:location_id>": ("location_id", records["location"]),
+        "<int:type_id>": ("type_id", records["appointment_type"]),
+    }
+    for marker, (key, row) in scheduling_ids.items():
+        if marker in pattern:
+            kwargs[key] = row.pk
+    if "<slug:clinic_slug>" in pattern:
+        kwargs["clinic_slug"] = records["patient"].clinic.slug
     return kwargs
 
 
@@ -280,7 +358,7 @@ def test_page_matrix(world, name):
             assert response.status_code == status, f"{role} GET {url} ({variant})"
             if status == LOGIN and role == "anonymous":
                 assert response["Location"].startswith("/login/"), url
-            if status in (403, 404) and role != "anonymous" and name != "questionnaire_link":
+            if status in (403, 404) and role != "anonymous" and name not in PUBLIC_PAGES:
                 # Refused access is in the audit trail, without naming the patient
                 denied = AuditEvent.objects.filter(outcome="denied").order_by("-id")
                 assert denied.count() == before + 1, f"{role} {url} not audited"
@@ -328,16 +406,18 @@ def _api_body(method: str, path: str, records: dict[str, Any], world: World) -> 
         "/api/v1/sessions/{session_id}/amendments": {"text": "Left, not right.", "reason": "typo"},
         "/api/v1/assessments/{assessment_id}/amendments": {"text": "Correction.", "reason": "typo"},
     }
+    bodies.update(matrix_api_bodies(records))
     return bodies.get(path, {})
 
 
 def _api_url(path: str, records: dict[str, Any]) -> str:
     note = "signed_" if path.endswith("/amendments") else ""
-    return (
+    return matrix_api_url(
         path.replace("{patient_id}", str(records["patient"].pk))
         .replace("{session_id}", str(records[f"{note}session"].pk))
         .replace("{assessment_id}", str(records[f"{note}assessment"].pk))
-        .replace("{code}", "nprs")
+        .replace("{code}", "nprs"),
+        records,
     )
 
 
