@@ -29,12 +29,23 @@ def test_front_desk_books_a_course_moves_one_and_marks_a_no_show(
     page, live_server, login, clinic, practitioner, actor, screenshot
 ):
     page.set_viewport_size(TABLET)
-    calendar = set_up_calendar(clinic, [practitioner], days=(0, 1, 2, 3, 4), starts="08:00", ends="17:00")
+    calendar = set_up_calendar(
+        clinic, [practitioner], days=(0, 1, 2, 3, 4), starts="08:00", ends="17:00"
+    )
     desk = make_user(clinic, "frontdesk.b", "front_desk")
-    patient = make_consented_patient(actor, family_name="Lindqvist", given_name="Maren", email="maren@example.org")
+    patient = make_consented_patient(
+        actor, family_name="Lindqvist", given_name="Maren", email="maren@example.org"
+    )
     missed = make_consented_patient(actor, family_name="Quill", given_name="Harper")
     started = (timezone.now() - dt.timedelta(minutes=40)).replace(second=0, microsecond=0)
-    no_show = book(make_actor(desk), missed, practitioner, started, calendar.treatment, allow_outside_hours=True)
+    no_show = book(
+        make_actor(desk),
+        missed,
+        practitioner,
+        started,
+        calendar.treatment,
+        allow_outside_hours=True,
+    )
     monday = next_weekday(timezone.localdate() + dt.timedelta(days=7), 0)
     login(desk)
 
@@ -47,7 +58,9 @@ def test_front_desk_books_a_course_moves_one_and_marks_a_no_show(
     # Keyboard: the grid's arrow keys move between times
     slot.focus()
     page.keyboard.press("ArrowDown")
-    expect(page.get_by_role("link", name=re.compile(r"^Book 10:15, Test Pt\.Morgan"))).to_be_focused()
+    expect(
+        page.get_by_role("link", name=re.compile(r"^Book 10:15, Test Pt\.Morgan"))
+    ).to_be_focused()
     page.keyboard.press("ArrowUp")
     expect(slot).to_be_focused()
     screenshot(page, "30-calendar-day")
@@ -72,7 +85,9 @@ def test_front_desk_books_a_course_moves_one_and_marks_a_no_show(
     expect(page.get_by_role("status")).to_contain_text("Booked 8 appointments for Lindqvist, Maren")
     course = list(Appointment.objects.filter(patient=patient).order_by("starts_at"))
     assert len(course) == 8
-    assert {a.starts_at.astimezone(timezone.get_current_timezone()).strftime("%a %H:%M") for a in course} == {"Mon 10:00"}
+    assert {
+        a.starts_at.astimezone(timezone.get_current_timezone()).strftime("%a %H:%M") for a in course
+    } == {"Mon 10:00"}
 
     # They move the third one by picking a new time on the calendar
     # (the page lists the course; its own entry, the first, is not a link)
@@ -83,7 +98,9 @@ def test_front_desk_books_a_course_moves_one_and_marks_a_no_show(
     page.get_by_role("button", name="Move here").click()
     expect(page.get_by_role("status")).to_contain_text("Moved to")
     third = Appointment.objects.get(pk=course[2].pk)
-    assert third.starts_at == local(course[2].starts_at.astimezone(timezone.get_current_timezone()).date(), "14:30")
+    assert third.starts_at == local(
+        course[2].starts_at.astimezone(timezone.get_current_timezone()).date(), "14:30"
+    )
     expect(page.locator("#appointment-status")).to_have_text("Booked")
 
     # Today: the patient who did not come is marked a no-show
@@ -127,7 +144,10 @@ def test_a_patient_books_online_on_a_phone_and_confirms_from_the_email(
 
         # The sender delivers the confirmation to the console (as `make run` does)
         console = io.StringIO()
-        with override_settings(EMAIL_BACKEND="django.core.mail.backends.console.EmailBackend"), redirect_stdout(console):
+        with (
+            override_settings(EMAIL_BACKEND="django.core.mail.backends.console.EmailBackend"),
+            redirect_stdout(console),
+        ):
             call_command("outbox", "send")
         printed = console.getvalue()
         assert "To: tamsin@example.org" in printed
@@ -156,7 +176,9 @@ def test_the_practitioner_charts_from_the_appointment_and_today_shows_it_done(
     patient = make_consented_patient(actor, family_name="Nakamura", given_name="Aiko")
     make_episode(actor, patient)
     start = (timezone.now() - dt.timedelta(minutes=15)).replace(second=0, microsecond=0)
-    appointment = book(actor, patient, practitioner, start, calendar.treatment, allow_outside_hours=True)
+    appointment = book(
+        actor, patient, practitioner, start, calendar.treatment, allow_outside_hours=True
+    )
     login(practitioner)
 
     row = page.locator(f"#today-{appointment.pk}")

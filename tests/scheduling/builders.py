@@ -134,7 +134,9 @@ def _matrix_time(day: dt.date) -> dt.datetime:
     """A fresh bookable time for each call: 08:00, 08:30, ... 15:30, then the next day (20
     days round; each test's database starts empty)."""
     n = next(_matrix_slots)
-    return local(day + dt.timedelta(days=(n // 16) % 20), f"{8 + (n % 16) // 2:02d}:{30 * (n % 2):02d}")
+    return local(
+        day + dt.timedelta(days=(n // 16) % 20), f"{8 + (n % 16) // 2:02d}:{30 * (n % 2):02d}"
+    )
 
 
 def _matrix_request_time(day: dt.date) -> dt.datetime:

@@ -1,10 +1,11 @@
 """The calendar grid as HTML, built in Python.
 
 A week of a busy clinic is ~500 appointments and ~1,000 free cells; through the template
-engine that took longer than our 50 ms goal, so the grid is assembled here with each
-value escaped (``django.utils.html.escape``) and handed to the template as one safe
-string. Every appointment and free cell is a link: the calendar works without
-JavaScript; scheduling.js adds arrow-key movement between cells (roving tabindex).
+engine (or even ``format_html`` and ``reverse`` per cell) that took several times our
+50 ms goal, so the grid is assembled here with plain string formatting, every value from
+the database escaped with ``html.escape``, and handed to the template as one safe string.
+Every appointment and free cell is a link: the calendar works without JavaScript;
+scheduling.js adds arrow-key movement between cells (roving tabindex).
 """
 
 from __future__ import annotations
@@ -12,23 +13,19 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
+from html import escape
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from django.urls import reverse
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from imsclinic.scheduling import slots
 from imsclinic.scheduling.selectors import CalendarData, CalendarEntry
 
-STATUS_CLASS = {
-    "booked": "booked",
-    "arrived": "arrived",
-    "completed": "done",
-    "no_show": "noshow",
-}
+STATUS_CLASS = {"booked": "booked", "arrived": "arrived", "completed": "done", "no_show": "noshow"}
 STATUS_TEXT = {"booked": "Booked", "arrived": "Arrived", "completed": "Done", "no_show": "No-show"}
+DAY_MINUTES = 24 * 60
 
 
 @dataclass(frozen=True)
@@ -39,59 +36,73 @@ class GridOptions:
     compact: bool = False  # week view: shorter labels
 
 
-def _minutes(moment: dt.datetime, tz: ZoneInfo) -> int:
-    local = moment.astimezone(tz)
-    return local.hour * 60 + local.minute
+def _hhmm(local: dt.datetime) -> str:
+    return f"{local.hour:02d}:{local.minute:02d}"
 
 
-def _span(data: CalendarData) -> tuple[int, int]:
-    """First and last minute of the day the grid shows (whole hours, at least 08-18)."""
-    tz = data.tz
-    first, last = 8 * 60, 18 * 60
-    for openings in data.facts.openings.values():
-        for o in openings:
-            first = min(first, _minutes(o.start, tz))
-            end = _minutes(o.end, tz) or 24 * 60
-            last = max(last, end)
-    for entries in data.entries.values():
-        for e in entries:
-            first = min(first, _minutes(e.start, tz))
-            end = _minutes(e.end, tz)
-            last = max(last, end if end > _minutes(e.start, tz) else 24 * 60)
-    return (first // 60) * 60, min(24 * 60, -(-last // 60) * 60)
-
-
-def _label(moment: dt.datetime, tz: ZoneInfo) -> str:
-    return moment.astimezone(tz).strftime("%H:%M")
-
-
-def _place(
-    day: dt.date,
-    day_start: int,
-    day_end: int,
-    px: float,
-    tz: ZoneInfo,
-    start: dt.datetime,
-    end: dt.datetime,
-) -> tuple[float, float] | None:
-    """Top and height in pixels of ``[start, end)`` in the column of ``day``, clipped to the
-    hours shown; None when nothing of it is on that day."""
-    local_start = start.astimezone(tz)
-    top_minutes = local_start.hour * 60 + local_start.minute if local_start.date() == day else 0
-    local_end = end.astimezone(tz)
-    end_minutes = local_end.hour * 60 + local_end.minute if local_end.date() == day else 24 * 60
-    top_minutes, end_minutes = max(top_minutes, day_start), min(end_minutes, day_end)
-    if end_minutes <= top_minutes:
-        return None
-    return (top_minutes - day_start) * px, (end_minutes - top_minutes) * px
+def _utc_iso(moment: dt.datetime) -> str:
+    utc = moment if moment.tzinfo is dt.UTC else moment.astimezone(dt.UTC)
+    return f"{utc.year:04d}-{utc.month:02d}-{utc.day:02d}T{utc.hour:02d}:{utc.minute:02d}:00Z"
 
 
 def _day_label(day: dt.date) -> str:
     return f"{day:%a} {day.day} {day:%b}"
 
 
-def _style(top: float, height: float) -> str:
-    return f"top:{top:.0f}px;height:{max(height, 14):.0f}px"
+def _span(data: CalendarData) -> tuple[int, int]:
+    """First and last minute of the day the grid shows (whole hours, at least 08-18)."""
+    tz = data.tz
+    first, last = 8 * 60, 18 * 60
+    moments: list[tuple[dt.datetime, dt.datetime]] = [
+        (o.start, o.end) for openings in data.facts.openings.values() for o in openings
+    ]
+    moments.extend((e.start, e.end) for entries in data.entries.values() for e in entries)
+    for start, end in moments:
+        local_start, local_end = start.astimezone(tz), end.astimezone(tz)
+        first = min(first, local_start.hour * 60 + local_start.minute)
+        if local_end.date() != local_start.date():
+            last = DAY_MINUTES
+        else:
+            last = max(last, local_end.hour * 60 + local_end.minute)
+    return (first // 60) * 60, min(DAY_MINUTES, -(-last // 60) * 60)
+
+
+class _Column:
+    """Pixel positions within one day's column."""
+
+    def __init__(self, day: dt.date, tz: ZoneInfo, day_start: int, day_end: int, px: float) -> None:
+        self.day, self.tz, self.day_start, self.day_end, self.px = day, tz, day_start, day_end, px
+        midnight = dt.datetime.combine(day, dt.time()).replace(tzinfo=tz).astimezone(dt.UTC)
+        next_midnight = (
+            dt.datetime.combine(day + dt.timedelta(days=1), dt.time())
+            .replace(tzinfo=tz)
+            .astimezone(dt.UTC)
+        )
+        # On the 363 days a year without a clock change, minutes since midnight are elapsed
+        # minutes since midnight: no time-zone conversion per cell.
+        self.midnight = midnight if next_midnight - midnight == dt.timedelta(days=1) else None
+
+    def _minute(self, moment: dt.datetime, default: int) -> int:
+        if self.midnight is not None:
+            minutes = int((moment - self.midnight).total_seconds()) // 60
+            return minutes if 0 <= minutes < DAY_MINUTES else default
+        local = moment.astimezone(self.tz)
+        return local.hour * 60 + local.minute if local.date() == self.day else default
+
+    def span(self, start: dt.datetime, end: dt.datetime) -> tuple[int, str] | None:
+        """The start's minute of the day and ``top:..px;height:..px`` of ``[start, end)``
+        clipped to the hours shown; None when none of it shows."""
+        first = self._minute(start, 0)
+        top = max(first, self.day_start)
+        bottom = min(self._minute(end, DAY_MINUTES), self.day_end)
+        if bottom <= top:
+            return None
+        height = max((bottom - top) * self.px, 14)
+        return first, f"top:{(top - self.day_start) * self.px:.0f}px;height:{height:.0f}px"
+
+    def place(self, start: dt.datetime, end: dt.datetime) -> str | None:
+        spot = self.span(start, end)
+        return None if spot is None else spot[1]
 
 
 def _cells(free: Iterable[slots.Interval], cell: int, tz: ZoneInfo) -> list[slots.Interval]:
@@ -106,31 +117,28 @@ def _cells(free: Iterable[slots.Interval], cell: int, tz: ZoneInfo) -> list[slot
     return result
 
 
-def _entry_html(
-    entry: CalendarEntry, tz: ZoneInfo, top: float, height: float, compact: bool
-) -> str:
+def _entry_html(entry: CalendarEntry, tz: ZoneInfo, style: str, href: str, compact: bool) -> str:
     status = STATUS_CLASS.get(entry.status, "booked")
-    start, end = _label(entry.start, tz), _label(entry.end, tz)
-    badges = []
+    start, end = _hhmm(entry.start.astimezone(tz)), _hhmm(entry.end.astimezone(tz))
+    badges = ""
     if entry.held:
-        badges.append('<span class="cal-tag warn">request</span>')
+        badges = '<span class="cal-tag warn">request</span>'
     elif entry.confirmed and entry.status == "booked":
-        badges.append('<span class="cal-tag ok" title="Confirmed by the patient">✓</span>')
+        badges = '<span class="cal-tag ok" title="Confirmed by the patient">✓</span>'
     if entry.source == "online" and not entry.held:
-        badges.append('<span class="cal-tag">online</span>')
+        badges += '<span class="cal-tag">online</span>'
     name = escape(entry.patient_name)
     type_name = escape(entry.type_name)
-    label = escape(
-        f"{start}-{end} {entry.patient_name}, {entry.type_name}, {STATUS_TEXT.get(entry.status, entry.status)}"
+    label = (
+        f"{start}-{end} {name}, {type_name}, {STATUS_TEXT.get(entry.status, escape(entry.status))}"
         + (", online request to confirm" if entry.held else "")
     )
-    href = reverse("appointment_detail", args=[entry.id])
     details = "" if compact else f'<span class="cal-type">{type_name}</span>'
+    held = " held" if entry.held else ""
     return (
-        f'<a class="cal-appt st-{status}{" held" if entry.held else ""}" href="{href}" '
-        f'style="{_style(top, height)}" aria-label="{label}" data-cal-item>'
-        f'<span class="cal-time">{start}</span> <span class="cal-name">{name}</span>{details}'
-        f"{''.join(badges)}</a>"
+        f'<a class="cal-appt st-{status}{held}" href="{href}" style="{style}" '
+        f'aria-label="{label}" data-cal-item><span class="cal-time">{start}</span> '
+        f'<span class="cal-name">{name}</span>{details}{badges}</a>'
     )
 
 
@@ -141,89 +149,96 @@ def grid(
     day_start, day_end = _span(data)
     px = options.px_per_minute
     height = (day_end - day_start) * px
-    book_url = reverse("appointment_new")
-    move_url = reverse("appointment_move", args=[options.move_id]) if options.move_id else ""
-    extra = prefill or {}
-    columns: list[str] = []
-    headers: list[str] = []
+    detail_prefix = reverse("appointment_detail", args=[0]).removesuffix("0/")
+    if options.move_id:
+        move = escape(reverse("appointment_move", args=[options.move_id]))
+
+        def free_href(pid: int, iso: str) -> str:
+            return f"{move}?start={iso}&amp;practitioner={pid}"
+
+        free_text = "Move here"
+    else:
+        book = escape(reverse("appointment_new"))
+        extra = escape("&" + urlencode(prefill)) if prefill else ""
+
+        def free_href(pid: int, iso: str) -> str:
+            return f"{book}?practitioner={pid}&amp;start={iso}{extra}"
+
+        free_text = "Book"
     multi_day = len(data.days) > 1
+    single = len(data.practitioners) == 1
+    headers: list[str] = []
+    columns: list[str] = []
     for day in data.days:
+        day_label = _day_label(day)
+        column = _Column(day, tz, day_start, day_end, px)
+        day_lo = dt.datetime.combine(day, dt.time()).replace(tzinfo=tz)
+        day_hi = day_lo + dt.timedelta(days=1)
         for person in data.practitioners:
             pid = person.pk
-            name = person.display_name
+            name = escape(person.display_name)
             if not multi_day:
-                head = escape(name)
-            elif len(data.practitioners) == 1:
-                head = _day_label(day)
+                headers.append(f'<div class="cal-head">{name}</div>')
+            elif single:
+                headers.append(f'<div class="cal-head">{day_label}</div>')
             else:
-                head = f"{_day_label(day)}<br><small>{escape(name)}</small>"
-            headers.append(f'<div class="cal-head">{head}</div>')
-            day_from = dt.datetime.combine(day, dt.time()).replace(tzinfo=tz)
+                headers.append(f'<div class="cal-head">{day_label}<br><small>{name}</small></div>')
             parts: list[str] = []
-
             day_openings = [
                 (o.start, o.end)
                 for o in data.facts.openings.get(pid, ())
-                if o.start.astimezone(tz).date() == day
+                if day_lo <= o.start < day_hi
             ]
             for start, end in day_openings:
-                spot = _place(day, day_start, day_end, px, tz, start, end)
-                if spot:
-                    parts.append(
-                        f'<div class="cal-open" style="{_style(*spot)}" aria-hidden="true"></div>'
-                    )
-            day_lo, day_hi = day_from, day_from + dt.timedelta(days=1)
+                style = column.place(start, end)
+                if style:
+                    parts.append(f'<div class="cal-open" style="{style}" aria-hidden="true"></div>')
             for start, end in data.facts.breaks.get(pid, ()):
                 if start < day_hi and end > day_lo:
-                    spot = _place(day, day_start, day_end, px, tz, start, end)
-                    if spot:
-                        parts.append(f'<div class="cal-off" style="{_style(*spot)}">Break</div>')
+                    style = column.place(start, end)
+                    if style:
+                        parts.append(f'<div class="cal-off" style="{style}">Break</div>')
             for start, end in data.facts.time_off.get(pid, ()):
                 if start < day_hi and end > day_lo:
-                    spot = _place(
-                        day, day_start, day_end, px, tz, max(start, day_lo), min(end, day_hi)
-                    )
-                    if spot:
-                        parts.append(
-                            f'<div class="cal-off timeoff" style="{_style(*spot)}">Time off</div>'
-                        )
-            free = slots.subtract(day_openings, data.facts.blocked(pid))
+                    style = column.place(max(start, day_lo), min(end, day_hi))
+                    if style:
+                        parts.append(f'<div class="cal-off timeoff" style="{style}">Time off</div>')
+            day_openings.sort()
+            free = slots.subtract_merged(day_openings, data.facts.blocked(pid))
+            tail = f', {name}, {day_label}" data-cal-item><span>'
             for start, end in _cells(free, options.cell_minutes, tz):
-                spot = _place(day, day_start, day_end, px, tz, start, end)
+                spot = column.span(start, end)
                 if spot is None:
                     continue
-                when = _label(start, tz)
-                iso = start.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-                if move_url:
-                    href = f"{move_url}?{urlencode({'start': iso, 'practitioner': pid})}"
-                    text = f"Move here {when}"
-                else:
-                    href = f"{book_url}?{urlencode({'practitioner': pid, 'start': iso, **extra})}"
-                    text = f"Book {when}"
-                aria = escape(f"{text}, {name}, {_day_label(day)}")
+                top, style = spot
+                text = f"{free_text} {top // 60:02d}:{top % 60:02d}"
                 parts.append(
-                    f'<a class="cal-free" href="{escape(href)}" style="{_style(*spot)}" '
-                    f'aria-label="{aria}" data-cal-item><span>{escape(text)}</span></a>'
+                    f'<a class="cal-free" href="{free_href(pid, _utc_iso(start))}" style="{style}" '
+                    f'aria-label="{text}{tail}{text}</span></a>'
                 )
             for entry in data.entries.get((pid, day), ()):
-                spot = _place(day, day_start, day_end, px, tz, entry.start, entry.end)
-                if spot:
-                    parts.append(_entry_html(entry, tz, spot[0], spot[1], options.compact))
+                style = column.place(entry.start, entry.end)
+                if style:
+                    parts.append(
+                        _entry_html(
+                            entry, tz, style, f"{detail_prefix}{entry.id}/", options.compact
+                        )
+                    )
             columns.append(
                 f'<div class="cal-col" role="group" style="height:{height:.0f}px;--hour:{60 * px:.0f}px" '
-                f'aria-label="{escape(name)}, {_day_label(day)}">{"".join(parts)}</div>'
+                f'aria-label="{name}, {day_label}">{"".join(parts)}</div>'
             )
     hours = "".join(
         f'<div class="cal-hour" style="top:{(minute - day_start) * px:.0f}px">{minute // 60:02d}:00</div>'
         for minute in range(day_start, day_end, 60)
     )
     count = len(columns)
-    template = f"grid-template-columns: 3.2rem repeat({count}, minmax({'3rem' if multi_day else '7rem'}, 1fr))"
-    return mark_safe(  # noqa: S308 - every value above is escaped
-        f'<div class="cal-grid{" cal-week" if multi_day else ""}" role="group" aria-label="Calendar" '
-        f'style="{template}" data-cal-grid>'
+    width = "3rem" if multi_day else "7rem"
+    week = " cal-week" if multi_day else ""
+    return mark_safe(  # noqa: S308 - every value from outside is escaped above
+        f'<div class="cal-grid{week}" role="group" aria-label="Calendar" '
+        f'style="grid-template-columns: 3.2rem repeat({count}, minmax({width}, 1fr))" data-cal-grid>'
         f'<div class="cal-corner"></div>{"".join(headers)}'
         f'<div class="cal-gutter" style="height:{height:.0f}px" aria-hidden="true">{hours}</div>'
-        f"{''.join(columns)}"
-        "</div>"
+        f"{''.join(columns)}</div>"
     )

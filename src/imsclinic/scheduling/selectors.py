@@ -6,16 +6,19 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
+from django.db import connection
 from django.db.models import Q, QuerySet
 
 from imsclinic.accounts.models import Role, User
 from imsclinic.core.actors import Actor
 from imsclinic.core.errors import NotFound
 from imsclinic.core.models import Clinic
+from imsclinic.core.rawsql import quote
 from imsclinic.core.tenancy import get_for_clinic
 from imsclinic.patients.models import Patient
 from imsclinic.scheduling import slots
@@ -37,6 +40,72 @@ from imsclinic.scheduling.models import (
 from imsclinic.scheduling.times import day_bounds
 
 LOOK_BACK = dt.timedelta(minutes=MAX_MINUTES)
+
+
+# Appointment rows for free time and the calendar: hand-written SQL. The ORM's per-value
+# converters (SQLite parses each timestamp through them) cost more than the database's
+# work for a busy week's 500 rows (make bench); these read the same columns directly.
+
+
+_APPOINTMENT = quote(Appointment._meta.db_table)
+_HOURS = quote(WorkingHours._meta.db_table)
+_BREAKS = quote(WeeklyBreak._meta.db_table)
+_TIME_OFF = quote(TimeOff._meta.db_table)
+
+
+def _utc_reader() -> Callable[[Any], dt.datetime | None]:
+    if connection.vendor == "sqlite":
+        parse = dt.datetime.fromisoformat
+        utc = dt.UTC
+
+        def read(value: Any) -> dt.datetime | None:
+            return None if value is None else parse(value).replace(tzinfo=utc)
+
+        return read
+    return lambda value: value  # psycopg: aware, in UTC
+
+
+def _time_reader() -> Callable[[Any], dt.time]:
+    if connection.vendor == "sqlite":
+        return dt.time.fromisoformat
+    return lambda value: value  # psycopg: datetime.time
+
+
+def _tm(column: str) -> str:
+    return f"CAST({column} AS TEXT)" if connection.vendor == "sqlite" else column
+
+
+def _ts(column: str) -> str:
+    """A timestamp column as the driver should return it. SQLite: as text, which
+    ``datetime.fromisoformat`` parses in C (the driver's declared-type converter is a
+    Python function per value)."""
+    return f"CAST({column} AS TEXT)" if connection.vendor == "sqlite" else column
+
+
+def _in(values: Sequence[object]) -> str:
+    return ", ".join(["%s"] * len(values))
+
+
+def _window(start: dt.datetime, end: dt.datetime) -> list[Any]:
+    adapt = connection.ops.adapt_datetimefield_value
+    return [adapt(end), adapt(start - LOOK_BACK), adapt(start)]
+
+
+def _busy_rows(
+    clinic_id: int, practitioner_ids: Sequence[int], start: dt.datetime, end: dt.datetime
+) -> list[tuple[int, int, dt.datetime, dt.datetime]]:
+    """(id, practitioner, start, end) of the time-holding appointments meeting [start, end)."""
+    if not practitioner_ids:
+        return []
+    sql = (
+        f"SELECT id, practitioner_id, {_ts('starts_at')}, {_ts('ends_at')} FROM {_APPOINTMENT} "  # noqa: S608
+        f"WHERE clinic_id = %s AND practitioner_id IN ({_in(practitioner_ids)}) "
+        f"AND status IN ({_in(HOLDS_TIME)}) AND starts_at < %s AND starts_at >= %s AND ends_at > %s"
+    )
+    read = _utc_reader()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [clinic_id, *practitioner_ids, *HOLDS_TIME, *_window(start, end)])
+        return [(pk, pid, read(a), read(b)) for pk, pid, a, b in cursor.fetchall()]  # type: ignore[misc]
 
 
 # Clinic set-up ---------------------------------------------------------------------------
@@ -121,9 +190,16 @@ class ScheduleFacts:
     time_off: dict[int, list[slots.Interval]]
     breaks: dict[int, list[slots.Interval]]
     busy: dict[int, list[slots.Interval]]
+    _blocked: dict[int, list[slots.Interval]] = field(default_factory=dict)
 
     def blocked(self, practitioner_id: int) -> list[slots.Interval]:
-        return [*self.busy.get(practitioner_id, ()), *self.time_off.get(practitioner_id, ())]
+        """Appointments and time off of one practitioner, merged and sorted."""
+        cached = self._blocked.get(practitioner_id)
+        if cached is None:
+            cached = self._blocked[practitioner_id] = slots.merge(
+                [*self.busy.get(practitioner_id, ()), *self.time_off.get(practitioner_id, ())]
+            )
+        return cached
 
 
 def schedule_facts(
@@ -134,39 +210,49 @@ def schedule_facts(
     *,
     tz: ZoneInfo | None = None,
     exclude_appointment: int | None = None,
+    with_appointments: bool = True,
 ) -> ScheduleFacts:
     """Openings, time off, breaks and time-holding appointments: four queries."""
     tz = tz or zone_for(clinic)
     start, _ = day_bounds(first_day, tz)
     _, end = day_bounds(last_day, tz)
     shifts: dict[int, list[slots.Shift]] = defaultdict(list)
-    for pid, weekday, starts, ends, location_id in WorkingHours.objects.filter(
-        clinic=clinic, practitioner_id__in=practitioner_ids
-    ).values_list("practitioner_id", "weekday", "starts", "ends", "location_id"):
-        shifts[pid].append(slots.Shift(weekday, starts, ends, location_id))
     weekly: dict[int, list[slots.WeeklyBlock]] = defaultdict(list)
-    for pid, weekday, starts, ends in WeeklyBreak.objects.filter(
-        clinic=clinic, practitioner_id__in=practitioner_ids
-    ).values_list("practitioner_id", "weekday", "starts", "ends"):
-        weekly[pid].append(slots.WeeklyBlock(weekday, starts, ends))
     time_off: dict[int, list[slots.Interval]] = defaultdict(list)
-    for pid, off_start, off_end in TimeOff.objects.filter(
-        clinic=clinic, practitioner_id__in=practitioner_ids, starts_at__lt=end, ends_at__gt=start
-    ).values_list("practitioner_id", "starts_at", "ends_at"):
-        time_off[pid].append((off_start, off_end))
-    appointments = Appointment.objects.filter(
-        clinic=clinic,
-        practitioner_id__in=practitioner_ids,
-        status__in=HOLDS_TIME,
-        starts_at__lt=end,
-        starts_at__gte=start - LOOK_BACK,
-        ends_at__gt=start,
-    )
-    if exclude_appointment is not None:
-        appointments = appointments.exclude(pk=exclude_appointment)
+    if practitioner_ids:
+        marks = _in(practitioner_ids)
+        read_time = _time_reader()
+        read = _utc_reader()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT practitioner_id, weekday, {_tm('starts')}, {_tm('ends')}, location_id "  # noqa: S608
+                f"FROM {_HOURS} WHERE clinic_id = %s AND practitioner_id IN ({marks})",
+                [clinic.pk, *practitioner_ids],
+            )
+            for pid, weekday, starts, ends, location_id in cursor.fetchall():
+                shifts[pid].append(
+                    slots.Shift(weekday, read_time(starts), read_time(ends), location_id)
+                )
+            cursor.execute(
+                f"SELECT practitioner_id, weekday, {_tm('starts')}, {_tm('ends')} "  # noqa: S608
+                f"FROM {_BREAKS} WHERE clinic_id = %s AND practitioner_id IN ({marks})",
+                [clinic.pk, *practitioner_ids],
+            )
+            for pid, weekday, starts, ends in cursor.fetchall():
+                weekly[pid].append(slots.WeeklyBlock(weekday, read_time(starts), read_time(ends)))
+            adapt = connection.ops.adapt_datetimefield_value
+            cursor.execute(
+                f"SELECT practitioner_id, {_ts('starts_at')}, {_ts('ends_at')} FROM {_TIME_OFF} "  # noqa: S608
+                f"WHERE clinic_id = %s AND practitioner_id IN ({marks}) AND starts_at < %s AND ends_at > %s",
+                [clinic.pk, *practitioner_ids, adapt(end), adapt(start)],
+            )
+            for pid, off_start, off_end in cursor.fetchall():
+                time_off[pid].append((read(off_start), read(off_end)))  # type: ignore[arg-type]
     busy: dict[int, list[slots.Interval]] = defaultdict(list)
-    for pid, a_start, a_end in appointments.values_list("practitioner_id", "starts_at", "ends_at"):
-        busy[pid].append((a_start, a_end))
+    rows = _busy_rows(clinic.pk, practitioner_ids, start, end) if with_appointments else []
+    for pk, pid, a_start, a_end in rows:
+        if pk != exclude_appointment:
+            busy[pid].append((a_start, a_end))
     openings: dict[int, list[slots.Opening]] = {}
     breaks: dict[int, list[slots.Interval]] = {}
     for pid in practitioner_ids:
@@ -251,9 +337,9 @@ def patient_appointments(*, actor: Actor, patient_id: int, since: dt.datetime) -
     )
 
 
-@dataclass(frozen=True)
-class CalendarEntry:
-    """One appointment as the calendar draws it (plain values, no model instances)."""
+class CalendarEntry(NamedTuple):
+    """One appointment as the calendar draws it (plain values, no model instances; a tuple,
+    cheap to build 500 times)."""
 
     id: int
     practitioner_id: int
@@ -278,48 +364,58 @@ class CalendarData:
     entries: dict[tuple[int, dt.date], list[CalendarEntry]] = field(default_factory=dict)
 
 
+def _calendar_rows(
+    clinic_id: int, practitioner_ids: Sequence[int], start: dt.datetime, end: dt.datetime
+) -> list[tuple[Any, ...]]:
+    if not practitioner_ids:
+        return []
+    sql = (
+        f"SELECT a.id, a.practitioner_id, {_ts('a.starts_at')}, {_ts('a.ends_at')}, a.status, "  # noqa: S608
+        "a.patient_id, p.family_name, p.given_name, t.name, a.confirmed_at IS NOT NULL, a.source, "
+        "a.course_id, a.session_id "
+        f"FROM {_APPOINTMENT} a "
+        f"LEFT JOIN {quote(Patient._meta.db_table)} p ON p.id = a.patient_id "
+        f"LEFT JOIN {quote(AppointmentType._meta.db_table)} t ON t.id = a.appointment_type_id "
+        f"WHERE a.clinic_id = %s AND a.practitioner_id IN ({_in(practitioner_ids)}) "
+        "AND a.status <> %s AND a.starts_at < %s AND a.starts_at >= %s AND a.ends_at > %s "
+        "ORDER BY a.starts_at, a.id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql,
+            [
+                clinic_id,
+                *practitioner_ids,
+                Appointment.Status.CANCELLED.value,
+                *_window(start, end),
+            ],
+        )
+        return cursor.fetchall()
+
+
 def calendar(
-    *, actor: Actor, days: Sequence[dt.date], practitioner_ids: Sequence[int] | None = None
+    *,
+    actor: Actor,
+    days: Sequence[dt.date],
+    practitioner_ids: Sequence[int] | None = None,
+    people: list[User] | None = None,
 ) -> CalendarData:
     """Appointments, openings, breaks and time off for the calendar's days and columns.
-    Six queries for any number of appointments (pinned by tests)."""
+    A constant number of queries for any number of appointments (pinned by tests)."""
     tz = zone_for(actor.clinic)
-    people = practitioners(actor.clinic)
+    people = practitioners(actor.clinic) if people is None else people
     if practitioner_ids:
         wanted = set(practitioner_ids)
         people = [p for p in people if p.pk in wanted]
     ids = [p.pk for p in people]
     first, last = min(days), max(days)
-    facts = schedule_facts(actor.clinic, ids, first, last, tz=tz)
+    # The calendar's own rows give the busy times: no second read of the appointments.
+    facts = schedule_facts(actor.clinic, ids, first, last, tz=tz, with_appointments=False)
     start, _ = day_bounds(first, tz)
     _, end = day_bounds(last, tz)
-    rows = (
-        Appointment.objects.filter(
-            clinic=actor.clinic,
-            practitioner_id__in=ids,
-            starts_at__lt=end,
-            starts_at__gte=start - LOOK_BACK,
-            ends_at__gt=start,
-        )
-        .exclude(status=Appointment.Status.CANCELLED)
-        .order_by("starts_at", "id")
-        .values_list(
-            "id",
-            "practitioner_id",
-            "starts_at",
-            "ends_at",
-            "status",
-            "patient_id",
-            "patient__family_name",
-            "patient__given_name",
-            "appointment_type__name",
-            "confirmed_at",
-            "source",
-            "course_id",
-            "session_id",
-        )
-    )
+    rows = _calendar_rows(actor.clinic.pk, ids, start, end)
     data = CalendarData(tz=tz, days=list(days), practitioners=people, facts=facts)
+    read = _utc_reader()
     for (
         pk,
         pid,
@@ -336,21 +432,25 @@ def calendar(
         session_id,
     ) in rows:
         held = patient_id is None
+        starts = read(a_start)
+        assert starts is not None
         entry = CalendarEntry(
             id=pk,
             practitioner_id=pid,
-            start=a_start,
-            end=a_end,
+            start=starts,
+            end=read(a_end),  # type: ignore[arg-type]
             status=status,
             patient_name="Online request (unconfirmed)" if held else f"{family}, {given}",
             type_name=type_name or "Appointment",
-            confirmed=confirmed_at is not None,
+            confirmed=bool(confirmed_at),
             source=source,
             course_id=course_id,
             session_id=session_id,
             held=held,
         )
-        data.entries.setdefault((pid, a_start.astimezone(tz).date()), []).append(entry)
+        data.entries.setdefault((pid, starts.astimezone(tz).date()), []).append(entry)
+        if status in HOLDS_TIME:
+            facts.busy.setdefault(pid, []).append((entry.start, entry.end))
     return data
 
 

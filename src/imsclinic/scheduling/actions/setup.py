@@ -19,6 +19,7 @@ from imsclinic.core.errors import PermissionDenied, Problems, RuleViolation
 from imsclinic.core.permissions import ADMINS, require_role
 from imsclinic.notifications.outbox import sms_available
 from imsclinic.scheduling import links
+from imsclinic.scheduling.config import forget_settings
 from imsclinic.scheduling.models import (
     MAX_MINUTES,
     Appointment,
@@ -92,6 +93,7 @@ def settings_save(*, actor: Actor, data: SettingsIn) -> SchedulingSettings:
     for name in changed:
         setattr(row, name, values[name])
     row.save()
+    forget_settings(actor.clinic)
     audit_record(actor=actor, action="change", obj=row, detail="fields: " + ", ".join(changed))
     return row
 

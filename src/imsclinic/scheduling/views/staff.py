@@ -91,7 +91,9 @@ def calendar_view(request: HttpRequest, actor: Actor) -> HttpResponse:
     patient_id = int_or_none(request.GET.get("patient"))
     if patient_id is not None:
         prefill["patient"] = str(patient_id)
-    data = selectors.calendar(actor=actor, days=days, practitioner_ids=wanted or None)
+    data = selectors.calendar(
+        actor=actor, days=days, practitioner_ids=wanted or None, people=people
+    )
     if view == "week":
         # Days nobody shown works and nothing is booked (weekends, mostly) take no room.
         data.days = [
@@ -110,7 +112,7 @@ def calendar_view(request: HttpRequest, actor: Actor) -> HttpResponse:
         data,
         GridOptions(
             px_per_minute=1.6 if view == "day" else 1.2,
-            cell_minutes=config.slot_step_minutes if view == "day" else 30,
+            cell_minutes=config.slot_step_minutes if view == "day" else 60,
             move_id=moving.pk if moving else None,
             compact=view == "week",
         ),
