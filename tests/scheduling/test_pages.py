@@ -219,7 +219,6 @@ def test_the_calendar_reads_a_constant_number_of_queries(
 def test_today_and_availability_read_a_constant_number_of_queries(
     desk, practitioner, calendar, actor, monday
 ):
-    from django.utils import timezone
 
     for hour in range(9, 14):
         book(
