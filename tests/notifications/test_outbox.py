@@ -259,3 +259,24 @@ def test_concurrent_senders_deliver_each_message_once(clinic):
     recipients = sorted(m.to[0] for m in mail.outbox)
     assert recipients == sorted(f"p{i}@example.org" for i in range(40))  # each exactly once
     assert set(OutboxMessage.objects.values_list("status", flat=True)) == {Status.SENT}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_make_runs_in_process_sender_delivers_right_after_the_commit(clinic):
+    import time
+
+    from imsclinic.notifications import worker
+
+    with override_settings(IMSCLINIC_OUTBOX_IN_PROCESS=True):
+        worker.start()
+        try:
+            with transaction.atomic():
+                outbox.enqueue_email(clinic=clinic, to="now@example.org", kind="x", subject="Hello", body="b")
+                time.sleep(0.5)
+                assert not mail.outbox  # nothing leaves before the action commits
+            deadline = time.monotonic() + 15
+            while not mail.outbox and time.monotonic() < deadline:
+                time.sleep(0.1)
+        finally:
+            worker.stop()
+    assert [m.to for m in mail.outbox] == [["now@example.org"]]

@@ -16,6 +16,7 @@ from django.db import connections
 log = logging.getLogger("imsclinic.notifications")
 
 _wake = threading.Event()
+_stop = threading.Event()
 _lock = threading.Lock()
 _thread: threading.Thread | None = None
 
@@ -27,7 +28,7 @@ def wake() -> None:
 def _run() -> None:
     from imsclinic.notifications.sender import seconds_until_next, send_all_due
 
-    while True:
+    while not _stop.is_set():
         wait = 30.0
         try:
             report = send_all_due()
@@ -47,8 +48,21 @@ def start() -> None:
     with _lock:
         if _thread is not None and _thread.is_alive():
             return
+        _stop.clear()
         _thread = threading.Thread(target=_run, name="outbox-sender", daemon=True)
         _thread.start()
+
+
+def stop(timeout: float = 10.0) -> None:
+    """Let the thread finish its pass and end (tests; the server just exits)."""
+    global _thread
+    with _lock:
+        thread, _thread = _thread, None
+    if thread is None:
+        return
+    _stop.set()
+    _wake.set()
+    thread.join(timeout)
 
 
 def start_on_first_request(sender: Any = None, **kwargs: Any) -> None:
