@@ -62,7 +62,7 @@ def event(appointment: Appointment, *, cancelled: bool = False, summary: str = "
 def _ics(events: Sequence[ical.Event], method: str) -> outbox.Attachment:
     return outbox.Attachment(
         filename="appointment.ics",
-        content_type=f"text/calendar; charset=utf-8; method={method}",
+        content_type=f"text/calendar; method={method}",  # Django adds the charset
         content=ical.calendar(events, method=method),
     )
 
