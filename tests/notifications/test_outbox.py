@@ -271,7 +271,9 @@ def test_make_runs_in_process_sender_delivers_right_after_the_commit(clinic):
         worker.start()
         try:
             with transaction.atomic():
-                outbox.enqueue_email(clinic=clinic, to="now@example.org", kind="x", subject="Hello", body="b")
+                outbox.enqueue_email(
+                    clinic=clinic, to="now@example.org", kind="x", subject="Hello", body="b"
+                )
                 time.sleep(0.5)
                 assert not mail.outbox  # nothing leaves before the action commits
             deadline = time.monotonic() + 15

@@ -17,7 +17,9 @@ from django.db.migrations.loader import MigrationLoader
 from imsclinic.scheduling.models import Appointment
 from tests.factories import make_consented_patient
 
-copy_migration = importlib.import_module("imsclinic.scheduling.migrations.0002_copy_patients_appointments")
+copy_migration = importlib.import_module(
+    "imsclinic.scheduling.migrations.0002_copy_patients_appointments"
+)
 
 
 @pytest.fixture
@@ -37,8 +39,14 @@ def test_old_appointments_are_copied_with_their_ids(old_table, actor, practition
     apps, old = old_table
     patient = make_consented_patient(actor)
     start = dt.datetime(2026, 3, 2, 16, 0, tzinfo=dt.UTC)
-    common = {"clinic_id": patient.clinic_id, "patient_id": patient.pk, "practitioner_id": practitioner.pk}
-    old.objects.create(id=41, starts_at=start, minutes=45, status="done", reason="IMS follow-up", **common)
+    common = {
+        "clinic_id": patient.clinic_id,
+        "patient_id": patient.pk,
+        "practitioner_id": practitioner.pk,
+    }
+    old.objects.create(
+        id=41, starts_at=start, minutes=45, status="done", reason="IMS follow-up", **common
+    )
     old.objects.create(id=42, starts_at=start, minutes=30, status="cancelled", **common)
     with connection.schema_editor() as editor:
         copy_migration.copy(apps, editor)
@@ -48,7 +56,9 @@ def test_old_appointments_are_copied_with_their_ids(old_table, actor, practition
     assert Appointment.objects.get(pk=42).status == "cancelled"
     # New rows continue after the copied ids (PostgreSQL's sequence was moved on).
     later = Appointment.objects.create(
-        starts_at=start + dt.timedelta(days=1), ends_at=start + dt.timedelta(days=1, minutes=30), **common
+        starts_at=start + dt.timedelta(days=1),
+        ends_at=start + dt.timedelta(days=1, minutes=30),
+        **common,
     )
     assert later.pk > 42
 
@@ -57,7 +67,11 @@ def test_overlapping_old_appointments_stop_the_copy_and_are_named(old_table, act
     apps, old = old_table
     patient = make_consented_patient(actor)
     start = dt.datetime(2026, 3, 2, 16, 0, tzinfo=dt.UTC)
-    common = {"clinic_id": patient.clinic_id, "patient_id": patient.pk, "practitioner_id": practitioner.pk}
+    common = {
+        "clinic_id": patient.clinic_id,
+        "patient_id": patient.pk,
+        "practitioner_id": practitioner.pk,
+    }
     old.objects.create(id=51, starts_at=start, minutes=30, **common)
     old.objects.create(id=52, starts_at=start + dt.timedelta(minutes=15), minutes=30, **common)
     with pytest.raises(RuntimeError, match="51 and 52"), connection.schema_editor() as editor:

@@ -4,6 +4,7 @@ the same actions and selectors as the pages, and render."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest
@@ -194,6 +195,16 @@ def book_appointment(request: HttpRequest, payload: AppointmentIn) -> Any:
     return Status(201, appointment_dict(fresh, settings_for(actor.clinic).time_zone))
 
 
+def _after(
+    request: HttpRequest, appointment_id: int, change: Callable[[Actor, Appointment], object]
+) -> dict[str, Any]:
+    """Find the appointment (404 for another clinic's), apply ``change``, render it fresh."""
+    actor = api_actor(request)
+    change(actor, selectors.appointment_get(actor=actor, appointment_id=appointment_id))
+    fresh = selectors.appointment_get(actor=actor, appointment_id=appointment_id)
+    return appointment_dict(fresh, settings_for(actor.clinic).time_zone)
+
+
 @router.get("/appointments/{appointment_id}", response={200: AppointmentOut, **ERRORS})
 def get_appointment(request: HttpRequest, appointment_id: int) -> Any:
     actor = api_actor(request)
@@ -203,31 +214,37 @@ def get_appointment(request: HttpRequest, appointment_id: int) -> Any:
 
 @router.post("/appointments/{appointment_id}/cancel", response={200: AppointmentOut, **ERRORS})
 def cancel_appointment(request: HttpRequest, appointment_id: int, payload: CancelIn) -> Any:
-    actor = api_actor(request)
-    appointment = selectors.appointment_get(actor=actor, appointment_id=appointment_id)
-    actions.appointment_cancel(actor=actor, appointment=appointment, data=payload)
-    fresh = selectors.appointment_get(actor=actor, appointment_id=appointment_id)
-    return appointment_dict(fresh, settings_for(actor.clinic).time_zone)
+    return _after(
+        request,
+        appointment_id,
+        lambda actor, appointment: actions.appointment_cancel(
+            actor=actor, appointment=appointment, data=payload
+        ),
+    )
 
 
 @router.post(
     "/appointments/{appointment_id}/move", response={200: AppointmentOut, **BOOKING_ERRORS}
 )
 def move_appointment(request: HttpRequest, appointment_id: int, payload: MoveIn) -> Any:
-    actor = api_actor(request)
-    appointment = selectors.appointment_get(actor=actor, appointment_id=appointment_id)
-    actions.appointment_move(actor=actor, appointment=appointment, data=payload)
-    fresh = selectors.appointment_get(actor=actor, appointment_id=appointment_id)
-    return appointment_dict(fresh, settings_for(actor.clinic).time_zone)
+    return _after(
+        request,
+        appointment_id,
+        lambda actor, appointment: actions.appointment_move(
+            actor=actor, appointment=appointment, data=payload
+        ),
+    )
 
 
 @router.post("/appointments/{appointment_id}/status", response={200: AppointmentOut, **ERRORS})
 def set_appointment_status(request: HttpRequest, appointment_id: int, payload: StatusIn) -> Any:
-    actor = api_actor(request)
-    appointment = selectors.appointment_get(actor=actor, appointment_id=appointment_id)
-    actions.appointment_set_status(actor=actor, appointment=appointment, status=payload.status)
-    fresh = selectors.appointment_get(actor=actor, appointment_id=appointment_id)
-    return appointment_dict(fresh, settings_for(actor.clinic).time_zone)
+    return _after(
+        request,
+        appointment_id,
+        lambda actor, appointment: actions.appointment_set_status(
+            actor=actor, appointment=appointment, status=payload.status
+        ),
+    )
 
 
 def _occurrence_dict(occurrence: Any, tz: Any) -> dict[str, Any]:

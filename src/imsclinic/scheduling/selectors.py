@@ -465,6 +465,11 @@ class TodayRow:
     def css(self) -> str:
         return self.label.lower().replace("-", "")
 
+    @property
+    def arrivable(self) -> bool:
+        """The front desk may mark arrival from two hours before (appointment_set_status)."""
+        return dt.datetime.now(dt.UTC) >= self.appointment.starts_at - dt.timedelta(hours=2)
+
 
 @dataclass(frozen=True)
 class TodayBoard:

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ("core", "0003_audit_chain_per_clinic"),
+        ("core", "0001_initial"),  # Clinic
     ]
 
     operations = [

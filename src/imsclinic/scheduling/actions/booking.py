@@ -324,6 +324,31 @@ def resolve_start(
     return start
 
 
+def check_time(
+    clinic: Clinic,
+    practitioner: User,
+    patient_id: int | None,
+    start: dt.datetime,
+    end: dt.datetime,
+    tz: ZoneInfo,
+    *,
+    allow_outside_hours: bool,
+    exclude: Iterable[int] = (),
+) -> ScheduleFacts:
+    """Under the caller's locks: a 409 naming any overlapping appointment, then a 422 for
+    time off or hours not worked unless allowed. Returns the day's schedule facts."""
+    conflicts = hard_conflicts(clinic, practitioner, patient_id, start, end, tz, exclude=exclude)
+    if conflicts:
+        raise BookingConflict(conflicts)
+    facts = schedule_facts(
+        clinic, [practitioner.pk], local_date(start, tz), local_date(end, tz), tz=tz
+    )
+    soft = soft_conflicts(facts, practitioner, start, end)
+    if soft and not allow_outside_hours:
+        raise soft_refusal(soft)
+    return facts
+
+
 def default_location(
     facts: ScheduleFacts, practitioner_id: int, start: dt.datetime, clinic: Clinic
 ) -> Location | None:
@@ -383,15 +408,15 @@ def appointment_book(*, actor: Actor, data: AppointmentIn) -> Appointment:
     end = start + dt.timedelta(minutes=atype.minutes)
     lock_practitioners([practitioner.pk])
     lock_patient(patient.pk)
-    conflicts = hard_conflicts(actor.clinic, practitioner, patient.pk, start, end, tz)
-    if conflicts:
-        raise BookingConflict(conflicts)
-    facts = schedule_facts(
-        actor.clinic, [practitioner.pk], local_date(start, tz), local_date(end, tz), tz=tz
+    facts = check_time(
+        actor.clinic,
+        practitioner,
+        patient.pk,
+        start,
+        end,
+        tz,
+        allow_outside_hours=data.allow_outside_hours,
     )
-    soft = soft_conflicts(facts, practitioner, start, end)
-    if soft and not data.allow_outside_hours:
-        raise soft_refusal(soft)
     appointment = Appointment(
         clinic=actor.clinic,
         patient=patient,
@@ -460,17 +485,16 @@ def appointment_move(*, actor: Actor, appointment: Appointment, data: MoveIn) ->
         return locked
     lock_practitioners([locked.practitioner_id, practitioner.pk])
     lock_patient(locked.patient_id)
-    conflicts = hard_conflicts(
-        actor.clinic, practitioner, locked.patient_id, start, end, tz, exclude=[locked.pk]
+    facts = check_time(
+        actor.clinic,
+        practitioner,
+        locked.patient_id,
+        start,
+        end,
+        tz,
+        allow_outside_hours=data.allow_outside_hours,
+        exclude=[locked.pk],
     )
-    if conflicts:
-        raise BookingConflict(conflicts)
-    facts = schedule_facts(
-        actor.clinic, [practitioner.pk], local_date(start, tz), local_date(end, tz), tz=tz
-    )
-    soft = soft_conflicts(facts, practitioner, start, end)
-    if soft and not data.allow_outside_hours:
-        raise soft_refusal(soft)
     previous = (locked.starts_at, locked.ends_at, locked.practitioner, locked.location)
     locked.starts_at, locked.ends_at = start, end
     if practitioner.pk != locked.practitioner_id:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Sequence
 from itertools import pairwise
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -33,6 +34,8 @@ from imsclinic.scheduling.models import (
 )
 from imsclinic.scheduling.schemas import (
     AppointmentTypeIn,
+    BreakIn,
+    HoursIn,
     LocationIn,
     ScheduleIn,
     SettingsIn,
@@ -165,6 +168,20 @@ def _overlapping_pairs(items: list[tuple[int, dt.time, dt.time, int]]) -> list[t
     return pairs
 
 
+def _check_weekly(
+    problems: Problems, prefix: str, rows: Sequence[HoursIn | BreakIn], what: str
+) -> None:
+    for index, row in enumerate(rows):
+        if not 0 <= row.weekday <= 6:
+            problems.add(
+                f"{prefix}.{index}.weekday", "invalid", "Weekday is 0 (Monday) to 6 (Sunday)."
+            )
+        if row.ends <= row.starts:
+            problems.add(
+                f"{prefix}.{index}.ends", "before_start", f"{what} must end after it starts."
+            )
+
+
 @transaction.atomic
 def schedule_save(*, actor: Actor, practitioner: User, data: ScheduleIn) -> PractitionerProfile:
     """Replace the practitioner's weekly hours and breaks (and the online-booking flag)."""
@@ -174,15 +191,9 @@ def schedule_save(*, actor: Actor, practitioner: User, data: ScheduleIn) -> Prac
     location_ids = set(
         Location.objects.filter(clinic=actor.clinic, active=True).values_list("id", flat=True)
     )
+    _check_weekly(problems, "hours", data.hours, "Working hours")
+    _check_weekly(problems, "breaks", data.breaks, "A break")
     for index, row in enumerate(data.hours):
-        if not 0 <= row.weekday <= 6:
-            problems.add(
-                f"hours.{index}.weekday", "invalid", "Weekday is 0 (Monday) to 6 (Sunday)."
-            )
-        if row.ends <= row.starts:
-            problems.add(
-                f"hours.{index}.ends", "before_start", "Working hours must end after they start."
-            )
         if row.location_id not in location_ids:
             problems.add(
                 f"hours.{index}.location_id", "unknown", "Choose one of the clinic's locations."
@@ -196,15 +207,6 @@ def schedule_save(*, actor: Actor, practitioner: User, data: ScheduleIn) -> Prac
             f"These hours overlap row {a + 1} on {WEEKDAYS[data.hours[b].weekday]}; one practitioner "
             "works in one place at a time.",
         )
-    for index, block in enumerate(data.breaks):
-        if not 0 <= block.weekday <= 6:
-            problems.add(
-                f"breaks.{index}.weekday", "invalid", "Weekday is 0 (Monday) to 6 (Sunday)."
-            )
-        if block.ends <= block.starts:
-            problems.add(
-                f"breaks.{index}.ends", "before_start", "A break must end after it starts."
-            )
     problems.raise_if_any()
     WorkingHours.objects.filter(clinic=actor.clinic, practitioner=practitioner).delete()
     WeeklyBreak.objects.filter(clinic=actor.clinic, practitioner=practitioner).delete()

@@ -54,18 +54,22 @@ def _gone(request: HttpRequest, reason: str, status: int, clinic_name: str = "")
     )
 
 
+def _busy(request: HttpRequest, clinic: Any, exc: DomainError) -> HttpResponse:
+    response = render(
+        request,
+        "scheduling/public_gone.html",
+        {"reason": "busy", "message": exc.message, "clinic_name": clinic.name},
+        status=429,
+    )
+    response["Retry-After"] = "3600"
+    return _public(response)
+
+
 def _throttled(request: HttpRequest, clinic: Any, kind: str) -> HttpResponse | None:
     try:
         actions.throttle(clinic=clinic, address=client_address(request), kind=kind)
     except actions.RateLimited as exc:
-        response = render(
-            request,
-            "scheduling/public_gone.html",
-            {"reason": "busy", "message": exc.message, "clinic_name": clinic.name},
-            status=429,
-        )
-        response["Retry-After"] = "3600"
-        return _public(response)
+        return _busy(request, clinic, exc)
     return None
 
 
@@ -238,14 +242,7 @@ def public_booking_details(request: HttpRequest, clinic_slug: str) -> HttpRespon
             context["taken"] = True
             errors = {"form": "That time was just taken. Please choose another time."}
         except actions.RateLimited as exc:
-            response = render(
-                request,
-                "scheduling/public_gone.html",
-                {"reason": "busy", "message": exc.message, "clinic_name": clinic.name},
-                status=429,
-            )
-            response["Retry-After"] = "3600"
-            return _public(response)
+            return _busy(request, clinic, exc)
         except DomainError as exc:
             errors = errors_of(exc)
             if "starts_at" in errors:
