@@ -202,3 +202,54 @@ def test_the_practitioner_charts_from_the_appointment_and_today_shows_it_done(
     screenshot(page, "36-today-done")
     appointment.refresh_from_db()
     assert appointment.status == "completed" and appointment.session is not None
+
+
+def test_the_admin_sets_up_the_calendar_and_a_practitioner_their_phone_feed(
+    page, live_server, login, clinic, practitioner, screenshot
+):
+    page.set_viewport_size({"width": 768, "height": 1024})
+    admin = make_user(clinic, "clinic.admin2", "admin")
+    login(admin)
+    page.goto(f"{live_server.url}/calendar/setup/")
+    # A location, an appointment type, the settings
+    page.get_by_role("link", name="Add a location").click()
+    page.get_by_label("Name").fill("Main room")
+    page.get_by_role("button", name="Save").click()
+    page.get_by_role("link", name="Add a type").click()
+    page.get_by_label("Name").fill("IMS treatment")
+    page.get_by_label("Kind").select_option("treatment")
+    page.get_by_label("Length (minutes)").fill("30")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("cell", name="IMS treatment")).to_be_visible()
+    page.get_by_label(re.compile("Patients can book online at")).check()
+    page.get_by_role("button", name="Save settings").click()
+    expect(page.get_by_role("status")).to_contain_text("Calendar settings saved")
+    # The practitioner's weekly hours: Monday 08:00-12:00 and a lunch break
+    page.get_by_role("link", name=practitioner.display_name).click()
+    page.get_by_label("Day, row 1", exact=True).select_option(label="Monday")
+    page.get_by_label("Location, row 1", exact=True).select_option(label="Main room")
+    page.get_by_label("From, row 1", exact=True).fill("08:00")
+    page.get_by_label("To, row 1", exact=True).fill("12:00")
+    page.get_by_label(re.compile("can book .* online")).check()
+    page.get_by_role("button", name="Save schedule").click()
+    expect(page.get_by_role("status")).to_contain_text("saved")
+    screenshot(page, "37-practitioner-schedule-768")
+    from imsclinic.scheduling.models import PractitionerProfile, WorkingHours
+
+    hours = WorkingHours.objects.get(practitioner=practitioner)
+    assert (hours.weekday, hours.starts, hours.ends) == (0, dt.time(8), dt.time(12))
+    assert PractitionerProfile.objects.get(practitioner=practitioner).bookable_online
+
+    # The practitioner records time off and makes a feed link for the phone's calendar
+    page.get_by_role("button", name="Log out").click()
+    login(practitioner)
+    page.goto(f"{live_server.url}/calendar/mine/")
+    page.get_by_label("From date").fill(str(timezone.localdate() + dt.timedelta(days=20)))
+    page.get_by_label("Reason").fill("Course")
+    page.get_by_role("button", name="Add time off").click()
+    expect(page.get_by_role("status")).to_contain_text("Time off recorded")
+    page.get_by_role("button", name="Make a feed link").click()
+    feed = page.locator("#feed-url").inner_text()
+    response = page.request.get(feed)
+    assert response.status == 200 and response.headers["content-type"].startswith("text/calendar")
+    assert "BEGIN:VCALENDAR" in response.text()

@@ -371,3 +371,13 @@ def test_a_cross_site_post_to_a_link_is_refused(
     )
     assert forged.status_code == 403
     assert Appointment.objects.get().status == "booked"
+
+
+def test_the_rate_limit_log_keeps_only_what_counts(clinic, calendar):
+    from imsclinic.scheduling.models import PublicRequestLog
+
+    old = PublicRequestLog.objects.create(clinic=clinic, address="198.51.100.7", kind="booking")
+    PublicRequestLog.objects.filter(pk=old.pk).update(at=timezone.now() - dt.timedelta(days=2))
+    actions.throttle(clinic=clinic, address="198.51.100.7", kind="booking")
+    assert list(PublicRequestLog.objects.values_list("address", flat=True)) == ["198.51.100.7"]
+    assert not PublicRequestLog.objects.filter(pk=old.pk).exists()

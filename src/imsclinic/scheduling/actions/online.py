@@ -70,8 +70,11 @@ def throttle(*, clinic: Clinic, address: str | None, kind: str) -> None:
     """Count this request and refuse it (429) past the hourly limits. Runs in its own
     transaction, so a refused or failed request still counts."""
     per_address, per_clinic = _limits()[kind]
-    since = timezone.now() - dt.timedelta(hours=1)
+    now = timezone.now()
+    since = now - dt.timedelta(hours=1)
     with transaction.atomic():
+        # Only the last hour counts: older rows go (the (clinic, at) index finds them).
+        PublicRequestLog.objects.filter(clinic=clinic, at__lt=now - dt.timedelta(days=1)).delete()
         recent = PublicRequestLog.objects.filter(kind=kind, at__gte=since)
         if address and recent.filter(address=address).count() >= per_address:
             raise RateLimited(

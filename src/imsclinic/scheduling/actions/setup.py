@@ -315,8 +315,9 @@ def time_off_remove(*, actor: Actor, time_off: TimeOff) -> None:
 
 @transaction.atomic
 def feed_issue(*, actor: Actor, practitioner: User) -> str:
-    """A new private calendar-feed URL for the practitioner (replaces the old one). The
-    token is in the returned URL only; the database keeps its SHA-256."""
+    """A new private calendar-feed path for the practitioner (replaces the old one); the
+    page makes it absolute with the address it was opened at. The token is in the
+    returned path only; the database keeps its SHA-256."""
     _self_or_admin(actor, practitioner, "create the calendar feed link")
     _clinical(actor, practitioner)
     token = links.new_token()
@@ -334,7 +335,7 @@ def feed_issue(*, actor: Actor, practitioner: User) -> str:
     )
     from django.urls import reverse
 
-    return links.absolute(reverse("calendar_feed", args=[token]))
+    return reverse("calendar_feed", args=[token])
 
 
 @transaction.atomic

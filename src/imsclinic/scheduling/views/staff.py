@@ -770,7 +770,7 @@ def calendar_feed_link(request: HttpRequest, actor: Actor, practitioner_id: int)
         actions.feed_revoke(actor=actor, practitioner=practitioner)
         messages.success(request, "Calendar feed turned off: the old link no longer works.")
         return redirect("practitioner_schedule", practitioner_id=practitioner.pk)
-    url = actions.feed_issue(actor=actor, practitioner=practitioner)
+    url = request.build_absolute_uri(actions.feed_issue(actor=actor, practitioner=practitioner))
     from imsclinic.scheduling.views.setup import schedule_page
 
     return schedule_page(request, actor, practitioner, feed_url=url)
