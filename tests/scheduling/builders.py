@@ -150,7 +150,6 @@ def matrix_records(actor: Actor, patient: Any) -> dict[str, Any]:
     online request, a waitlist entry, time off, a location and a type (calendar once)."""
     from django.utils import timezone
 
-    from imsclinic.scheduling.models import TimeOff, WaitlistEntry
     from imsclinic.scheduling.schemas import OnlineBookingIn, TimeOffIn, WaitlistIn
 
     clinic = actor.clinic
@@ -160,46 +159,47 @@ def matrix_records(actor: Actor, patient: Any) -> dict[str, Any]:
         clinic._matrix_calendar = calendar  # type: ignore[attr-defined]
     day = next_weekday(timezone.localdate() + dt.timedelta(days=14), 0)
     appointment = book(actor, patient, actor.user, _matrix_time(day), calendar.treatment)
-    online = actions.online_book(
-        clinic=clinic,
-        data=OnlineBookingIn(
-            appointment_type_id=calendar.assessment.pk,
-            practitioner_id=actor.user.pk,
-            starts_at=_matrix_request_time(day),
-            new_patient=True,
-            family_name="Matrix",
-            given_name=f"Request{appointment.pk}",
-            date_of_birth=dt.date(1990, 1, 1),
-            email="matrix.request@example.org",
-            phone="403-555-0111",
-        ),
-        address=None,
-    )
-    entry = WaitlistEntry.objects.filter(clinic=clinic).first() or actions.waitlist_add(
-        actor=actor,
-        data=WaitlistIn(
-            patient_id=make_consented_patient(actor, email="matrix.wait@example.org").pk,
-            appointment_type_id=calendar.treatment.pk,
-            earliest=day,
-            latest=day + dt.timedelta(days=7),
-        ),
-    )
-    off = (
-        TimeOff.objects.filter(clinic=clinic).first()
-        or actions.time_off_add(
+    # Rows no operation changes: made once per clinic (the matrix asks for fresh records
+    # for every role of every writing operation, and only the appointment must be fresh).
+    fixed = getattr(clinic, "_matrix_fixed", None)
+    if fixed is None:
+        online = actions.online_book(
+            clinic=clinic,
+            data=OnlineBookingIn(
+                appointment_type_id=calendar.assessment.pk,
+                practitioner_id=actor.user.pk,
+                starts_at=_matrix_request_time(day),
+                new_patient=True,
+                family_name="Matrix",
+                given_name="Request",
+                date_of_birth=dt.date(1990, 1, 1),
+                email="matrix.request@example.org",
+                phone="403-555-0111",
+            ),
+            address=None,
+        )
+        entry = actions.waitlist_add(
+            actor=actor,
+            data=WaitlistIn(
+                patient_id=make_consented_patient(actor, email="matrix.wait@example.org").pk,
+                appointment_type_id=calendar.treatment.pk,
+                earliest=day,
+                latest=day + dt.timedelta(days=7),
+            ),
+        )
+        off, _ = actions.time_off_add(
             actor=actor,
             practitioner=actor.user,
             data=TimeOffIn(
                 starts_at=dt.datetime.combine(day + dt.timedelta(days=200), dt.time(8)),
                 ends_at=dt.datetime.combine(day + dt.timedelta(days=200), dt.time(12)),
             ),
-        )[0]
-    )
+        )
+        fixed = {"online_appointment": online.appointment, "waitlist_entry": entry, "time_off": off}
+        clinic._matrix_fixed = fixed  # type: ignore[attr-defined]
     return {
         "appointment": appointment,
-        "online_appointment": online.appointment,
-        "waitlist_entry": entry,
-        "time_off": off,
+        **fixed,
         "location": calendar.location,
         "appointment_type": calendar.treatment,
         "practitioner": actor.user,
