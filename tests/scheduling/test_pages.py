@@ -303,3 +303,34 @@ def test_pages_have_no_inline_script_and_escape_names(desk, actor, practitioner,
         for tag in re.findall(r"<script\b[^>]*>", html):
             assert "src=" in tag, (url, tag)
         assert not _handlers(html), url
+
+
+def test_the_waitlist_form_finds_the_patient_and_can_move_their_appointment_earlier(
+    desk_client, actor, practitioner, calendar, desk, monday
+):
+    from imsclinic.scheduling.models import WaitlistEntry
+
+    patient = make_consented_patient(actor, family_name="Earlybird", email="early@example.org")
+    later = book(
+        desk,
+        patient,
+        practitioner,
+        local(monday + dt.timedelta(days=14), "15:00"),
+        calendar.treatment,
+    )
+    found = desk_client.get("/calendar/waitlist/?q=Earlybird&note=mornings").content.decode()
+    assert f'value="{patient.pk}"' in found and 'value="mornings"' in found  # typed text kept
+    chosen = desk_client.get(f"/calendar/waitlist/?patient_id={patient.pk}").content.decode()
+    assert "Move this appointment earlier" in chosen and f'value="{later.pk}"' in chosen
+    response = desk_client.post(
+        "/calendar/waitlist/",
+        {
+            "patient_id": patient.pk,
+            "appointment_type_id": calendar.treatment.pk,
+            "earliest": str(monday),
+            "latest": str(monday + dt.timedelta(days=7)),
+            "current_appointment_id": later.pk,
+        },
+    )
+    assert response.status_code == 302
+    assert WaitlistEntry.objects.get().current_appointment == later

@@ -36,10 +36,6 @@ class GridOptions:
     compact: bool = False  # week view: shorter labels
 
 
-def _hhmm(local: dt.datetime) -> str:
-    return f"{local.hour:02d}:{local.minute:02d}"
-
-
 def _utc_iso(moment: dt.datetime) -> str:
     utc = moment if moment.tzinfo is dt.UTC else moment.astimezone(dt.UTC)
     return f"{utc.year:04d}-{utc.month:02d}-{utc.day:02d}T{utc.hour:02d}:{utc.minute:02d}:00Z"
@@ -89,20 +85,21 @@ class _Column:
         local = moment.astimezone(self.tz)
         return local.hour * 60 + local.minute if local.date() == self.day else default
 
-    def span(self, start: dt.datetime, end: dt.datetime) -> tuple[int, str] | None:
-        """The start's minute of the day and ``top:..px;height:..px`` of ``[start, end)``
-        clipped to the hours shown; None when none of it shows."""
+    def span(self, start: dt.datetime, end: dt.datetime) -> tuple[int, int, str] | None:
+        """The start's and end's minutes of the day, and ``top:..px;height:..px`` of
+        ``[start, end)`` clipped to the hours shown; None when none of it shows."""
         first = self._minute(start, 0)
+        last = self._minute(end, DAY_MINUTES)
         top = max(first, self.day_start)
-        bottom = min(self._minute(end, DAY_MINUTES), self.day_end)
+        bottom = min(last, self.day_end)
         if bottom <= top:
             return None
         height = max((bottom - top) * self.px, 14)
-        return first, f"top:{(top - self.day_start) * self.px:.0f}px;height:{height:.0f}px"
+        return first, last, f"top:{(top - self.day_start) * self.px:.0f}px;height:{height:.0f}px"
 
     def place(self, start: dt.datetime, end: dt.datetime) -> str | None:
         spot = self.span(start, end)
-        return None if spot is None else spot[1]
+        return None if spot is None else spot[2]
 
 
 def _cells(free: Iterable[slots.Interval], cell: int, tz: ZoneInfo) -> list[slots.Interval]:
@@ -117,9 +114,13 @@ def _cells(free: Iterable[slots.Interval], cell: int, tz: ZoneInfo) -> list[slot
     return result
 
 
-def _entry_html(entry: CalendarEntry, tz: ZoneInfo, style: str, href: str, compact: bool) -> str:
+def _clock(minute: int) -> str:
+    return f"{minute // 60 % 24:02d}:{minute % 60:02d}"
+
+
+def _entry_html(entry: CalendarEntry, spot: tuple[int, int, str], href: str, compact: bool) -> str:
     status = STATUS_CLASS.get(entry.status, "booked")
-    start, end = _hhmm(entry.start.astimezone(tz)), _hhmm(entry.end.astimezone(tz))
+    start, end, style = _clock(spot[0]), _clock(spot[1]), spot[2]
     badges = ""
     if entry.held:
         badges = '<span class="cal-tag warn">request</span>'
@@ -210,19 +211,17 @@ def grid(
                 spot = column.span(start, end)
                 if spot is None:
                     continue
-                top, style = spot
-                text = f"{free_text} {top // 60:02d}:{top % 60:02d}"
+                top, _, style = spot
+                text = f"{free_text} {_clock(top)}"
                 parts.append(
                     f'<a class="cal-free" href="{free_href(pid, _utc_iso(start))}" style="{style}" '
                     f'aria-label="{text}{tail}{text}</span></a>'
                 )
             for entry in data.entries.get((pid, day), ()):
-                style = column.place(entry.start, entry.end)
-                if style:
+                spot = column.span(entry.start, entry.end)
+                if spot:
                     parts.append(
-                        _entry_html(
-                            entry, tz, style, f"{detail_prefix}{entry.id}/", options.compact
-                        )
+                        _entry_html(entry, spot, f"{detail_prefix}{entry.id}/", options.compact)
                     )
             columns.append(
                 f'<div class="cal-col" role="group" style="height:{height:.0f}px;--hour:{60 * px:.0f}px" '

@@ -160,6 +160,7 @@ def load_week(
     people = [practitioners["pt.morgan"], practitioners["dr.okafor"]]
     everyone = [*course_patients, *other_patients]
     fill = {"pt.morgan": 0.7, "dr.okafor": 0.6}
+    seen: set[tuple[int, dt.date]] = set()  # one visit a day per patient
     for offset in range(-2, 6):
         day = today + dt.timedelta(days=offset)
         for practitioner in people:
@@ -173,7 +174,11 @@ def load_week(
                 start = _free_start(desk, practitioner, day, types[kind].minutes, rng)
                 if start is None:
                     break
-                patient = rng.choice(everyone)
+                free_today = [p for p in everyone if (p.pk, day) not in seen]
+                if not free_today:
+                    break
+                patient = rng.choice(free_today)
+                seen.add((patient.pk, day))
                 try:
                     booked.append(
                         actions.appointment_book(

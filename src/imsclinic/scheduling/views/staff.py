@@ -638,14 +638,17 @@ def waitlist_view(request: HttpRequest, actor: Actor) -> HttpResponse:
         "earliest": today.isoformat(),
         "latest": (today + dt.timedelta(days=28)).isoformat(),
         "patient_id": request.GET.get("patient", ""),
-        "q": request.GET.get("q", ""),
+        "q": "",
         "appointment_type_id": "",
         "practitioner_id": "",
+        "current_appointment_id": "",
         "note": "",
     }
+    # "Find" re-opens the page with what was typed so far (GET); "Add" posts it.
+    source = request.POST if request.method == "POST" else request.GET
+    values.update({name: source[name] for name in values if source.get(name)})
     errors: dict[str, str] = {}
     if request.method == "POST":
-        values = {name: request.POST.get(name, "") for name in values}
         try:
             if not values["patient_id"]:
                 raise _required("patient_id", "Find and choose the patient.")
@@ -659,6 +662,7 @@ def waitlist_view(request: HttpRequest, actor: Actor) -> HttpResponse:
                         "practitioner_id": values["practitioner_id"] or None,
                         "earliest": values["earliest"],
                         "latest": values["latest"],
+                        "current_appointment_id": values["current_appointment_id"] or None,
                         "note": values["note"],
                     },
                 ),
@@ -668,10 +672,20 @@ def waitlist_view(request: HttpRequest, actor: Actor) -> HttpResponse:
         except DomainError as exc:
             errors = errors_of(exc)
     context = _booking_context(actor, values, errors, [])
+    chosen = context["chosen"]
     context.update(
         {
             "entries": selectors.waitlist(actor=actor),
             "offers": selectors.recent_offers(actor=actor),
+            "upcoming": [
+                (a, a.starts_at.astimezone(tz))
+                for a in selectors.patient_appointments(
+                    actor=actor, patient_id=chosen.pk, since=timezone.now()
+                )
+                if a.status == Appointment.Status.BOOKED
+            ]
+            if chosen is not None
+            else [],
         }
     )
     return render(request, "scheduling/waitlist.html", context, status=422 if errors else 200)
