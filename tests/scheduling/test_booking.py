@@ -358,3 +358,34 @@ def test_another_clinics_appointment_is_not_found(desk, other_clinic, monday):
     )
     with pytest.raises(NotFound):
         appointment_get(actor=desk, appointment_id=theirs.pk)
+
+
+def test_dates_outside_the_calendar_are_field_errors_not_crashes(
+    api, desk, patient, practitioner, calendar
+):
+    from imsclinic.scheduling.schemas import AppointmentIn, CourseIn
+
+    for moment in (dt.datetime(9999, 12, 31, 23, 0), dt.datetime(1, 1, 1, 0, 0, tzinfo=dt.UTC)):
+        with pytest.raises(ValidationProblem) as caught:
+            actions.appointment_book(
+                actor=desk,
+                data=AppointmentIn(
+                    patient_id=patient.pk,
+                    practitioner_id=practitioner.pk,
+                    appointment_type_id=calendar.treatment.pk,
+                    starts_at=moment,
+                ),
+            )
+        assert caught.value.problems[0].field == "starts_at"
+        with pytest.raises(ValidationProblem):
+            actions.course_plan(
+                actor=desk,
+                patient=patient,
+                data=CourseIn(
+                    practitioner_id=practitioner.pk,
+                    appointment_type_id=calendar.treatment.pk,
+                    first_start=moment,
+                ),
+            )
+    response = api.get("/appointments?start=0001-01-01&end=0001-01-02")
+    assert response.status_code == 422 and "1900" in response.json()["message"]

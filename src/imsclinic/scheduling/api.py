@@ -30,7 +30,7 @@ from imsclinic.scheduling.schemas import (
     MoveIn,
     StatusIn,
 )
-from imsclinic.scheduling.times import NonexistentLocalTime, as_utc, day_bounds, zone
+from imsclinic.scheduling.times import BadLocalTime, as_utc, check_year, day_bounds, zone
 
 router = Router(tags=["scheduling"])
 ERRORS: dict[int, Any] = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
@@ -75,11 +75,17 @@ def _range(actor: Actor, start: str, end: str) -> tuple[dt.datetime, dt.datetime
     for name, value, is_end in (("start", start, False), ("end", end, True)):
         try:
             if len(value) == 10:
-                first, after = day_bounds(dt.date.fromisoformat(value), tz)
+                day = dt.date.fromisoformat(value)
+                check_year(dt.datetime.combine(day, dt.time()))
+                first, after = day_bounds(day, tz)
                 bounds.append(after if is_end else first)
             else:
                 bounds.append(as_utc(dt.datetime.fromisoformat(value.replace("Z", "+00:00")), tz))
-        except (ValueError, NonexistentLocalTime):
+        except BadLocalTime as exc:
+            raise ValidationProblem(
+                [FieldProblem(name, "out_of_range", f"'{name}': {exc}")]
+            ) from None
+        except ValueError:
             raise ValidationProblem(
                 [
                     FieldProblem(

@@ -21,7 +21,27 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 UTC = dt.UTC
 
 
-class NonexistentLocalTime(ValueError):
+FIRST_YEAR, LAST_YEAR = 1900, 2200
+
+
+class BadLocalTime(ValueError):
+    """A time the calendar cannot hold; the message names the fix."""
+
+
+class TimeOutOfRange(BadLocalTime):
+    def __init__(self, moment: dt.datetime) -> None:
+        super().__init__(
+            f"{moment:%Y-%m-%d} is outside the calendar: use a date from {FIRST_YEAR} to {LAST_YEAR}."
+        )
+
+
+def check_year(moment: dt.datetime) -> dt.datetime:
+    if not FIRST_YEAR <= moment.year <= LAST_YEAR:
+        raise TimeOutOfRange(moment)
+    return moment
+
+
+class NonexistentLocalTime(BadLocalTime):
     """A wall-clock time skipped by a daylight-saving change."""
 
     def __init__(self, local: dt.datetime, zone_name: str) -> None:
@@ -51,7 +71,7 @@ def zone_names() -> tuple[str, ...]:
 def to_utc(local: dt.datetime, tz: ZoneInfo) -> dt.datetime:
     """The naive wall-clock ``local`` in ``tz`` as an aware UTC datetime (first occurrence
     when ambiguous); ``NonexistentLocalTime`` in a spring-forward gap."""
-    naive = local.replace(tzinfo=None, fold=0)
+    naive = check_year(local.replace(tzinfo=None, fold=0))
     moment = naive.replace(tzinfo=tz).astimezone(UTC)
     if moment.astimezone(tz).replace(tzinfo=None) != naive:
         raise NonexistentLocalTime(naive, str(tz))
@@ -93,7 +113,7 @@ def as_utc(moment: dt.datetime, tz: ZoneInfo) -> dt.datetime:
     clinic's wall-clock time."""
     if moment.tzinfo is None or moment.utcoffset() is None:
         return to_utc(moment, tz)
-    return moment.astimezone(UTC)
+    return check_year(moment).astimezone(UTC)
 
 
 def weekly(first: dt.datetime, count: int, every_weeks: int, tz: ZoneInfo) -> list[dt.datetime]:

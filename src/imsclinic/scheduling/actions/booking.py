@@ -38,7 +38,7 @@ from imsclinic.scheduling.models import (
 )
 from imsclinic.scheduling.schemas import AppointmentIn, CancelIn, MoveIn
 from imsclinic.scheduling.selectors import ScheduleFacts, schedule_facts
-from imsclinic.scheduling.times import NonexistentLocalTime, as_utc, local_date, zone
+from imsclinic.scheduling.times import BadLocalTime, as_utc, local_date, zone
 
 PAST_DAYS = 7  # staff may record a visit up to a week back
 FUTURE_DAYS = 730
@@ -305,8 +305,8 @@ def resolve_start(
 ) -> dt.datetime | None:
     try:
         start = as_utc(value, tz)
-    except NonexistentLocalTime as exc:
-        problems.add(field, "nonexistent_time", str(exc))
+    except BadLocalTime as exc:
+        problems.add(field, "invalid_time", str(exc))
         return None
     start = start.replace(second=0, microsecond=0)
     if check_window:

@@ -43,7 +43,7 @@ from imsclinic.scheduling.config import settings_for
 from imsclinic.scheduling.models import Appointment, AppointmentType, Course, Location
 from imsclinic.scheduling.schemas import CourseIn
 from imsclinic.scheduling.selectors import ScheduleFacts, schedule_facts
-from imsclinic.scheduling.times import NonexistentLocalTime, to_local, to_utc, weekly, zone
+from imsclinic.scheduling.times import BadLocalTime, check_year, to_local, to_utc, weekly, zone
 
 MAX_COUNT = 52
 MAX_EVERY_WEEKS = 4
@@ -87,6 +87,7 @@ class CoursePlan:
 
 
 def _wall_clock(value: dt.datetime, tz: ZoneInfo) -> dt.datetime:
+    check_year(value)
     if value.tzinfo is None or value.utcoffset() is None:
         return value.replace(second=0, microsecond=0)
     return to_local(value, tz).replace(second=0, microsecond=0)
@@ -160,10 +161,14 @@ def plan(actor: Actor, patient: Patient, data: CourseIn) -> CoursePlan:
     practitioner, atype, location = _validate(actor, data)
     config = settings_for(actor.clinic)
     tz = zone(config.time_zone)
-    if data.starts is not None:
-        wall = [_wall_clock(s, tz) for s in data.starts]
-    else:
-        wall = weekly(_wall_clock(data.first_start, tz), data.count, data.every_weeks, tz)
+    try:
+        if data.starts is not None:
+            wall = [_wall_clock(s, tz) for s in data.starts]
+        else:
+            wall = weekly(_wall_clock(data.first_start, tz), data.count, data.every_weeks, tz)
+    except BadLocalTime as exc:
+        field = "starts" if data.starts is not None else "first_start"
+        raise ValidationProblem([FieldProblem(field, "out_of_range", str(exc))]) from None
     _check_window(wall, tz)
     length = dt.timedelta(minutes=atype.minutes)
     facts = schedule_facts(
@@ -178,7 +183,7 @@ def plan(actor: Actor, patient: Patient, data: CourseIn) -> CoursePlan:
     for index, local in enumerate(wall):
         try:
             start = to_utc(local, tz)
-        except NonexistentLocalTime as exc:
+        except BadLocalTime as exc:
             occurrences.append(
                 Occurrence(
                     index, local, None, None, [Conflict("nonexistent_time", str(exc), index)], []

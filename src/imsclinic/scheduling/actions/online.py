@@ -47,7 +47,7 @@ from imsclinic.scheduling.models import (
 )
 from imsclinic.scheduling.schemas import OnlineBookingIn
 from imsclinic.scheduling.selectors import availability, schedule_facts
-from imsclinic.scheduling.times import NonexistentLocalTime, as_utc, local_date, zone
+from imsclinic.scheduling.times import BadLocalTime, as_utc, local_date, zone
 
 _PHONE = re.compile(r"^[0-9+() .-]{7,30}$")
 
@@ -189,7 +189,7 @@ def _validate(
     start: dt.datetime | None = None
     try:
         start = as_utc(data.starts_at, tz)
-    except NonexistentLocalTime:
+    except BadLocalTime:
         problems.add("starts_at", "unavailable", "That time is not available; choose another.")
     problems.raise_if_any()
     assert atype is not None and profile is not None and start is not None

@@ -41,7 +41,7 @@ from imsclinic.scheduling.schemas import (
     SettingsIn,
     TimeOffIn,
 )
-from imsclinic.scheduling.times import NonexistentLocalTime, as_utc, zone
+from imsclinic.scheduling.times import BadLocalTime, as_utc, zone
 
 SLOT_STEPS = (5, 10, 15, 20, 30, 60)
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -270,7 +270,7 @@ def time_off_add(
     try:
         start = as_utc(data.starts_at, tz)
         end = as_utc(data.ends_at, tz)
-    except NonexistentLocalTime as exc:
+    except BadLocalTime as exc:
         raise RuleViolation(str(exc), code="nonexistent_time", field="starts_at") from None
     if end <= start:
         problems.add("ends_at", "before_start", "Time off must end after it starts.")
