@@ -20,6 +20,8 @@ browser:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
 	  else echo "Install Debian's chromium (sudo apt-get install chromium) for the browser tests"; exit 1; fi; }
 
+# Links in the e-mails the demo prints to the console point at this server.
+run: export IMSCLINIC_PUBLIC_URL ?= http://127.0.0.1:$(PORT)
 run: install
 	$(PY) -m imsclinic.cli migrate --noinput -v0
 	$(PY) -m imsclinic.cli demo --if-empty

@@ -59,6 +59,7 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from bench.bench_anatomy import run as run_anatomy  # noqa: E402
+from bench.bench_scheduling import run as run_scheduling  # noqa: E402
 from imsclinic.accounts.actions import user_create  # noqa: E402
 from imsclinic.charting import actions as charting  # noqa: E402
 from imsclinic.charting.schemas import SessionIn  # noqa: E402
@@ -498,6 +499,10 @@ def main() -> None:
         f"{'PDF progress report (100 sess.)':34} {median:9.2f} {p95:8.2f} {'':>8} {'':>6} {queries:8d}"
     )
     bench_recall(clinic, max(5, ARGS.runs // 6))
+    for row in run_scheduling(max(20, ARGS.runs // 2)):
+        print(
+            f"{row['operation'][:34]:34} {row['median_ms']:9.2f} {row['p95_ms']:8.2f} {'':>8} {'':>6} {row['queries']:8d}"
+        )
     for row in run_anatomy():
         print(
             f"{row['operation'][:34]:34} {row['median_ms']:9.3f} {row['p95_ms']:8.3f} {'':>8} {'':>6} {0:8d}"

@@ -17,6 +17,7 @@ Clinic administration:
   demo [--if-empty]                          load the synthetic demo clinics
   migrate                                    create or update the database tables
   rollup [--check]                           check or rebuild the clinic outcomes rollup
+  outbox send [--loop] | status              deliver queued e-mail/SMS, or count what waits
   runserver [ADDR:PORT]                      serve the web app (development)
 
 Clinical reasoning (no database needed):

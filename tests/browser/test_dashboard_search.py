@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from imsclinic.patients.actions import appointment_book
 from tests.factories import make_patient
+from tests.scheduling.builders import book, local, set_up_calendar
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -24,13 +22,14 @@ def test_search_narrows_the_patient_list_as_you_type(
     make_patient(actor, family_name="Zylstra", given_name="Bert", health_number="55501-0002")
     make_patient(actor, family_name="Zimmer", given_name="Carla", health_number="66602-0003")
     make_patient(actor, family_name="Abbott", given_name="Dev", health_number="77703-0004")
-    nine_thirty = timezone.make_aware(dt.datetime.combine(timezone.localdate(), dt.time(9, 30)))
-    appointment_book(
-        actor=actor,
-        patient=zylstra_ann,
-        practitioner_id=practitioner.pk,
-        starts_at=nine_thirty,
-        reason="IMS follow-up, low back",
+    calendar = set_up_calendar(practitioner.clinic, [practitioner])
+    book(
+        actor,
+        zylstra_ann,
+        practitioner,
+        local(timezone.localdate(), "09:30"),
+        calendar.types["follow_up"],
+        note="IMS follow-up, low back",
     )
     login(practitioner)
 

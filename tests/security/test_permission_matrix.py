@@ -37,6 +37,7 @@ from tests.factories import (
     today,
 )
 from tests.safety.builders import safety_records
+from tests.scheduling.builders import matrix_api_bodies, matrix_api_url, matrix_records
 
 ROLES = ("anonymous", "front_desk", "practitioner", "admin")
 LOGIN = 302  # anonymous page requests are sent to the login page
@@ -132,6 +133,35 @@ PAGES: dict[str, Exp] = {
     "safety:incident_pdf": Exp((LOGIN, 403, 200, 200), (LOGIN, 403, 404, 404)),
     "safety:notification_list": Exp((LOGIN, 403, 403, 200)),
     "safety:notification_read": Exp((LOGIN, 403, 403, 302), (LOGIN, 403, 403, 404)),
+    # Scheduling (issue 13): all staff book; set-up is the admin's; a practitioner's own
+    # schedule page is theirs and the admin's. Public pages need no login: an unknown
+    # token is a 404, the booking page of a clinic that takes online bookings is open.
+    "calendar": Exp((LOGIN, 200, 200, 200)),
+    "appointment_new": Exp((LOGIN, 200, 200, 200)),
+    "appointment_patient_search": Exp((LOGIN, 200, 200, 200)),
+    "appointment_detail": Exp((LOGIN, 200, 200, 200), (LOGIN, 404, 404, 404)),
+    "appointment_status": Exp((LOGIN, 302, 302, 302), (LOGIN, 404, 404, 404)),  # POST only
+    "appointment_move": Exp((LOGIN, 200, 200, 200), (LOGIN, 404, 404, 404)),
+    "appointment_cancel": Exp((LOGIN, 200, 200, 200), (LOGIN, 404, 404, 404)),
+    "booking_requests": Exp((LOGIN, 200, 200, 200)),
+    "booking_request_detail": Exp((LOGIN, 200, 200, 200), (LOGIN, 404, 404, 404)),
+    "waitlist": Exp((LOGIN, 200, 200, 200)),
+    "waitlist_remove": Exp((LOGIN, 302, 302, 302), (LOGIN, 404, 404, 404)),  # POST only
+    "my_schedule": Exp((LOGIN, 302, 302, 302)),
+    "practitioner_schedule": Exp((LOGIN, 403, 200, 200), (LOGIN, 404, 404, 404)),
+    "time_off_add": Exp((LOGIN, 403, 302, 302), (LOGIN, 404, 404, 404)),  # POST only
+    "time_off_remove": Exp((LOGIN, 403, 302, 302), (LOGIN, 404, 404, 404)),  # POST only
+    "calendar_feed_link": Exp((LOGIN, 403, 302, 302), (LOGIN, 404, 404, 404)),  # POST only
+    "schedule_setup": Exp((LOGIN, 403, 403, 200)),
+    "location_new": Exp((LOGIN, 403, 403, 200)),
+    "location_edit": Exp((LOGIN, 403, 403, 200), (LOGIN, 403, 403, 404)),
+    "appointment_type_new": Exp((LOGIN, 403, 403, 200)),
+    "appointment_type_edit": Exp((LOGIN, 403, 403, 200), (LOGIN, 403, 403, 404)),
+    "calendar_feed": Exp((404, 404, 404, 404)),
+    "public_booking": Exp((200, 200, 200, 200)),
+    "public_booking_details": Exp((400, 400, 400, 400)),  # no time chosen yet
+    "appointment_link": Exp((404, 404, 404, 404)),
+    "waitlist_offer": Exp((404, 404, 404, 404)),
     # The API's own routes are covered operation by operation below.
     "openapi-json": Exp((200, 200, 200, 200)),
     "openapi-view": Exp((200, 200, 200, 200)),
@@ -210,6 +240,37 @@ API: dict[tuple[str, str], Exp] = {
     ("GET", "/api/v1/incident-reports/{report_id}"): Exp(
         (401, 403, 200, 200), (401, 403, 404, 404)
     ),
+    # Scheduling: front desk and clinicians book (issue 13).
+    ("GET", "/api/v1/appointment-types"): Exp((401, 200, 200, 200)),
+    ("GET", "/api/v1/practitioners/{practitioner_id}/availability"): Exp(
+        (401, 200, 200, 200), (401, 404, 404, 404)
+    ),
+    ("GET", "/api/v1/appointments"): Exp((401, 200, 200, 200)),
+    ("POST", "/api/v1/appointments"): Exp((401, 201, 201, 201)),
+    ("GET", "/api/v1/appointments/{appointment_id}"): Exp(
+        (401, 200, 200, 200), (401, 404, 404, 404)
+    ),
+    ("POST", "/api/v1/appointments/{appointment_id}/cancel"): Exp(
+        (401, 200, 200, 200), (401, 404, 404, 404)
+    ),
+    ("POST", "/api/v1/appointments/{appointment_id}/move"): Exp(
+        (401, 200, 200, 200), (401, 404, 404, 404)
+    ),
+    ("POST", "/api/v1/appointments/{appointment_id}/status"): Exp(
+        (401, 200, 200, 200), (401, 404, 404, 404)
+    ),
+    ("POST", "/api/v1/patients/{patient_id}/courses"): Exp(
+        (401, 201, 201, 201), (401, 404, 404, 404)
+    ),
+}
+# Pages without a login whose refusals are not a staff member's denied access.
+PUBLIC_PAGES = {
+    "questionnaire_link",
+    "calendar_feed",
+    "public_booking",
+    "public_booking_details",
+    "appointment_link",
+    "waitlist_offer",
 }
 
 
@@ -337,6 +398,7 @@ class World:
             "charge": VisitCharge.objects.filter(patient=patient, status="proposed").first(),
             "payer": make_payer(biller, patient),
             "service": service,
+            **matrix_records(actor, patient),
         }
 
     def client(self, role: str) -> Client:
@@ -387,6 +449,22 @@ def _page_kwargs(name: str, pattern: str, records: dict[str, Any]) -> dict[str, 
         kwargs["code"] = "nprs"
     if "<str:token>" in pattern:
         kwargs["token"] = "not-a-real-link"
+    scheduling_ids = {
+        "<int:appointment_id>": (
+            "appointment_id",
+            records["online_appointment" if name == "booking_request_detail" else "appointment"],
+        ),
+        "<int:entry_id>": ("entry_id", records["waitlist_entry"]),
+        "<int:practitioner_id>": ("practitioner_id", records["practitioner"]),
+        "<int:time_off_id>": ("time_off_id", records["time_off"]),
+        "<int:location_id>": ("location_id", records["location"]),
+        "<int:type_id>": ("type_id", records["appointment_type"]),
+    }
+    for marker, (key, row) in scheduling_ids.items():
+        if marker in pattern:
+            kwargs[key] = row.pk
+    if "<slug:clinic_slug>" in pattern:
+        kwargs["clinic_slug"] = records["patient"].clinic.slug
     return kwargs
 
 
@@ -409,7 +487,7 @@ def test_page_matrix(world, name):
             assert response.status_code == status, f"{role} GET {url} ({variant})"
             if status == LOGIN and role == "anonymous":
                 assert response["Location"].startswith("/login/"), url
-            if status in (403, 404) and role != "anonymous" and name != "questionnaire_link":
+            if status in (403, 404) and role != "anonymous" and name not in PUBLIC_PAGES:
                 # Refused access is in the audit trail, without naming the patient
                 denied = AuditEvent.objects.filter(outcome="denied").order_by("-id")
                 assert denied.count() == before + 1, f"{role} {url} not audited"
@@ -467,13 +545,14 @@ def _api_body(method: str, path: str, records: dict[str, Any], world: World) -> 
         "/api/v1/invoices/{invoice_id}/credit-notes": {"amount": "5.00", "reason": "matrix"},
         "/api/v1/visit-charges/{charge_id}/invoices": {"service_id": records["service"].pk},
     }
+    bodies.update(matrix_api_bodies(records))
     return bodies.get(path, {})
 
 
 def _api_url(path: str, records: dict[str, Any]) -> str:
     note = "signed_" if path.endswith("/amendments") else ""
     issued = path.endswith(("/payments", "/credit-notes", "/receipt.pdf"))
-    return (
+    return matrix_api_url(
         path.replace("{invoice_id}", str(records["issued_invoice" if issued else "invoice"].pk))
         .replace("{charge_id}", str(records["charge"].pk))
         .replace("{patient_id}", str(records["patient"].pk))
@@ -482,7 +561,8 @@ def _api_url(path: str, records: dict[str, Any]) -> str:
         .replace("{code}", "nprs")
         .replace("{lot}", "LOT-TEST-1")
         .replace("{followup_id}", str(records["followup"].pk))
-        .replace("{report_id}", str(records["report"].pk))
+        .replace("{report_id}", str(records["report"].pk)),
+        records,
     )
 
 

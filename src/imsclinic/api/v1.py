@@ -207,6 +207,7 @@ from imsclinic.api.billing import router as billing_router  # noqa: E402
 from imsclinic.api.outcomes import router as outcomes_router  # noqa: E402
 from imsclinic.api.reasoning import router as reasoning_router  # noqa: E402
 from imsclinic.api.safety import router as safety_router  # noqa: E402
+from imsclinic.api.scheduling import router as scheduling_router  # noqa: E402
 
 api.add_router("/v1/auth", auth_router)
 api.add_router("/v1", reasoning_router, auth=CLINICAL_TOKEN)
@@ -216,3 +217,4 @@ api.add_router("/v1/sessions", sessions_router, auth=CLINICAL_TOKEN)
 api.add_router("/v1/assessments", assessments_router, auth=CLINICAL_TOKEN)
 api.add_router("/v1", billing_router)
 api.add_router("/v1", safety_router)
+api.add_router("/v1", scheduling_router)

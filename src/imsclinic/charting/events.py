@@ -18,3 +18,8 @@ session_signed = Signal()
 # data (the SessionIn it was written from), created (True for a new note, False for an
 # edit of a draft).
 session_written = Signal()
+
+# sender: TreatmentSession; keyword arguments: actor, patient, query (the new-session page's
+# GET parameters). A receiver returns a dict of form values to start from (scheduling: the
+# date and link of the appointment the session is charted from), or None.
+session_form_initial = Signal()

@@ -96,6 +96,9 @@ class SessionIn(Schema):
         max_length=20,
         description="Codes of the relative-contraindication warnings the practitioner acknowledges",
     )
+    appointment_id: int | None = Field(
+        default=None, description="The appointment this session is charted from (links them)"
+    )
 
 
 class AmendmentIn(Schema):

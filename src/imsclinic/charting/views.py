@@ -13,8 +13,9 @@ from imsclinic.accounts.selectors import authorizations_current_on
 from imsclinic.anatomy import CHART_REGIONS, PARASPINAL_LEVELS, get_catalog
 from imsclinic.charting import actions, reasoning, selectors
 from imsclinic.charting.body_chart import BACK_SHAPES, FRONT_SHAPES
+from imsclinic.charting.events import session_form_initial
 from imsclinic.charting.integrity import assessment_intact, session_intact
-from imsclinic.charting.models import AdverseEvent, Insertion, NeuropathySign
+from imsclinic.charting.models import AdverseEvent, Insertion, NeuropathySign, TreatmentSession
 from imsclinic.charting.schemas import AmendmentIn, AssessmentIn, EpisodeIn, SessionIn, SignIn
 from imsclinic.core.actors import Actor
 from imsclinic.core.audit import audit_view
@@ -288,7 +289,7 @@ def _session_values(request: HttpRequest) -> dict[str, Any]:
     values["rom"] = [r for r in values.get("rom", []) if str(r.get("degrees", "")).strip()]
     values["adverse_events"] = [a for a in values.get("adverse_events", []) if a.get("kind", "")]
     values.setdefault("acknowledged", [])
-    return blank_to_none(values, "pain_after")
+    return blank_to_none(values, "pain_after", "appointment_id")
 
 
 def _insertion_row(insertion: Insertion, names: dict[str, str]) -> dict[str, Any]:
@@ -409,6 +410,10 @@ def session_new(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResp
         "episode_id": str(open_episodes[0].pk) if open_episodes else "",
         "insertions": [],
     }
+    for _receiver, initial in session_form_initial.send(
+        sender=TreatmentSession, actor=actor, patient=patient, query=request.GET
+    ):
+        values.update(initial or {})  # e.g. charted from an appointment: links them
     if request.GET.get("plan"):
         assessment = selectors.assessment_get(actor=actor, assessment_id=request.GET["plan"])
         if assessment.patient_id == patient.pk:

@@ -7,6 +7,7 @@ from imsclinic.charting import views as charting
 from imsclinic.outcomes import views as outcomes
 from imsclinic.patients import views as patients
 from imsclinic.reports import views as reports
+from imsclinic.scheduling.views.today import today
 from imsclinic.security import views as security
 
 urlpatterns = [
@@ -20,7 +21,7 @@ urlpatterns = [
     path("patients/<int:patient_id>/access/", security.patient_access, name="patient_access"),
     path("patients/<int:patient_id>/archive/", patients.patient_archive, name="patient_archive"),
     path("patients/<int:patient_id>/restore/", patients.patient_restore, name="patient_restore"),
-    path("", patients.dashboard, name="dashboard"),
+    path("", today, name="dashboard"),
     path("patients/", patients.patient_list, name="patient_list"),
     path("patients/new/", patients.patient_new, name="patient_new"),
     path("patients/<int:patient_id>/", charting.patient_chart, name="patient_chart"),
@@ -81,6 +82,7 @@ urlpatterns = [
     ),
     path("billing/", include("imsclinic.billing.urls")),
     path("safety/", include("imsclinic.safety.urls")),
+    path("", include("imsclinic.scheduling.urls")),
     path("api/", api.urls),
 ]
 

@@ -372,17 +372,18 @@ def load_demo(*, seed: int = 2026) -> dict[str, int]:
             )
         )
     from imsclinic.patients.models import Patient
+    from imsclinic.scheduling.demo import load_week
 
-    morning = timezone.make_aware(dt.datetime.combine(today, dt.time(9, 0)))
-    first_patients = list(Patient.objects.filter(clinic=clinic).order_by("id")[:4])
-    for slot, patient in enumerate(first_patients + registered[:2]):
-        patients.appointment_book(
-            actor=front,
-            patient=patient,
-            practitioner_id=users["pt.morgan"].pk,
-            starts_at=morning + dt.timedelta(minutes=30 * slot),
-            reason="IMS follow-up" if slot < 4 else "New patient assessment",
-        )
+    course_patients = list(Patient.objects.filter(clinic=clinic).order_by("id")[: len(_COURSES)])
+    load_week(
+        front_desk=users["frontdesk"],
+        admin=users["admin"],
+        practitioners=users,
+        course_patients=course_patients,
+        other_patients=registered,
+        today=today,
+        rng=rng,
+    )
     # Safety first: its signed sessions are visits that the billing demo then bills.
     safety_demo.load(practitioner=users["pt.morgan"], admin=users["admin"], today=today)
     load_billing_demo(clinic=clinic, users=users, today=today, seed=seed)

@@ -16,7 +16,7 @@ from imsclinic.core.audit import audit_record
 from imsclinic.core.errors import Problems, RuleViolation
 from imsclinic.core.permissions import ADMINS, require_role
 from imsclinic.patients.consent_texts import CONSENT_TEXTS
-from imsclinic.patients.models import Appointment, Consent, Patient
+from imsclinic.patients.models import Consent, Patient
 from imsclinic.patients.schemas import ConsentIn, ConsentWithdrawIn, PatientIn
 from imsclinic.rules.precautions import LIMB_LIST_FIELDS
 
@@ -176,40 +176,6 @@ def consent_withdraw(*, actor: Actor, consent: Consent, data: ConsentWithdrawIn)
         actor=actor, action="change", patient_id=consent.patient_id, obj=consent, detail="withdrawn"
     )
     return consent
-
-
-@transaction.atomic
-def appointment_book(
-    *,
-    actor: Actor,
-    patient: Patient,
-    practitioner_id: int,
-    starts_at: dt.datetime,
-    minutes: int = 30,
-    reason: str = "",
-) -> Appointment:
-    from imsclinic.accounts.models import User
-
-    problems = Problems()
-    practitioner = User.objects.filter(
-        clinic=actor.clinic, pk=practitioner_id, is_active=True
-    ).first()
-    if practitioner is None:
-        problems.add("practitioner", "unknown", "Choose a practitioner of this clinic.")
-    if not 5 <= minutes <= 240:
-        problems.add("minutes", "range", "An appointment lasts 5 to 240 minutes.")
-    problems.raise_if_any()
-    assert practitioner is not None
-    appointment = Appointment.objects.create(
-        clinic=actor.clinic,
-        patient=patient,
-        practitioner=practitioner,
-        starts_at=starts_at,
-        minutes=minutes,
-        reason=reason[:200],
-    )
-    audit_record(actor=actor, action="create", patient_id=patient.pk, obj=appointment)
-    return appointment
 
 
 # Archiving: "deletion" is a recorded, reversible state; rows are never removed. ---------

@@ -1,4 +1,4 @@
-"""Patients, their precautions for needling, consent, and appointments."""
+"""Patients, their precautions for needling, and consent (appointments: scheduling)."""
 
 from __future__ import annotations
 
@@ -133,27 +133,3 @@ class Consent(ClinicScopedModel):
         if self.consented_on > day:
             return False
         return self.withdrawn_on is None or self.withdrawn_on > day
-
-
-class Appointment(ClinicScopedModel):
-    class Status(models.TextChoices):
-        BOOKED = "booked", "Booked"
-        ARRIVED = "arrived", "Arrived"
-        DONE = "done", "Done"
-        CANCELLED = "cancelled", "Cancelled"
-
-    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="appointments")
-    practitioner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="appointments"
-    )
-    starts_at = models.DateTimeField()
-    minutes = models.PositiveSmallIntegerField(default=30)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.BOOKED)
-    reason = models.CharField(max_length=200, blank=True)
-
-    class Meta:
-        ordering = ["starts_at", "id"]
-        indexes = [models.Index(fields=["clinic", "starts_at"], name="appt_clinic_start")]
-
-    def __str__(self) -> str:
-        return f"{self.patient} at {self.starts_at:%Y-%m-%d %H:%M}"

@@ -10,7 +10,7 @@ from django.db.models import Q, QuerySet
 
 from imsclinic.core.actors import Actor
 from imsclinic.core.tenancy import get_for_clinic
-from imsclinic.patients.models import Appointment, Consent, Patient
+from imsclinic.patients.models import Consent, Patient
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -93,14 +93,6 @@ def guardian_consent_current(patient: Patient, day: dt.date) -> bool:
         )
         .filter(Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gt=day))
         .exists()
-    )
-
-
-def appointments_on(*, actor: Actor, day: dt.date) -> list[Appointment]:
-    return list(
-        Appointment.objects.filter(clinic=actor.clinic, starts_at__date=day)
-        .exclude(status=Appointment.Status.CANCELLED)
-        .select_related("patient", "practitioner")
     )
 
 

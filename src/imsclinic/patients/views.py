@@ -29,20 +29,6 @@ LIST_FIELDS = tuple(LIMB_LIST_FIELDS)
 
 
 @clinic_view
-def dashboard(request: HttpRequest, actor: Actor) -> HttpResponse:
-    today = timezone.localdate()
-    return render(
-        request,
-        "patients/dashboard.html",
-        {
-            "today": today,
-            "appointments": selectors.appointments_on(actor=actor, day=today),
-            "patients": selectors.patient_search(actor=actor, query="", limit=20),
-        },
-    )
-
-
-@clinic_view
 def patient_list(request: HttpRequest, actor: Actor) -> HttpResponse:
     query = request.GET.get("q", "")
     archived = request.GET.get("archived") == "1"

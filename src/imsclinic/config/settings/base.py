@@ -37,6 +37,8 @@ INSTALLED_APPS = [
     "imsclinic.billing",
     "imsclinic.safety",
     "imsclinic.demo",
+    "imsclinic.notifications",
+    "imsclinic.scheduling",
 ]
 
 MIDDLEWARE = [
@@ -145,6 +147,28 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+
+# Outgoing e-mail (notifications/, docs/notifications.md): the console in development,
+# SMTP by setting IMSCLINIC_EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend
+# and Django's EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS.
+EMAIL_BACKEND = os.environ.get(
+    "IMSCLINIC_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", 25))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = os.environ.get("EMAIL_USE_TLS", "0") == "1"
+EMAIL_TIMEOUT = 30
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "IMS Clinic <no-reply@imsclinic.invalid>")
+# The domain of the Message-ID of outgoing mail, and the address links in messages use.
+IMSCLINIC_EMAIL_DOMAIN = os.environ.get("IMSCLINIC_EMAIL_DOMAIN", "imsclinic.invalid")
+IMSCLINIC_PUBLIC_URL = os.environ.get("IMSCLINIC_PUBLIC_URL", "http://127.0.0.1:8000")
+# The SMS channel's provider (dotted path to a class with send(message) -> id); none by default.
+IMSCLINIC_SMS_BACKEND = os.environ.get("IMSCLINIC_SMS_BACKEND", "")
+# Deliver the outbox from a thread of the web process (make run); production runs
+# `imsclinic outbox send --loop` as a service instead.
+IMSCLINIC_OUTBOX_IN_PROCESS = os.environ.get("IMSCLINIC_OUTBOX_IN_PROCESS", "0") == "1"
 
 LOGGING = {
     "version": 1,

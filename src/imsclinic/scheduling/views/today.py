@@ -1,0 +1,26 @@
+"""Today: the clinic's day at a glance (the home page): appointments with their next step,
+the safety panel, and a patient search."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from imsclinic.core.actors import Actor
+from imsclinic.core.web import clinic_view
+from imsclinic.patients.selectors import patient_search
+from imsclinic.scheduling.selectors import today_board
+
+
+@clinic_view
+def today(request: HttpRequest, actor: Actor) -> HttpResponse:
+    board = today_board(actor=actor)
+    return render(
+        request,
+        "scheduling/today.html",
+        {
+            "today": board.day,
+            "board": board,
+            "patients": patient_search(actor=actor, query="", limit=20),
+        },
+    )
