@@ -1,5 +1,5 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from imsclinic.accounts import views as accounts
 from imsclinic.api.v1 import api
@@ -81,4 +81,5 @@ urlpatterns = [
         name="research_export_dictionary",
     ),
     path("api/", api.urls),
+    path("fhir/", include("imsclinic.fhir.urls")),
 ]

@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "imsclinic.outcomes",
     "imsclinic.reports",
     "imsclinic.security",
+    "imsclinic.fhir",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,120 @@
+"""Provenance: who signed a note and when, and each amendment to a signed note (by whom,
+when, why). The signed session is its Procedure and Encounter; an assessment its Encounter."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q
+
+from imsclinic.charting.models import Amendment, Assessment, TreatmentSession
+from imsclinic.fhir import codes
+from imsclinic.fhir.sources import Row, Source
+from imsclinic.fhir.translators.common import Context, instant, ref
+
+AUTHOR_SIGNATURE = {
+    "system": codes.SIGNATURE_TYPE,
+    "code": "1.2.840.10065.1.12.1.1",
+    "display": "Author's Signature",
+}
+
+
+def _agent(kind: str, user_id: int) -> dict[str, Any]:
+    return {
+        "type": {
+            "coding": [{"system": codes.PROVENANCE_AGENT_TYPE, "code": kind, "display": kind.title()}]
+        },
+        "who": ref("Practitioner", user_id),
+    }
+
+
+def _targets(owner: str, pk: int) -> list[dict[str, str]]:
+    if owner == "session":
+        return [ref("Procedure", pk), ref("Encounter", f"session-{pk}")]
+    return [ref("Encounter", f"assessment-{pk}")]
+
+
+def _signature(owner: str):  # type: ignore[no-untyped-def]
+    def build(row: Row, extra: Any, ctx: Context) -> dict[str, Any]:
+        signed = instant(row["signed_at"])
+        return {
+            "resourceType": "Provenance",
+            "id": f"{owner}-signature-{row['id']}",
+            "meta": {"lastUpdated": signed},
+            "target": _targets(owner, row["id"]),
+            "recorded": signed,
+            "agent": [_agent("verifier", row["practitioner_id"])],
+            "signature": [
+                {"type": [AUTHOR_SIGNATURE], "when": signed, "who": ref("Practitioner", row["practitioner_id"])}
+            ],
+        }
+
+    return build
+
+
+def _amendment(owner: str):  # type: ignore[no-untyped-def]
+    def build(row: Row, extra: Any, ctx: Context) -> dict[str, Any]:
+        recorded = instant(row["created_at"])
+        return {
+            "resourceType": "Provenance",
+            "id": f"{owner}-amendment-{row['id']}",
+            "meta": {"lastUpdated": recorded},
+            "target": _targets(owner, row[f"{owner}_id"]),
+            "recorded": recorded,
+            "activity": {
+                "coding": [{"system": codes.V3_DATA_OPERATION, "code": "UPDATE", "display": "revise"}],
+                "text": "Amendment to a signed note",
+            },
+            "reason": [{"text": row["reason"]}],
+            "agent": [_agent("author", row["author_id"])],
+        }
+
+    return build
+
+
+SOURCES = (
+    Source(
+        resource_type="Provenance",
+        model=TreatmentSession,
+        fields=("id", "practitioner_id", "signed_at"),
+        build=_signature("session"),
+        prefix="session-signature",
+        where=Q(signed_at__isnull=False),
+        patient="patient_id",
+        date="signed_at",
+        updated="signed_at",
+    ),
+    Source(
+        resource_type="Provenance",
+        model=Assessment,
+        fields=("id", "practitioner_id", "signed_at"),
+        build=_signature("assessment"),
+        prefix="assessment-signature",
+        where=Q(signed_at__isnull=False),
+        patient="patient_id",
+        date="signed_at",
+        updated="signed_at",
+    ),
+    Source(
+        resource_type="Provenance",
+        model=Amendment,
+        fields=("id", "session_id", "author_id", "created_at", "reason"),
+        build=_amendment("session"),
+        prefix="session-amendment",
+        where=Q(session__isnull=False),
+        patient="session__patient_id",
+        date="created_at",
+        updated="created_at",
+    ),
+    Source(
+        resource_type="Provenance",
+        model=Amendment,
+        fields=("id", "assessment_id", "author_id", "created_at", "reason"),
+        build=_amendment("assessment"),
+        prefix="assessment-amendment",
+        where=Q(assessment__isnull=False),
+        patient="assessment__patient_id",
+        date="created_at",
+        updated="created_at",
+    ),
+)
