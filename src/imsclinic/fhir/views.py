@@ -25,6 +25,7 @@ from imsclinic.accounts.actions import token_user
 from imsclinic.core.actors import Actor, client_address
 from imsclinic.core.audit import audit_denied
 from imsclinic.core.errors import DomainError, NotFound, PermissionDenied
+from imsclinic.core.permissions import ADMINS, require_role
 from imsclinic.fhir import actions, bulk, selectors
 from imsclinic.fhir.capability import capability_statement
 from imsclinic.fhir.importing import Problems
@@ -340,6 +341,7 @@ def export_group(request: HttpRequest, actor: Actor, resource_id: str) -> HttpRe
 
 
 def _job(actor: Actor, key: Any) -> ExportJob:
+    require_role(actor, ADMINS, "Bulk export is open to clinic admins only.")
     job = (
         ExportJob.objects.filter(clinic=actor.clinic, requested_by=actor.user, key=key)
         .exclude(status=ExportJob.Status.CANCELLED)
