@@ -125,10 +125,14 @@ def build_course(actor, **patient_overrides: Any) -> Course:
     }
     patient = make_patient(actor, **values)
     old = patients.consent_record(
-        actor=actor, patient=patient, data=ConsentIn(consented_on=start - dt.timedelta(days=30), text_version="ims-2026.1")
+        actor=actor,
+        patient=patient,
+        data=ConsentIn(consented_on=start - dt.timedelta(days=30), text_version="ims-2026.1"),
     )
     patients.consent_withdraw(
-        actor=actor, consent=old, data=ConsentWithdrawIn(withdrawn_on=start - dt.timedelta(days=20), reason="Moved away")
+        actor=actor,
+        consent=old,
+        data=ConsentWithdrawIn(withdrawn_on=start - dt.timedelta(days=20), reason="Moved away"),
     )
     consent = patients.consent_record(
         actor=actor, patient=patient, data=ConsentIn(consented_on=start, text_version="ims-2026.1")
@@ -174,7 +178,14 @@ def build_course(actor, **patient_overrides: Any) -> Course:
                 insertion("trapezius", "left", notes="upper fibres"),
             ],
             rom=[{"movement": "lumbar_flexion", "phase": "after", "degrees": 50}],
-            adverse_events=[AdverseEventIn(kind="bruising", severity="mild", description="Small bruise", action_taken="Pressure")]
+            adverse_events=[
+                AdverseEventIn(
+                    kind="bruising",
+                    severity="mild",
+                    description="Small bruise",
+                    action_taken="Pressure",
+                )
+            ]
             if week == 0
             else [],
         )
@@ -182,7 +193,9 @@ def build_course(actor, **patient_overrides: Any) -> Course:
     sessions[0] = charting.session_sign(actor=actor, session=sessions[0])
     sessions[1] = charting.session_sign(actor=actor, session=sessions[1])
     charting.amendment_add(
-        actor=actor, note=sessions[0], data=AmendmentIn(text="Needle lot was LOT-TEST-2.", reason="typo")
+        actor=actor,
+        note=sessions[0],
+        data=AmendmentIn(text="Needle lot was LOT-TEST-2.", reason="typo"),
     )
     responses = [
         outcomes.response_record(
@@ -201,7 +214,9 @@ def build_course(actor, **patient_overrides: Any) -> Course:
         outcomes.response_record(
             actor=actor,
             episode=episode,
-            data=ResponseIn(measure_code="psfs", items=[3, 4, 5], activities=["Sitting", "Lifting", "Walking"]),
+            data=ResponseIn(
+                measure_code="psfs", items=[3, 4, 5], activities=["Sitting", "Lifting", "Walking"]
+            ),
             answered_at=timezone.now() - dt.timedelta(days=10),
         ),
     ]

@@ -26,7 +26,9 @@ def inline_exports(settings, tmp_path):
 
 
 def kickoff(fhir, path="$export", **params):
-    response = fhir.get(path, params, HTTP_PREFER="respond-async", HTTP_ACCEPT="application/fhir+json")
+    response = fhir.get(
+        path, params, HTTP_PREFER="respond-async", HTTP_ACCEPT="application/fhir+json"
+    )
     assert response.status_code == 202, response.content
     status_url = response["Content-Location"]
     assert status_url.startswith("http://testserver/fhir/R4/bulk/")
@@ -56,7 +58,14 @@ def test_system_export_round(fhir_admin, course, admin):
     assert body["request"].endswith("/fhir/R4/$export")
     assert body["error"] == []
     by_type = {output["type"]: output for output in body["output"]}
-    assert {"Patient", "Procedure", "Observation", "AuditEvent", "Practitioner", "Organization"} <= set(by_type)
+    assert {
+        "Patient",
+        "Procedure",
+        "Observation",
+        "AuditEvent",
+        "Practitioner",
+        "Organization",
+    } <= set(by_type)
     assert "Group" not in by_type
     for output in body["output"]:
         resources = download(fhir_admin, output["url"])
@@ -64,7 +73,9 @@ def test_system_export_round(fhir_admin, course, admin):
         for resource in resources:
             assert resource["resourceType"] == output["type"]
             valid(resource)
-    assert AuditEvent.objects.filter(action="export", username=admin.username).count() >= 1 + len(body["output"])
+    assert AuditEvent.objects.filter(action="export", username=admin.username).count() >= 1 + len(
+        body["output"]
+    )
     # DELETE removes the files; the status URL is then gone
     assert fhir_admin.delete(status).status_code == 202
     assert fhir_admin.get(status).status_code == 404
@@ -79,17 +90,25 @@ def test_type_and_since(fhir_admin, course, actor):
     status = kickoff(fhir_admin, _type="Patient", _since=mark.isoformat())
     (output,) = manifest(fhir_admin, status)["output"]
     assert [r["id"] for r in download(fhir_admin, output["url"])] == [str(newer.patient.pk)]
-    status = kickoff(fhir_admin, _type="Patient", _since=(timezone.now() + dt.timedelta(hours=1)).isoformat())
+    status = kickoff(
+        fhir_admin, _type="Patient", _since=(timezone.now() + dt.timedelta(hours=1)).isoformat()
+    )
     assert manifest(fhir_admin, status)["output"] == []
 
 
 def test_group_export_holds_only_the_members(fhir_admin, course, clinic):
     other_pt = make_practitioner(clinic, "pt.other")
     theirs = build_course(make_actor(other_pt), family_name="Theirs")
-    status = kickoff(fhir_admin, f"Group/practitioner-{other_pt.pk}/$export", _type="Patient,Procedure")
-    outputs = {o["type"]: download(fhir_admin, o["url"]) for o in manifest(fhir_admin, status)["output"]}
+    status = kickoff(
+        fhir_admin, f"Group/practitioner-{other_pt.pk}/$export", _type="Patient,Procedure"
+    )
+    outputs = {
+        o["type"]: download(fhir_admin, o["url"]) for o in manifest(fhir_admin, status)["output"]
+    }
     assert [r["id"] for r in outputs["Patient"]] == [str(theirs.patient.pk)]
-    assert {r["subject"]["reference"] for r in outputs["Procedure"]} == {f"Patient/{theirs.patient.pk}"}
+    assert {r["subject"]["reference"] for r in outputs["Procedure"]} == {
+        f"Patient/{theirs.patient.pk}"
+    }
     group = valid(fhir_admin.json(f"Group/practitioner-{other_pt.pk}"))
     assert group["quantity"] == 1
     status = kickoff(fhir_admin, "Patient/$export", _type="Patient")
@@ -158,7 +177,9 @@ def test_streaming_memory_does_not_grow_with_the_clinic(actor, clinic):
     def peak(limit: int) -> int:
         ids = list(source.rows(clinic.pk).order_by("pk").values_list("pk", flat=True)[:limit])
         tracemalloc.start()
-        for resources in bulk.stream(source, source.rows(clinic.pk).filter(pk__in=ids), ctx, chunk=2):
+        for resources in bulk.stream(
+            source, source.rows(clinic.pk).filter(pk__in=ids), ctx, chunk=2
+        ):
             for resource in resources:
                 json.dumps(resource)
         _, top = tracemalloc.get_traced_memory()

@@ -28,7 +28,11 @@ ICD = codes.ICD10_CA
 
 
 def entry(url: str, resource: dict[str, Any]) -> dict[str, Any]:
-    return {"fullUrl": url, "resource": resource, "request": {"method": "POST", "url": resource["resourceType"]}}
+    return {
+        "fullUrl": url,
+        "resource": resource,
+        "request": {"method": "POST", "url": resource["resourceType"]},
+    }
 
 
 def transaction(*entries: dict[str, Any]) -> dict[str, Any]:
@@ -99,9 +103,18 @@ def test_import_creates_everything_through_the_actions(fhir):
     result = valid(response.json())
     assert result["type"] == "transaction-response"
     locations = [e["response"]["location"] for e in result["entry"]]
-    assert [loc.split("/")[0] for loc in locations] == ["Patient", "Condition", "EpisodeOfCare", "QuestionnaireResponse"]
+    assert [loc.split("/")[0] for loc in locations] == [
+        "Patient",
+        "Condition",
+        "EpisodeOfCare",
+        "QuestionnaireResponse",
+    ]
     patient = Patient.objects.get(pk=locations[0].split("/")[1])
-    assert (patient.family_name, patient.given_name, patient.health_number) == ("Imported", "Iris Jo", "12345-6789")
+    assert (patient.family_name, patient.given_name, patient.health_number) == (
+        "Imported",
+        "Iris Jo",
+        "12345-6789",
+    )
     episode = Episode.objects.get(patient=patient)
     assert episode.referring_physician == "Dr. Refers"
     form = QuestionnaireResponse.objects.get(patient=patient)
@@ -148,15 +161,21 @@ def test_action_errors_roll_back_the_whole_bundle(fhir):
 
 def test_bundle_shape_errors(fhir, actor, patient):
     assert fhir.post("", {"resourceType": "Patient"}).status_code == 400
-    assert fhir.post("", {"resourceType": "Bundle", "type": "batch", "entry": []}).status_code == 400
+    assert (
+        fhir.post("", {"resourceType": "Bundle", "type": "batch", "entry": []}).status_code == 400
+    )
     bundle = sample()
-    bundle["entry"].append(entry("urn:uuid:x", {"resourceType": "Procedure", "status": "completed"}))
+    bundle["entry"].append(
+        entry("urn:uuid:x", {"resourceType": "Procedure", "status": "completed"})
+    )
     bundle["entry"][0]["request"]["method"] = "PUT"
     issues = fhir.post("", bundle).json()["issue"]
     assert {i["code"] for i in issues} == {"not-supported"}
     assert len(issues) == 2
     # A patient already in the clinic: refer to it, do not send it again
-    bundle = sample(identifier=[{"system": codes.DEFAULT_HEALTH_NUMBER_SYSTEM, "value": patient.health_number}])
+    bundle = sample(
+        identifier=[{"system": codes.DEFAULT_HEALTH_NUMBER_SYSTEM, "value": patient.health_number}]
+    )
     issues = fhir.post("", bundle).json()["issue"]
     assert issues[0]["code"] == "duplicate" and f"Patient/{patient.pk}" in issues[0]["diagnostics"]
     # ... which works: a Condition for an existing patient
@@ -184,7 +203,9 @@ def test_front_desk_cannot_import(clinic):
 # Round trip --------------------------------------------------------------------------------
 
 IMPORTED_TYPES = ("Patient", "Condition", "EpisodeOfCare", "QuestionnaireResponse")
-_REF = re.compile(r"^(Patient|Condition|EpisodeOfCare|QuestionnaireResponse|Practitioner|Organization)/[^/]+$")
+_REF = re.compile(
+    r"^(Patient|Condition|EpisodeOfCare|QuestionnaireResponse|Practitioner|Organization)/[^/]+$"
+)
 
 
 def normalized(resource: Any) -> Any:
@@ -227,13 +248,23 @@ def test_round_trip_of_a_demo_course_into_an_empty_clinic(db):
     load_demo()
     demo_pt = User.objects.get(username="pt.morgan")
     demo_actor = make_actor(demo_pt)
-    patient = Patient.objects.filter(clinic=demo_pt.clinic, episodes__isnull=False).order_by("id").first()
+    patient = (
+        Patient.objects.filter(clinic=demo_pt.clinic, episodes__isnull=False).order_by("id").first()
+    )
     episode = Episode.objects.get(patient=patient)
-    for code, items, days in (("nprs", [6], 9), ("odi", [3, 2, 2, 1, None, 2, 1, 2, 3, 1], 6), ("psfs", [4, 6, 2], 2)):
+    for code, items, days in (
+        ("nprs", [6], 9),
+        ("odi", [3, 2, 2, 1, None, 2, 1, 2, 3, 1], 6),
+        ("psfs", [4, 6, 2], 2),
+    ):
         outcomes.response_record(
             actor=demo_actor,
             episode=episode,
-            data=ResponseIn(measure_code=code, items=items, activities=["Sit", "Stand", "Walk"] if code == "psfs" else []),
+            data=ResponseIn(
+                measure_code=code,
+                items=items,
+                activities=["Sit", "Stand", "Walk"] if code == "psfs" else [],
+            ),
             answered_at=timezone.now() - dt.timedelta(days=days),
         )
     charting.episode_close(actor=demo_actor, episode=episode, closed_on=today())

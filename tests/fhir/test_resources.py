@@ -91,7 +91,9 @@ def test_questionnaire_total_derives_from_its_response(fhir, course):
     response = valid(fhir.json(f"QuestionnaireResponse/{odi.pk}"))
     assert response["questionnaire"] == f"{codes.CANONICAL}/Questionnaire/odi"
     assert [i["linkId"] for i in response["item"]] == ["1", "2", "3", "4", "5", "6", "7", "9", "10"]
-    assert response["extension"][0]["valueReference"] == {"reference": f"EpisodeOfCare/{course.episode.pk}"}
+    assert response["extension"][0]["valueReference"] == {
+        "reference": f"EpisodeOfCare/{course.episode.pk}"
+    }
     psfs = valid(fhir.json(f"QuestionnaireResponse/{course.responses[2].pk}"))
     assert psfs["item"][0]["item"][0]["answer"][0]["valueString"] == "Sitting"
 

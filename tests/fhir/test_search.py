@@ -21,13 +21,17 @@ def ids(bundle, mode="match"):
 
 
 def test_patient_search_by_name_identifier_and_birthdate(fhir, actor):
-    ada = make_patient(actor, family_name="Lovelace", given_name="Ada", date_of_birth=dt.date(1980, 5, 6))
+    ada = make_patient(
+        actor, family_name="Lovelace", given_name="Ada", date_of_birth=dt.date(1980, 5, 6)
+    )
     make_patient(actor, family_name="Hopper", given_name="Grace", date_of_birth=dt.date(1990, 1, 2))
     assert ids(fhir.json("Patient", {"name": "love"})) == [str(ada.pk)]
     assert ids(fhir.json("Patient", {"name": "ADA"})) == [str(ada.pk)]
     assert ids(fhir.json("Patient", {"identifier": ada.health_number})) == [str(ada.pk)]
     system = "https://imsclinic.org/fhir/NamingSystem/health-number"
-    assert ids(fhir.json("Patient", {"identifier": f"{system}|{ada.health_number}"})) == [str(ada.pk)]
+    assert ids(fhir.json("Patient", {"identifier": f"{system}|{ada.health_number}"})) == [
+        str(ada.pk)
+    ]
     assert ids(fhir.json("Patient", {"identifier": f"http://other|{ada.health_number}"})) == []
     assert ids(fhir.json("Patient", {"birthdate": "1980"})) == [str(ada.pk)]
     assert ids(fhir.json("Patient", {"birthdate": "1980-05"})) == [str(ada.pk)]
@@ -63,23 +67,31 @@ def test_date_prefixes_on_a_date_field(fhir, actor, value, matches):
 
 def test_observation_search_by_patient_code_and_date(fhir, course, actor):
     other = build_course(actor, family_name="Other")
-    bundle = valid(fhir.json("Observation", {"patient": f"Patient/{course.patient.pk}", "code": "72514-3"}))
+    bundle = valid(
+        fhir.json("Observation", {"patient": f"Patient/{course.patient.pk}", "code": "72514-3"})
+    )
     found = ids(bundle)
     sessions = course.sessions
     assert f"nprs-before-{sessions[0].pk}" in found
     assert f"nprs-assessment-{course.assessment.pk}" in found
     assert f"score-{course.responses[1].pk}" in found  # the NPRS questionnaire total
     assert f"score-{course.responses[0].pk}" not in found  # ODI
-    assert not any(str(other.patient.pk) in r["resource"]["subject"]["reference"] for r in bundle["entry"])
+    assert not any(
+        str(other.patient.pk) in r["resource"]["subject"]["reference"] for r in bundle["entry"]
+    )
     day = sessions[1].session_date.isoformat()
     on_day = ids(fhir.json("Observation", {"subject": course.patient.pk, "date": day}))
     assert sorted(on_day) == sorted(
-        [f"nprs-before-{sessions[1].pk}", f"nprs-after-{sessions[1].pk}", *[i for i in on_day if i.startswith("rom-")]]
+        [
+            f"nprs-before-{sessions[1].pk}",
+            f"nprs-after-{sessions[1].pk}",
+            *[i for i in on_day if i.startswith("rom-")],
+        ]
     )
     local = "https://imsclinic.org/fhir/CodeSystem/ims-measure"
-    assert ids(fhir.json("Observation", {"code": f"{local}|odi", "patient": course.patient.pk})) == [
-        f"score-{course.responses[0].pk}"
-    ]
+    assert ids(
+        fhir.json("Observation", {"code": f"{local}|odi", "patient": course.patient.pk})
+    ) == [f"score-{course.responses[0].pk}"]
     rom = ids(fhir.json("Observation", {"code": "lumbar_flexion", "patient": course.patient.pk}))
     assert len(rom) == 4  # baseline + one after each of three sessions
 
@@ -106,7 +118,9 @@ def test_count_zero_gives_only_the_total(fhir, course):
 
 
 def test_include_patient(fhir, course):
-    bundle = valid(fhir.json("Procedure", {"patient": course.patient.pk, "_include": "Procedure:patient"}))
+    bundle = valid(
+        fhir.json("Procedure", {"patient": course.patient.pk, "_include": "Procedure:patient"})
+    )
     assert ids(bundle, "include") == [str(course.patient.pk)]
     assert len(ids(bundle)) == 3
     bundle = valid(fhir.json("Observation", {"code": "72514-3", "_include": "Observation:patient"}))
@@ -124,7 +138,9 @@ def test_last_updated(fhir, course):
 
 def test_id_and_unknown_parameters(fhir, course):
     session = course.sessions[0]
-    found = ids(fhir.json("Encounter", {"_id": f"session-{session.pk},assessment-{course.assessment.pk}"}))
+    found = ids(
+        fhir.json("Encounter", {"_id": f"session-{session.pk},assessment-{course.assessment.pk}"})
+    )
     assert sorted(found) == sorted([f"session-{session.pk}", f"assessment-{course.assessment.pk}"])
     assert ids(fhir.json("Encounter", {"_id": "nonsense"})) == []
     # Unknown parameters are ignored, unless the client asks for strict handling.

@@ -459,7 +459,11 @@ def _fhir_ids(world: World, records: dict[str, Any], clinic, user) -> dict[str, 
         "file": job.outputs[0]["file"] if job else "",
     }
     for name in STATIC_TYPES:
-        ids[name] = {"CodeSystem": "ims-muscle", "StructureDefinition": "needle-lot", "Questionnaire": "odi"}[name]
+        ids[name] = {
+            "CodeSystem": "ims-muscle",
+            "StructureDefinition": "needle-lot",
+            "Questionnaire": "odi",
+        }[name]
     return ids
 
 
@@ -488,7 +492,11 @@ def fhir_world(world, settings, tmp_path) -> World:
     admins = (world.users["admin"], make_user(world.other_clinic, "b.admin", "admin"))
     for admin in admins:
         job = export_kickoff(
-            actor=make_actor(admin, "api"), level="system", types=["Patient"], since=None, request_url="x"
+            actor=make_actor(admin, "api"),
+            level="system",
+            types=["Patient"],
+            since=None,
+            request_url="x",
         )
         bulk.start(job)
     world.other_admin = admins[1]
@@ -525,7 +533,12 @@ def _fhir_bundle(patient_id: int) -> str:
                     "request": {"method": "POST", "url": "Condition"},
                     "resource": {
                         "resourceType": "Condition",
-                        "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10-ca", "code": "M54.2"}], "text": "Neck pain"},
+                        "code": {
+                            "coding": [
+                                {"system": "http://hl7.org/fhir/sid/icd-10-ca", "code": "M54.2"}
+                            ],
+                            "text": "Neck pain",
+                        },
                         "subject": {"reference": f"Patient/{patient_id}"},
                         "recordedDate": str(today()),
                     },

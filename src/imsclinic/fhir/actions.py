@@ -9,6 +9,7 @@ and reported together, each at ``Bundle.entry[i].resource.<path>``.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -54,11 +55,13 @@ def export_kickoff(
     group_id: str = "",
 ) -> ExportJob:
     """Accept an export; the caller starts it (bulk.start) once this has committed."""
-    require_role(actor, ADMINS, "Bulk export of the clinic's records is open to clinic admins only.")
+    require_role(
+        actor, ADMINS, "Bulk export of the clinic's records is open to clinic admins only."
+    )
     hours = getattr(settings, "IMSCLINIC_FHIR_EXPORT_HOURS", EXPORT_HOURS)
-    for old in ExportJob.objects.filter(clinic=actor.clinic, expires_at__lte=timezone.now()).exclude(
-        status=ExportJob.Status.CANCELLED
-    ):
+    for old in ExportJob.objects.filter(
+        clinic=actor.clinic, expires_at__lte=timezone.now()
+    ).exclude(status=ExportJob.Status.CANCELLED):
         bulk.remove_files(old)
         ExportJob.objects.filter(pk=old.pk).update(status=ExportJob.Status.CANCELLED)
     job = ExportJob.objects.create(
@@ -84,13 +87,17 @@ def export_kickoff(
 @transaction.atomic
 def export_delete(*, actor: Actor, job: ExportJob) -> None:
     """Cancel a running export or delete a finished one's files (DELETE on its status URL)."""
-    ExportJob.objects.filter(pk=job.pk).update(status=ExportJob.Status.CANCELLED, updated_at=timezone.now())
+    ExportJob.objects.filter(pk=job.pk).update(
+        status=ExportJob.Status.CANCELLED, updated_at=timezone.now()
+    )
     bulk.remove_files(job)
     audit_record(actor=actor, action="change", obj=job, detail="FHIR export cancelled or deleted")
 
 
 def export_file_opened(*, actor: Actor, job: ExportJob, name: str) -> None:
-    audit_record(actor=actor, action="export", obj=job, detail=f"FHIR export file {name} downloaded")
+    audit_record(
+        actor=actor, action="export", obj=job, detail=f"FHIR export file {name} downloaded"
+    )
 
 
 # Import -----------------------------------------------------------------------------------
@@ -121,7 +128,9 @@ class _Plan:
     episode_patient: dict[int, tuple[str, int]] = field(default_factory=dict)
     care: dict[int, int] = field(default_factory=dict)  # EpisodeOfCare index -> Condition index
     responses: dict[int, ResponseIn] = field(default_factory=dict)
-    response_target: dict[int, tuple[tuple[str, int], tuple[str, int] | None]] = field(default_factory=dict)
+    response_target: dict[int, tuple[tuple[str, int], tuple[str, int] | None]] = field(
+        default_factory=dict
+    )
     authored: dict[int, dt.datetime | None] = field(default_factory=dict)
 
 
@@ -133,7 +142,12 @@ def _entries(bundle: Any, problems: Problems) -> list[Entry]:
         problems.add(None, "Bundle", "structure", "Send a Bundle resource (resourceType 'Bundle').")
         raise ImportRejected(problems, 400)
     if bundle.get("type") != "transaction":
-        problems.add(None, "Bundle.type", "not-supported", "Only transaction Bundles are accepted (type 'transaction').")
+        problems.add(
+            None,
+            "Bundle.type",
+            "not-supported",
+            "Only transaction Bundles are accepted (type 'transaction').",
+        )
         raise ImportRejected(problems, 400)
     raw = bundle.get("entry") or []
     if not isinstance(raw, list) or not raw:
@@ -143,7 +157,9 @@ def _entries(bundle: Any, problems: Problems) -> list[Entry]:
     for index, item in enumerate(raw):
         resource = item.get("resource") if isinstance(item, dict) else None
         if not isinstance(resource, dict):
-            problems.add(index, "Bundle.entry", "required", f"Bundle.entry[{index}] has no resource.")
+            problems.add(
+                index, "Bundle.entry", "required", f"Bundle.entry[{index}] has no resource."
+            )
             continue
         entry = Entry(index=index, resource=resource, full_url=str(item.get("fullUrl") or ""))
         request = item.get("request") or {}
@@ -176,7 +192,13 @@ def _index(plan: _Plan) -> None:
 
 
 def _resolve(
-    plan: _Plan, entry: Entry, reference: Any, kind: str, path: str, problems: Problems, actor: Actor
+    plan: _Plan,
+    entry: Entry,
+    reference: Any,
+    kind: str,
+    path: str,
+    problems: Problems,
+    actor: Actor,
 ) -> tuple[str, int] | None:
     """('bundle', entry index) or ('server', pk) for a reference to ``kind``, else None."""
     text = (reference or {}).get("reference") if isinstance(reference, dict) else None
@@ -188,14 +210,24 @@ def _resolve(
         target = plan.by_url.get("/".join(text.rstrip("/").split("/")[-2:]))
     if target is not None:
         if target.resource_type != kind:
-            entry.problem_at(problems, path, "invalid", f"{path} refers to a {target.resource_type}, not a {kind}.")
+            entry.problem_at(
+                problems,
+                path,
+                "invalid",
+                f"{path} refers to a {target.resource_type}, not a {kind}.",
+            )
             return None
         return ("bundle", target.index)
     parts = text.rstrip("/").split("/")
     model = {"Patient": Patient, "EpisodeOfCare": Episode}.get(kind)
-    if len(parts) >= 2 and parts[-2] == kind and parts[-1].isdigit() and model is not None:
-        if model._default_manager.filter(clinic=actor.clinic, pk=int(parts[-1])).exists():
-            return ("server", int(parts[-1]))
+    if (
+        len(parts) >= 2
+        and parts[-2] == kind
+        and parts[-1].isdigit()
+        and model is not None
+        and model._default_manager.filter(clinic=actor.clinic, pk=int(parts[-1])).exists()
+    ):
+        return ("server", int(parts[-1]))
     entry.problem_at(
         problems,
         path,
@@ -212,7 +244,12 @@ def _authored(entry: Entry, problems: Problems) -> dt.datetime | None:
     try:
         value = dt.datetime.fromisoformat(str(text).replace("Z", "+00:00"))
     except ValueError:
-        entry.problem_at(problems, "QuestionnaireResponse.authored", "invalid", "authored is not a FHIR dateTime.")
+        entry.problem_at(
+            problems,
+            "QuestionnaireResponse.authored",
+            "invalid",
+            "authored is not a FHIR dateTime.",
+        )
         return None
     if value.tzinfo is None:
         value = timezone.make_aware(value)
@@ -236,7 +273,15 @@ def _plan(actor: Actor, bundle: Any, problems: Problems) -> _Plan:
     for entry in plan.entries:
         if entry.resource_type == "Condition":
             plan.episodes[entry.index] = condition.episode_values(entry, problems)
-            subject = _resolve(plan, entry, entry.resource.get("subject"), "Patient", "Condition.subject", problems, actor)
+            subject = _resolve(
+                plan,
+                entry,
+                entry.resource.get("subject"),
+                "Patient",
+                "Condition.subject",
+                problems,
+                actor,
+            )
             if subject is not None:
                 plan.episode_patient[entry.index] = subject
     for entry in plan.entries:
@@ -259,7 +304,11 @@ def _check_health_number(
             f"Health number {number} is also on Bundle.entry[{seen[number]}]: send each patient once.",
         )
     seen[number] = entry.index
-    existing = Patient.objects.filter(clinic=actor.clinic, health_number=number).values_list("pk", flat=True).first()
+    existing = (
+        Patient.objects.filter(clinic=actor.clinic, health_number=number)
+        .values_list("pk", flat=True)
+        .first()
+    )
     if existing is not None:
         entry.problem_at(
             problems,
@@ -275,7 +324,13 @@ def _plan_episode_of_care(plan: _Plan, entry: Entry, problems: Problems, actor: 
     target = None
     if diagnoses:
         target = _resolve(
-            plan, entry, diagnoses[0].get("condition"), "Condition", "EpisodeOfCare.diagnosis[0].condition", problems, actor
+            plan,
+            entry,
+            diagnoses[0].get("condition"),
+            "Condition",
+            "EpisodeOfCare.diagnosis[0].condition",
+            problems,
+            actor,
         )
     else:
         entry.problem_at(
@@ -288,25 +343,52 @@ def _plan_episode_of_care(plan: _Plan, entry: Entry, problems: Problems, actor: 
         return
     if target[0] != "bundle":
         entry.problem_at(
-            problems, "EpisodeOfCare.diagnosis[0].condition", "not-supported", "The Condition must be an entry of this Bundle."
+            problems,
+            "EpisodeOfCare.diagnosis[0].condition",
+            "not-supported",
+            "The Condition must be an entry of this Bundle.",
         )
         return
     if target[1] in plan.care.values():
         entry.problem_at(
-            problems, "EpisodeOfCare.diagnosis[0].condition", "duplicate", "Another EpisodeOfCare already names this Condition."
+            problems,
+            "EpisodeOfCare.diagnosis[0].condition",
+            "duplicate",
+            "Another EpisodeOfCare already names this Condition.",
         )
         return
     plan.care[entry.index] = target[1]
     values = episode_of_care.episode_values(entry, problems)
     plan.episodes.setdefault(target[1], {}).update(values)
-    patient_ref = _resolve(plan, entry, entry.resource.get("patient"), "Patient", "EpisodeOfCare.patient", problems, actor)
+    patient_ref = _resolve(
+        plan,
+        entry,
+        entry.resource.get("patient"),
+        "Patient",
+        "EpisodeOfCare.patient",
+        problems,
+        actor,
+    )
     if patient_ref is not None and plan.episode_patient.get(target[1]) not in (None, patient_ref):
-        entry.problem_at(problems, "EpisodeOfCare.patient", "invalid", "The EpisodeOfCare and its Condition name different patients.")
+        entry.problem_at(
+            problems,
+            "EpisodeOfCare.patient",
+            "invalid",
+            "The EpisodeOfCare and its Condition name different patients.",
+        )
 
 
 def _plan_response(plan: _Plan, entry: Entry, problems: Problems, actor: Actor) -> None:
     data = questionnaire_response.to_input(entry, problems)
-    subject = _resolve(plan, entry, entry.resource.get("subject"), "Patient", "QuestionnaireResponse.subject", problems, actor)
+    subject = _resolve(
+        plan,
+        entry,
+        entry.resource.get("subject"),
+        "Patient",
+        "QuestionnaireResponse.subject",
+        problems,
+        actor,
+    )
     episode_ref = None
     for index, ext in enumerate(entry.resource.get("extension") or []):
         if ext.get("url") == questionnaire_response.EPISODE_OF_CARE:
@@ -346,81 +428,83 @@ def _attempt(
 
 def import_transaction(*, actor: Actor, bundle: Any) -> list[Created]:
     """Store every entry of a transaction Bundle through the app's actions, or none of them."""
-    require_role(actor, CLINICAL, "Importing clinical records is open to practitioners and clinic admins only.")
+    require_role(
+        actor,
+        CLINICAL,
+        "Importing clinical records is open to practitioners and clinic admins only.",
+    )
     problems = Problems()
     plan = _plan(actor, bundle, problems)
     if problems:
         raise ImportRejected(problems)
-    by_index = {entry.index: entry for entry in plan.entries}
-    created: list[Created] = []
     with transaction.atomic():
-        stored_patients: dict[int, Patient] = {}
-        for index, data in plan.patients.items():
-            entry = by_index[index]
-            stored = _attempt(problems, entry, patient.FIELD_PATHS, lambda data=data: patients.patient_register(actor=actor, data=data))
-            if stored is None:
-                continue
-            stored_patients[index] = stored
-            created.append(Created(index, f"Patient/{stored.pk}"))
-        stored_episodes: dict[int, Episode] = {}
-        for index, values in plan.episodes.items():
-            entry = by_index[index]
-            owner = _patient_for(plan.episode_patient.get(index), stored_patients, actor)
-            if owner is None:
-                continue
-            closed_on = values.pop("closed_on", None)
-            data = condition.to_input(values, entry, problems)
-            if data is None:
-                continue
-            episode = _attempt(
-                problems,
-                entry,
-                condition.FIELD_PATHS,
-                lambda owner=owner, data=data, closed_on=closed_on: _open_episode(actor, owner, data, closed_on),
-            )
-            if episode is None:
-                continue
-            stored_episodes[index] = episode
-            created.append(Created(index, f"Condition/{episode.pk}"))
-        for care_index, condition_index in plan.care.items():
-            if condition_index in stored_episodes:
-                created.append(Created(care_index, f"EpisodeOfCare/{stored_episodes[condition_index].pk}"))
-        for index, data in plan.responses.items():
-            entry = by_index[index]
-            subject, episode_ref = plan.response_target[index]
-            owner = _patient_for(subject, stored_patients, actor)
-            if owner is None:
-                continue
-            episode = _episode_for(plan, entry, owner, episode_ref, stored_episodes, problems)
-            if episode is None:
-                continue
-            paths = {"answered_at": "QuestionnaireResponse.authored"}
-            response = _attempt(
-                problems,
-                entry,
-                _ResponsePaths(entry, paths),
-                lambda episode=episode, data=data, index=index: outcomes.response_record(
-                    actor=actor, episode=episode, data=data, source="api", answered_at=plan.authored[index]
-                ),
-            )
-            if response is not None:
-                created.append(Created(index, f"QuestionnaireResponse/{response.pk}"))
-        for index in sorted(plan.inactive):
-            if index in stored_patients:
-                entry = by_index[index]
-                _attempt(
-                    problems,
-                    entry,
-                    {"": "Patient.active"},
-                    lambda p=stored_patients[index]: patients.patient_archive(
-                        actor=actor, patient=p, reason="Imported as inactive (FHIR Patient.active = false)"
-                    ),
-                )
+        created = _store(actor, plan, problems)
         if problems:
             transaction.set_rollback(True)
     if problems:
         raise ImportRejected(problems)
     return sorted(created, key=lambda c: c.index)
+
+
+def _store(actor: Actor, plan: _Plan, problems: Problems) -> list[Created]:
+    """Write the planned entries in dependency order: patients, episodes, forms, archiving."""
+    by_index = {entry.index: entry for entry in plan.entries}
+    created: list[Created] = []
+    stored_patients: dict[int, Patient] = {}
+    for index, patient_in in plan.patients.items():
+        register = functools.partial(patients.patient_register, actor=actor, data=patient_in)
+        stored = _attempt(problems, by_index[index], patient.FIELD_PATHS, register)
+        if stored is not None:
+            stored_patients[index] = stored
+            created.append(Created(index, f"Patient/{stored.pk}"))
+    stored_episodes: dict[int, Episode] = {}
+    for index, values in plan.episodes.items():
+        entry = by_index[index]
+        owner = _patient_for(plan.episode_patient.get(index), stored_patients, actor)
+        closed_on = values.pop("closed_on", None)
+        episode_in = condition.to_input(values, entry, problems)
+        if owner is None or episode_in is None:
+            continue
+        open_it = functools.partial(_open_episode, actor, owner, episode_in, closed_on)
+        episode = _attempt(problems, entry, condition.FIELD_PATHS, open_it)
+        if episode is not None:
+            stored_episodes[index] = episode
+            created.append(Created(index, f"Condition/{episode.pk}"))
+    for care_index, condition_index in plan.care.items():
+        if condition_index in stored_episodes:
+            location = f"EpisodeOfCare/{stored_episodes[condition_index].pk}"
+            created.append(Created(care_index, location))
+    for index, response_in in plan.responses.items():
+        entry = by_index[index]
+        subject, episode_ref = plan.response_target[index]
+        owner = _patient_for(subject, stored_patients, actor)
+        if owner is None:
+            continue
+        episode = _episode_for(plan, entry, owner, episode_ref, stored_episodes, problems)
+        if episode is None:
+            continue
+        record = functools.partial(
+            outcomes.response_record,
+            actor=actor,
+            episode=episode,
+            data=response_in,
+            source="api",
+            answered_at=plan.authored[index],
+        )
+        paths = _ResponsePaths(entry, {"answered_at": "QuestionnaireResponse.authored"})
+        response = _attempt(problems, entry, paths, record)
+        if response is not None:
+            created.append(Created(index, f"QuestionnaireResponse/{response.pk}"))
+    for index in sorted(plan.inactive):
+        if index in stored_patients:
+            archive = functools.partial(
+                patients.patient_archive,
+                actor=actor,
+                patient=stored_patients[index],
+                reason="Imported as inactive (FHIR Patient.active = false)",
+            )
+            _attempt(problems, by_index[index], {"": "Patient.active"}, archive)
+    return created
 
 
 class _ResponsePaths(dict[str, str]):
@@ -455,7 +539,9 @@ def _closed_problem() -> Any:
     return FieldProblem("closed_on", "invalid", "period.end is not a date (YYYY-MM-DD).")
 
 
-def _patient_for(ref: tuple[str, int] | None, stored: dict[int, Patient], actor: Actor) -> Patient | None:
+def _patient_for(
+    ref: tuple[str, int] | None, stored: dict[int, Patient], actor: Actor
+) -> Patient | None:
     if ref is None:
         return None
     kind, key = ref
@@ -480,7 +566,10 @@ def _episode_for(
             episode = Episode.objects.filter(clinic_id=owner.clinic_id, pk=key).first()
         if episode is not None and episode.patient_id != owner.pk:
             entry.problem_at(
-                problems, "QuestionnaireResponse.extension", "invalid", "The episode of care belongs to another patient."
+                problems,
+                "QuestionnaireResponse.extension",
+                "invalid",
+                "The episode of care belongs to another patient.",
             )
             return None
         return episode

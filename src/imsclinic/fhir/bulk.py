@@ -65,7 +65,9 @@ def _members(job: ExportJob) -> QuerySet[Any] | None:
     if job.level == ExportJob.Level.SYSTEM:
         return None
     if job.level == ExportJob.Level.PATIENT:
-        return Patient.objects.filter(clinic_id=job.clinic_id, archived_at__isnull=True).values("id")
+        return Patient.objects.filter(clinic_id=job.clinic_id, archived_at__isnull=True).values(
+            "id"
+        )
     for source in group.SOURCES:
         pk = source.pk_of(job.group_id)
         if pk is not None:
@@ -86,7 +88,9 @@ def source_rows(job: ExportJob, source: Source) -> QuerySet[Any] | None:
     return queryset
 
 
-def stream(source: Source, queryset: QuerySet[Any], ctx: Context, chunk: int = CHUNK) -> Iterator[list[Resource]]:
+def stream(
+    source: Source, queryset: QuerySet[Any], ctx: Context, chunk: int = CHUNK
+) -> Iterator[list[Resource]]:
     """The resources of ``queryset``'s rows, one chunk at a time (keyset pagination)."""
     last = -1
     while True:

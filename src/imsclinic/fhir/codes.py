@@ -341,7 +341,11 @@ def code_system_resource(cs: LocalCodeSystem) -> dict[str, Any]:
         "content": "complete",
         "count": len(cs.concepts),
         "concept": [
-            {"code": c.code, "display": c.display, **({"definition": c.definition} if c.definition else {})}
+            {
+                "code": c.code,
+                "display": c.display,
+                **({"definition": c.definition} if c.definition else {}),
+            }
             for c in cs.concepts
         ],
     }
@@ -418,7 +422,9 @@ def code_problem(system_url: str, code: str) -> str | None:
             return f"'{code}' is not a code of {cs.title} ({system_url})."
         return None
     if system_url == SNOMED:
-        return None if code in SNOMED_CODES else f"SNOMED CT code '{code}' is not on our vetted list."
+        return (
+            None if code in SNOMED_CODES else f"SNOMED CT code '{code}' is not on our vetted list."
+        )
     if system_url == LOINC:
         return None if code in LOINC_CODES else f"LOINC code '{code}' is not on our vetted list."
     if system_url in ICD10_SYSTEMS:
@@ -426,7 +432,11 @@ def code_problem(system_url: str, code: str) -> str | None:
     if system_url == UCUM:
         return None if code in UCUM_UNITS else f"UCUM unit '{code}' is not one we use."
     if system_url in HL7_CODES:
-        return None if code in HL7_CODES[system_url] else f"'{code}' is not a code we use in {system_url}."
+        return (
+            None
+            if code in HL7_CODES[system_url]
+            else f"'{code}' is not a code we use in {system_url}."
+        )
     return f"Code system '{system_url}' is not one this server uses."
 
 

@@ -37,7 +37,9 @@ class Issue:
 class FhirError(Exception):
     """A request the server refuses, answered as an OperationOutcome with ``status``."""
 
-    def __init__(self, status: int, issues: list[Issue], headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, status: int, issues: list[Issue], headers: dict[str, str] | None = None
+    ) -> None:
         super().__init__(issues[0].diagnostics if issues else str(status))
         self.status = status
         self.issues = issues
@@ -73,10 +75,7 @@ def from_domain_error(exc: DomainError, path_for: dict[str, str] | None = None) 
     if isinstance(exc, ValidationProblem):
         return FhirError(
             422,
-            [
-                Issue("invalid", p.message, (paths.get(p.field, p.field),))
-                for p in exc.problems
-            ],
+            [Issue("invalid", p.message, (paths.get(p.field, p.field),)) for p in exc.problems],
         )
     if isinstance(exc, RuleViolation):
         expression = (paths.get(exc.field, exc.field),) if exc.field else ()

@@ -75,12 +75,18 @@ def _identifier(value: str) -> Q:
 def _hn_system() -> str:
     from django.conf import settings
 
-    return getattr(settings, "IMSCLINIC_FHIR_HEALTH_NUMBER_SYSTEM", codes.DEFAULT_HEALTH_NUMBER_SYSTEM)
+    return getattr(
+        settings, "IMSCLINIC_FHIR_HEALTH_NUMBER_SYSTEM", codes.DEFAULT_HEALTH_NUMBER_SYSTEM
+    )
 
 
 def _registration(value: str) -> Q:
     system, code = token(value)
-    return Q(registration_number=code) if system in (None, "", codes.REGISTRATION_SYSTEM) else Q(pk__in=[])
+    return (
+        Q(registration_number=code)
+        if system in (None, "", codes.REGISTRATION_SYSTEM)
+        else Q(pk__in=[])
+    )
 
 
 def _practitioner_ref(value: str) -> Q:
@@ -100,10 +106,18 @@ def _clinical(
 ) -> ResourceType:
     params: list[Param] = [patient_param(p) for p in patient_params]
     if date_name:
-        params.append(date_param(date_name, f"{name} date, with prefixes (eq, ne, gt, lt, ge, le, sa, eb, ap)."))
+        params.append(
+            date_param(
+                date_name, f"{name} date, with prefixes (eq, ne, gt, lt, ge, le, sa, eb, ap)."
+            )
+        )
     if code is not None:
         params.append(code)
-    includes = tuple(f"{name}:{p.name}" for p in params if p.type == "reference" and p.name in ("patient", "subject"))
+    includes = tuple(
+        f"{name}:{p.name}"
+        for p in params
+        if p.type == "reference" and p.name in ("patient", "subject")
+    )
     return ResourceType(
         name,
         sources,
@@ -129,7 +143,12 @@ def resource_types() -> dict[str, ResourceType]:
                     "Health number ([system]|value).",
                     _identifier,
                 ),
-                field_param("name", "string", "Family or given name starts with (any case).", patient.name_matches),
+                field_param(
+                    "name",
+                    "string",
+                    "Family or given name starts with (any case).",
+                    patient.name_matches,
+                ),
                 date_param("birthdate", "Date of birth, with prefixes."),
             ),
             documentation="Demographics and needling precautions. An archived patient reads as 410 Gone.",
@@ -140,7 +159,9 @@ def resource_types() -> dict[str, ResourceType]:
             (practitioner.SOURCE,),
             STAFF,
             (
-                field_param("name", "string", "First or last name starts with.", practitioner.name_matches),
+                field_param(
+                    "name", "string", "First or last name starts with.", practitioner.name_matches
+                ),
                 field_param("identifier", "token", "Registration number.", _registration),
             ),
             documentation="Staff of the clinic, with their needling authorizations as qualifications.",
@@ -174,17 +195,23 @@ def resource_types() -> dict[str, ResourceType]:
         _clinical(
             "Observation",
             observation.SOURCES,
-            code=code_param("code", documentation="LOINC 72514-3 (NPRS), ims-rom-movement or ims-measure codes."),
+            code=code_param(
+                "code", documentation="LOINC 72514-3 (NPRS), ims-rom-movement or ims-measure codes."
+            ),
         ),
         _clinical(
             "QuestionnaireResponse",
             (questionnaire_response.SOURCE,),
             date_name="authored",
-            code=code_param("questionnaire", "reference", "Questionnaire canonical URL or measure code."),
+            code=code_param(
+                "questionnaire", "reference", "Questionnaire canonical URL or measure code."
+            ),
         ),
         _clinical("Consent", (consent.SOURCE,), patient_params=("patient",)),
         _clinical("AdverseEvent", (adverse_event.SOURCE,), patient_params=("subject",)),
-        _clinical("Provenance", provenance.SOURCES, date_name="recorded", patient_params=("patient",)),
+        _clinical(
+            "Provenance", provenance.SOURCES, date_name="recorded", patient_params=("patient",)
+        ),
         _clinical(
             "AuditEvent",
             (audit_event.SOURCE,),

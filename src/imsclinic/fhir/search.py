@@ -108,12 +108,30 @@ def parse_date_range(parameter: str, text: str) -> tuple[dt.datetime, dt.datetim
         raise SearchError(parameter, f"'{text}' is not a real date.") from None
     zone = parts["zone"]
     if zone:
-        tz = dt.UTC if zone == "Z" else dt.timezone(
-            dt.timedelta(hours=int(zone[1:3]), minutes=int(zone[4:6])) * (1 if zone[0] == "+" else -1)
+        tz = (
+            dt.UTC
+            if zone == "Z"
+            else dt.timezone(
+                dt.timedelta(hours=int(zone[1:3]), minutes=int(zone[4:6]))
+                * (1 if zone[0] == "+" else -1)
+            )
         )
         return low.replace(tzinfo=tz), high.replace(tzinfo=tz)
     current = timezone.get_current_timezone()
     return low.replace(tzinfo=current), high.replace(tzinfo=current)
+
+
+# Searchable instants: a value beyond these matches like the calendar's end, and arithmetic
+# on it (time zones, the 10% of 'ap') cannot overflow.
+EARLIEST = dt.datetime(1, 1, 3, tzinfo=dt.UTC)
+LATEST = dt.datetime(9999, 12, 29, tzinfo=dt.UTC)
+
+
+def clamp_instant(value: dt.datetime) -> dt.datetime:
+    try:
+        return min(max(value, EARLIEST), LATEST)
+    except OverflowError:  # comparing across an offset overflowed: the value is at an end
+        return EARLIEST if value.year < 5000 else LATEST
 
 
 def _local_date(value: dt.datetime, round_up: bool) -> dt.date:
@@ -132,10 +150,11 @@ def date_match(parameter: str, field: str, is_datetime: bool, raw: str) -> Q:
     ap widens the range by 10% of its distance from now (FHIR search, "date")."""
     prefix = raw[:2] if raw[:2] in PREFIXES else "eq"
     text = raw[2:] if raw[:2] in PREFIXES else raw
-    low, high = parse_date_range(parameter, text)
+    low, high = (clamp_instant(v) for v in parse_date_range(parameter, text))
     if prefix == "ap":
         gap = abs(timezone.now() - low) * 0.1
-        low, high = low - gap, high + gap
+        low = EARLIEST if low - EARLIEST <= gap else low - gap
+        high = LATEST if LATEST - high <= gap else high + gap
     if is_datetime:
         lo: Any = low
         hi: Any = high
@@ -187,10 +206,14 @@ def reference_id(parameter: str, value: str, resource_type: str) -> int:
     text = value.rstrip("/")
     tail = text.rsplit("/", 2)
     if len(tail) >= 2 and tail[-2] != resource_type:
-        raise SearchError(parameter, f"{parameter} refers to a {resource_type}: use {resource_type}/<id>.")
+        raise SearchError(
+            parameter, f"{parameter} refers to a {resource_type}: use {resource_type}/<id>."
+        )
     ident = tail[-1]
     if not ident.isdigit() or len(ident) > 18:
-        raise SearchError(parameter, f"'{value}' is not a {resource_type} id ({resource_type}/<number>).")
+        raise SearchError(
+            parameter, f"'{value}' is not a {resource_type} id ({resource_type}/<number>)."
+        )
     return int(ident)
 
 
@@ -226,11 +249,17 @@ def code_param(name: str, type_: str = "token", documentation: str = "") -> Para
             return False
         return combine_or([source.code(*token(value)) for value in values])
 
-    return Param(name, type_, documentation or "Code ([system]|code; several comma-separated).", apply)
+    return Param(
+        name, type_, documentation or "Code ([system]|code; several comma-separated).", apply
+    )
 
 
 def field_param(
-    name: str, type_: str, documentation: str, build: Callable[[str], Q], modifiers: tuple[str, ...] = ()
+    name: str,
+    type_: str,
+    documentation: str,
+    build: Callable[[str], Q],
+    modifiers: tuple[str, ...] = (),
 ) -> Param:
     """A parameter of one resource type's own field(s): ``build(value)`` gives its filter."""
 

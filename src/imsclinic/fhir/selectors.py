@@ -61,7 +61,7 @@ def _values(source: Source, queryset: QuerySet[Any]) -> list[Row]:
 
 
 def _audit(actor: Actor, patient_ids: Iterable[int | None], detail: str, object_type: str) -> None:
-    ids = sorted({p for p in patient_ids if p is not None})
+    ids: list[int | None] = [*sorted({p for p in patient_ids if p is not None})]
     for patient_id in ids or [None]:
         audit_record(
             actor=actor,
@@ -91,7 +91,9 @@ def read(*, actor: Actor, type_name: str, resource_id: str) -> Resource:
             "A clinic admin can restore the record in IMS Clinic."
         )
     resource = build_rows(source, rows, Context.for_clinic(actor.clinic.pk))[0]
-    _audit(actor, [row.get("_patient")], f"FHIR read {type_name}/{resource_id}", f"FHIR {type_name}")
+    _audit(
+        actor, [row.get("_patient")], f"FHIR read {type_name}/{resource_id}", f"FHIR {type_name}"
+    )
     return resource
 
 
@@ -111,7 +113,9 @@ class Page:
 
 def _int(name: str, text: str, low: int, high: int | None = None) -> int:
     if not text.isdigit() or len(text) > 9:
-        raise SearchError(name, f"{name} is a whole number{f' from {low} to {high}' if high else ''}.")
+        raise SearchError(
+            name, f"{name} is a whole number{f' from {low} to {high}' if high else ''}."
+        )
     value = int(text)
     if value < low or (high is not None and value > high):
         raise SearchError(name, f"{name} must be from {low} to {high}.")
@@ -166,7 +170,9 @@ def search(
     for include in includes:
         if include not in rt.includes:
             supported = ", ".join(rt.includes) or "none"
-            raise SearchError("_include", f"_include={include} is not supported here (supported: {supported}).")
+            raise SearchError(
+                "_include", f"_include={include} is not supported here (supported: {supported})."
+            )
     chosen, applied = _filters(rt, params, strict)
     clinic_id = actor.clinic.pk
     querysets = []
@@ -211,7 +217,9 @@ def _patients(actor: Actor, ids: set[int]) -> list[Resource]:
     from imsclinic.fhir.translators import patient
 
     source = patient.SOURCE
-    queryset = source.rows(actor.clinic.pk).filter(pk__in=ids, archived_at__isnull=True).order_by("pk")
+    queryset = (
+        source.rows(actor.clinic.pk).filter(pk__in=ids, archived_at__isnull=True).order_by("pk")
+    )
     return build_rows(source, _values(source, queryset), Context.for_clinic(actor.clinic.pk))
 
 
@@ -250,12 +258,17 @@ def everything(
         if wanted and rt.name not in wanted:
             continue
         for source in rt.sources:
-            queryset = source.rows(actor.clinic.pk).filter(**{source.patient: pk})  # type: ignore[dict-item]
+            queryset = source.rows(actor.clinic.pk).filter(**{str(source.patient): pk})
             if since is not None and source.updated:
                 queryset = queryset.filter(**{f"{source.updated}__gt": since})
             resources += build_rows(source, _values(source, queryset.order_by("pk")), ctx)
     resources += _referenced(actor, resources, wanted)
-    _audit(actor, [pk], f"FHIR Patient/{patient_id}/$everything ({len(resources)} resources)", "FHIR Patient")
+    _audit(
+        actor,
+        [pk],
+        f"FHIR Patient/{patient_id}/$everything ({len(resources)} resources)",
+        "FHIR Patient",
+    )
     return resources
 
 
@@ -271,7 +284,9 @@ def _referenced(actor: Actor, resources: list[Resource], wanted: set[str]) -> li
     ctx = Context.for_clinic(actor.clinic.pk)
     if practitioner_ids and (not wanted or "Practitioner" in wanted):
         source = practitioner.SOURCE
-        rows = _values(source, source.rows(actor.clinic.pk).filter(pk__in=practitioner_ids).order_by("pk"))
+        rows = _values(
+            source, source.rows(actor.clinic.pk).filter(pk__in=practitioner_ids).order_by("pk")
+        )
         found += build_rows(source, rows, ctx)
     if not wanted or "Organization" in wanted:
         source = organization.SOURCE

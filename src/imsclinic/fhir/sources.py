@@ -11,7 +11,7 @@ so a resource looks the same whichever way it is asked for.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,7 +42,7 @@ class Source:
     code: CodeMatch | None = None
     # Loads what the rows' resources need besides their own fields (children, names),
     # for a whole batch at once: constant queries per batch, whatever its size.
-    extra: Callable[[list[Row]], Any] | None = None
+    children: Callable[[list[Row]], Any] | None = None
     clinic: str = "clinic_id"
     # Rows of an archived (deleted) patient are hidden from reads and searches (HTTP 410).
     hide_archived: bool = True
@@ -91,18 +91,18 @@ def _field(model: type[Model], path: str) -> Any:
 
 
 def build_rows(source: Source, rows: Sequence[Row], ctx: Context) -> list[Resource]:
-    extra = source.extra(list(rows)) if source.extra is not None and rows else None
-    return [source.build(row, extra, ctx) for row in rows]
+    loaded = source.children(list(rows)) if source.children is not None and rows else None
+    return [source.build(row, loaded, ctx) for row in rows]
 
 
 def fetch(source: Source, queryset: QuerySet[Any], ctx: Context) -> list[Resource]:
     return build_rows(source, list(queryset.values(*source.fields)), ctx)
 
 
-def children_by(rows: Sequence[Row], key: str) -> dict[Any, list[Row]]:
+def children_by(rows: Iterable[Mapping[str, Any]], key: str) -> dict[Any, list[Row]]:
     grouped: dict[Any, list[Row]] = {}
     for row in rows:
-        grouped.setdefault(row[key], []).append(row)
+        grouped.setdefault(row[key], []).append(row if isinstance(row, dict) else dict(row))
     return grouped
 
 

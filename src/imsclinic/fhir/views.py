@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
@@ -31,14 +32,14 @@ from imsclinic.fhir.capability import capability_statement
 from imsclinic.fhir.importing import Problems
 from imsclinic.fhir.models import ExportJob
 from imsclinic.fhir.outcome import FhirError, Issue, from_domain_error, operation_outcome
-from imsclinic.fhir.search import SearchError
+from imsclinic.fhir.search import SearchError, clamp_instant
 from imsclinic.fhir.sources import Resource
 
 FHIR_JSON = "application/fhir+json; charset=utf-8"
 _TYPE_NAME = re.compile(r"^[A-Z][A-Za-z]{1,40}$")
 _JSON_FORMATS = {"json", "application/json", "application/fhir+json", "application/json+fhir"}
 
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]
 
 
 def _dumps(body: Any) -> str:
@@ -46,7 +47,10 @@ def _dumps(body: Any) -> str:
 
 
 def fhir_response(
-    body: Any, status: int = 200, headers: dict[str, str] | None = None, content_type: str = FHIR_JSON
+    body: Any,
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+    content_type: str = FHIR_JSON,
 ) -> HttpResponse:
     response = HttpResponse(_dumps(body), status=status, content_type=content_type)
     response["Cache-Control"] = "no-store"
@@ -66,13 +70,22 @@ def base_url(request: HttpRequest) -> str:
 def _check_format(request: HttpRequest) -> None:
     wanted = request.GET.get("_format", "")
     if wanted and wanted.split(";")[0].strip() not in _JSON_FORMATS:
-        raise FhirError.one(406, "not-supported", f"_format={wanted}: this server speaks FHIR JSON only (_format=json).")
+        raise FhirError.one(
+            406,
+            "not-supported",
+            f"_format={wanted}: this server speaks FHIR JSON only (_format=json).",
+        )
     accept = request.META.get("HTTP_ACCEPT", "")
     if accept and not any(
-        kind.split(";")[0].strip() in (*_JSON_FORMATS, "*/*", "application/*", "application/fhir+ndjson")
+        kind.split(";")[0].strip()
+        in (*_JSON_FORMATS, "*/*", "application/*", "application/fhir+ndjson")
         for kind in accept.split(",")
     ):
-        raise FhirError.one(406, "not-supported", f"Accept: {accept[:100]}: this server answers application/fhir+json.")
+        raise FhirError.one(
+            406,
+            "not-supported",
+            f"Accept: {accept[:100]}: this server answers application/fhir+json.",
+        )
 
 
 def authenticate(request: HttpRequest) -> Actor:
@@ -82,7 +95,12 @@ def authenticate(request: HttpRequest) -> Actor:
     if user is None or user.clinic is None:
         raise FhirError(
             401,
-            [Issue("login", "Send a valid token: 'Authorization: Bearer <token>' from POST /api/v1/auth/token.")],
+            [
+                Issue(
+                    "login",
+                    "Send a valid token: 'Authorization: Bearer <token>' from POST /api/v1/auth/token.",
+                )
+            ],
             {"WWW-Authenticate": 'Bearer realm="IMS Clinic FHIR"'},
         )
     actor = Actor(user=user, clinic=user.clinic, source="api", address=client_address(request))
@@ -96,12 +114,17 @@ def fhir_view(methods: Sequence[str], auth: bool = True) -> Callable[[View], Vie
     def decorate(view: View) -> View:
         @csrf_exempt
         @functools.wraps(view)
-        def wrapper(request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        def wrapper(request: HttpRequest, **kwargs: Any) -> HttpResponseBase:
             try:
                 if request.method not in methods:
                     raise FhirError(
                         405,
-                        [Issue("not-supported", f"{request.method} is not supported here; use {', '.join(methods)}.")],
+                        [
+                            Issue(
+                                "not-supported",
+                                f"{request.method} is not supported here; use {', '.join(methods)}.",
+                            )
+                        ],
                         {"Allow": ", ".join(methods)},
                     )
                 _check_format(request)
@@ -110,7 +133,9 @@ def fhir_view(methods: Sequence[str], auth: bool = True) -> Callable[[View], Vie
             except FhirError as exc:
                 return outcome_response(exc)
             except SearchError as exc:
-                return outcome_response(FhirError.one(400, "invalid", f"{exc.parameter}: {exc.message}"))
+                return outcome_response(
+                    FhirError.one(400, "invalid", f"{exc.parameter}: {exc.message}")
+                )
             except actions.ImportRejected as exc:
                 return outcome_response(_import_error(exc.problems, exc.status))
             except DomainError as exc:
@@ -157,7 +182,9 @@ def _entry(base: str, resource: Resource, mode: str) -> dict[str, Any]:
     }
 
 
-def _page_links(base: str, type_name: str, page: selectors.Page, includes: list[str]) -> list[dict[str, str]]:
+def _page_links(
+    base: str, type_name: str, page: selectors.Page, includes: list[str]
+) -> list[dict[str, str]]:
     def url(offset: int) -> str:
         query = [*page.applied, *(("_include", i) for i in includes), ("_count", str(page.count))]
         if offset:
@@ -189,7 +216,9 @@ def base(request: HttpRequest, actor: Actor) -> HttpResponse:
     if "json" not in content_type:
         raise FhirError.one(415, "not-supported", "Send the Bundle as application/fhir+json.")
     if b"\x00" in request.body or b"\\u0000" in request.body:
-        raise FhirError.one(400, "invalid", "The Bundle contains a NUL character (\\u0000); remove it and resend.")
+        raise FhirError.one(
+            400, "invalid", "The Bundle contains a NUL character (\\u0000); remove it and resend."
+        )
     try:
         bundle = json.loads(request.body)
     except (ValueError, UnicodeDecodeError):
@@ -200,7 +229,8 @@ def base(request: HttpRequest, actor: Actor) -> HttpResponse:
             "resourceType": "Bundle",
             "type": "transaction-response",
             "entry": [
-                {"response": {"status": "201 Created", "location": item.location}} for item in created
+                {"response": {"status": "201 Created", "location": item.location}}
+                for item in created
             ],
         }
     )
@@ -260,10 +290,14 @@ def _instant(name: str, text: str) -> dt.datetime:
     try:
         value = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        raise FhirError.one(400, "invalid", f"{name}={text[:60]} is not a FHIR instant (e.g. 2026-01-31T09:00:00Z).") from None
+        raise FhirError.one(
+            400, "invalid", f"{name}={text[:60]} is not a FHIR instant (e.g. 2026-01-31T09:00:00Z)."
+        ) from None
     if value.tzinfo is None:
-        raise FhirError.one(400, "invalid", f"{name} needs a time zone (e.g. 2026-01-31T09:00:00Z).")
-    return value
+        raise FhirError.one(
+            400, "invalid", f"{name} needs a time zone (e.g. 2026-01-31T09:00:00Z)."
+        )
+    return clamp_instant(value)
 
 
 @fhir_view(("GET",))
@@ -291,20 +325,30 @@ _UNSUPPORTED_EXPORT = ("_elements", "patient", "includeAssociatedData", "_typeFi
 
 def _kickoff(request: HttpRequest, actor: Actor, level: str, group_id: str = "") -> HttpResponse:
     if "respond-async" not in request.META.get("HTTP_PREFER", ""):
-        raise FhirError.one(400, "required", "Bulk export is asynchronous: send the header 'Prefer: respond-async'.")
+        raise FhirError.one(
+            400, "required", "Bulk export is asynchronous: send the header 'Prefer: respond-async'."
+        )
     output = request.GET.get("_outputFormat", "")
     if output and output not in bulk.OUTPUT_FORMATS:
-        raise FhirError.one(400, "not-supported", f"_outputFormat={output[:60]}: only application/fhir+ndjson is written.")
+        raise FhirError.one(
+            400,
+            "not-supported",
+            f"_outputFormat={output[:60]}: only application/fhir+ndjson is written.",
+        )
     for name in _UNSUPPORTED_EXPORT:
         if name in request.GET:
-            raise FhirError.one(400, "not-supported", f"The export parameter {name} is not supported.")
+            raise FhirError.one(
+                400, "not-supported", f"The export parameter {name} is not supported."
+            )
     since = _instant("_since", request.GET["_since"]) if request.GET.get("_since") else None
     allowed = bulk.exportable_types(level)
     types = [t for value in request.GET.getlist("_type") for t in value.split(",") if t]
     for name in types:
         if name not in allowed:
             raise FhirError.one(
-                400, "not-supported", f"_type {name[:60]} cannot be exported at this level; choose from {', '.join(allowed)}."
+                400,
+                "not-supported",
+                f"_type {name[:60]} cannot be exported at this level; choose from {', '.join(allowed)}.",
             )
     if group_id:
         selectors.read(actor=actor, type_name="Group", resource_id=group_id)
@@ -319,7 +363,9 @@ def _kickoff(request: HttpRequest, actor: Actor, level: str, group_id: str = "")
     bulk.start(job)
     status_url = request.build_absolute_uri(reverse("fhir:bulk_status", kwargs={"key": job.key}))
     return fhir_response(
-        operation_outcome([Issue("informational", f"Export accepted; poll {status_url}.", severity="information")]),
+        operation_outcome(
+            [Issue("informational", f"Export accepted; poll {status_url}.", severity="information")]
+        ),
         202,
         {"Content-Location": status_url},
     )
@@ -361,12 +407,25 @@ def bulk_status(request: HttpRequest, actor: Actor, key: Any) -> HttpResponse:
     if request.method == "DELETE":
         actions.export_delete(actor=actor, job=job)
         return fhir_response(
-            operation_outcome([Issue("informational", "Export cancelled and its files deleted.", severity="information")]),
+            operation_outcome(
+                [
+                    Issue(
+                        "informational",
+                        "Export cancelled and its files deleted.",
+                        severity="information",
+                    )
+                ]
+            ),
             202,
         )
     if job.status in (ExportJob.Status.ACCEPTED, ExportJob.Status.RUNNING):
         return HttpResponse(
-            status=202, headers={"X-Progress": job.progress or "queued", "Retry-After": "5", "Cache-Control": "no-store"}
+            status=202,
+            headers={
+                "X-Progress": job.progress or "queued",
+                "Retry-After": "5",
+                "Cache-Control": "no-store",
+            },
         )
     if job.status == ExportJob.Status.ERROR:
         return fhir_response(operation_outcome([Issue("exception", job.error)]), 500)
@@ -378,7 +437,9 @@ def bulk_status(request: HttpRequest, actor: Actor, key: Any) -> HttpResponse:
         "output": [
             {
                 "type": output["type"],
-                "url": request.build_absolute_uri(file_url(kwargs={"key": job.key, "name": output["file"]})),
+                "url": request.build_absolute_uri(
+                    file_url(kwargs={"key": job.key, "name": output["file"]})
+                ),
                 "count": output["count"],
             }
             for output in job.outputs
@@ -390,7 +451,7 @@ def bulk_status(request: HttpRequest, actor: Actor, key: Any) -> HttpResponse:
 
 
 @fhir_view(("GET",))
-def bulk_file(request: HttpRequest, actor: Actor, key: Any, name: str) -> HttpResponse:
+def bulk_file(request: HttpRequest, actor: Actor, key: Any, name: str) -> HttpResponseBase:
     job = _job(actor, key)
     files = {output["file"] for output in job.outputs}
     if job.status != ExportJob.Status.COMPLETE or name not in files:

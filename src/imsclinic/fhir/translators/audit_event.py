@@ -27,13 +27,25 @@ FIELDS = (
     "row_hash",
 )
 
-_ACCOUNT = {"login", "login_failed", "logout", "password_change", "mfa_enrol", "token_issue", "token_revoke"}
+_ACCOUNT = {
+    "login",
+    "login_failed",
+    "logout",
+    "password_change",
+    "mfa_enrol",
+    "token_issue",
+    "token_revoke",
+}
 _CRUD = {"create": "C", "view": "R", "export": "R", "print": "R"}
 
 
 def _type(action: str) -> dict[str, str]:
     if action in _ACCOUNT:
-        return {"system": codes.AUDIT_EVENT_TYPE, "code": "110114", "display": "User Authentication"}
+        return {
+            "system": codes.AUDIT_EVENT_TYPE,
+            "code": "110114",
+            "display": "User Authentication",
+        }
     if action in ("export", "print"):
         return {"system": codes.AUDIT_EVENT_TYPE, "code": "110106", "display": "Export"}
     return {"system": codes.AUDIT_EVENT_TYPE, "code": "110110", "display": "Patient Record"}
@@ -71,7 +83,10 @@ def to_fhir(row: Row, extra: Any, ctx: Context) -> dict[str, Any]:
             "outcome": "0" if ok else "4",
             "outcomeDesc": None if ok else (row["detail"] or row["outcome"]),
             "agent": [drop_empty(agent)],
-            "source": {"site": f"IMS Clinic ({row['source']}); chain row {row['seq']}", "observer": organization(ctx)},
+            "source": {
+                "site": f"IMS Clinic ({row['source']}); chain row {row['seq']}",
+                "observer": organization(ctx),
+            },
             "entity": entities,
         }
     )

@@ -63,10 +63,13 @@ def extension(name: str, value_type: str, value: Any) -> dict[str, Any]:
 
 
 def quantity(value: float | Decimal, unit: str, code: str) -> dict[str, Any]:
-    number: float | int = float(value)
-    if number.is_integer():
-        number = int(number)
-    return {"value": number, "unit": unit, "system": codes.UCUM, "code": code}
+    number = float(value)
+    return {
+        "value": int(number) if number.is_integer() else number,
+        "unit": unit,
+        "system": codes.UCUM,
+        "code": code,
+    }
 
 
 def person_name(first: str, last: str, username: str = "") -> dict[str, Any]:
@@ -82,7 +85,10 @@ def person_name(first: str, last: str, username: str = "") -> dict[str, Any]:
 
 def lateral_site(side: str, text: str) -> dict[str, Any]:
     """A body-site element that says only which side: the laterality extension and text."""
-    return {"extension": [extension("laterality", "valueCodeableConcept", codes.laterality(side))], "text": text}
+    return {
+        "extension": [extension("laterality", "valueCodeableConcept", codes.laterality(side))],
+        "text": text,
+    }
 
 
 def drop_empty(resource: dict[str, Any]) -> dict[str, Any]:

@@ -133,7 +133,9 @@ def episode_values(entry: Entry, problems: Problems) -> dict[str, Any]:
             at(problems, "Condition.code.coding", "code-invalid", problem)
         values["condition_code"] = code
         values["condition_label"] = coding.get("display") or concept.get("text") or ""
-    sides = [codes.side_from_laterality(_laterality(site)) for site in resource.get("bodySite") or []]
+    sides = [
+        codes.side_from_laterality(_laterality(site)) for site in resource.get("bodySite") or []
+    ]
     sides = [s for s in sides if s]
     if sides:
         values["affected_side"] = sides[0]

@@ -6,7 +6,14 @@ from typing import Any
 
 from imsclinic.fhir import codes
 from imsclinic.fhir.sources import Row, Source
-from imsclinic.fhir.translators.common import Context, drop_empty, extension, meta, organization, ref
+from imsclinic.fhir.translators.common import (
+    Context,
+    drop_empty,
+    extension,
+    meta,
+    organization,
+    ref,
+)
 from imsclinic.patients.models import Consent
 
 FIELDS = (
@@ -35,12 +42,16 @@ def to_fhir(row: Row, extra: Any, ctx: Context) -> dict[str, Any]:
             "resourceType": "Consent",
             "id": str(row["id"]),
             **meta(row["updated_at"]),
-            "extension": [extension("consent-withdrawal-reason", "valueString", row["withdrawal_reason"])]
+            "extension": [
+                extension("consent-withdrawal-reason", "valueString", row["withdrawal_reason"])
+            ]
             if row["withdrawal_reason"]
             else [],
             "status": "active" if row["withdrawn_on"] is None else "inactive",
             "scope": {
-                "coding": [{"system": codes.CONSENT_SCOPE, "code": "treatment", "display": "Treatment"}]
+                "coding": [
+                    {"system": codes.CONSENT_SCOPE, "code": "treatment", "display": "Treatment"}
+                ]
             },
             "category": codes.category(codes.LOINC, *codes.CONSENT_LOINC),
             "patient": patient,

@@ -10,7 +10,14 @@ from imsclinic.fhir.sources import Row, Source
 from imsclinic.fhir.translators.common import Context, meta, organization, ref
 
 SESSION_FIELDS = ("id", "updated_at", "patient_id", "episode_id", "practitioner_id", "session_date")
-ASSESSMENT_FIELDS = ("id", "updated_at", "patient_id", "episode_id", "practitioner_id", "assessed_on")
+ASSESSMENT_FIELDS = (
+    "id",
+    "updated_at",
+    "patient_id",
+    "episode_id",
+    "practitioner_id",
+    "assessed_on",
+)
 
 
 def _encounter(row: Row, kind: str, prefix: str, day: str, ctx: Context) -> dict[str, Any]:

@@ -8,7 +8,14 @@ from imsclinic.charting.models import Episode
 from imsclinic.fhir import codes
 from imsclinic.fhir.importing import Entry, Problems
 from imsclinic.fhir.sources import Row, Source
-from imsclinic.fhir.translators.common import Context, drop_empty, extension, meta, organization, ref
+from imsclinic.fhir.translators.common import (
+    Context,
+    drop_empty,
+    extension,
+    meta,
+    organization,
+    ref,
+)
 
 FIELDS = (
     "id",

@@ -93,7 +93,7 @@ CLINIC = Source(
     fields=("id", "name"),
     build=clinic_group,
     prefix="clinic",
-    extra=_clinic_sizes,
+    children=_clinic_sizes,
     updated=None,
     clinic="id",
 )
@@ -104,7 +104,7 @@ PRACTITIONER = Source(
     build=practitioner_group,
     prefix="practitioner",
     where=Q(role__in=sorted(CLINICAL)),
-    extra=_practitioner_sizes,
+    children=_practitioner_sizes,
     updated=None,
 )
 SOURCES = (CLINIC, PRACTITIONER)

@@ -38,7 +38,9 @@ def _status(signed_at: object) -> str:
 
 
 def _phase(phase: str) -> dict[str, Any]:
-    return extension("needling-phase", "valueCoding", codes.system("ims-needling-phase").coding(phase))
+    return extension(
+        "needling-phase", "valueCoding", codes.system("ims-needling-phase").coding(phase)
+    )
 
 
 def _pain(
@@ -149,10 +151,20 @@ def rom_in_session(row: Row, extra: Any, ctx: Context) -> dict[str, Any]:
 
 
 def rom_at_assessment(row: Row, extra: Any, ctx: Context) -> dict[str, Any]:
-    return _rom(row, f"rom-baseline-{row['id']}", "assessment", f"assessment-{row['assessment_id']}")
+    return _rom(
+        row, f"rom-baseline-{row['id']}", "assessment", f"assessment-{row['assessment_id']}"
+    )
 
 
-SCORE_FIELDS = ("id", "updated_at", "patient_id", "measure_code", "score", "interpretation", "answered_at")
+SCORE_FIELDS = (
+    "id",
+    "updated_at",
+    "patient_id",
+    "measure_code",
+    "score",
+    "interpretation",
+    "answered_at",
+)
 
 
 def questionnaire_score(row: Row, extra: Any, ctx: Context) -> dict[str, Any]:
@@ -220,7 +232,15 @@ SOURCES = (
     Source(
         resource_type="Observation",
         model=Assessment,
-        fields=("id", "updated_at", "patient_id", "practitioner_id", "assessed_on", "pain_now", "signed_at"),
+        fields=(
+            "id",
+            "updated_at",
+            "patient_id",
+            "practitioner_id",
+            "assessed_on",
+            "pain_now",
+            "signed_at",
+        ),
         build=pain_at_assessment,
         prefix="nprs-assessment",
         where=Q(pain_now__isnull=False),

@@ -34,5 +34,10 @@ def to_fhir(row: Row, extra: Any, ctx: Context) -> dict[str, Any]:
 
 
 SOURCE = Source(
-    resource_type="Organization", model=Clinic, fields=FIELDS, build=to_fhir, updated=None, clinic="id"
+    resource_type="Organization",
+    model=Clinic,
+    fields=FIELDS,
+    build=to_fhir,
+    updated=None,
+    clinic="id",
 )

@@ -41,13 +41,17 @@ FIELDS = (
 def to_fhir(row: Row, extra: Any, ctx: Context) -> dict[str, Any]:
     extensions = [
         extension(
-            "needling-precaution", "valueCoding", codes.system("ims-needling-precaution").coding(name)
+            "needling-precaution",
+            "valueCoding",
+            codes.system("ims-needling-precaution").coding(name),
         )
         for name in PRECAUTIONS
         if row[name]
     ]
     extensions += [
-        extension("lymphedema-site", "valueCoding", codes.system("ims-lymphedema-site").coding(site))
+        extension(
+            "lymphedema-site", "valueCoding", codes.system("ims-lymphedema-site").coding(site)
+        )
         for site in row["lymphedema_sites"] or []
     ]
     if row["medications"]:
@@ -86,7 +90,9 @@ def to_fhir(row: Row, extra: Any, ctx: Context) -> dict[str, Any]:
             "extension": extensions,
             "identifier": identifiers,
             "active": row["archived_at"] is None,
-            "name": [{"use": "official", "family": row["family_name"], "given": [row["given_name"]]}],
+            "name": [
+                {"use": "official", "family": row["family_name"], "given": [row["given_name"]]}
+            ],
             "telecom": telecom,
             "gender": row["sex"],
             "birthDate": row["date_of_birth"].isoformat(),
@@ -170,7 +176,12 @@ def to_input(entry: Entry, problems: Problems, ctx: Context) -> PatientIn | None
     if addresses:
         first = addresses[0]
         values["address"] = first.get("text") or ", ".join(
-            [*first.get("line", []), first.get("city", ""), first.get("state", ""), first.get("postalCode", "")]
+            [
+                *first.get("line", []),
+                first.get("city", ""),
+                first.get("state", ""),
+                first.get("postalCode", ""),
+            ]
         ).strip(", ")
     lymphedema = []
     for index, ext in enumerate(resource.get("extension") or []):

@@ -21,8 +21,16 @@ def _authorizations(rows: list[Row]) -> dict[int, list[Row]]:
         practitioner_id__in=[row["id"] for row in rows]
     ).order_by("practitioner_id", "kind", "valid_from", "id")
     return children_by(
-        found.values(
-            "practitioner_id", "kind", "reference", "issuer", "valid_from", "valid_until", "revoked_on"
+        list(
+            found.values(
+                "practitioner_id",
+                "kind",
+                "reference",
+                "issuer",
+                "valid_from",
+                "valid_until",
+                "revoked_on",
+            )
         ),
         "practitioner_id",
     )
@@ -75,7 +83,7 @@ SOURCE = Source(
     model=User,
     fields=FIELDS,
     build=to_fhir,
-    extra=_authorizations,
+    children=_authorizations,
     updated=None,
 )
 

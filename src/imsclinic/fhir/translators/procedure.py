@@ -51,7 +51,7 @@ INSERTION_FIELDS = (
 def session_children(rows: list[Row]) -> dict[str, dict[int, list[Row]]]:
     """Insertions and amendments of a batch of sessions: two queries whatever its size."""
     ids = [row["id"] for row in rows]
-    clinic_ids = {row.get("clinic_id") for row in rows} - {None}
+    clinic_ids = {int(row["clinic_id"]) for row in rows if row.get("clinic_id") is not None}
     insertions = Insertion.objects.filter(session_id__in=ids)
     amendments = Amendment.objects.filter(session_id__in=ids)
     if clinic_ids:
@@ -59,11 +59,14 @@ def session_children(rows: list[Row]) -> dict[str, dict[int, list[Row]]]:
         amendments = amendments.filter(clinic_id__in=clinic_ids)
     return {
         "insertions": children_by(
-            insertions.order_by("session_id", "position").values(*INSERTION_FIELDS), "session_id"
+            list(insertions.order_by("session_id", "position").values(*INSERTION_FIELDS)),
+            "session_id",
         ),
         "amendments": children_by(
-            amendments.order_by("session_id", "created_at", "id").values(
-                "session_id", "author_id", "created_at", "text", "reason"
+            list(
+                amendments.order_by("session_id", "created_at", "id").values(
+                    "session_id", "author_id", "created_at", "text", "reason"
+                )
             ),
             "session_id",
         ),
@@ -81,8 +84,14 @@ def body_site(insertion: Row) -> dict[str, Any]:
         extensions.append(extension("spinal-level", "valueCode", insertion["level"]))
     extensions += [
         extension("needle-lot", "valueString", insertion["needle_lot"]),
-        extension("needle-diameter", "valueQuantity", quantity(insertion["needle_diameter_mm"], "mm", "mm")),
-        extension("needle-length", "valueQuantity", quantity(insertion["needle_length_mm"], "mm", "mm")),
+        extension(
+            "needle-diameter",
+            "valueQuantity",
+            quantity(insertion["needle_diameter_mm"], "mm", "mm"),
+        ),
+        extension(
+            "needle-length", "valueQuantity", quantity(insertion["needle_length_mm"], "mm", "mm")
+        ),
         extension("twitch-response", "valueCoding", twitch),
         extension("needling-sensation", "valueCoding", sensation),
     ]
@@ -97,7 +106,9 @@ def to_fhir(row: Row, extra: dict[str, dict[int, list[Row]]], ctx: Context) -> d
     insertions = extra["insertions"].get(row["id"], [])
     notes = []
     if row["notes"]:
-        notes.append({"authorReference": ref("Practitioner", row["practitioner_id"]), "text": row["notes"]})
+        notes.append(
+            {"authorReference": ref("Practitioner", row["practitioner_id"]), "text": row["notes"]}
+        )
     for amendment in extra["amendments"].get(row["id"], []):
         notes.append(
             {
@@ -148,5 +159,5 @@ SOURCE = Source(
     patient="patient_id",
     date="session_date",
     code=code_match,
-    extra=session_children,
+    children=session_children,
 )

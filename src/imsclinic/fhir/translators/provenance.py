@@ -22,7 +22,9 @@ AUTHOR_SIGNATURE = {
 def _agent(kind: str, user_id: int) -> dict[str, Any]:
     return {
         "type": {
-            "coding": [{"system": codes.PROVENANCE_AGENT_TYPE, "code": kind, "display": kind.title()}]
+            "coding": [
+                {"system": codes.PROVENANCE_AGENT_TYPE, "code": kind, "display": kind.title()}
+            ]
         },
         "who": ref("Practitioner", user_id),
     }
@@ -45,7 +47,11 @@ def _signature(owner: str):  # type: ignore[no-untyped-def]
             "recorded": signed,
             "agent": [_agent("verifier", row["practitioner_id"])],
             "signature": [
-                {"type": [AUTHOR_SIGNATURE], "when": signed, "who": ref("Practitioner", row["practitioner_id"])}
+                {
+                    "type": [AUTHOR_SIGNATURE],
+                    "when": signed,
+                    "who": ref("Practitioner", row["practitioner_id"]),
+                }
             ],
         }
 
@@ -62,7 +68,9 @@ def _amendment(owner: str):  # type: ignore[no-untyped-def]
             "target": _targets(owner, row[f"{owner}_id"]),
             "recorded": recorded,
             "activity": {
-                "coding": [{"system": codes.V3_DATA_OPERATION, "code": "UPDATE", "display": "revise"}],
+                "coding": [
+                    {"system": codes.V3_DATA_OPERATION, "code": "UPDATE", "display": "revise"}
+                ],
                 "text": "Amendment to a signed note",
             },
             "reason": [{"text": row["reason"]}],

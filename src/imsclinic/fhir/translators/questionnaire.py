@@ -17,8 +17,14 @@ def url(measure_code: str) -> str:
 
 def _range(measure: Measure) -> list[dict[str, Any]]:
     return [
-        {"url": "http://hl7.org/fhir/StructureDefinition/minValue", "valueInteger": measure.item_min},
-        {"url": "http://hl7.org/fhir/StructureDefinition/maxValue", "valueInteger": measure.item_max},
+        {
+            "url": "http://hl7.org/fhir/StructureDefinition/minValue",
+            "valueInteger": measure.item_min,
+        },
+        {
+            "url": "http://hl7.org/fhir/StructureDefinition/maxValue",
+            "valueInteger": measure.item_max,
+        },
     ]
 
 
@@ -32,7 +38,12 @@ def _items(measure: Measure) -> list[dict[str, Any]]:
                 "type": "group",
                 "required": n <= required,
                 "item": [
-                    {"linkId": f"{n}.activity", "text": "Activity", "type": "string", "required": True},
+                    {
+                        "linkId": f"{n}.activity",
+                        "text": "Activity",
+                        "type": "string",
+                        "required": True,
+                    },
                     {
                         "extension": _range(measure),
                         "linkId": f"{n}.rating",

@@ -9,7 +9,6 @@ from typing import Any
 
 from django.db.models import Q
 
-from imsclinic.fhir import codes
 from imsclinic.fhir.importing import Entry, Problems
 from imsclinic.fhir.sources import Row, Source
 from imsclinic.fhir.translators import questionnaire
@@ -44,7 +43,9 @@ def _items(row: Row) -> list[dict[str, Any]]:
         for n, rating in enumerate(answers, start=1):
             inner = []
             if n <= len(activities) and activities[n - 1]:
-                inner.append({"linkId": f"{n}.activity", "answer": [{"valueString": activities[n - 1]}]})
+                inner.append(
+                    {"linkId": f"{n}.activity", "answer": [{"valueString": activities[n - 1]}]}
+                )
             if rating is not None:
                 inner.append({"linkId": f"{n}.rating", "answer": [{"valueInteger": rating}]})
             if inner:
@@ -134,7 +135,10 @@ def to_input(entry: Entry, problems: Problems) -> ResponseIn | None:
             "Only completed forms are imported (status 'completed' or 'amended').",
         )
     measure = MEASURES[code]
-    by_link = {str(item.get("linkId")): (index, item) for index, item in enumerate(resource.get("item") or [])}
+    by_link = {
+        str(item.get("linkId")): (index, item)
+        for index, item in enumerate(resource.get("item") or [])
+    }
     items: list[Any] = []
     activities: list[str] = []
     if code == "psfs":
@@ -154,7 +158,9 @@ def to_input(entry: Entry, problems: Problems) -> ResponseIn | None:
                 "structure",
                 f"{measure.abbreviation} has items 1-{count}; there is no item '{link}'.",
             )
-        items = [_answer(by_link[str(n)][1]) if str(n) in by_link else None for n in range(1, count + 1)]
+        items = [
+            _answer(by_link[str(n)][1]) if str(n) in by_link else None for n in range(1, count + 1)
+        ]
     if problems.for_entry(entry.index):
         return None
     return entry.parse(
