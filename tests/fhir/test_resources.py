@@ -141,3 +141,24 @@ def test_every_precaution_field_has_a_code():
     from imsclinic.fhir.translators.patient import PRECAUTIONS
 
     assert set(PRECAUTIONS) == set(codes.system("ims-needling-precaution").codes)
+
+
+def test_assessment_as_clinical_impression(fhir, course):
+    impression = valid(fhir.json(f"ClinicalImpression/{course.assessment.pk}"))
+    assert impression["status"] == "completed"
+    assert impression["description"] == "Synthetic history."
+    assert impression["encounter"] == {"reference": f"Encounter/assessment-{course.assessment.pk}"}
+    muscle, pain = impression["finding"]
+    assert muscle["itemCodeableConcept"]["coding"][-1]["code"] == "gluteus_medius"
+    signs = [
+        e["valueCoding"]["code"]
+        for e in muscle["itemCodeableConcept"]["extension"]
+        if e["url"].endswith("/muscle-finding")
+    ]
+    assert signs == ["taut_band"]
+    assert [c["code"] for c in pain["itemCodeableConcept"]["coding"]] == [
+        "pain-location",
+        "lower_back",
+    ]
+    baseline = fhir.json("Observation", {"patient": course.patient.pk, "code": "lumbar_flexion"})
+    assert any(e["resource"]["id"].startswith("rom-baseline-") for e in baseline["entry"])

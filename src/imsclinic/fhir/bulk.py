@@ -12,7 +12,6 @@ failed once it has shown no progress for ``STALE_AFTER``.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 import os
 import shutil
@@ -21,6 +20,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import orjson
 from django.conf import settings
 from django.db import close_old_connections, connections, transaction
 from django.db.models import QuerySet
@@ -35,7 +35,7 @@ from imsclinic.patients.models import Patient
 
 log = logging.getLogger(__name__)
 
-CHUNK = 2000
+CHUNK = 1000
 STALE_AFTER = dt.timedelta(minutes=10)
 NDJSON = "application/fhir+ndjson"
 OUTPUT_FORMATS = ("application/fhir+ndjson", "application/ndjson", "ndjson")
@@ -106,15 +106,13 @@ def _write_type(
 ) -> int:
     count = 0
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as out:
+    with os.fdopen(fd, "wb") as out:
         for source in rt.sources:
             queryset = source_rows(job, source)
             if queryset is None:
                 continue
             for resources in stream(source, queryset, ctx):
-                for resource in resources:
-                    out.write(json.dumps(resource, ensure_ascii=False, separators=(",", ":")))
-                    out.write("\n")
+                out.write(b"".join(orjson.dumps(resource) + b"\n" for resource in resources))
                 count += len(resources)
                 if not on_chunk(count):
                     return count

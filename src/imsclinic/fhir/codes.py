@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from imsclinic.accounts.models import NeedlingAuthorization, Role
-from imsclinic.anatomy import get_catalog
-from imsclinic.charting.models import AdverseEvent, Insertion, RomMeasure
+from imsclinic.anatomy import CHART_REGIONS, get_catalog
+from imsclinic.charting.models import AdverseEvent, Insertion, NeuropathySign, RomMeasure
 from imsclinic.measures import MEASURES
 from imsclinic.rules.needling import LYMPHEDEMA_SITES
 from imsclinic.rules.ranges import MOVEMENTS
@@ -228,6 +228,31 @@ def code_systems() -> dict[str, LocalCodeSystem]:
             "Lymphedematous limbs",
             "Limbs with lymphedema, where needling is contraindicated.",
             LYMPHEDEMA_SITES.items(),
+        ),
+        _choices(
+            "ims-body-region",
+            "Body-chart regions",
+            "The regions of the IMS Clinic body chart (anatomy/chart.py).",
+            CHART_REGIONS.items(),
+        ),
+        _choices(
+            "ims-neuropathy-sign",
+            "Signs of neuropathy [GunnSigns]",
+            "Gunn's autonomic and trophic signs of neuropathy, observed in a body-chart region.",
+            NeuropathySign.Kind.choices,
+        ),
+        _choices(
+            "ims-muscle-finding",
+            "Examination findings",
+            "What the practitioner found on examining a muscle, and a marked painful region.",
+            [
+                ("taut_band", "Taut band"),
+                ("tender_motor_point", "Tender motor point"),
+                ("shortened", "Shortened"),
+                ("local_twitch", "Local twitch response"),
+                ("normal", "Normal"),
+                ("pain-location", "Pain"),
+            ],
         ),
         _choices(
             "ims-twitch",

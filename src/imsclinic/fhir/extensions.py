@@ -31,14 +31,19 @@ DEFINITIONS = (
         "Laterality",
         "The side of the body of this site: SNOMED CT laterality qualifier (left 7771000, "
         "right 24028007, both 51440002).",
-        ("Procedure.bodySite", "Condition.bodySite", "Observation.bodySite"),
+        (
+            "Procedure.bodySite",
+            "Condition.bodySite",
+            "Observation.bodySite",
+            "ClinicalImpression.finding.itemCodeableConcept",
+        ),
         "CodeableConcept",
     ),
     ExtensionDef(
         "spinal-level",
         "Spinal level",
-        "The segment of a paraspinal needling site (C2 to S2, as in the anatomy catalog).",
-        ("Procedure.bodySite",),
+        "The segment of a paraspinal site (C2 to S2, as in the anatomy catalog).",
+        ("Procedure.bodySite", "ClinicalImpression.finding.itemCodeableConcept"),
         "code",
     ),
     ExtensionDef(
@@ -92,6 +97,16 @@ DEFINITIONS = (
         ("Procedure",),
         "Coding",
         "ims-needling-precaution",
+        repeats=True,
+    ),
+    ExtensionDef(
+        "muscle-finding",
+        "Muscle finding",
+        "A sign found on examining this muscle (taut band, tender motor point, shortened, "
+        "local twitch response, or normal); one extension per sign.",
+        ("ClinicalImpression.finding.itemCodeableConcept",),
+        "Coding",
+        "ims-muscle-finding",
         repeats=True,
     ),
     ExtensionDef(

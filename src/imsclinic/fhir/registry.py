@@ -25,6 +25,7 @@ from imsclinic.fhir.sources import Source
 from imsclinic.fhir.translators import (
     adverse_event,
     audit_event,
+    clinical_impression,
     condition,
     consent,
     encounter,
@@ -192,6 +193,11 @@ def resource_types() -> dict[str, ResourceType]:
             code=code_param("type", documentation="assessment or treatment-session."),
         ),
         _clinical("Procedure", (procedure.SOURCE,), code=code_param("code")),
+        _clinical(
+            "ClinicalImpression",
+            (clinical_impression.SOURCE,),
+            documentation="An assessment: history, examination findings, notes.",
+        ),
         _clinical(
             "Observation",
             observation.SOURCES,

@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import urlencode
 
+import orjson
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.urls import reverse
@@ -42,8 +43,8 @@ _JSON_FORMATS = {"json", "application/json", "application/fhir+json", "applicati
 View = Callable[..., HttpResponseBase]
 
 
-def _dumps(body: Any) -> str:
-    return json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+def _dumps(body: Any) -> bytes:
+    return orjson.dumps(body)
 
 
 def fhir_response(

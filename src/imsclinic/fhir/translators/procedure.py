@@ -8,6 +8,7 @@ bodySite element (docs/fhir.md). Session notes and amendments are ``note`` annot
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from imsclinic.charting.models import Amendment, Insertion, TreatmentSession
@@ -73,33 +74,42 @@ def session_children(rows: list[Row]) -> dict[str, dict[int, list[Row]]]:
     }
 
 
+# An export writes millions of insertions drawn from a few hundred muscles, sides and
+# needles: their parts are built once and shared (nothing mutates a built resource).
+@functools.cache
+def _constant(name: str, value_type: str, value: Any) -> dict[str, Any]:
+    if value_type == "valueQuantity":
+        return extension(name, value_type, quantity(value, "mm", "mm"))
+    if value_type == "valueCodeableConcept":
+        return extension(name, value_type, codes.laterality(value))
+    if value_type == "valueCoding":
+        return extension(name, value_type, codes.system(value[0]).coding(value[1]))
+    return extension(name, value_type, value)
+
+
+@functools.cache
+def _muscle(muscle_id: str) -> tuple[list[dict[str, str]], str]:
+    concept = codes.muscle_concept(muscle_id)
+    return concept["coding"], concept["text"]
+
+
 def body_site(insertion: Row) -> dict[str, Any]:
-    site = codes.muscle_concept(insertion["muscle_id"])
-    twitch = codes.system("ims-twitch").coding(insertion["twitch"])
-    sensation = codes.system("ims-sensation").coding(insertion["sensation"])
-    extensions = [
-        extension("laterality", "valueCodeableConcept", codes.laterality(insertion["side"])),
-    ]
-    if insertion["level"]:
-        extensions.append(extension("spinal-level", "valueCode", insertion["level"]))
+    coding, name = _muscle(insertion["muscle_id"])
+    level = insertion["level"]
+    extensions = [_constant("laterality", "valueCodeableConcept", insertion["side"])]
+    if level:
+        extensions.append(_constant("spinal-level", "valueCode", level))
     extensions += [
         extension("needle-lot", "valueString", insertion["needle_lot"]),
-        extension(
-            "needle-diameter",
-            "valueQuantity",
-            quantity(insertion["needle_diameter_mm"], "mm", "mm"),
-        ),
-        extension(
-            "needle-length", "valueQuantity", quantity(insertion["needle_length_mm"], "mm", "mm")
-        ),
-        extension("twitch-response", "valueCoding", twitch),
-        extension("needling-sensation", "valueCoding", sensation),
+        _constant("needle-diameter", "valueQuantity", insertion["needle_diameter_mm"]),
+        _constant("needle-length", "valueQuantity", insertion["needle_length_mm"]),
+        _constant("twitch-response", "valueCoding", ("ims-twitch", insertion["twitch"])),
+        _constant("needling-sensation", "valueCoding", ("ims-sensation", insertion["sensation"])),
     ]
     if insertion["notes"]:
         extensions.append(extension("insertion-note", "valueString", insertion["notes"]))
-    level = f" {insertion['level']}" if insertion["level"] else ""
-    site["text"] = f"{site['text']}{level}, {insertion['side']}"
-    return {"extension": extensions, **site}
+    text = f"{name} {level}, {insertion['side']}" if level else f"{name}, {insertion['side']}"
+    return {"extension": extensions, "coding": coding, "text": text}
 
 
 def to_fhir(row: Row, extra: dict[str, dict[int, list[Row]]], ctx: Context) -> dict[str, Any]:

@@ -1,5 +1,6 @@
 """Provenance: who signed a note and when, and each amendment to a signed note (by whom,
-when, why). The signed session is its Procedure and Encounter; an assessment its Encounter."""
+when, why). A signed session is its Procedure and Encounter; an assessment its
+ClinicalImpression and Encounter."""
 
 from __future__ import annotations
 
@@ -33,7 +34,7 @@ def _agent(kind: str, user_id: int) -> dict[str, Any]:
 def _targets(owner: str, pk: int) -> list[dict[str, str]]:
     if owner == "session":
         return [ref("Procedure", pk), ref("Encounter", f"session-{pk}")]
-    return [ref("Encounter", f"assessment-{pk}")]
+    return [ref("ClinicalImpression", pk), ref("Encounter", f"assessment-{pk}")]
 
 
 def _signature(owner: str):  # type: ignore[no-untyped-def]
