@@ -183,6 +183,19 @@ def _entry(base: str, resource: Resource, mode: str) -> dict[str, Any]:
     }
 
 
+def _searchset(request: HttpRequest, base_: str, found: Sequence[Resource]) -> HttpResponse:
+    """An unpaged searchset Bundle of ``found``."""
+    return fhir_response(
+        {
+            "resourceType": "Bundle",
+            "type": "searchset",
+            "total": len(found),
+            "link": [{"relation": "self", "url": request.build_absolute_uri()}],
+            "entry": [_entry(base_, r, "match") for r in found],
+        }
+    )
+
+
 def _page_links(
     base: str, type_name: str, page: selectors.Page, includes: list[str]
 ) -> list[dict[str, str]]:
@@ -245,15 +258,7 @@ def resource_type(request: HttpRequest, actor: None, type_name: str) -> HttpResp
     params = _params(request)
     if selectors.is_static(type_name):
         found = selectors.static_search(type_name, params)
-        return fhir_response(
-            {
-                "resourceType": "Bundle",
-                "type": "searchset",
-                "total": len(found),
-                "link": [{"relation": "self", "url": request.build_absolute_uri()}],
-                "entry": [_entry(base_, r, "match") for r in found],
-            }
-        )
+        return _searchset(request, base_, found)
     actor_ = authenticate(request)
     return _search(request, actor_, type_name, params, base_)
 
@@ -307,16 +312,7 @@ def everything(request: HttpRequest, actor: Actor, resource_id: str) -> HttpResp
     since = _instant("_since", request.GET["_since"]) if request.GET.get("_since") else None
     types = [t for t in request.GET.get("_type", "").split(",") if t]
     found = selectors.everything(actor=actor, patient_id=resource_id, since=since, types=types)
-    base_ = base_url(request)
-    return fhir_response(
-        {
-            "resourceType": "Bundle",
-            "type": "searchset",
-            "total": len(found),
-            "link": [{"relation": "self", "url": request.build_absolute_uri()}],
-            "entry": [_entry(base_, r, "match") for r in found],
-        }
-    )
+    return _searchset(request, base_url(request), found)
 
 
 # Bulk Data --------------------------------------------------------------------------------

@@ -4,28 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from imsclinic.core.audit import HASHED_FIELDS
 from imsclinic.core.models import AuditEvent
 from imsclinic.fhir import codes
 from imsclinic.fhir.sources import Row, Source
 from imsclinic.fhir.translators.common import Context, drop_empty, instant, organization, ref
 
-FIELDS = (
-    "id",
-    "at",
-    "user_id",
-    "username",
-    "role",
-    "action",
-    "source",
-    "patient_id",
-    "object_type",
-    "object_id",
-    "outcome",
-    "address",
-    "detail",
-    "seq",
-    "row_hash",
-)
+FIELDS = ("id", *HASHED_FIELDS)
 
 _ACCOUNT = {
     "login",

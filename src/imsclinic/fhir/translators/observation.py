@@ -207,69 +207,62 @@ def _rom_owner_fields(owner: str) -> tuple[str, ...]:
     )
 
 
+def _rom_source(owner: str, prefix: str, build: Any) -> Source:
+    day = "session__session_date" if owner == "session" else "assessment__assessed_on"
+    return Source(
+        resource_type="Observation",
+        model=RomMeasure,
+        fields=_rom_owner_fields(owner),
+        build=build,
+        prefix=prefix,
+        where=Q(**{f"{owner}__isnull": False}),
+        patient=f"{owner}__patient_id",
+        date=day,
+        code=_rom_match,
+    )
+
+
+def _pain_source(
+    model: Any, fields: tuple[str, ...], build: Any, prefix: str, where: Q | None
+) -> Source:
+    day = "session_date" if model is TreatmentSession else "assessed_on"
+    return Source(
+        resource_type="Observation",
+        model=model,
+        fields=fields,
+        build=build,
+        prefix=prefix,
+        where=where,
+        patient="patient_id",
+        date=day,
+        code=_nprs_match,
+    )
+
+
+ASSESSMENT_FIELDS = (
+    "id",
+    "updated_at",
+    "patient_id",
+    "practitioner_id",
+    "assessed_on",
+    "pain_now",
+    "signed_at",
+)
+
 SOURCES = (
-    Source(
-        resource_type="Observation",
-        model=TreatmentSession,
-        fields=SESSION_FIELDS,
-        build=pain_before,
-        prefix="nprs-before",
-        patient="patient_id",
-        date="session_date",
-        code=_nprs_match,
+    _pain_source(TreatmentSession, SESSION_FIELDS, pain_before, "nprs-before", None),
+    _pain_source(
+        TreatmentSession, SESSION_FIELDS, pain_after, "nprs-after", Q(pain_after__isnull=False)
     ),
-    Source(
-        resource_type="Observation",
-        model=TreatmentSession,
-        fields=SESSION_FIELDS,
-        build=pain_after,
-        prefix="nprs-after",
-        where=Q(pain_after__isnull=False),
-        patient="patient_id",
-        date="session_date",
-        code=_nprs_match,
+    _pain_source(
+        Assessment,
+        ASSESSMENT_FIELDS,
+        pain_at_assessment,
+        "nprs-assessment",
+        Q(pain_now__isnull=False),
     ),
-    Source(
-        resource_type="Observation",
-        model=Assessment,
-        fields=(
-            "id",
-            "updated_at",
-            "patient_id",
-            "practitioner_id",
-            "assessed_on",
-            "pain_now",
-            "signed_at",
-        ),
-        build=pain_at_assessment,
-        prefix="nprs-assessment",
-        where=Q(pain_now__isnull=False),
-        patient="patient_id",
-        date="assessed_on",
-        code=_nprs_match,
-    ),
-    Source(
-        resource_type="Observation",
-        model=RomMeasure,
-        fields=_rom_owner_fields("session"),
-        build=rom_in_session,
-        prefix="rom",
-        where=Q(session__isnull=False),
-        patient="session__patient_id",
-        date="session__session_date",
-        code=_rom_match,
-    ),
-    Source(
-        resource_type="Observation",
-        model=RomMeasure,
-        fields=_rom_owner_fields("assessment"),
-        build=rom_at_assessment,
-        prefix="rom-baseline",
-        where=Q(assessment__isnull=False),
-        patient="assessment__patient_id",
-        date="assessment__assessed_on",
-        code=_rom_match,
-    ),
+    _rom_source("session", "rom", rom_in_session),
+    _rom_source("assessment", "rom-baseline", rom_at_assessment),
     Source(
         resource_type="Observation",
         model=QuestionnaireResponse,

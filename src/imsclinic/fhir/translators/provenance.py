@@ -81,49 +81,37 @@ def _amendment(owner: str):  # type: ignore[no-untyped-def]
     return build
 
 
+def _signature_source(owner: str, model: Any) -> Source:
+    return Source(
+        resource_type="Provenance",
+        model=model,
+        fields=("id", "practitioner_id", "signed_at"),
+        build=_signature(owner),
+        prefix=f"{owner}-signature",
+        where=Q(signed_at__isnull=False),
+        patient="patient_id",
+        date="signed_at",
+        updated="signed_at",
+    )
+
+
+def _amendment_source(owner: str) -> Source:
+    return Source(
+        resource_type="Provenance",
+        model=Amendment,
+        fields=("id", f"{owner}_id", "author_id", "created_at", "reason"),
+        build=_amendment(owner),
+        prefix=f"{owner}-amendment",
+        where=Q(**{f"{owner}__isnull": False}),
+        patient=f"{owner}__patient_id",
+        date="created_at",
+        updated="created_at",
+    )
+
+
 SOURCES = (
-    Source(
-        resource_type="Provenance",
-        model=TreatmentSession,
-        fields=("id", "practitioner_id", "signed_at"),
-        build=_signature("session"),
-        prefix="session-signature",
-        where=Q(signed_at__isnull=False),
-        patient="patient_id",
-        date="signed_at",
-        updated="signed_at",
-    ),
-    Source(
-        resource_type="Provenance",
-        model=Assessment,
-        fields=("id", "practitioner_id", "signed_at"),
-        build=_signature("assessment"),
-        prefix="assessment-signature",
-        where=Q(signed_at__isnull=False),
-        patient="patient_id",
-        date="signed_at",
-        updated="signed_at",
-    ),
-    Source(
-        resource_type="Provenance",
-        model=Amendment,
-        fields=("id", "session_id", "author_id", "created_at", "reason"),
-        build=_amendment("session"),
-        prefix="session-amendment",
-        where=Q(session__isnull=False),
-        patient="session__patient_id",
-        date="created_at",
-        updated="created_at",
-    ),
-    Source(
-        resource_type="Provenance",
-        model=Amendment,
-        fields=("id", "assessment_id", "author_id", "created_at", "reason"),
-        build=_amendment("assessment"),
-        prefix="assessment-amendment",
-        where=Q(assessment__isnull=False),
-        patient="assessment__patient_id",
-        date="created_at",
-        updated="created_at",
-    ),
+    _signature_source("session", TreatmentSession),
+    _signature_source("assessment", Assessment),
+    _amendment_source("session"),
+    _amendment_source("assessment"),
 )
