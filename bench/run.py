@@ -55,6 +55,7 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from bench.bench_anatomy import run as run_anatomy  # noqa: E402
+from bench.bench_fhir import reads as fhir_reads  # noqa: E402
 from bench.bench_fhir import report as fhir_report  # noqa: E402
 from bench.bench_fhir import run as run_fhir_export  # noqa: E402
 from imsclinic.accounts.actions import authorization_add, user_create  # noqa: E402
@@ -456,7 +457,7 @@ def main() -> None:
         print(
             f"{row['operation'][:34]:34} {row['median_ms']:9.3f} {row['p95_ms']:8.3f} {'':>8} {'':>6} {0:8d}"
         )
-    print("\n" + fhir_report(run_fhir_export(clinic)))
+    print("\n" + fhir_report(run_fhir_export(clinic), fhir_reads(clinic)))
     print(
         "\nms; p50/p95 over",
         ARGS.runs,

@@ -200,6 +200,8 @@ def test_archived_patient_is_gone(fhir, course, clinic):
         assert response.status_code == 410, path
         assert response.json()["issue"][0]["code"] == "deleted"
     assert fhir.json("Procedure", {"patient": course.patient.pk})["total"] == 0
+    assert fhir.json("Procedure")["total"] == 0  # across the clinic too
+    assert fhir.json("Observation", {"code": "72514-3"})["total"] == 0
 
 
 def test_another_clinics_resources_are_404(fhir, other_clinic):

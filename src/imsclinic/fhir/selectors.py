@@ -26,6 +26,7 @@ from imsclinic.fhir.search import SearchError, split_values
 from imsclinic.fhir.sources import Resource, Row, Source, build_rows
 from imsclinic.fhir.translators import questionnaire
 from imsclinic.fhir.translators.common import Context
+from imsclinic.patients.models import Patient
 
 MAX_COUNT = 500
 DEFAULT_COUNT = 50
@@ -175,13 +176,19 @@ def search(
             )
     chosen, applied = _filters(rt, params, strict)
     clinic_id = actor.clinic.pk
+    narrow = any(name.partition(":")[0] in ("patient", "subject", "_id") for name, _ in applied)
+    archived = [] if narrow else _archived_ids(clinic_id)
     querysets = []
     for source, query in chosen:
         queryset = source.rows(clinic_id)
         if query is not True:
             queryset = queryset.filter(query)
-        if source.patient_archived:
+        if narrow and source.patient_archived:
             queryset = queryset.filter(**{f"{source.patient_archived}__isnull": True})
+        elif archived and source.patient_archived and source.patient:
+            # Across the clinic, the few archived patients as a literal list rather than a
+            # join with every patient: counting a million sessions stays one index scan.
+            queryset = queryset.exclude(**{f"{source.patient}__in": archived})
         querysets.append((source, queryset.order_by("pk")))
     sizes = [queryset.count() for _, queryset in querysets]
     total = sum(sizes)
@@ -211,6 +218,14 @@ def search(
         f"FHIR {type_name}",
     )
     return Page(resources, included, total, offset, count, applied)
+
+
+def _archived_ids(clinic_id: int) -> list[int]:
+    return list(
+        Patient.objects.filter(clinic_id=clinic_id, archived_at__isnull=False).values_list(
+            "id", flat=True
+        )
+    )
 
 
 def _patients(actor: Actor, ids: set[int]) -> list[Resource]:
