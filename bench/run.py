@@ -59,6 +59,9 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from bench.bench_anatomy import run as run_anatomy  # noqa: E402
+from bench.bench_fhir import reads as fhir_reads  # noqa: E402
+from bench.bench_fhir import report as fhir_report  # noqa: E402
+from bench.bench_fhir import run as run_fhir_export  # noqa: E402
 from bench.bench_scheduling import run as run_scheduling  # noqa: E402
 from imsclinic.accounts.actions import user_create  # noqa: E402
 from imsclinic.charting import actions as charting  # noqa: E402
@@ -507,6 +510,7 @@ def main() -> None:
         print(
             f"{row['operation'][:34]:34} {row['median_ms']:9.3f} {row['p95_ms']:8.3f} {'':>8} {'':>6} {0:8d}"
         )
+    print("\n" + fhir_report(run_fhir_export(clinic), fhir_reads(clinic)))
     print(
         "\nms; p50/p95 over",
         ARGS.runs,

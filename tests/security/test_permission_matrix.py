@@ -293,7 +293,9 @@ def _page_routes() -> dict[str, str]:
     return {
         name.removeprefix("api:"): pattern
         for name, pattern in routes.items()
-        if not pattern.startswith("api/v1/") and name != "api:api-root"
+        if not pattern.startswith("api/v1/")
+        and name != "api:api-root"
+        and not name.startswith("fhir:")  # the FHIR table below covers /fhir/R4
     }
 
 
@@ -605,6 +607,218 @@ def test_api_matrix(world, method, path):
             )
             if status == 404 and variant == "other":
                 assert response.json()["code"] == "not_found"
+            if status in (403, 404) and role != "anonymous":
+                assert AuditEvent.objects.filter(
+                    outcome="denied", source="api", username=world.users[role].username
+                ).exists()
+
+
+# FHIR R4 (/fhir/R4, bearer tokens like the API) -----------------------------------------
+# Every route of the fhir namespace, and read + search of every resource type it serves.
+# Demographics and staff: every role; clinical types: practitioners and admins; the audit
+# trail, groups and bulk export: admins. Conformance resources need no token.
+FHIR_STAFF = Exp((401, 200, 200, 200), (401, 404, 404, 404))
+FHIR_CLINICAL = Exp((401, 403, 200, 200), (401, 403, 404, 404))
+FHIR_ADMIN = Exp((401, 403, 403, 200), (401, 403, 403, 404))
+FHIR_PUBLIC = Exp((200, 200, 200, 200))
+FHIR_TYPES = {
+    "Patient": FHIR_STAFF,
+    "Practitioner": FHIR_STAFF,
+    "PractitionerRole": FHIR_STAFF,
+    "Organization": FHIR_STAFF,
+    "Group": FHIR_ADMIN,
+    "EpisodeOfCare": FHIR_CLINICAL,
+    "Condition": FHIR_CLINICAL,
+    "Encounter": FHIR_CLINICAL,
+    "Procedure": FHIR_CLINICAL,
+    "ClinicalImpression": FHIR_CLINICAL,
+    "Observation": FHIR_CLINICAL,
+    "QuestionnaireResponse": FHIR_CLINICAL,
+    "Consent": FHIR_CLINICAL,
+    "AdverseEvent": FHIR_CLINICAL,
+    "Provenance": FHIR_CLINICAL,
+    "AuditEvent": FHIR_ADMIN,
+    "CodeSystem": FHIR_PUBLIC,
+    "StructureDefinition": FHIR_PUBLIC,
+    "Questionnaire": FHIR_PUBLIC,
+}
+# (url name, method) -> expectation; "type" and "instance" are checked per resource type.
+FHIR_ROUTES: dict[tuple[str, str], Exp | None] = {
+    ("fhir:metadata", "GET"): FHIR_PUBLIC,
+    ("fhir:base", "POST"): Exp((401, 403, 200, 200)),  # transaction import
+    ("fhir:base_slash", "POST"): Exp((401, 403, 200, 200)),
+    ("fhir:everything", "GET"): FHIR_STAFF,  # front desk gets the demographics only
+    ("fhir:export", "GET"): Exp((401, 403, 403, 202)),
+    ("fhir:patient_export", "GET"): Exp((401, 403, 403, 202)),
+    ("fhir:group_export", "GET"): Exp((401, 403, 403, 202), (401, 403, 403, 404)),
+    ("fhir:bulk_status", "GET"): FHIR_ADMIN,
+    ("fhir:bulk_status", "DELETE"): Exp((401, 403, 403, 202), (401, 403, 403, 404)),
+    ("fhir:bulk_file", "GET"): FHIR_ADMIN,
+    ("fhir:type", "GET"): None,
+    ("fhir:instance", "GET"): None,
+}
+
+
+def _fhir_ids(world: World, records: dict[str, Any], clinic, user) -> dict[str, str]:
+    from imsclinic.fhir.models import ExportJob
+    from imsclinic.fhir.registry import STATIC_TYPES
+
+    session = records["signed_session"]
+    job = ExportJob.objects.filter(clinic=clinic, status="complete").first()
+    ids = {
+        "Patient": str(records["patient"].pk),
+        "Practitioner": str(user.pk),
+        "PractitionerRole": str(user.pk),
+        "Organization": str(clinic.pk),
+        "Group": f"clinic-{clinic.pk}",
+        "EpisodeOfCare": str(records["episode"].pk),
+        "Condition": str(records["episode"].pk),
+        "Encounter": f"session-{session.pk}",
+        "Procedure": str(session.pk),
+        "ClinicalImpression": str(records["assessment"].pk),
+        "Observation": f"nprs-before-{session.pk}",
+        "QuestionnaireResponse": str(records["response"].pk),
+        "Consent": str(records["patient"].consents.first().pk),
+        "AdverseEvent": str(records["adverse"].pk),
+        "Provenance": f"session-signature-{session.pk}",
+        "AuditEvent": str(AuditEvent.objects.filter(clinic=clinic).order_by("id").first().pk),
+        "job": str(job.key) if job else "",
+        "file": job.outputs[0]["file"] if job else "",
+    }
+    for name in STATIC_TYPES:
+        ids[name] = {
+            "CodeSystem": "ims-muscle",
+            "StructureDefinition": "needle-lot",
+            "Questionnaire": "odi",
+        }[name]
+    return ids
+
+
+@pytest.fixture
+def fhir_world(world, settings, tmp_path) -> World:
+    from imsclinic.charting.schemas import AdverseEventIn
+    from imsclinic.fhir import bulk
+    from imsclinic.fhir.actions import export_kickoff
+    from imsclinic.outcomes import actions as outcomes
+    from imsclinic.outcomes.schemas import ResponseIn
+
+    settings.IMSCLINIC_FHIR_EXPORT_RUNNER = "inline"
+    settings.IMSCLINIC_FHIR_EXPORT_DIR = str(tmp_path)
+    for records, actor in ((world.shared, world.author), (world.other, world.other_author)):
+        records["response"] = outcomes.response_record(
+            actor=actor, episode=records["episode"], data=ResponseIn(measure_code="nprs", items=[4])
+        )
+        adverse = make_session(
+            actor,
+            records["patient"],
+            records["episode"],
+            session_date=today() - dt.timedelta(days=2),
+            adverse_events=[AdverseEventIn(kind="bruising", severity="mild")],
+        )
+        records["adverse"] = adverse.adverse_events.get()
+    admins = (world.users["admin"], make_user(world.other_clinic, "b.admin", "admin"))
+    for admin in admins:
+        job = export_kickoff(
+            actor=make_actor(admin, "api"),
+            level="system",
+            types=["Patient"],
+            since=None,
+            request_url="x",
+        )
+        bulk.start(job)
+    world.other_admin = admins[1]
+    return world
+
+
+def _fhir_url(name: str, type_name: str | None, ids: dict[str, str]) -> str:
+    if name == "fhir:type":
+        return f"/fhir/R4/{type_name}"
+    if name == "fhir:instance":
+        return f"/fhir/R4/{type_name}/{ids[type_name]}"
+    kwargs: dict[str, Any] = {}
+    if name == "fhir:everything":
+        kwargs["resource_id"] = ids["Patient"]
+    if name == "fhir:group_export":
+        kwargs["resource_id"] = ids["Group"]
+    if name in ("fhir:bulk_status", "fhir:bulk_file"):
+        kwargs["key"] = ids["job"]
+    if name == "fhir:bulk_file":
+        kwargs["name"] = ids["file"]
+    return reverse(name, kwargs=kwargs)
+
+
+def _fhir_bundle(patient_id: int) -> str:
+    import json
+
+    return json.dumps(
+        {
+            "resourceType": "Bundle",
+            "type": "transaction",
+            "entry": [
+                {
+                    "fullUrl": "urn:uuid:c0ffee00-0000-4000-8000-000000000001",
+                    "request": {"method": "POST", "url": "Condition"},
+                    "resource": {
+                        "resourceType": "Condition",
+                        "code": {
+                            "coding": [
+                                {"system": "http://hl7.org/fhir/sid/icd-10-ca", "code": "M54.2"}
+                            ],
+                            "text": "Neck pain",
+                        },
+                        "subject": {"reference": f"Patient/{patient_id}"},
+                        "recordedDate": str(today()),
+                    },
+                }
+            ],
+        }
+    )
+
+
+def test_every_fhir_route_and_type_is_in_the_table():
+    from imsclinic.fhir.registry import STATIC_TYPES, resource_types
+
+    routes = {n for n in _route_names(get_resolver().url_patterns) if n.startswith("fhir:")}
+    assert routes == {name for name, _ in FHIR_ROUTES}, "new FHIR routes need a row in FHIR_ROUTES"
+    assert set(FHIR_TYPES) == set(resource_types()) | set(STATIC_TYPES)
+
+
+@pytest.mark.parametrize(
+    ("name", "method", "type_name"),
+    [
+        (name, method, type_name)
+        for (name, method), exp in sorted(FHIR_ROUTES.items())
+        for type_name in (sorted(FHIR_TYPES) if exp is None else [None])
+    ],
+)
+def test_fhir_matrix(fhir_world, name, method, type_name):
+    world = fhir_world
+    expected = FHIR_ROUTES[(name, method)] or FHIR_TYPES[type_name]  # type: ignore[index]
+    for variant, statuses in (("own", expected.own), ("other", expected.other)):
+        if statuses is None or (variant == "other" and name == "fhir:type"):
+            continue  # a search names no object: it only ever sees its own clinic's rows
+        if variant == "own":
+            ids = _fhir_ids(world, world.shared, world.clinic, world.users["admin"])
+        else:
+            ids = _fhir_ids(world, world.other, world.other_clinic, world.other_admin)
+        url = _fhir_url(name, type_name, ids)
+        for role, status in zip(ROLES, statuses, strict=True):
+            headers = {"HTTP_PREFER": "respond-async"}
+            if role != "anonymous":
+                headers["HTTP_AUTHORIZATION"] = f"Bearer {world.tokens[role]}"
+            client = Client()
+            if method == "POST":
+                body = _fhir_bundle(world.shared["patient"].pk)
+                response = client.post(url, body, content_type="application/fhir+json", **headers)
+            elif method == "DELETE":
+                response = client.delete(url, **headers)
+            else:
+                response = client.get(url, **headers)
+            assert response.status_code == status, (
+                f"{role} {method} {url} ({variant}): {response.content[:300]!r}"
+            )
+            if status in (401, 403, 404):
+                assert response.json()["resourceType"] == "OperationOutcome"
             if status in (403, 404) and role != "anonymous":
                 assert AuditEvent.objects.filter(
                     outcome="denied", source="api", username=world.users[role].username

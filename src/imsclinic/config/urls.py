@@ -84,6 +84,7 @@ urlpatterns = [
     path("safety/", include("imsclinic.safety.urls")),
     path("", include("imsclinic.scheduling.urls")),
     path("api/", api.urls),
+    path("fhir/", include("imsclinic.fhir.urls")),
 ]
 
 # A database that cannot be reached answers 503 with Retry-After (core/availability.py).

@@ -190,8 +190,9 @@ def _response_create(
     source: str,
     entered_by: User | None,
     link: QuestionnaireLink | None = None,
+    answered_at: dt.datetime | None = None,
 ) -> QuestionnaireResponse:
-    now = timezone.now()
+    now = answered_at or timezone.now()
     return QuestionnaireResponse.objects.create(
         clinic_id=episode.clinic_id,
         episode=episode,
@@ -212,9 +213,21 @@ def _response_create(
 
 @transaction.atomic
 def response_record(
-    *, actor: Actor, episode: Episode, data: ResponseIn, source: str = "tablet"
+    *,
+    actor: Actor,
+    episode: Episode,
+    data: ResponseIn,
+    source: str = "tablet",
+    answered_at: dt.datetime | None = None,
 ) -> QuestionnaireResponse:
-    """A form completed in the clinic (staff hand the tablet over) or sent through the API."""
+    """A form completed in the clinic (staff hand the tablet over) or sent through the API.
+
+    ``answered_at`` (default now) keeps the time a form imported from another system was
+    answered; it cannot be in the future."""
+    if answered_at is not None and answered_at > timezone.now():
+        raise ValidationProblem(
+            [FieldProblem("answered_at", "future", "A form cannot be answered in the future.")]
+        )
     code, result, activities = _validated(data)
     items = [_plain(v) for v in data.items]
     response = _response_create(
@@ -225,6 +238,7 @@ def response_record(
         activities=activities,
         source=source,
         entered_by=actor.user,
+        answered_at=answered_at,
     )
     audit_record(actor=actor, action="create", patient_id=episode.patient_id, obj=response)
     return response

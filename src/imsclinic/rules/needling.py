@@ -32,6 +32,7 @@ from imsclinic.rules.precautions import (
 
 __all__ = [
     "LYMPHEDEMA_SITES",
+    "OTHER_WARNINGS",
     "RELATIVE_PRECAUTIONS",
     "REQUIRED_AUTHORIZATIONS",
     "Decision",
@@ -48,6 +49,14 @@ __all__ = [
 # acknowledgement: code -> message. The session form lists these as checkboxes.
 RELATIVE_PRECAUTIONS: dict[str, str] = {
     p.code: p.message for p in BY_CODE.values() if p.kind == "relative"
+}
+
+# Warnings raised by a site or the patient's age rather than one precaution field; they are
+# acknowledged the same way. code -> short label (the messages carry the details).
+OTHER_WARNINGS: dict[str, str] = {
+    "lymphedema_quadrant": "Trunk quadrant drained by the nodes of a lymphedematous limb",
+    "lymph_nodes_removed": "Site drained by removed lymph nodes",
+    "minor": "Patient under 18 (guardian's consent on file)",
 }
 
 REQUIRED_AUTHORIZATIONS: dict[str, str] = {
