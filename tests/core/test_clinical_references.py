@@ -19,9 +19,11 @@ REFERENCES = ROOT / "docs" / "clinical-references.md"
 # the start of the text), so subscripts (`row[key]`) and regex classes are not mistaken
 # for one.
 _CITATION = re.compile(
-    r"(?:^|(?<=[\s(\[]))\[([A-Za-z][A-Za-z0-9-]*(?:, ?[A-Za-z][A-Za-z0-9-]*)*)\]"
-)
-_NOT_CITATIONS = {"options", "KEY"}  # usage text and the placeholder in the data README
+    r"(?:^|(?<=[\s(\[]))\[([A-Za-z][A-Za-z0-9-]*(?:, ?[A-Za-z][A-Za-z0-9-]*)*)\](?!\])"
+)  # not followed by "]": the outbox's "[[name]]" placeholders are not citations
+# Usage text, the placeholder in the data README, FHIR's URL notation ("[base]/[type]/[id]",
+# "[system]|code") and the "[Score]" inside LOINC's own display name.
+_NOT_CITATIONS = {"options", "KEY", "base", "type", "id", "system", "Score"}
 _RANGE = re.compile(r"^(?:[A-Za-z0-9]-[A-Za-z0-9])+")  # a regex class such as [A-Za-z0-9]
 
 

@@ -103,7 +103,7 @@ MUSCLE_SNOMED: dict[str, tuple[str, str]] = {
     "latissimus_dorsi": ("15665001", "Latissimus dorsi muscle"),
 }
 
-# LOINC 72514-3 [DOMAIN-LOINC]: pain severity 0-10 numeric rating (DOMAIN.md, "Codes").
+# LOINC 72514-3 [LOINC-72514-3]: pain severity 0-10 numeric rating.
 NPRS_LOINC = ("72514-3", "Pain severity - 0-10 verbal numeric rating [Score] - Reported")
 # LOINC 59284-0 "Patient Consent" [FHIR-CONSENT]: the category of the FHIR R4 Consent examples.
 CONSENT_LOINC = ("59284-0", "Patient Consent")
@@ -316,7 +316,7 @@ def code_systems() -> dict[str, LocalCodeSystem]:
         _choices(
             "ims-procedure",
             "IMS procedures",
-            "No SNOMED CT concept for dry needling / IMS could be verified (DOMAIN.md, Codes).",
+            "No SNOMED CT concept for dry needling / IMS could be verified [DICOM-6116].",
             [("ims-needling", "Intramuscular stimulation (Gunn IMS) needling")],
         ),
         _choices(
