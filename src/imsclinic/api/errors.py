@@ -1,15 +1,38 @@
-"""One JSON error shape for every failure: {"code", "message", optional "fields"}."""
+"""One JSON error shape for every failure: {"code", "message", optional "fields"}.
+
+Every status an operation can answer is listed in its OpenAPI responses (``ERRORS`` and
+the helpers below), and every one of them carries this shape, including those raised
+before a route runs: 400 for a body that is not JSON, 413 for one over the size limit,
+415 for a body that is not declared JSON, 422 for a bad query parameter or field.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
+from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from imsclinic.core.errors import DomainError
+
+
+class BodyNotJson(DomainError):
+    status = 400
+    code = "invalid_json"
+
+
+class BodyTooLarge(DomainError):
+    status = 413
+    code = "too_large"
+
+
+class UnsupportedMediaType(DomainError):
+    status = 415
+    code = "unsupported_media_type"
 
 
 class FieldErrorOut(Schema):
@@ -81,6 +104,28 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        # ninja wraps whatever the body parser raises in a 400: answer with what it was.
+        if isinstance(exc.__cause__, DomainError):
+            return domain_error(request, exc.__cause__)
         return api.create_response(
             request, {"code": "http_error", "message": str(exc)}, status=exc.status_code
+        )
+
+    def too_large(request: HttpRequest, exc: Exception) -> HttpResponse:
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        return domain_error(
+            request,
+            BodyTooLarge(
+                f"The request body is larger than the {limit // 1024} KiB this API accepts: "
+                "send less at once."
+            ),
+        )
+
+    api.add_exception_handler(RequestDataTooBig, too_large)
+    api.add_exception_handler(TooManyFieldsSent, too_large)
+
+    @api.exception_handler(Http404)
+    def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+        return api.create_response(
+            request, {"code": "not_found", "message": "Not found."}, status=404
         )

@@ -17,6 +17,7 @@ from imsclinic.charting.schemas import FindingIn
 from imsclinic.charting.selectors import assessment_get
 from imsclinic.core.audit import audit_record
 from imsclinic.core.errors import Problems
+from imsclinic.core.input_checks import RowId
 from imsclinic.patients.selectors import patient_get
 
 router = Router(tags=["reasoning"])
@@ -71,7 +72,7 @@ class InferOut(Schema):
 
 
 class PlanIn(Schema):
-    assessment_id: int | None = Field(
+    assessment_id: RowId | None = Field(
         default=None, description="Plan from a charted assessment's findings"
     )
     findings: list[FindingIn] = Field(

@@ -17,6 +17,7 @@ from imsclinic.api.auth import (
     install_denied_audit,
 )
 from imsclinic.api.errors import ErrorOut, install_error_handlers
+from imsclinic.api.parser import JsonOnlyParser
 from imsclinic.api.schemas import (
     AssessmentOut,
     ChartOut,
@@ -47,6 +48,7 @@ api = NinjaAPI(
     openapi_url="/openapi.json",
     docs_url="/docs",
     auth=STAFF_TOKEN,
+    parser=JsonOnlyParser(),
 )
 install_error_handlers(api)
 install_denied_audit(api)
