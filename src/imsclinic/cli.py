@@ -16,6 +16,7 @@ Clinic administration:
   create_user --clinic SLUG --username U --role ROLE [--ims-certificate N --restricted-activity N --valid-until DATE]
   demo [--if-empty]                          load the synthetic demo clinics
   migrate                                    create or update the database tables
+  prune_login_attempts                       delete lockout rows past their retention (24 h)
   rollup [--check]                           check or rebuild the clinic outcomes rollup
   runserver [ADDR:PORT]                      serve the web app (development)
 

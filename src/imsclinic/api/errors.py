@@ -72,7 +72,11 @@ def _pydantic_message(error: dict[str, Any], field: str) -> str:
 def install_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(DomainError)
     def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
-        return api.create_response(request, exc.as_dict(), status=exc.status)
+        response = api.create_response(request, exc.as_dict(), status=exc.status)
+        retry_after = getattr(exc, "retry_after", 0)
+        if retry_after:
+            response["Retry-After"] = str(retry_after)
+        return response
 
     @api.exception_handler(NinjaValidationError)
     def validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
