@@ -154,7 +154,7 @@ def _start_replacement(client: Client, user) -> str:
 def test_replacing_the_authenticator_needs_the_password_and_a_current_code(
     client, practitioner, enrolled
 ):
-    old_secret, codes = enrolled
+    old_secret, _ = enrolled
     new_secret = _start_replacement(client, practitioner)
     page = client.get("/account/mfa/")
     assert b'name="current_code"' in page.content and b'name="password"' in page.content

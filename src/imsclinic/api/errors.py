@@ -125,8 +125,8 @@ def install_error_handlers(api: NinjaAPI) -> None:
             ),
         )
 
-    api.add_exception_handler(RequestDataTooBig, too_large)
-    api.add_exception_handler(TooManyFieldsSent, too_large)
+    api.add_exception_handler(RequestDataTooBig, too_large)  # type: ignore[arg-type]
+    api.add_exception_handler(TooManyFieldsSent, too_large)  # type: ignore[arg-type]
 
     @api.exception_handler(Http404)
     def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:

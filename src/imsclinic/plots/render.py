@@ -7,6 +7,7 @@ import io
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import matplotlib
 
@@ -15,7 +16,7 @@ from matplotlib.figure import Figure
 
 _LOCK = threading.Lock()
 
-RC = {
+RC: dict[str, Any] = {
     # Text stays text in the SVG (not one glyph path per character): smaller pages and
     # several times faster PDF rendering, and the labels remain selectable.
     "svg.fonttype": "none",
@@ -35,7 +36,7 @@ AFTER = "#1d4ed8"
 
 @contextmanager
 def svg_figure(width: float = 7.0, height: float = 2.8) -> Iterator[tuple[Figure, io.StringIO]]:
-    with _LOCK, matplotlib.rc_context(RC):
+    with _LOCK, matplotlib.rc_context(RC):  # type: ignore[arg-type]
         figure = Figure(figsize=(width, height), dpi=100)
         buffer = io.StringIO()
         yield figure, buffer

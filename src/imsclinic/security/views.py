@@ -116,10 +116,10 @@ def _csv_cell(value: object) -> str:
 
 @clinic_view(roles=ADMINS)
 def audit_export(request: HttpRequest, actor: Actor) -> HttpResponse:
-    filters, values, errors = _filters(request)
+    filters, form_values, errors = _filters(request)
     if errors:
         # Export exactly what was asked or nothing: show the report with the problems.
-        return _report(request, actor, filters, values, errors)
+        return _report(request, actor, filters, form_values, errors)
     events = selectors.audit_events(actor=actor, filters=filters)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="audit.csv"'
