@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Literal
 
 from ninja import Schema
+from pydantic import Field
 
 from imsclinic.patients.schemas import ConsentOut, PatientOut
 
@@ -33,7 +35,18 @@ class EpisodeOut(Schema):
     referring_physician: str
 
 
-class AmendmentOut(Schema):
+INTEGRITY = Field(
+    description="'draft' (not signed), 'intact' (matches what was signed and sealed in the "
+    "audit trail) or 'altered' (changed outside the application; integrity_problem says how)"
+)
+
+
+class Integrity(Schema):
+    integrity: Literal["draft", "intact", "altered"] = INTEGRITY
+    integrity_problem: str = ""
+
+
+class AmendmentOut(Integrity):
     id: int
     created_at: dt.datetime
     author: str
@@ -66,7 +79,7 @@ class SignOut(Schema):
     kind: str
 
 
-class AssessmentOut(Schema):
+class AssessmentOut(Integrity):
     id: int
     episode_id: int
     assessed_on: dt.date
@@ -102,7 +115,7 @@ class AdverseEventOut(Schema):
     action_taken: str
 
 
-class SessionOut(Schema):
+class SessionOut(Integrity):
     id: int
     patient_id: int
     episode_id: int

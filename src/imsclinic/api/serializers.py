@@ -4,8 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from imsclinic.charting.integrity import check_note
 from imsclinic.charting.models import Amendment, Assessment, TreatmentSession
 from imsclinic.charting.selectors import Chart
+
+
+def integrity_dict(record: Any) -> dict[str, Any]:
+    """The integrity check of a note or amendment (charting/integrity.py) as the API shows it."""
+    found = getattr(record, "integrity", None)
+    if found is None:  # a note read without its check: check it now (one query)
+        check_note(record)
+        found = record.integrity
+    return {"integrity": found.state, "integrity_problem": found.problem}
 
 
 def amendment_dict(amendment: Amendment) -> dict[str, Any]:
@@ -15,6 +25,7 @@ def amendment_dict(amendment: Amendment) -> dict[str, Any]:
         "author": amendment.author.display_name,
         "text": amendment.text,
         "reason": amendment.reason,
+        **integrity_dict(amendment),
     }
 
 
@@ -64,6 +75,7 @@ def session_dict(session: TreatmentSession) -> dict[str, Any]:
         "acknowledged": list(session.acknowledged or []),
         "signed_at": session.signed_at,
         "content_hash": session.content_hash,
+        **integrity_dict(session),
         "amendments": [amendment_dict(a) for a in session.amendments.all()],
     }
 
@@ -97,6 +109,7 @@ def assessment_dict(assessment: Assessment) -> dict[str, Any]:
         "rom": _rom(assessment.rom.all()),
         "notes": assessment.notes,
         "signed_at": assessment.signed_at,
+        **integrity_dict(assessment),
         "amendments": [amendment_dict(a) for a in assessment.amendments.all()],
     }
 

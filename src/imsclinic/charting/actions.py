@@ -20,6 +20,7 @@ from django.utils import timezone
 from imsclinic.accounts.models import NeedlingAuthorization, Role
 from imsclinic.anatomy import CHART_REGIONS, Muscle, get_catalog
 from imsclinic.charting.integrity import (
+    amendment_hash,
     assessment_content,
     content_hash,
     session_content,
@@ -56,6 +57,7 @@ from imsclinic.core.errors import (
     Warning_,
 )
 from imsclinic.core.rawsql import insert_returning_id, insert_rows
+from imsclinic.core.seals import amend_detail, sign_detail
 from imsclinic.patients.actions import local_today
 from imsclinic.patients.models import Consent, Patient
 from imsclinic.rules import ranges
@@ -417,7 +419,15 @@ def assessment_sign(*, actor: Actor, assessment: Assessment) -> Assessment:
     locked.signed_at = timezone.now()
     locked.content_hash = content_hash(assessment_content(locked))
     locked.save(update_fields=["signed_at", "content_hash", "updated_at"])
-    audit_record(actor=actor, action="sign", patient_id=locked.patient_id, obj=locked)
+    # The hash sealed in the chained audit event (core/seals.py): rewriting the note and
+    # its stored hash would still show.
+    audit_record(
+        actor=actor,
+        action="sign",
+        patient_id=locked.patient_id,
+        obj=locked,
+        detail=sign_detail(locked.content_hash),
+    )
     return locked
 
 
@@ -808,7 +818,13 @@ def session_sign(*, actor: Actor, session: TreatmentSession) -> TreatmentSession
     locked.signed_at = timezone.now()
     locked.content_hash = content_hash(session_content(locked))
     locked.save(update_fields=["signed_at", "content_hash", "updated_at"])
-    audit_record(actor=actor, action="sign", patient_id=locked.patient_id, obj=locked)
+    audit_record(
+        actor=actor,
+        action="sign",
+        patient_id=locked.patient_id,
+        obj=locked,
+        detail=sign_detail(locked.content_hash),
+    )
     return locked
 
 
@@ -840,11 +856,12 @@ def amendment_add(
         text=data.text.strip(),
         reason=data.reason.strip(),
     )
+    note_type = "TreatmentSession" if isinstance(note, TreatmentSession) else "Assessment"
     audit_record(
         actor=actor,
         action="amend",
         patient_id=note.patient_id,
         obj=note,
-        detail=f"amendment {amendment.pk}",
+        detail=amend_detail(amendment.pk, amendment_hash(amendment, note_type, note.pk)),
     )
     return amendment

@@ -13,7 +13,6 @@ from imsclinic.accounts.selectors import authorizations_current_on
 from imsclinic.anatomy import CHART_REGIONS, PARASPINAL_LEVELS, get_catalog
 from imsclinic.charting import actions, reasoning, selectors
 from imsclinic.charting.body_chart import BACK_SHAPES, FRONT_SHAPES
-from imsclinic.charting.integrity import assessment_intact, session_intact
 from imsclinic.charting.models import AdverseEvent, Insertion, NeuropathySign
 from imsclinic.charting.schemas import AmendmentIn, AssessmentIn, EpisodeIn, SessionIn
 from imsclinic.core.actors import Actor
@@ -241,7 +240,7 @@ def assessment_detail(request: HttpRequest, actor: Actor, assessment_id: int) ->
             "assessment": assessment,
             "patient": assessment.patient,
             "muscle_names": _muscle_names(),
-            "intact": assessment_intact(assessment),
+            "integrity": assessment.integrity,  # type: ignore[attr-defined]
             "errors": {},
             "region_labels": CHART_REGIONS,
             **_plan_context(assessment),
@@ -473,7 +472,7 @@ def session_detail(request: HttpRequest, actor: Actor, session_id: int) -> HttpR
             "muscle_names": _muscle_names(),
             "insertions": insertions,
             "twitches": twitches,
-            "intact": session_intact(session),
+            "integrity": session.integrity,  # type: ignore[attr-defined]
             "errors": {},
             "values": {},
         },
@@ -517,9 +516,9 @@ def note_amend(request: HttpRequest, actor: Actor, kind: str, note_id: int) -> H
     if kind == "session":
         context["insertions"] = list(note.insertions.all())
         context["twitches"] = sum(1 for i in context["insertions"] if i.twitch != "none")
-        context["intact"] = session_intact(note)
+        context["integrity"] = note.integrity
     else:
-        context["intact"] = assessment_intact(note)
+        context["integrity"] = note.integrity
         context["region_labels"] = CHART_REGIONS
     return render(request, template, context, status=422 if errors else 200)
 

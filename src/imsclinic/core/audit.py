@@ -18,12 +18,14 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from django.apps import apps
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.models import Model, Q
 from django.utils import timezone
 
 from imsclinic.core.models import AuditChainHead, AuditEvent, Clinic
 from imsclinic.core.rawsql import insert_returning_id, quote
+from imsclinic.core.seals import Seals, check_clinic
 
 if TYPE_CHECKING:
     from django.db.backends.utils import CursorWrapper
@@ -308,6 +310,7 @@ def verify_chain(clinic_id: int | None, label: str, batch_size: int = 5000) -> C
     expected_seq = 1
     rows = 0
     last_seq = 0
+    sealed = Seals()
     fields = ("id", "prev_hash", "row_hash", *HASHED_FIELDS)
     chain_rows = AuditEvent.objects.filter(_in_chain(clinic_id))
     for row_id in chain_rows.filter(seq__isnull=True).order_by("id").values_list("id", flat=True):
@@ -336,6 +339,9 @@ def verify_chain(clinic_id: int | None, label: str, batch_size: int = 5000) -> C
                     "altered",
                     f"Row {seq} (id {row['id']}) does not match its hash: a field was changed.",
                 )
+            elif row["outcome"] == "ok":
+                # Only rows that verify can vouch for a note or an amendment.
+                sealed.add(row["action"], row["object_type"], row["object_id"], row["detail"])
             elif row["prev_hash"] != expected_prev and seq == expected_seq:
                 problem(
                     seq,
@@ -369,6 +375,17 @@ def verify_chain(clinic_id: int | None, label: str, batch_size: int = 5000) -> C
             "inserted",
             f"Rows after {head_seq} were added outside the audit writer.",
         )
+    if clinic_id is not None:
+        if not rows and head is None and _has_audited_records(clinic_id):
+            problem(
+                None,
+                None,
+                "deleted",
+                "The clinic has patient records but no audit chain: its events and chain "
+                "head were deleted.",
+            )
+        for found in check_clinic(clinic_id, sealed):
+            problem(None, None, found.kind, found.message)
     return ChainReport(
         clinic_id=clinic_id,
         chain=label,
@@ -377,6 +394,56 @@ def verify_chain(clinic_id: int | None, label: str, batch_size: int = 5000) -> C
         head_hash=head_hash,
         problems=problems,
     )
+
+
+# Rows whose every creation writes an audit event: a clinic holding any has a chain.
+AUDITED_RECORDS = ("patients.Patient",)
+
+
+def _has_audited_records(clinic_id: int) -> bool:
+    return any(
+        apps.get_model(label)._default_manager.filter(clinic_id=clinic_id).exists()
+        for label in AUDITED_RECORDS
+    )
+
+
+class ChainAppender:
+    """Append many events to one chain at once, for bulk loads (the scale generator).
+
+    Open it inside a transaction: it locks the chain head as ``_append`` does, and
+    ``row()`` returns each next row's stored values (seq, prev_hash, row_hash filled) for
+    the caller to write in bulk; ``close()`` advances the head to the last of them. The
+    rows hash exactly as ``_append`` would write them, so ``audit verify`` accepts them."""
+
+    def __init__(self, clinic_id: int | None) -> None:
+        if not transaction.get_connection().in_atomic_block:
+            raise RuntimeError(
+                "ChainAppender needs a transaction: wrap it in transaction.atomic()."
+            )
+        self.clinic_id = clinic_id
+        with connection.cursor() as cursor:
+            self.head_id, self.seq, self.last_hash = _lock_head(cursor, clinic_id)
+        self.last_hash = self.last_hash or GENESIS_HASH
+
+    def row(self, **values: Any) -> dict[str, Any]:
+        values = {name: values.get(name) for name in HASHED_FIELDS} | values
+        values["clinic_id"] = self.clinic_id
+        values["address"] = _normal_address(values.get("address"))
+        values["detail"] = (values.get("detail") or "")[:500]
+        for name in ("username", "role", "object_type"):
+            values[name] = values.get(name) or ""
+        values["outcome"] = values.get("outcome") or "ok"
+        self.seq += 1
+        values["seq"] = self.seq
+        values["prev_hash"] = self.last_hash
+        values["row_hash"] = self.last_hash = row_digest(values, values["prev_hash"])
+        return values
+
+    def close(self) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _head_update_sql(connection.vendor), [self.seq, self.last_hash, self.head_id]
+            )
 
 
 def audit_denied(*, actor: Actor, method: str, path: str, status: int, message: str) -> AuditEvent:

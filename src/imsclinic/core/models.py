@@ -94,7 +94,16 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["id"]
-        indexes = [models.Index(fields=["clinic", "at"], name="audit_clinic_at")]
+        indexes = [
+            models.Index(fields=["clinic", "at"], name="audit_clinic_at"),
+            # The seals of a patient's signed notes and amendments (core/seals.py), read on
+            # every chart, note, API and PDF view; only sign and amend rows are indexed.
+            models.Index(
+                fields=["clinic", "patient_id"],
+                name="audit_seals",
+                condition=models.Q(action__in=["sign", "amend"]),
+            ),
+        ]
         constraints = [
             # The (clinic_id, seq) index also serves `audit verify` and the newest-first report.
             models.UniqueConstraint(fields=["clinic", "seq"], name="audit_seq_per_clinic"),
