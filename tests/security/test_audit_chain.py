@@ -360,8 +360,9 @@ BEFORE_0003 = "0002_audit_chain_and_mfa_flag"
 MIGRATION_0003 = "0003_audit_chain_per_clinic"
 
 
-def _migrate_core(target: str) -> None:
-    call_command("migrate", "core", target, verbosity=0)
+def _migrate_core(target: str | None = None) -> None:
+    """Migrate the core app to ``target`` (default: its latest migration)."""
+    call_command("migrate", "core", *([target] if target else []), verbosity=0)
 
 
 def _old_chain_problems() -> tuple[list[str], int, str]:
@@ -391,7 +392,7 @@ def test_migration_0003_rechains_the_global_chain_per_clinic(transactional_db, a
             cursor.execute("SELECT seq FROM core_auditevent ORDER BY id")
             assert [row[0] for row in cursor.fetchall()] == [1, 2, 3, 4]
     finally:
-        _migrate_core(MIGRATION_0003)
+        _migrate_core()  # through 0003, then the later core migrations
     assert list(AuditEvent.objects.order_by("id").values_list("id", "clinic_id")) == order
     report = audit_chain_verify()
     assert report.ok, report.problems
@@ -423,5 +424,5 @@ def test_migration_0003_refuses_to_rebase_a_broken_chain(transactional_db, actor
             _migrate_core(MIGRATION_0003)
     finally:
         monkeypatch.setenv(override, "1")  # the operator's explicit decision to re-base
-        _migrate_core(MIGRATION_0003)
+        _migrate_core()
     assert audit_chain_verify().ok

@@ -30,6 +30,7 @@ from imsclinic.charting import actions as charting_actions
 from imsclinic.charting import selectors as charting_selectors
 from imsclinic.charting.schemas import AmendmentIn, AssessmentIn, EpisodeIn, SessionIn
 from imsclinic.core.actors import client_address
+from imsclinic.core.audit import audit_list
 from imsclinic.patients import actions as patient_actions
 from imsclinic.patients import selectors as patient_selectors
 from imsclinic.patients.schemas import (
@@ -87,8 +88,16 @@ def revoke_token(request: HttpRequest) -> dict[str, Any]:
 
 @patients_router.get("", response={200: list[PatientSummaryOut], **ERRORS})
 def list_patients(request: HttpRequest, q: str = "", limit: int = 50) -> Any:
+    actor = api_actor(request)
     limit = max(1, min(limit, 200))
-    return patient_selectors.patient_search(actor=api_actor(request), query=q, limit=limit)
+    patients = patient_selectors.patient_search(actor=actor, query=q, limit=limit)
+    audit_list(
+        actor=actor,
+        object_type="PatientList",
+        patient_ids=[p.pk for p in patients],
+        detail=f"search {q[:100]!r}",
+    )
+    return patients
 
 
 @patients_router.post("", response={201: PatientOut, **ERRORS})

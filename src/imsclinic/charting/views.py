@@ -16,6 +16,7 @@ from imsclinic.charting.body_chart import BACK_SHAPES, FRONT_SHAPES
 from imsclinic.charting.models import AdverseEvent, Insertion, NeuropathySign
 from imsclinic.charting.schemas import AmendmentIn, AssessmentIn, EpisodeIn, SessionIn
 from imsclinic.core.actors import Actor
+from imsclinic.core.audit import audit_form_view, audit_record
 from imsclinic.core.errors import (
     AcknowledgementRequired,
     DomainError,
@@ -65,6 +66,8 @@ def patient_chart(request: HttpRequest, actor: Actor, patient_id: int) -> HttpRe
 @clinic_view(roles=CLINICAL)
 def episode_new(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResponse:
     patient = patient_get(actor=actor, patient_id=patient_id, audit=False)
+    if request.method == "GET":  # the form shows the patient's details and precautions
+        audit_form_view(actor, patient, "EpisodeForm")
     values: dict[str, Any] = {"opened_on": timezone.localdate().isoformat()}
     errors: dict[str, str] = {}
     if request.method == "POST":
@@ -165,6 +168,8 @@ def _assessment_context(
 @clinic_view(roles=CLINICAL)
 def assessment_new(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResponse:
     patient = patient_get(actor=actor, patient_id=patient_id, audit=False)
+    if request.method == "GET":  # the form shows the patient's details and precautions
+        audit_form_view(actor, patient, "AssessmentForm")
     open_episodes = [e for e in patient.episodes.all() if e.is_open]
     values: dict[str, Any] = {
         "assessed_on": timezone.localdate().isoformat(),
@@ -366,6 +371,8 @@ def _save_session(
 @clinic_view(roles=CLINICAL)
 def session_new(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResponse:
     patient = patient_get(actor=actor, patient_id=patient_id, audit=False)
+    if request.method == "GET":  # the form shows the patient's details and precautions
+        audit_form_view(actor, patient, "SessionForm")
     open_episodes = [e for e in patient.episodes.all() if e.is_open]
     values: dict[str, Any] = {
         "session_date": timezone.localdate().isoformat(),
@@ -420,6 +427,8 @@ def session_edit(request: HttpRequest, actor: Actor, session_id: int) -> HttpRes
     session = selectors.session_get(actor=actor, session_id=session_id, audit=False)
     if session.is_signed:
         return redirect("session_detail", session_id=session.pk)
+    if request.method == "GET":  # the draft and the patient's precautions
+        audit_record(actor=actor, action="view", patient_id=session.patient_id, obj=session)
     names = _muscle_names()
     values: dict[str, Any] = {
         "episode_id": str(session.episode_id),

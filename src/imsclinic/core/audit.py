@@ -15,6 +15,7 @@ import functools
 import hashlib
 import ipaddress
 import json
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -23,8 +24,8 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.models import Model, Q
 from django.utils import timezone
 
-from imsclinic.core.models import AuditChainHead, AuditEvent, Clinic
-from imsclinic.core.rawsql import insert_returning_id, quote
+from imsclinic.core.models import AuditChainHead, AuditEvent, AuditEventPatient, Clinic
+from imsclinic.core.rawsql import insert_returning_id, insert_rows, quote
 from imsclinic.core.seals import Seals, check_clinic
 
 if TYPE_CHECKING:
@@ -33,6 +34,9 @@ if TYPE_CHECKING:
     from imsclinic.core.actors import Actor
 
 GENESIS_HASH = "0" * 64
+# Longest detail kept: a list view of 200 patients names every id (audit_list).
+DETAIL_MAX = 8000
+LISTED = re.compile(r"patients ([0-9,]*)$")
 # The one head of the global chain before core migration 0003 (used by migration 0002).
 CHAIN_HEAD_ID = 1
 # The fields a row hash covers, in this order (docs/audit.md). Never reorder: old rows
@@ -142,7 +146,7 @@ def _append(**values: Any) -> AuditEvent:
     """
     values["at"] = values.get("at") or timezone.now()
     values["address"] = _normal_address(values.get("address"))
-    values["detail"] = (values.get("detail") or "")[:500]
+    values["detail"] = (values.get("detail") or "")[:DETAIL_MAX]
     db = connections[DEFAULT_DB_ALIAS]  # not the proxy: it costs a lookup per attribute
     # savepoint=False: no extra queries when nested in the action's transaction; an error
     # here rolls back the whole action, which is what we want (no change without its event).
@@ -190,6 +194,61 @@ def audit_record(
         address=actor.address,
         detail=detail,
     )
+
+
+def audit_list(
+    *, actor: Actor, object_type: str, patient_ids: list[int], detail: str = ""
+) -> AuditEvent:
+    """One event for a view that lists patients (a search, the dashboard): it names every
+    patient shown, in its chained ``detail`` and in the AuditEventPatient index, so each
+    patient's access log shows it. A view of one patient's record is ``audit_record``."""
+    shown = sorted(set(patient_ids))
+    prefix = f"{detail[:200]}: " if detail else ""
+    event = audit_record(
+        actor=actor,
+        action="view",
+        object_type=object_type,
+        detail=f"{prefix}{len(shown)} patients {','.join(map(str, shown))}",
+    )
+    if shown:
+        insert_rows(
+            AuditEventPatient,
+            ("event_id", "clinic_id", "patient_id"),
+            [(event.pk, actor.clinic.pk, patient_id) for patient_id in shown],
+            event.at,
+        )
+    return event
+
+
+def audit_form_view(actor: Actor, patient: Model, form: str) -> AuditEvent:
+    """A form that shows one patient's details (name, date of birth, precautions) before
+    anything is written: a view of that patient's record, named by the form."""
+    return audit_record(
+        actor=actor, action="view", patient_id=patient.pk, object_type=form, object_id=patient.pk
+    )
+
+
+# The object types of list-view events (audit_list): their detail names the patients shown.
+LIST_VIEWS = ("PatientList", "Dashboard")
+
+
+def _list_index_mismatches(clinic_id: int, lists: dict[int, set[int]]) -> list[int]:
+    indexed: dict[int, set[int]] = {}
+    for event_id, patient_id in AuditEventPatient.objects.filter(clinic_id=clinic_id).values_list(
+        "event_id", "patient_id"
+    ):
+        indexed.setdefault(event_id, set()).add(patient_id)
+    return sorted(
+        event_id
+        for event_id in set(lists) | set(indexed)
+        if lists.get(event_id, set()) != indexed.get(event_id, set())
+    )
+
+
+def listed_patients(detail: str) -> list[int]:
+    """The patient ids a list-view event's detail names (see audit_list)."""
+    match = LISTED.search(detail or "")
+    return [int(n) for n in match.group(1).split(",") if n] if match else []
 
 
 def audit_account_event(
@@ -311,6 +370,7 @@ def verify_chain(clinic_id: int | None, label: str, batch_size: int = 5000) -> C
     rows = 0
     last_seq = 0
     sealed = Seals()
+    lists: dict[int, set[int]] = {}
     fields = ("id", "prev_hash", "row_hash", *HASHED_FIELDS)
     chain_rows = AuditEvent.objects.filter(_in_chain(clinic_id))
     for row_id in chain_rows.filter(seq__isnull=True).order_by("id").values_list("id", flat=True):
@@ -340,8 +400,10 @@ def verify_chain(clinic_id: int | None, label: str, batch_size: int = 5000) -> C
                     f"Row {seq} (id {row['id']}) does not match its hash: a field was changed.",
                 )
             elif row["outcome"] == "ok":
-                # Only rows that verify can vouch for a note or an amendment.
+                # Only rows that verify can vouch for a note, an amendment or a list.
                 sealed.add(row["action"], row["object_type"], row["object_id"], row["detail"])
+                if row["object_type"] in LIST_VIEWS:
+                    lists[row["id"]] = set(listed_patients(row["detail"]))
             elif row["prev_hash"] != expected_prev and seq == expected_seq:
                 problem(
                     seq,
@@ -386,6 +448,14 @@ def verify_chain(clinic_id: int | None, label: str, batch_size: int = 5000) -> C
             )
         for found in check_clinic(clinic_id, sealed):
             problem(None, None, found.kind, found.message)
+        for event_id in _list_index_mismatches(clinic_id, lists):
+            problem(
+                None,
+                event_id,
+                "altered",
+                f"The patients indexed for list view event id {event_id} differ from those its "
+                "chained row names: the access-log index was changed.",
+            )
     return ChainReport(
         clinic_id=clinic_id,
         chain=label,
@@ -429,7 +499,7 @@ class ChainAppender:
         values = {name: values.get(name) for name in HASHED_FIELDS} | values
         values["clinic_id"] = self.clinic_id
         values["address"] = _normal_address(values.get("address"))
-        values["detail"] = (values.get("detail") or "")[:500]
+        values["detail"] = (values.get("detail") or "")[:DETAIL_MAX]
         for name in ("username", "role", "object_type"):
             values[name] = values.get(name) or ""
         values["outcome"] = values.get("outcome") or "ok"

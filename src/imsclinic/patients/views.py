@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from imsclinic.core.actors import Actor
+from imsclinic.core.audit import audit_form_view, audit_list
 from imsclinic.core.errors import DomainError, RuleViolation, ValidationProblem
 from imsclinic.core.form_input import field_errors, nested_from_post, parse_input
 from imsclinic.core.permissions import ADMINS, CLINICAL
@@ -38,14 +39,18 @@ assert {name for name, _ in PRECAUTION_FIELDS} >= set(RELATIVE_PRECAUTIONS)
 @clinic_view
 def dashboard(request: HttpRequest, actor: Actor) -> HttpResponse:
     today = timezone.localdate()
+    appointments = selectors.appointments_on(actor=actor, day=today)
+    patients = selectors.patient_search(actor=actor, query="", limit=20)
+    audit_list(
+        actor=actor,
+        object_type="Dashboard",
+        patient_ids=[a.patient_id for a in appointments] + [p.pk for p in patients],
+        detail=f"dashboard {today}",
+    )
     return render(
         request,
         "patients/dashboard.html",
-        {
-            "today": today,
-            "appointments": selectors.appointments_on(actor=actor, day=today),
-            "patients": selectors.patient_search(actor=actor, query="", limit=20),
-        },
+        {"today": today, "appointments": appointments, "patients": patients},
     )
 
 
@@ -57,6 +62,12 @@ def patient_list(request: HttpRequest, actor: Actor) -> HttpResponse:
         patients = selectors.archived_patients(actor=actor)
     else:
         patients = selectors.patient_search(actor=actor, query=query, limit=50)
+    audit_list(
+        actor=actor,
+        object_type="PatientList",
+        patient_ids=[p.pk for p in patients],
+        detail="archived" if archived else f"search {query[:100]!r}",
+    )
     template = "patients/_patient_rows.html" if request.htmx else "patients/patient_list.html"  # type: ignore[attr-defined]
     return render(request, template, {"patients": patients, "q": query, "archived": archived})
 
@@ -111,6 +122,8 @@ def patient_edit(request: HttpRequest, actor: Actor, patient_id: int) -> HttpRes
 @clinic_view(roles=CLINICAL)
 def consent_new(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResponse:
     patient = selectors.patient_get(actor=actor, patient_id=patient_id, audit=False)
+    if request.method == "GET":  # the form shows the patient's name and date of birth
+        audit_form_view(actor, patient, "ConsentForm")
     values: dict[str, object] = {
         "consented_on": timezone.localdate().isoformat(),
         "text_version": CURRENT_CONSENT_VERSION,
