@@ -384,3 +384,79 @@ def test_api_matrix(world, method, path):
                 assert AuditEvent.objects.filter(
                     outcome="denied", source="api", username=world.users[role].username
                 ).exists()
+
+
+# Patient fields per role: front desk registers and books, so it sees demographics and the
+# two flags that change a booking (needle phobia; a substitute decision-maker must attend),
+# never medications or the other precautions, and it writes demographics only.
+DEMOGRAPHICS = (
+    "family_name",
+    "given_name",
+    "date_of_birth",
+    "sex",
+    "health_number",
+    "phone",
+    "email",
+    "address",
+)
+BOOKING = ("needle_phobia", "unable_to_consent")
+CLINICAL_ONLY = (
+    "medications",
+    "anticoagulants",
+    "bleeding_disorder",
+    "pregnancy",
+    "diabetes",
+    "immunocompromised",
+    "epilepsy",
+    "metal_allergy",
+    "pacemaker_implant",
+    "lymphedema_sites",
+    "precaution_notes",
+)
+PATIENT_FIELDS_SEEN: dict[str, tuple[str, ...]] = {
+    "front_desk": DEMOGRAPHICS + BOOKING,
+    "practitioner": DEMOGRAPHICS + BOOKING + CLINICAL_ONLY,
+    "admin": DEMOGRAPHICS + BOOKING + CLINICAL_ONLY,
+}
+
+
+def test_the_patient_field_table_covers_every_field():
+    from imsclinic.patients.schemas import PatientOut
+
+    assert set(PatientOut.model_fields) - {"id"} == set(DEMOGRAPHICS + BOOKING + CLINICAL_ONLY)
+
+
+@pytest.mark.parametrize("role", sorted(PATIENT_FIELDS_SEEN))
+def test_patient_fields_each_role_sees(world, role):
+    from imsclinic.patients import actions as patient_actions
+    from imsclinic.patients.schemas import PatientIn
+
+    patient = world.shared["patient"]
+    patient_actions.patient_update(
+        actor=world.author,
+        patient=patient,
+        data=PatientIn(
+            **{name: getattr(patient, name) for name in PatientIn.model_fields}
+        ).model_copy(
+            update={
+                "medications": "Apixaban 5 mg twice daily",
+                "anticoagulants": True,
+                "needle_phobia": True,
+                "precaution_notes": "Firm pressure after each needle",
+            }
+        ),
+    )
+    body = (
+        Client()
+        .get(
+            f"/api/v1/patients/{patient.pk}",
+            HTTP_AUTHORIZATION=f"Bearer {world.tokens[role]}",
+        )
+        .json()
+    )
+    seen = {name for name, value in body.items() if value is not None} - {"id"}
+    assert seen == set(PATIENT_FIELDS_SEEN[role])
+    page = world.client(role).get(f"/patients/{patient.pk}/edit/").content.decode()
+    assert ("Apixaban" in page) == ("medications" in PATIENT_FIELDS_SEEN[role])
+    assert ("Firm pressure" in page) == ("precaution_notes" in PATIENT_FIELDS_SEEN[role])
+    assert "Needle phobia" in page

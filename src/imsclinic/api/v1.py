@@ -102,19 +102,24 @@ def list_patients(request: HttpRequest, q: str = "", limit: int = 50) -> Any:
 
 @patients_router.post("", response={201: PatientOut, **ERRORS})
 def register_patient(request: HttpRequest, payload: PatientIn) -> Any:
-    return Status(201, patient_actions.patient_register(actor=api_actor(request), data=payload))
+    actor = api_actor(request)
+    patient = patient_actions.patient_register(actor=actor, data=payload)
+    return Status(201, patient_selectors.patient_as_seen(actor=actor, patient=patient))
 
 
 @patients_router.get("/{patient_id}", response={200: PatientOut, **ERRORS})
 def get_patient(request: HttpRequest, patient_id: int) -> Any:
-    return patient_selectors.patient_get(actor=api_actor(request), patient_id=patient_id)
+    actor = api_actor(request)
+    patient = patient_selectors.patient_get(actor=actor, patient_id=patient_id)
+    return patient_selectors.patient_as_seen(actor=actor, patient=patient)
 
 
 @patients_router.put("/{patient_id}", response={200: PatientOut, **ERRORS})
 def update_patient(request: HttpRequest, patient_id: int, payload: PatientIn) -> Any:
     actor = api_actor(request)
     patient = patient_selectors.patient_get(actor=actor, patient_id=patient_id, audit=False)
-    return patient_actions.patient_update(actor=actor, patient=patient, data=payload)
+    patient = patient_actions.patient_update(actor=actor, patient=patient, data=payload)
+    return patient_selectors.patient_as_seen(actor=actor, patient=patient)
 
 
 @patients_router.post(

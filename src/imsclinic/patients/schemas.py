@@ -54,6 +54,28 @@ class ConsentOut(Schema):
     withdrawal_reason: str
 
 
+# Who sees what of a patient (core/permissions.py). Front desk registers and books: it
+# sees and edits the demographics, and sees (but does not set) the two flags that change
+# how a visit is booked: a needle phobia (IMS is needling; no point booking it without a
+# conversation first) and inability to consent (a substitute decision-maker must come).
+# Medications and every other precaution are clinical: practitioners and admins only.
+BOOKING_FLAGS = ("needle_phobia", "unable_to_consent")
+CLINICAL_FIELDS = (
+    "medications",
+    "anticoagulants",
+    "bleeding_disorder",
+    "pregnancy",
+    "diabetes",
+    "immunocompromised",
+    "epilepsy",
+    "metal_allergy",
+    "pacemaker_implant",
+    "lymphedema_sites",
+    "precaution_notes",
+)
+_CLINICAL = "Null for front desk: clinical information is for practitioners and admins."
+
+
 class PatientOut(Schema):
     id: int
     family_name: str
@@ -64,19 +86,21 @@ class PatientOut(Schema):
     phone: str
     email: str
     address: str
-    medications: str
-    anticoagulants: bool
-    bleeding_disorder: bool
-    pregnancy: bool
-    diabetes: bool
-    immunocompromised: bool
-    epilepsy: bool
-    metal_allergy: bool
-    pacemaker_implant: bool
-    needle_phobia: bool
-    unable_to_consent: bool
-    lymphedema_sites: list[str]
-    precaution_notes: str
+    medications: str | None = Field(description=_CLINICAL)
+    anticoagulants: bool | None = Field(description=_CLINICAL)
+    bleeding_disorder: bool | None = Field(description=_CLINICAL)
+    pregnancy: bool | None = Field(description=_CLINICAL)
+    diabetes: bool | None = Field(description=_CLINICAL)
+    immunocompromised: bool | None = Field(description=_CLINICAL)
+    epilepsy: bool | None = Field(description=_CLINICAL)
+    metal_allergy: bool | None = Field(description=_CLINICAL)
+    pacemaker_implant: bool | None = Field(description=_CLINICAL)
+    needle_phobia: bool = Field(description="Shown to front desk too: it changes the booking")
+    unable_to_consent: bool = Field(
+        description="Shown to front desk too: a substitute decision-maker must attend"
+    )
+    lymphedema_sites: list[str] | None = Field(description=_CLINICAL)
+    precaution_notes: str | None = Field(description=_CLINICAL)
 
 
 class PatientSummaryOut(Schema):

@@ -13,12 +13,12 @@ from imsclinic.core.actors import Actor
 from imsclinic.core.audit import audit_form_view, audit_list
 from imsclinic.core.errors import DomainError, RuleViolation, ValidationProblem
 from imsclinic.core.form_input import field_errors, nested_from_post, parse_input
-from imsclinic.core.permissions import ADMINS, CLINICAL
+from imsclinic.core.permissions import ADMINS, CLINICAL, has_role
 from imsclinic.core.web import clinic_view
 from imsclinic.patients import actions, selectors
 from imsclinic.patients.consent_texts import CONSENT_TEXTS, CURRENT_CONSENT_VERSION
 from imsclinic.patients.models import Patient
-from imsclinic.patients.schemas import ConsentIn, PatientIn
+from imsclinic.patients.schemas import CLINICAL_FIELDS, ConsentIn, PatientIn
 from imsclinic.rules.needling import LYMPHEDEMA_SITES, RELATIVE_PRECAUTIONS
 
 PRECAUTION_FIELDS = [
@@ -72,8 +72,14 @@ def patient_list(request: HttpRequest, actor: Actor) -> HttpResponse:
     return render(request, template, {"patients": patients, "q": query, "archived": archived})
 
 
-def _patient_form_context(values: dict[str, object], errors: dict[str, str]) -> dict[str, object]:
+def _patient_form_context(
+    actor: Actor, values: dict[str, object], errors: dict[str, str]
+) -> dict[str, object]:
+    clinical = has_role(actor.role, CLINICAL)
+    if not clinical:  # front desk: demographics only (patients/schemas.py BOOKING_FLAGS)
+        values = {k: v for k, v in values.items() if k not in CLINICAL_FIELDS}
     return {
+        "clinical": clinical,
         "values": values,
         "errors": errors,
         "precaution_fields": PRECAUTION_FIELDS,
@@ -94,7 +100,7 @@ def patient_new(request: HttpRequest, actor: Actor) -> HttpResponse:
             return redirect("patient_chart", patient_id=patient.pk)
         except ValidationProblem as exc:
             errors = field_errors(exc)
-    context = _patient_form_context(values, errors)
+    context = _patient_form_context(actor, values, errors)
     context["title"] = "Register a patient"
     return render(request, "patients/patient_form.html", context, status=422 if errors else 200)
 
@@ -114,7 +120,7 @@ def patient_edit(request: HttpRequest, actor: Actor, patient_id: int) -> HttpRes
             return redirect("patient_chart", patient_id=patient.pk)
         except ValidationProblem as exc:
             errors = field_errors(exc)
-    context = _patient_form_context(values, errors)
+    context = _patient_form_context(actor, values, errors)
     context.update(title=f"Edit {patient.display_name}", patient=patient)
     return render(request, "patients/patient_form.html", context, status=422 if errors else 200)
 

@@ -5,28 +5,48 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0004_audit_seals_index'),
+        ("core", "0004_audit_seals_index"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='auditevent',
-            name='detail',
+            model_name="auditevent",
+            name="detail",
             field=models.TextField(blank=True),
         ),
         migrations.CreateModel(
-            name='AuditEventPatient',
+            name="AuditEventPatient",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('patient_id', models.BigIntegerField()),
-                ('clinic', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.clinic')),
-                ('event', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.auditevent')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("patient_id", models.BigIntegerField()),
+                (
+                    "clinic",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.clinic",
+                    ),
+                ),
+                (
+                    "event",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.auditevent",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['event_id', 'patient_id'],
-                'indexes': [models.Index(fields=['clinic', 'patient_id'], name='audit_listed_patient')],
+                "ordering": ["event_id", "patient_id"],
+                "indexes": [
+                    models.Index(fields=["clinic", "patient_id"], name="audit_listed_patient")
+                ],
             },
         ),
     ]

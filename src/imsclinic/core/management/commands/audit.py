@@ -104,8 +104,7 @@ class Command(BaseCommand):
         if problems:
             broken = ", ".join(sorted({p.chain for p in problems}))
             raise CommandError(
-                f"Audit chain BROKEN in {broken}: {len(problems)} problem(s) in "
-                f"{report.rows} rows."
+                f"Audit chain BROKEN in {broken}: {len(problems)} problem(s) in {report.rows} rows."
             )
         self.stdout.write(
             f"Audit chain OK: {len(report.chains)} chain(s), {report.rows} rows. "
