@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
@@ -77,7 +78,7 @@ _PATIENT_FIELDS = tuple(PatientIn.model_fields)
 _CLINICAL_INPUT = (*CLINICAL_FIELDS, *BOOKING_FLAGS)
 
 
-def _clinical_values(actor: Actor, data: PatientIn, patient: Patient | None) -> dict[str, object]:
+def _clinical_values(actor: Actor, data: PatientIn, patient: Patient | None) -> dict[str, Any]:
     """The patient's values to store. Front desk writes demographics only: clinical fields
     it sends are refused by name, and the stored ones (or the defaults) are kept."""
     values = data.model_dump()
