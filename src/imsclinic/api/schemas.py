@@ -79,7 +79,15 @@ class SignOut(Schema):
     kind: str
 
 
-class AssessmentOut(Integrity):
+class Charted(Schema):
+    charted_at: dt.datetime = Field(description="When the note was first written")
+    late_entry_days: int = Field(
+        description="Days between the care and its charting (clinic time); above 0 it is a "
+        "late entry, shown as one on the note and in reports"
+    )
+
+
+class AssessmentOut(Integrity, Charted):
     id: int
     episode_id: int
     assessed_on: dt.date
@@ -115,7 +123,7 @@ class AdverseEventOut(Schema):
     action_taken: str
 
 
-class SessionOut(Integrity):
+class SessionOut(Integrity, Charted):
     id: int
     patient_id: int
     episode_id: int

@@ -76,6 +76,8 @@ def session_dict(session: TreatmentSession) -> dict[str, Any]:
         "signed_at": session.signed_at,
         "content_hash": session.content_hash,
         **integrity_dict(session),
+        "charted_at": session.created_at,
+        "late_entry_days": session.days_late,
         "amendments": [amendment_dict(a) for a in session.amendments.all()],
     }
 
@@ -110,6 +112,8 @@ def assessment_dict(assessment: Assessment) -> dict[str, Any]:
         "notes": assessment.notes,
         "signed_at": assessment.signed_at,
         **integrity_dict(assessment),
+        "charted_at": assessment.created_at,
+        "late_entry_days": assessment.days_late,
         "amendments": [amendment_dict(a) for a in assessment.amendments.all()],
     }
 

@@ -23,6 +23,7 @@ from imsclinic.charting.models import (
     Insertion,
     RomMeasure,
     TreatmentSession,
+    days_late,
 )
 from imsclinic.core.actors import Actor
 from imsclinic.core.audit import audit_record
@@ -139,10 +140,15 @@ class SessionRow:
     adverse_events: Rows = field(default_factory=Rows)
     amendments: Rows = field(default_factory=Rows)
     integrity: Any = None  # charting.integrity.Integrity, set when the chart is checked
+    created_at: dt.datetime | None = None  # when it was charted
 
     @property
     def id(self) -> int:
         return self.pk
+
+    @property
+    def days_late(self) -> int:
+        return days_late(self.session_date, self.created_at)
 
     @property
     def is_signed(self) -> bool:
@@ -272,6 +278,7 @@ def session_rows(
         "s.acknowledged",
         "s.signed_at",
         "s.content_hash",
+        "s.created_at",
     )
     with connection.cursor() as cursor:
         cursor.execute(
@@ -296,6 +303,7 @@ def session_rows(
             acknowledged,
             signed_at,
             content,
+            created_at,
         ) in cursor.fetchall():
             if isinstance(day, str):
                 day = dt.date.fromisoformat(day)
@@ -315,6 +323,7 @@ def session_rows(
                 acknowledged or [],
                 None if signed_at is None else _aware(signed_at, tz),
                 content,
+                created_at=_aware(created_at, tz),
             )
         if sessions:
             _attach_children(cursor, clinic_id, sessions, users, tz)
