@@ -90,6 +90,8 @@ PAGES: dict[str, Exp] = {
     "research_export_dictionary": Exp((LOGIN, 403, 200, 200)),
     # The API's own routes are covered operation by operation below.
     "openapi-json": Exp((200, 200, 200, 200)),
+    # Any other /api/ path: the JSON error shape's 404 for everyone (no record involved).
+    "api_not_found": Exp((404, 404, 404, 404)),
     "openapi-view": Exp((200, 200, 200, 200)),
 }
 
@@ -258,6 +260,8 @@ def _page_kwargs(name: str, pattern: str, records: dict[str, Any]) -> dict[str, 
         kwargs["code"] = "nprs"
     if "<str:token>" in pattern:
         kwargs["token"] = "not-a-real-link"
+    if "(?P<rest>" in pattern:
+        kwargs["rest"] = "v1/no-such-operation"
     return kwargs
 
 
@@ -280,7 +284,8 @@ def test_page_matrix(world, name):
             assert response.status_code == status, f"{role} GET {url} ({variant})"
             if status == LOGIN and role == "anonymous":
                 assert response["Location"].startswith("/login/"), url
-            if status in (403, 404) and role != "anonymous" and name != "questionnaire_link":
+            unaudited = ("questionnaire_link", "api_not_found")  # no record, no clinic
+            if status in (403, 404) and role != "anonymous" and name not in unaudited:
                 # Refused access is in the audit trail, without naming the patient
                 denied = AuditEvent.objects.filter(outcome="denied").order_by("-id")
                 assert denied.count() == before + 1, f"{role} {url} not audited"

@@ -50,6 +50,23 @@ class ErrorOut(Schema):
     warnings: list[dict[str, str]] | None = None
 
 
+def errors(*, record: bool = False, body: bool = False, note: bool = False) -> dict[int, Any]:
+    """The error statuses an authenticated operation can answer, each as ``ErrorOut``, for
+    its OpenAPI ``responses``: 401 no valid token; 403 the role (or, for a note, not its
+    author) may not; 422 a bad parameter or field, or a clinical rule refuses; with
+    ``record``, 404 for an id in the path (unknown, or another clinic's); with ``body``,
+    400 a body that is not JSON, 413 one over the size limit, 415 one not declared JSON;
+    with ``note``, 409 for a signed note (read-only)."""
+    statuses = [401, 403, 422]
+    if record:
+        statuses.append(404)
+    if body:
+        statuses += [400, 413, 415]
+    if note:
+        statuses.append(409)
+    return dict.fromkeys(sorted(statuses), ErrorOut)
+
+
 def _field_path(loc: tuple[Any, ...] | list[Any]) -> str:
     # Ninja prefixes the location with "body"/"query" and the parameter name: drop them.
     parts = [str(p) for p in loc]

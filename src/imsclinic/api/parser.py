@@ -4,8 +4,9 @@ ninja's default parser decodes any body as JSON whatever its declared type, so J
 as ``text/plain`` or a form post reached the actions unchecked. Here a body must be
 declared ``application/json`` (any letter case, with or without a charset) or the answer
 is 415; it must decode as JSON without ``NaN``/``Infinity`` and within a sane nesting
-depth (400); and no string or key in it, nor in the query parameters, may hold a NUL
-character (422 naming each field, like any other validation problem).
+depth (400); it must be a JSON object (ninja's schemas read attributes, so `[null]` passed as an
+object of defaults); and no string or key in it, nor in the query parameters, may hold a
+NUL character (422 naming each field, like any other validation problem).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from django.utils.datastructures import MultiValueDict
 from ninja.parser import Parser
 
 from imsclinic.api.errors import BodyNotJson, UnsupportedMediaType
-from imsclinic.core.errors import ValidationProblem
+from imsclinic.core.errors import FieldProblem, ValidationProblem
 from imsclinic.core.input_checks import nul_problems
 
 JSON_TYPE = "application/json"
@@ -43,10 +44,16 @@ class JsonOnlyParser(Parser):
                 "The request body is not valid JSON (UTF-8, no NaN or Infinity, "
                 "not nested hundreds deep): check its syntax and send again."
             ) from None
+        if not isinstance(data, dict):
+            # ninja's schemas read attributes, so a list or a number would pass as an
+            # object whose fields all take their defaults.
+            raise ValidationProblem(
+                [FieldProblem("body", "not_an_object", "The body must be a JSON object: {...}.")]
+            )
         problems = nul_problems(data)
         if problems:
             raise ValidationProblem(problems)
-        return data  # type: ignore[no-any-return]
+        return data
 
     def parse_querydict(
         self, data: MultiValueDict[str, Any], list_fields: list[str], request: HttpRequest

@@ -1,7 +1,8 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import path, re_path
 
 from imsclinic.accounts import views as accounts
+from imsclinic.api.middleware import not_found as api_not_found
 from imsclinic.api.v1 import api
 from imsclinic.charting import views as charting
 from imsclinic.outcomes import views as outcomes
@@ -81,4 +82,5 @@ urlpatterns = [
         name="research_export_dictionary",
     ),
     path("api/", api.urls),
+    re_path(r"^api/(?P<rest>.*)$", api_not_found, name="api_not_found"),
 ]
