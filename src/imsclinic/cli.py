@@ -17,6 +17,8 @@ Clinic administration:
   demo [--if-empty]                          load the synthetic demo clinics
   migrate                                    create or update the database tables
   prune_login_attempts                       delete lockout rows past their retention (24 h)
+  audit verify [--anchors FILE]              check the audit chains, sealed notes and anchors
+  audit anchor [--output FILE] [--email A]   record each chain's head outside the database
   rollup [--check]                           check or rebuild the clinic outcomes rollup
   runserver [ADDR:PORT]                      serve the web app (development)
 

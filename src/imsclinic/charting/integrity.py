@@ -238,17 +238,6 @@ def check_note(note: TreatmentSession | Assessment) -> None:
     _check(note_type, note, seals)
 
 
-def session_intact(session: TreatmentSession) -> bool:
-    return not session.is_signed or content_hash(session_content(session)) == session.content_hash
-
-
-def assessment_intact(assessment: Assessment) -> bool:
-    return (
-        not assessment.is_signed
-        or content_hash(assessment_content(assessment)) == assessment.content_hash
-    )
-
-
 # `imsclinic audit verify`: every note and amendment of a clinic against its seals --------
 
 

@@ -12,7 +12,7 @@ import math
 from collections import Counter
 
 MIN_LENGTH = 50
-MIN_DISTINCT = 16
+MIN_DISTINCT = 10
 MIN_BITS = 192  # empirical Shannon entropy of the key's characters x its length
 # Keys that are public: this repository's development default, Django's own placeholder
 # prefix, and the strings people type when told to "set a secret key".
