@@ -382,6 +382,21 @@ def _lock_unsigned(
     return note
 
 
+def _sign(actor: Actor, note: Assessment | TreatmentSession, content: dict[str, Any]) -> None:
+    """Sign: stamp, store the content hash, and seal that hash in the chained audit event
+    (core/seals.py), so rewriting the note and its stored hash would still show."""
+    note.signed_at = timezone.now()
+    note.content_hash = content_hash(content)
+    note.save(update_fields=["signed_at", "content_hash", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="sign",
+        patient_id=note.patient_id,
+        obj=note,
+        detail=sign_detail(note.content_hash),
+    )
+
+
 def _require_author(actor: Actor, note: Assessment | TreatmentSession, verb: str) -> None:
     if note.practitioner_id != actor.user.pk:
         raise PermissionDenied(f"Only the note's author can {verb} it.")
@@ -416,18 +431,7 @@ def assessment_sign(*, actor: Actor, assessment: Assessment) -> Assessment:
     locked = _lock_unsigned(Assessment, assessment.pk)
     assert isinstance(locked, Assessment)
     _require_author(actor, locked, "sign")
-    locked.signed_at = timezone.now()
-    locked.content_hash = content_hash(assessment_content(locked))
-    locked.save(update_fields=["signed_at", "content_hash", "updated_at"])
-    # The hash sealed in the chained audit event (core/seals.py): rewriting the note and
-    # its stored hash would still show.
-    audit_record(
-        actor=actor,
-        action="sign",
-        patient_id=locked.patient_id,
-        obj=locked,
-        detail=sign_detail(locked.content_hash),
-    )
+    _sign(actor, locked, assessment_content(locked))
     return locked
 
 
@@ -815,16 +819,7 @@ def session_sign(*, actor: Actor, session: TreatmentSession) -> TreatmentSession
     locked = _lock_unsigned(TreatmentSession, session.pk)
     assert isinstance(locked, TreatmentSession)
     _require_author(actor, locked, "sign")
-    locked.signed_at = timezone.now()
-    locked.content_hash = content_hash(session_content(locked))
-    locked.save(update_fields=["signed_at", "content_hash", "updated_at"])
-    audit_record(
-        actor=actor,
-        action="sign",
-        patient_id=locked.patient_id,
-        obj=locked,
-        detail=sign_detail(locked.content_hash),
-    )
+    _sign(actor, locked, session_content(locked))
     return locked
 
 
