@@ -249,8 +249,7 @@ def raw_chart(clinic_id: int, patient_id: int, user_id: int) -> None:
         raw.execute(
             _p(
                 "SELECT action, object_type, object_id, detail FROM core_auditevent "
-                "WHERE clinic_id = %s AND patient_id = %s AND action IN ('sign', 'amend') "
-                "ORDER BY seq"
+                "WHERE clinic_id = %s AND patient_id = %s AND action IN ('sign', 'amend')"
             ),
             (clinic_id, patient_id),
         )

@@ -92,7 +92,7 @@ def seals_of(
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT action, object_type, object_id, detail FROM {table} "  # noqa: S608
-            f"WHERE {where} ORDER BY seq",
+            f"WHERE {where}",
             params,
         )
         for action, kind, pk, detail in cursor.fetchall():
