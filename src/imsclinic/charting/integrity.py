@@ -18,6 +18,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any
 
 from imsclinic.charting.models import Amendment, Assessment, TreatmentSession
@@ -25,6 +26,32 @@ from imsclinic.core.seals import SealProblem, Seals, seals_of
 
 SESSION = "TreatmentSession"
 ASSESSMENT = "Assessment"
+
+
+# Field readers in C (operator.attrgetter): the chart checks every signed session it shows,
+# so building the canonical content is on the chart's path (docs/benchmarks.md).
+_INSERTION = attrgetter(
+    "position",
+    "muscle_id",
+    "side",
+    "level",
+    "needle_diameter_mm",
+    "needle_length_mm",
+    "needle_lot",
+    "twitch",
+    "sensation",
+    "notes",
+)
+_ROM = attrgetter("phase", "movement", "side", "degrees")
+_ADVERSE = attrgetter("kind", "severity", "description", "action_taken")
+_BY_POSITION = attrgetter("position")
+_BY_PK = attrgetter("pk")
+
+
+def _insertion(row: Any) -> list[Any]:
+    values = list(_INSERTION(row))
+    values[4] = str(values[4])  # the needle diameter, a Decimal, as its digits
+    return values
 
 
 def session_content(session: TreatmentSession | Any) -> dict[str, Any]:
@@ -41,28 +68,10 @@ def session_content(session: TreatmentSession | Any) -> dict[str, Any]:
         "pain_after": session.pain_after,
         "notes": session.notes,
         "acknowledged": sorted(session.acknowledged or []),
-        "insertions": [
-            [
-                i.position,
-                i.muscle_id,
-                i.side,
-                i.level,
-                str(i.needle_diameter_mm),
-                i.needle_length_mm,
-                i.needle_lot,
-                i.twitch,
-                i.sensation,
-                i.notes,
-            ]
-            for i in sorted(session.insertions.all(), key=lambda i: i.position)
-        ],
-        "rom": [
-            [r.phase, r.movement, r.side, r.degrees]
-            for r in sorted(session.rom.all(), key=lambda r: r.pk)
-        ],
+        "insertions": [_insertion(i) for i in sorted(session.insertions.all(), key=_BY_POSITION)],
+        "rom": [list(_ROM(r)) for r in sorted(session.rom.all(), key=_BY_PK)],
         "adverse_events": [
-            [a.kind, a.severity, a.description, a.action_taken]
-            for a in sorted(session.adverse_events.all(), key=lambda a: a.pk)
+            list(_ADVERSE(a)) for a in sorted(session.adverse_events.all(), key=_BY_PK)
         ],
     }
 
@@ -102,9 +111,12 @@ def assessment_content(assessment: Assessment) -> dict[str, Any]:
     }
 
 
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def content_hash(content: dict[str, Any]) -> str:
-    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    """SHA-256 of the canonical JSON: keys sorted, no spaces, UTF-8."""
+    return hashlib.sha256(_CANONICAL.encode(content).encode()).hexdigest()
 
 
 def amendment_content(amendment: Amendment | Any, note_type: str, note_id: int) -> dict[str, Any]:
