@@ -208,7 +208,8 @@ CHART_CHILDREN = (
     ),
     (
         "charting_amendment c JOIN accounts_user u ON u.id = c.author_id",
-        "c.session_id, c.id, c.created_at, c.text, c.reason, u.first_name, u.last_name, u.username",
+        "c.session_id, c.id, c.created_at, c.text, c.reason, c.author_id, u.first_name, "
+        "u.last_name, u.username",
         "c.session_id, c.created_at, c.id",
     ),
 )
@@ -251,6 +252,15 @@ def raw_chart(clinic_id: int, patient_id: int, user_id: int) -> None:
                 (clinic_id, *ids),
             )
             raw.fetchall()
+        # The seals of the patient's signed notes (core/seals.py), as ours reads them.
+        raw.execute(
+            _p(
+                "SELECT action, object_type, object_id, detail FROM core_auditevent "
+                "WHERE clinic_id = %s AND patient_id = %s AND action IN ('sign', 'amend')"
+            ),
+            (clinic_id, patient_id),
+        )
+        raw.fetchall()
 
 
 def raw_session(

@@ -16,6 +16,8 @@ from hypothesis import settings as hypothesis_settings
 # ORM calls in browser tests are synchronous and safe here.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
+from django.db.backends.sqlite3.base import DatabaseWrapper as _SqliteWrapper
+
 from tests.factories import (
     PASSWORD,
     make_actor,
@@ -54,6 +56,25 @@ def django_db_setup(
     yield
     with django_db_blocker.unblock():
         teardown_databases(config, verbosity=request.config.option.verbose)
+
+
+_SqliteOperations = _SqliteWrapper.ops_class
+_sqlite_flush = _SqliteOperations.execute_sql_flush
+
+
+def _flush_without_guards(self, sql_list):
+    """SQLite empties tables with DELETE, which the signed-note and amendment guards refuse
+    (security/db_guards.py): lift them for the test flush only, then put them back."""
+    from imsclinic.security.db_guards import drop_signed_note_guards, install_all_guards
+
+    drop_signed_note_guards(self.connection)
+    try:
+        _sqlite_flush(self, sql_list)
+    finally:
+        install_all_guards(self.connection)
+
+
+_SqliteOperations.execute_sql_flush = _flush_without_guards
 
 
 @pytest.fixture

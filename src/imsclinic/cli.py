@@ -16,6 +16,9 @@ Clinic administration:
   create_user --clinic SLUG --username U --role ROLE [--ims-certificate N --restricted-activity N --valid-until DATE]
   demo [--if-empty]                          load the synthetic demo clinics
   migrate                                    create or update the database tables
+  prune_login_attempts                       delete lockout rows past their retention (24 h)
+  audit verify [--anchors FILE]              check the audit chains, sealed notes and anchors
+  audit anchor [--output FILE] [--email A]   record each chain's head outside the database
   rollup [--check]                           check or rebuild the clinic outcomes rollup
   outbox send [--loop] | status              deliver queued e-mail/SMS, or count what waits
   runserver [ADDR:PORT]                      serve the web app (development)

@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 from django.conf import settings
+from django.db.models import F
 from django.test import Client
 from django.utils import timezone
 
@@ -73,12 +74,61 @@ def test_five_failures_lock_the_username_for_fifteen_minutes(client, practitione
     assert _login(client, practitioner.username, PASSWORD, address="10.0.2.1").status_code == 302
 
 
-def test_five_failures_from_one_address_lock_that_address(client, clinic, practitioner):
-    for n in range(5):
+def test_failures_from_one_address_do_not_lock_out_other_staff(client, clinic, practitioner):
+    # Issue 16: two wrong passwords for one user and wrong codes for another locked out a
+    # third user at the same clinic (one public address) who typed the right password.
+    colleague = make_user(clinic, "pt.colleague")
+    for _ in range(2):
+        _login(client, colleague.username, WRONG, address="10.9.9.9")
+    for n in range(3):
         _login(client, f"guess{n}", WRONG, address="10.9.9.9")
-    assert _login(client, practitioner.username, PASSWORD, address="10.9.9.9").status_code == 429
-    # Another address is not locked
-    assert _login(client, practitioner.username, PASSWORD, address="10.9.9.8").status_code == 302
+    assert _login(client, practitioner.username, PASSWORD, address="10.9.9.9").status_code == 302
+    # A busy morning of typos across the whole clinic: still no slowing
+    for n in range(40):
+        _login(Client(), f"typo{n}", WRONG, address="10.9.9.9")
+    assert _login(Client(), practitioner.username, PASSWORD, address="10.9.9.9").status_code == 302
+
+
+def test_address_guessing_many_usernames_is_slowed_progressively_never_locked(
+    client, practitioner, settings
+):
+    settings.IMSCLINIC_LOGIN_ADDRESS_FREE_FAILURES = 3
+    settings.IMSCLINIC_LOGIN_ADDRESS_MAX_DELAY_SECONDS = 8
+    for n in range(3):
+        assert _login(client, f"guess{n}", WRONG, address="10.9.9.9").status_code == 401
+    # The next attempt must wait 1 s after the last failure, whoever it is for
+    slowed = _login(client, practitioner.username, PASSWORD, address="10.9.9.9")
+    assert slowed.status_code == 429 and slowed["Retry-After"] == "1"
+    assert b"wait 1 second, then try again" in slowed.content
+    assert AuditEvent.objects.filter(detail="slowed down: 1 s").exists()
+    # Another address is not affected
+    assert _login(Client(), practitioner.username, PASSWORD, address="10.9.9.8").status_code == 302
+    waits = []
+    for n in range(5):
+        LoginAttempt.objects.update(at=F("at") - dt.timedelta(seconds=9))  # after the wait
+        _login(client, f"again{n}", WRONG, address="10.9.9.9")
+        waits.append(int(_login(client, f"again{n}", WRONG, address="10.9.9.9")["Retry-After"]))
+    assert waits == [2, 4, 8, 8, 8]  # doubling, capped
+    # Never a lock: once the wait has passed, the right password works
+    LoginAttempt.objects.update(at=F("at") - dt.timedelta(seconds=9))
+    assert _login(client, practitioner.username, PASSWORD, address="10.9.9.9").status_code == 302
+
+
+def test_the_address_delay_doubles_from_the_free_allowance_to_its_cap():
+    from imsclinic.accounts.throttle import address_delay, limits
+
+    limit = limits()
+    assert limit.address_free_failures == 50 and limit.address_max_delay == 60
+    assert [address_delay(n, limit) for n in (0, 49, 50, 51, 52, 55, 56, 500)] == [
+        0,
+        0,
+        1,
+        2,
+        4,
+        32,
+        60,
+        60,
+    ]
 
 
 def test_api_token_endpoint_shares_the_lockout(client, practitioner):
@@ -176,3 +226,27 @@ def test_login_next_parameter_cannot_redirect_off_site(client, practitioner):
         {"username": practitioner.username, "password": PASSWORD, "next": "https://evil.example/"},
     )
     assert response.status_code == 302 and response["Location"] == "/"
+
+
+def test_login_attempts_are_pruned_on_write_and_by_command(client, practitioner, settings):
+    from django.core.management import call_command
+
+    settings.IMSCLINIC_LOGIN_ATTEMPT_RETENTION_HOURS = 24
+    _login(client, practitioner.username, WRONG)
+    LoginAttempt.objects.update(at=timezone.now() - dt.timedelta(hours=25))
+    # A new attempt deletes rows past the retention (the audit trail keeps the failure)
+    _login(client, "someone.else", WRONG)
+    assert list(LoginAttempt.objects.values_list("username", flat=True)) == ["someone.else"]
+    assert AuditEvent.objects.filter(username=practitioner.username, action="login_failed")
+    # And the command does it on demand
+    LoginAttempt.objects.update(at=timezone.now() - dt.timedelta(days=3))
+    call_command("prune_login_attempts", stdout=(out := __import__("io").StringIO()))
+    assert LoginAttempt.objects.count() == 0
+    assert "Deleted 1 login attempts older than 24 hours" in out.getvalue()
+
+
+def test_retention_never_drops_below_the_lockout_window(settings):
+    from imsclinic.accounts.throttle import limits
+
+    settings.IMSCLINIC_LOGIN_ATTEMPT_RETENTION_HOURS = 0
+    assert limits().retention == dt.timedelta(minutes=15)

@@ -143,3 +143,114 @@ def test_clinic_requiring_mfa_sends_staff_to_enrol_first(client, clinic, practit
         content_type="application/json",
     )
     assert refused.status_code == 401 and refused.json()["code"] == "mfa_required"
+
+
+def _start_replacement(client: Client, user) -> str:
+    client.force_login(user)
+    client.get("/account/mfa/")
+    return client.session["imsclinic_mfa_enrol_secret"]
+
+
+def test_replacing_the_authenticator_needs_the_password_and_a_current_code(
+    client, practitioner, enrolled
+):
+    old_secret, _ = enrolled
+    new_secret = _start_replacement(client, practitioner)
+    page = client.get("/account/mfa/")
+    assert b'name="current_code"' in page.content and b'name="password"' in page.content
+    new_secret = client.session["imsclinic_mfa_enrol_secret"]
+    # A live session alone (an unlocked workstation) cannot swap the authenticator
+    bare = client.post("/account/mfa/", {"code": pyotp.TOTP(new_secret).now()})
+    assert bare.status_code == 422
+    assert b"Your password is wrong" in bare.content
+    wrong_code = client.post(
+        "/account/mfa/",
+        {"code": pyotp.TOTP(new_secret).now(), "password": PASSWORD, "current_code": "000000"},
+    )
+    assert wrong_code.status_code == 422 and b"wrong or already used" in wrong_code.content
+    practitioner.refresh_from_db()
+    assert practitioner.totp_secret == old_secret
+    # With the password and a code of the current authenticator, it is replaced
+    done = client.post(
+        "/account/mfa/",
+        {
+            "code": pyotp.TOTP(new_secret).now(),
+            "password": PASSWORD,
+            "current_code": _code(old_secret),
+        },
+    )
+    assert done.status_code == 200, done.content
+    practitioner.refresh_from_db()
+    assert practitioner.totp_secret == new_secret
+
+
+def test_a_recovery_code_can_stand_in_for_the_lost_authenticator(client, practitioner, enrolled):
+    _, codes = enrolled
+    new_secret = _start_replacement(client, practitioner)
+    done = client.post(
+        "/account/mfa/",
+        {"code": pyotp.TOTP(new_secret).now(), "password": PASSWORD, "current_code": codes[3]},
+    )
+    assert done.status_code == 200, done.content
+    practitioner.refresh_from_db()
+    assert practitioner.totp_secret == new_secret
+
+
+def test_guessing_the_password_on_the_enrolment_page_meets_the_lockout(
+    client, practitioner, enrolled
+):
+    new_secret = _start_replacement(client, practitioner)
+    statuses = [
+        client.post(
+            "/account/mfa/",
+            {"code": pyotp.TOTP(new_secret).now(), "password": f"guess-{n}", "current_code": "1"},
+        ).status_code
+        for n in range(6)
+    ]
+    assert statuses[:5] == [422] * 5 and statuses[5] == 429
+
+
+def test_requiring_two_step_login_revokes_tokens_issued_without_it(client, clinic, practitioner):
+    from imsclinic.accounts.actions import clinic_require_mfa
+    from imsclinic.accounts.models import ApiToken
+    from tests.factories import api_token, make_actor, make_user
+
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {api_token(Client(), practitioner.username)}"}
+    assert client.get("/api/v1/patients", **auth).status_code == 200
+    # When the clinic admin turns the requirement on
+    admin = make_actor(make_user(clinic, "clinic.admin", "admin"))
+    clinic_require_mfa(actor=admin, required=True)
+    # Then the token issued with the password alone stops working at once
+    assert client.get("/api/v1/patients", **auth).status_code == 401
+    assert not ApiToken.objects.filter(user=practitioner, revoked_at__isnull=True).exists()
+    event = AuditEvent.objects.get(action="change", object_type="Clinic")
+    assert event.detail == "two-step login required; 1 API tokens revoked"
+
+
+def test_a_requirement_set_any_other_way_refuses_old_tokens_too(client, clinic, practitioner):
+    from tests.factories import api_token
+
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {api_token(Client(), practitioner.username)}"}
+    clinic.require_mfa = True
+    clinic.save()  # e.g. through Django's shell or a future settings page
+    assert client.get("/api/v1/patients", **auth).status_code == 401
+
+
+def test_tokens_issued_with_the_code_survive_the_requirement(
+    client, clinic, practitioner, enrolled
+):
+    from imsclinic.accounts.actions import clinic_require_mfa
+    from tests.factories import api_token, make_actor, make_user
+
+    secret, _ = enrolled
+    token = api_token(Client(), practitioner.username, otp=_code(secret))
+    clinic_require_mfa(actor=make_actor(make_user(clinic, "clinic.admin", "admin")), required=True)
+    assert client.get("/api/v1/patients", HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 200
+
+
+def test_only_admins_set_the_requirement(clinic, actor):
+    from imsclinic.accounts.actions import clinic_require_mfa
+    from imsclinic.core.errors import PermissionDenied
+
+    with pytest.raises(PermissionDenied):
+        clinic_require_mfa(actor=actor, required=True)

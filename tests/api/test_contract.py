@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 
@@ -204,3 +205,102 @@ def test_openapi_lists_the_operations(client, db):
         "/api/v1/patients/{patient_id}/chart",
     ):
         assert path in paths, path
+
+
+def test_errors_outside_any_route_use_the_json_shape(client, db):
+    missing = client.get("/api/v1/no-such-operation")
+    assert missing.status_code == 404 and missing.json()["code"] == "not_found"
+    wrong_method = client.delete("/api/v1/patients")
+    assert wrong_method.status_code == 405
+    assert set(wrong_method["Allow"].split(", ")) == {"GET", "POST"}
+    assert wrong_method.json()["code"] == "method_not_allowed"
+
+
+def test_every_operation_documents_the_error_statuses_it_can_answer():
+    from imsclinic.api.v1 import api
+
+    schema = api.get_openapi_schema()
+    components = schema["components"]["schemas"]
+    error_fields = set(components["ErrorOut"]["properties"])
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            documented = {int(status) for status in operation["responses"]}
+            where = f"{method.upper()} {path}"
+            if "auth" not in operation.get("tags", []):
+                assert {401, 403, 422} <= documented, where
+            if "{" in path:
+                assert 404 in documented, where
+            if "requestBody" in operation:
+                assert {400, 413, 415, 422} <= documented, where
+            for status, response in operation["responses"].items():
+                if int(status) >= 400:
+                    ref = response["content"]["application/json"]["schema"]["$ref"]
+                    # ErrorOut, or a schema that extends it (a booking conflict lists them)
+                    fields = set(components[ref.rsplit("/", 1)[-1]]["properties"])
+                    assert error_fields <= fields, (where, status)
+
+
+def _follow(link: dict, response: dict, request_path: dict) -> tuple[dict, dict]:
+    """Evaluate an OpenAPI link's parameters and request body as a client would."""
+
+    def value(expression: str):
+        if expression.startswith("$response.body#/"):
+            return response[expression.removeprefix("$response.body#/")]
+        return request_path[expression.removeprefix("$request.path.")]
+
+    parameters = {
+        key.removeprefix("path."): value(v) for key, v in link.get("parameters", {}).items()
+    }
+    body = {key: value(v) for key, v in link.get("requestBody", {}).items()}
+    return parameters, body
+
+
+def test_openapi_links_chain_register_episode_session_read_sign_amend(api):
+    from imsclinic.api.v1 import api as ninja_api
+
+    schema = json.loads(json.dumps(ninja_api.get_openapi_schema()))  # as served
+    by_id = {
+        operation["operationId"]: (method, path)
+        for path, operations in schema["paths"].items()
+        for method, operation in operations.items()
+    }
+
+    def links_of(operation_id: str, status: int) -> dict:
+        method, path = by_id[operation_id]
+        return schema["paths"][path][method]["responses"][str(status)]["links"]
+
+    def call(operation_id: str, parameters: dict, body: dict | None = None):
+        method, path = by_id[operation_id]
+        url = path.removeprefix("/api/v1").format(**parameters)
+        if method == "get":
+            return api.get(url)
+        return api.put(url, body) if method == "put" else api.post(url, body)
+
+    patient = call(
+        "register_patient",
+        {},
+        {"family_name": "Linked", "given_name": "Lee", "date_of_birth": "1975-05-05"},
+    ).json()
+    params, _ = _follow(links_of("register_patient", 201)["RecordConsent"], patient, {})
+    consent = call(
+        "record_consent", params, {"consented_on": str(today()), "text_version": "ims-2026.1"}
+    )
+    assert consent.status_code == 201, consent.content
+    params, _ = _follow(links_of("register_patient", 201)["OpenEpisode"], patient, {})
+    episode = call("open_episode", params, {"condition_code": "M54.5", "opened_on": str(today())})
+    assert episode.status_code == 201, episode.content
+    params, body = _follow(links_of("open_episode", 201)["RecordSession"], episode.json(), params)
+    session = call(
+        "record_session",
+        params,
+        {**_session_body(None), **body},
+    )
+    assert session.status_code == 201, session.content
+    for name in ("GetSession", "SignSession"):
+        target = links_of("record_session", 201)[name]
+        params, _ = _follow(target, session.json(), {})
+        assert call(target["operationId"], params).status_code == 200, name
+    target = links_of("sign_session", 200)["AmendSession"]
+    params, _ = _follow(target, session.json(), {})
+    amended = call(target["operationId"], params, {"text": "Lot was LOT-2", "reason": "typo"})
+    assert amended.status_code == 201 and amended.json()["integrity"] == "intact"

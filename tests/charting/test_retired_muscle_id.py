@@ -4,7 +4,7 @@ are immutable, so the rows stay as they are; the catalog reads them by their lev
 from __future__ import annotations
 
 from imsclinic.charting import actions, reasoning
-from imsclinic.charting.integrity import session_intact
+from imsclinic.charting.integrity import check_note
 from imsclinic.charting.models import Insertion, MuscleFinding
 from imsclinic.charting.schemas import AssessmentIn
 from imsclinic.outcomes.selectors import episode_progress
@@ -29,7 +29,8 @@ def _legacy_session(actor, patient, episode):
 
 def test_signed_legacy_rows_display_and_stay_intact(client, practitioner, actor, patient, episode):
     session = _legacy_session(actor, patient, episode)
-    assert session_intact(session)
+    check_note(session)
+    assert session.integrity.state == "intact"
     client.login(username=practitioner.username, password=PASSWORD)
     page = client.get(f"/sessions/{session.pk}/").content.decode()
     assert "Paraspinals (multifidus / erector spinae)" in page

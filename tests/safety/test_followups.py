@@ -9,7 +9,7 @@ import pytest
 from django.db import DatabaseError, connection, transaction
 
 from imsclinic.charting import actions as charting
-from imsclinic.charting.integrity import session_intact
+from imsclinic.charting.integrity import check_note
 from imsclinic.charting.models import TreatmentSession
 from imsclinic.core.errors import (
     PermissionDenied,
@@ -97,7 +97,8 @@ def test_completing_signs_an_immutable_addendum_and_leaves_the_session_as_signed
     assert followup_intact(result)
     assert selectors.followups_open(actor=actor) == []
     stored = TreatmentSession.objects.get(pk=session.pk)
-    assert stored.content_hash == signed_hash and session_intact(stored)
+    check_note(stored)
+    assert stored.content_hash == signed_hash and stored.integrity.state == "intact"
     assert AuditEvent.objects.filter(action="sign", object_type="FollowUp").exists()
     with pytest.raises(SignedNoteConflict):
         actions.followup_complete(actor=actor, followup=followup, data=done())

@@ -227,14 +227,142 @@ def test_brute_force_through_the_api_meets_the_lockout(client, practitioner):
     assert right.status_code == 429
 
 
-def test_nul_characters_are_refused_not_a_server_error(client, practitioner):
+NUL_PATIENT = {"family_name": "a\u0000b", "given_name": "b", "date_of_birth": "1980-01-01"}
+
+
+def test_nul_characters_in_pages_are_refused_naming_the_field(client, practitioner):
     client.force_login(practitioner)
-    assert client.get("/patients/", {"q": "a\x00b"}).status_code == 400
+    search = client.get("/patients/", {"q": "a\x00b"})
+    assert search.status_code == 400 and b"'q' contains a NUL" in search.content
+    # Multipart (the browser's file-upload encoding) as well as urlencoded forms
+    for encoded in (
+        {"data": {"family_name": "a\x00b", "given_name": "b"}},  # multipart by default
+        {
+            "data": "family_name=a%00b&given_name=b",
+            "content_type": "application/x-www-form-urlencoded",
+        },
+    ):
+        response = client.post("/patients/new/", **encoded)
+        assert response.status_code == 400, encoded
+        assert b"'family_name' contains a NUL" in response.content
+    assert not Patient.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    ["application/json", "APPLICATION/JSON", "Application/Json; charset=utf-8"],
+)
+def test_nul_characters_in_api_json_are_422_naming_the_field(client, practitioner, content_type):
     token = api_token(Client(), practitioner.username)
     response = client.post(
         "/api/v1/patients",
-        {"family_name": "a\u0000", "given_name": "b", "date_of_birth": "1980-01-01"},
+        json.dumps(NUL_PATIENT),
+        content_type=content_type,
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
+    assert response.status_code == 422
+    body = response.json()
+    assert body["code"] == "invalid"
+    assert body["fields"] == [
+        {
+            "field": "family_name",
+            "code": "nul_character",
+            "message": body["fields"][0]["message"],
+        }
+    ]
+    nested = client.post(
+        "/api/v1/segments/infer",
+        json.dumps({"findings": [{"muscle": "deltoid", "side": "left", "notes": "x\u0000"}]}),
         content_type="application/json",
         HTTP_AUTHORIZATION=f"Bearer {token}",
     )
-    assert response.status_code == 400
+    assert nested.status_code == 422
+    assert [f["field"] for f in nested.json()["fields"]] == ["findings.0.notes"]
+    query = client.get("/api/v1/patients?q=a%00b", HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert query.status_code == 422 and query.json()["fields"][0]["field"] == "q"
+    assert not Patient.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    ["text/plain", "application/vnd.api+json", "application/x-www-form-urlencoded", ""],
+)
+def test_api_bodies_that_are_not_declared_json_are_415(client, practitioner, content_type):
+    # ninja parsed any body as JSON whatever its type: the NUL went through and was stored
+    token = api_token(Client(), practitioner.username)
+    response = client.generic(
+        "POST",
+        "/api/v1/patients",
+        json.dumps(NUL_PATIENT),
+        content_type=content_type,
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
+    assert response.status_code == 415
+    assert response.json()["code"] == "unsupported_media_type"
+    multipart = client.post(
+        "/api/v1/patients", {"family_name": "a\x00b"}, HTTP_AUTHORIZATION=f"Bearer {token}"
+    )
+    assert multipart.status_code == 415
+    assert not Patient.objects.exists()
+
+
+def test_an_oversized_body_is_413_in_the_error_shape_even_unauthenticated(client, practitioner):
+    huge = json.dumps({"username": "x" * (2 * 1024 * 1024), "password": "y"})
+    response = client.post("/api/v1/auth/token", huge, content_type="application/json")
+    assert response.status_code == 413
+    assert response.json()["code"] == "too_large"
+    token = api_token(Client(), practitioner.username)
+    response = client.post(
+        "/api/v1/patients",
+        huge,
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
+    assert response.status_code == 413 and response.json()["code"] == "too_large"
+
+
+def test_ids_beyond_64_bits_are_4xx_not_a_server_error(client, practitioner, patient, episode):
+    token = api_token(Client(), practitioner.username)
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    body = {"episode_id": 2**63, "session_date": "2026-01-01", "pain_before": 3}
+    response = client.post(
+        f"/api/v1/patients/{patient.pk}/sessions",
+        json.dumps(body),
+        content_type="application/json",
+        **auth,
+    )
+    assert response.status_code == 422
+    assert response.json()["fields"][0]["field"] == "episode_id"
+    plan = client.post(
+        f"/api/v1/patients/{patient.pk}/plans",
+        json.dumps({"assessment_id": 2**64}),
+        content_type="application/json",
+        **auth,
+    )
+    assert plan.status_code == 422
+    for path in (f"/api/v1/patients/{2**70}", f"/api/v1/sessions/{2**63}"):
+        response = client.get(path, **auth)
+        assert response.status_code == 404 and response.json()["code"] == "not_found", path
+    client.force_login(practitioner)
+    assert client.get(f"/patients/{2**66}/").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("query", "status"),
+    [
+        ("patient=99999999999999999999999", 422),
+        ("patient=%C2%B2", 422),  # a digit to str.isdigit, not to int()
+        ("to=9999-12-31", 200),
+        ("from=0001-01-01", 200),
+        ("from=0001-01-01&to=9999-12-31", 200),
+    ],
+)
+def test_audit_filters_at_the_edges_are_answered_on_the_page(client, clinic, query, status):
+    from tests.factories import make_user
+
+    client.force_login(make_user(clinic, "audit.admin", "admin"))
+    for url in ("/audit/", "/audit/export.csv"):
+        response = client.get(f"{url}?{query}")
+        assert response.status_code == status, (url, query)
+        if status == 422:
+            assert b"Patient: the record number" in response.content

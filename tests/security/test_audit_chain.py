@@ -360,7 +360,11 @@ BEFORE_0003 = "0002_audit_chain_and_mfa_flag"
 MIGRATION_0003 = "0003_audit_chain_per_clinic"
 
 
-def _migrate_core(target: str) -> None:
+def _migrate_core(target: str | None = None) -> None:
+    """Migrate the core app to ``target`` (default: every app to its latest migration)."""
+    if target is None:
+        _migrate_all()
+        return
     call_command("migrate", "core", target, verbosity=0)
     if target == MIGRATION_0003:
         # Reversing 0003 also unapplied the later migrations that depend on it (charting,

@@ -61,9 +61,45 @@ def test_framing_and_sniffing_are_refused(client):
 
 @pytest.fixture
 def production(monkeypatch):
-    monkeypatch.setenv("DJANGO_SECRET_KEY", "x" * 60)
+    import secrets
+
+    monkeypatch.setenv("DJANGO_SECRET_KEY", secrets.token_urlsafe(50))
     module = importlib.import_module("imsclinic.config.settings.production")
     return importlib.reload(module)
+
+
+@pytest.mark.parametrize(
+    ("key", "why"),
+    [
+        ("", "not set"),
+        ("x", "published example"),
+        ("dev-only-insecure-key-change-me-in-production", "published example"),
+        ("django-insecure-k3y-from-a-tutorial-0123456789abcdefghijklmnopqrstuv", "published"),
+        ("Xk9#mQ2$vL7!pR4", "use at least 50"),
+        ("x" * 60, "too repetitive"),
+        ("abcdefgh" * 8, "too repetitive"),
+    ],
+)
+def test_production_refuses_a_known_short_or_guessable_secret_key(monkeypatch, key, why):
+    from django.core.exceptions import ImproperlyConfigured
+
+    monkeypatch.setenv("DJANGO_SECRET_KEY", key)
+    module = importlib.import_module("imsclinic.config.settings.base")
+    with pytest.raises(ImproperlyConfigured, match=why) as refused:
+        importlib.reload(importlib.import_module("imsclinic.config.settings.production"))
+    assert "secrets.token_urlsafe(50)" in str(refused.value)
+    assert module  # the base settings are untouched
+
+
+def test_random_keys_of_the_usual_generators_are_accepted():
+    import secrets
+
+    from django.core.management.utils import get_random_secret_key
+
+    from imsclinic.config.secret_key import problem
+
+    for key in (secrets.token_urlsafe(50), secrets.token_hex(32), get_random_secret_key()):
+        assert problem(key) is None, key
 
 
 def test_production_settings_force_https_and_secure_cookies(production):

@@ -164,6 +164,8 @@ PAGES: dict[str, Exp] = {
     "waitlist_offer": Exp((404, 404, 404, 404)),
     # The API's own routes are covered operation by operation below.
     "openapi-json": Exp((200, 200, 200, 200)),
+    # Any other /api/ path: the JSON error shape's 404 for everyone (no record involved).
+    "api_not_found": Exp((404, 404, 404, 404)),
     "openapi-view": Exp((200, 200, 200, 200)),
 }
 
@@ -467,6 +469,8 @@ def _page_kwargs(name: str, pattern: str, records: dict[str, Any]) -> dict[str, 
             kwargs[key] = row.pk
     if "<slug:clinic_slug>" in pattern:
         kwargs["clinic_slug"] = records["patient"].clinic.slug
+    if "(?P<rest>" in pattern:
+        kwargs["rest"] = "v1/no-such-operation"
     return kwargs
 
 
@@ -489,7 +493,8 @@ def test_page_matrix(world, name):
             assert response.status_code == status, f"{role} GET {url} ({variant})"
             if status == LOGIN and role == "anonymous":
                 assert response["Location"].startswith("/login/"), url
-            if status in (403, 404) and role != "anonymous" and name not in PUBLIC_PAGES:
+            unaudited = PUBLIC_PAGES | {"api_not_found"}  # no record, no clinic
+            if status in (403, 404) and role != "anonymous" and name not in unaudited:
                 # Refused access is in the audit trail, without naming the patient
                 denied = AuditEvent.objects.filter(outcome="denied").order_by("-id")
                 assert denied.count() == before + 1, f"{role} {url} not audited"
@@ -716,7 +721,7 @@ def fhir_world(world, settings, tmp_path) -> World:
             adverse_events=[AdverseEventIn(kind="bruising", severity="mild")],
         )
         records["adverse"] = adverse.adverse_events.get()
-    admins = (world.users["admin"], make_user(world.other_clinic, "b.admin", "admin"))
+    admins = (world.users["admin"], world.billers[world.other_clinic.pk].user)
     for admin in admins:
         job = export_kickoff(
             actor=make_actor(admin, "api"),
@@ -823,3 +828,85 @@ def test_fhir_matrix(fhir_world, name, method, type_name):
                 assert AuditEvent.objects.filter(
                     outcome="denied", source="api", username=world.users[role].username
                 ).exists()
+
+
+# Patient fields per role: front desk registers and books, so it sees demographics and the
+# two flags that change a booking (needle phobia; a substitute decision-maker must attend),
+# never medications or the other precautions, and it writes demographics only.
+DEMOGRAPHICS = (
+    "family_name",
+    "given_name",
+    "date_of_birth",
+    "sex",
+    "health_number",
+    "phone",
+    "email",
+    "address",
+)
+BOOKING = ("needle_phobia", "unable_to_consent")
+CLINICAL_ONLY = (
+    "medications",
+    "systemic_infection",
+    "anticoagulants",
+    "bleeding_disorder",
+    "pregnancy",
+    "diabetes",
+    "immunocompromised",
+    "vascular_disease",
+    "local_infection",
+    "recent_trauma_or_surgery",
+    "abnormal_needling_reaction",
+    "epilepsy",
+    "metal_allergy",
+    "pacemaker_implant",
+    "lymphedema_sites",
+    "lymph_nodes_removed",
+    "precaution_notes",
+)
+PATIENT_FIELDS_SEEN: dict[str, tuple[str, ...]] = {
+    "front_desk": DEMOGRAPHICS + BOOKING,
+    "practitioner": DEMOGRAPHICS + BOOKING + CLINICAL_ONLY,
+    "admin": DEMOGRAPHICS + BOOKING + CLINICAL_ONLY,
+}
+
+
+def test_the_patient_field_table_covers_every_field():
+    from imsclinic.patients.schemas import PatientOut
+
+    assert set(PatientOut.model_fields) - {"id"} == set(DEMOGRAPHICS + BOOKING + CLINICAL_ONLY)
+
+
+@pytest.mark.parametrize("role", sorted(PATIENT_FIELDS_SEEN))
+def test_patient_fields_each_role_sees(world, role):
+    from imsclinic.patients import actions as patient_actions
+    from imsclinic.patients.schemas import PatientIn
+
+    patient = world.shared["patient"]
+    patient_actions.patient_update(
+        actor=world.author,
+        patient=patient,
+        data=PatientIn(
+            **{name: getattr(patient, name) for name in PatientIn.model_fields}
+        ).model_copy(
+            update={
+                "medications": "Apixaban 5 mg twice daily",
+                "anticoagulants": True,
+                "needle_phobia": True,
+                "precaution_notes": "Firm pressure after each needle",
+            }
+        ),
+    )
+    body = (
+        Client()
+        .get(
+            f"/api/v1/patients/{patient.pk}",
+            HTTP_AUTHORIZATION=f"Bearer {world.tokens[role]}",
+        )
+        .json()
+    )
+    seen = {name for name, value in body.items() if value is not None} - {"id"}
+    assert seen == set(PATIENT_FIELDS_SEEN[role])
+    page = world.client(role).get(f"/patients/{patient.pk}/edit/").content.decode()
+    assert ("Apixaban" in page) == ("medications" in PATIENT_FIELDS_SEEN[role])
+    assert ("Firm pressure" in page) == ("precaution_notes" in PATIENT_FIELDS_SEEN[role])
+    assert "Needle phobia" in page

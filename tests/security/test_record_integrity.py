@@ -6,12 +6,14 @@ from __future__ import annotations
 import pytest
 from django.db import DatabaseError, connection, transaction
 
+from imsclinic.charting import actions as charting_actions
 from imsclinic.charting.models import Insertion, TreatmentSession
+from imsclinic.charting.schemas import AmendmentIn, AssessmentIn
 from imsclinic.core.models import AuditEvent
 from imsclinic.patients import actions as patient_actions
 from imsclinic.patients.selectors import archived_patients, patient_search
 from imsclinic.security.db_guards import installed_guard_names
-from tests.factories import make_actor, make_patient, make_signed_session, make_user
+from tests.factories import make_actor, make_patient, make_signed_session, make_user, today
 
 
 def _execute(sql: str, params: list[object]) -> None:
@@ -46,11 +48,70 @@ def test_database_refuses_changes_to_a_signed_session(actor, patient, episode, s
         _execute(sql, [session.pk])
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite keeps DELETE for test flush")
-def test_postgres_refuses_deleting_a_signed_session_or_its_insertions(actor, patient, episode):
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "DELETE FROM charting_insertion WHERE session_id = %s",
+        "DELETE FROM charting_treatmentsession WHERE id = %s",
+    ],
+)
+def test_database_refuses_deleting_a_signed_session_or_its_children(actor, patient, episode, sql):
+    # SECURITY.md said so for both databases; SQLite had no DELETE guard at all.
     session = make_signed_session(actor, patient, episode)
     with pytest.raises(DatabaseError, match="read-only"):
-        _execute("DELETE FROM charting_insertion WHERE session_id = %s", [session.pk])
+        _execute(sql, [session.pk])
+    assert Insertion.objects.filter(session=session).exists()
+
+
+def test_database_refuses_deleting_a_signed_assessments_findings(actor, patient, episode):
+    assessment = charting_actions.assessment_sign(
+        actor=actor,
+        assessment=charting_actions.assessment_record(
+            actor=actor,
+            patient=patient,
+            data=AssessmentIn(
+                episode_id=episode.pk,
+                assessed_on=today(),
+                findings=[{"muscle": "deltoid", "side": "left", "taut_band": True}],
+            ),
+        ),
+    )
+    with pytest.raises(DatabaseError, match="read-only"):
+        _execute("DELETE FROM charting_musclefinding WHERE assessment_id = %s", [assessment.pk])
+
+
+def _amended(actor, patient, episode):
+    session = make_signed_session(actor, patient, episode)
+    return charting_actions.amendment_add(
+        actor=actor, note=session, data=AmendmentIn(text="Lot was LOT-2", reason="typo")
+    )
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "UPDATE charting_amendment SET text = 'rewritten' WHERE id = %s",
+        "UPDATE charting_amendment SET author_id = author_id WHERE id = %s",
+        "DELETE FROM charting_amendment WHERE id = %s",
+    ],
+)
+def test_database_refuses_changing_or_deleting_an_amendment(actor, patient, episode, sql):
+    amendment = _amended(actor, patient, episode)
+    with pytest.raises(DatabaseError, match="amendments are permanent"):
+        _execute(sql, [amendment.pk])
+
+
+def test_database_refuses_an_amendment_to_an_unsigned_note(actor, patient, episode):
+    from tests.factories import make_session
+
+    draft = make_session(actor, patient, episode)
+    with pytest.raises(DatabaseError, match="amendments are permanent"):
+        _execute(
+            "INSERT INTO charting_amendment (clinic_id, created_at, updated_at, session_id,"
+            " author_id, text, reason) SELECT clinic_id, created_at, updated_at, id,"
+            " practitioner_id, 'x', 'y' FROM charting_treatmentsession WHERE id = %s",
+            [draft.pk],
+        )
 
 
 def test_unsigned_sessions_stay_editable_in_the_database(actor, patient, episode):

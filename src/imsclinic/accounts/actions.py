@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
-from typing import TYPE_CHECKING
+from typing import Any
 
 import pyotp
 from django.conf import settings
@@ -15,20 +15,19 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from imsclinic.accounts import throttle
 from imsclinic.accounts.models import (
     ApiToken,
-    LoginAttempt,
     NeedlingAuthorization,
     RecoveryCode,
     Role,
     User,
 )
-from imsclinic.core.audit import audit_account_event
+from imsclinic.core.actors import Actor
+from imsclinic.core.audit import audit_account_event, audit_record
 from imsclinic.core.errors import DomainError, NotFound, Problems
 from imsclinic.core.models import Clinic
-
-if TYPE_CHECKING:
-    from imsclinic.core.actors import Actor
+from imsclinic.core.permissions import ADMINS, require_role
 
 
 class AuthenticationFailed(DomainError):
@@ -37,10 +36,15 @@ class AuthenticationFailed(DomainError):
 
 
 class AccountLocked(DomainError):
-    """Too many failed attempts for this username or from this address."""
+    """Too many failed attempts for this username (locked), or from this address (slowed
+    down: ``code`` "slow_down"). ``retry_after``: seconds until an attempt may be made."""
 
     status = 429
     code = "locked"
+
+    def __init__(self, message: str, *, code: str | None = None, retry_after: int = 0) -> None:
+        super().__init__(message, code=code)
+        self.retry_after = retry_after
 
 
 class SecondFactorRequired(DomainError):
@@ -203,6 +207,7 @@ def token_issue(
 ) -> tuple[str, ApiToken]:
     """A bearer token for the API: the same lockout and second factor as the login page."""
     user = password_check(username=username, password=password, address=address, source="api")
+    second_factor = False
     if user.has_mfa or _clinic_requires_mfa(user):
         if not user.has_mfa:
             raise SecondFactorRequired(
@@ -214,17 +219,19 @@ def token_issue(
                 "This account uses two-step login: send the authenticator code as 'otp'."
             )
         second_factor_check(user=user, code=otp, address=address, source="api")
-    return _token_create(user)
+        second_factor = True
+    return _token_create(user, second_factor=second_factor)
 
 
 @transaction.atomic
-def _token_create(user: User) -> tuple[str, ApiToken]:
+def _token_create(user: User, *, second_factor: bool = False) -> tuple[str, ApiToken]:
     key = secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
         user=user,
         key_hash=_hash_token(key),
         prefix=key[:8],
         expires_at=timezone.now() + dt.timedelta(hours=settings.IMSCLINIC_API_TOKEN_HOURS),
+        second_factor=second_factor,
     )
     return key, token
 
@@ -238,7 +245,13 @@ def token_user(key: str) -> User | None:
         .filter(key_hash=_hash_token(key), revoked_at__isnull=True, expires_at__gt=timezone.now())
         .first()
     )
-    if token is None or not token.user.is_active or token.user.clinic_id is None:
+    if token is None or not token.user.is_active or token.user.clinic is None:
+        return None
+    if token.user.clinic.require_mfa and not token.second_factor:
+        # Issued before the clinic required two-step login (or without it): never valid again.
+        ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
+            revoked_at=timezone.now()
+        )
         return None
     return token.user
 
@@ -264,6 +277,31 @@ def token_revoke(*, key: str, address: str | None = None) -> bool:
     return True
 
 
+@transaction.atomic
+def clinic_require_mfa(*, actor: Actor, required: bool) -> Clinic:
+    """Turn the clinic's two-step login requirement on or off (clinic admins). Turning it
+    on revokes every API token of the clinic's staff issued without a second factor, and
+    sends staff without an authenticator to enrol at their next page."""
+    require_role(actor, ADMINS)
+    clinic = Clinic.objects.select_for_update().get(pk=actor.clinic.pk)
+    revoked = 0
+    if required and not clinic.require_mfa:
+        revoked = ApiToken.objects.filter(
+            user__clinic=clinic, second_factor=False, revoked_at__isnull=True
+        ).update(revoked_at=timezone.now())
+    clinic.require_mfa = required
+    clinic.save(update_fields=["require_mfa"])
+    actor.clinic.require_mfa = required
+    audit_record(
+        actor=actor,
+        action="change",
+        obj=clinic,
+        detail=f"two-step login {'required' if required else 'optional'}; "
+        f"{revoked} API tokens revoked",
+    )
+    return clinic
+
+
 def tokens_revoke_all(*, user: User) -> int:
     return ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(
         revoked_at=timezone.now()
@@ -271,59 +309,60 @@ def tokens_revoke_all(*, user: User) -> int:
 
 
 # Login: lockout, password, second factor ------------------------------------------------
-
-
-def _lockout_settings() -> tuple[int, dt.timedelta]:
-    failures = int(getattr(settings, "IMSCLINIC_LOGIN_MAX_FAILURES", 5))
-    window = dt.timedelta(seconds=int(getattr(settings, "IMSCLINIC_LOGIN_WINDOW_SECONDS", 900)))
-    return failures, window
+# The rules and why: accounts/throttle.py.
 
 
 def login_locked(*, username: str, address: str | None) -> bool:
-    """Locked while the username, or the address, has this many failures in the window.
-
-    Attempts refused because of the lock are not counted, so a lock ends on its own
-    15 minutes after the last counted failure; a success does not erase failures from
-    the address (one address guessing many usernames stays locked).
-    """
-    max_failures, window = _lockout_settings()
-    since = timezone.now() - window
-    recent = LoginAttempt.objects.filter(at__gte=since, succeeded=False)
-    if recent.filter(username=username.lower()[:150]).count() >= max_failures:
-        return True
-    return bool(address) and recent.filter(address=address).count() >= max_failures
-
-
-def _attempt(username: str, address: str | None, succeeded: bool, stage: str) -> None:
-    LoginAttempt.objects.create(
-        username=username.lower()[:150], address=address or None, succeeded=succeeded, stage=stage
-    )
+    """Whether an attempt for this username from this address would be refused now."""
+    return throttle.refusal(username, address) is not None
 
 
 _LOCKED_MESSAGE = (
-    "Too many failed attempts: login is locked for 15 minutes for this account or "
-    "this computer. Wait, then try again, or ask your clinic admin to check the account."
+    "Too many failed attempts: login is locked for 15 minutes for this account. "
+    "Wait, then try again, or ask your clinic admin to check the account."
 )
+
+
+def _refused(refusal: throttle.Refusal) -> AccountLocked:
+    if refusal.locked:
+        return AccountLocked(_LOCKED_MESSAGE, retry_after=refusal.retry_after)
+    return AccountLocked(
+        "Too many failed logins from this network: wait "
+        f"{refusal.retry_after} second{'s' if refusal.retry_after != 1 else ''}, then try again.",
+        code="slow_down",
+        retry_after=refusal.retry_after,
+    )
+
+
+def _reserve(username: str, address: str | None, stage: str, source: str, user: Any) -> int:
+    """An attempt slot under the lockout rules, or AccountLocked (audited)."""
+    attempt_id, refusal = throttle.reserve(username, address, stage)
+    if refusal is not None:
+        audit_account_event(
+            action="login_failed",
+            username=username,
+            user=user,
+            source=source,
+            address=address,
+            outcome="denied",
+            detail="locked out" if refusal.locked else f"slowed down: {refusal.retry_after} s",
+        )
+        raise _refused(refusal)
+    assert attempt_id is not None
+    return attempt_id
 
 
 def password_check(
     *, username: str, password: str, address: str | None, source: str = "page"
 ) -> User:
     """The active clinic user with this username and password, or AccountLocked /
-    AuthenticationFailed. Every failure is recorded and audited (``login_failed``)."""
-    if login_locked(username=username, address=address):
-        audit_account_event(
-            action="login_failed",
-            username=username,
-            source=source,
-            address=address,
-            outcome="denied",
-            detail="locked out",
-        )
-        raise AccountLocked(_LOCKED_MESSAGE)
+    AuthenticationFailed. Every failure is recorded and audited (``login_failed``).
+
+    The attempt is counted before the password is checked (accounts/throttle.py), so
+    parallel requests cannot check more passwords than the lockout allows."""
+    attempt_id = _reserve(username, address, "password", source, None)
     user = authenticate(username=username, password=password)
     if user is None or not user.is_active or getattr(user, "clinic", None) is None:
-        _attempt(username, address, False, "password")
         known = User.objects.filter(username=username).first()
         audit_account_event(
             action="login_failed",
@@ -334,9 +373,11 @@ def password_check(
             outcome="denied",
             detail="wrong username or password",
         )
-        if login_locked(username=username, address=address):
-            raise AccountLocked(_LOCKED_MESSAGE)
+        refusal = throttle.refusal(username, address)
+        if refusal is not None and refusal.locked:
+            raise _refused(refusal)
         raise AuthenticationFailed("Username or password is wrong, or the account is inactive.")
+    throttle.succeeded(attempt_id)
     assert isinstance(user, User)
     return user
 
@@ -350,7 +391,6 @@ def login_needs_second_factor(user: User) -> bool:
 
 
 def login_succeeded(*, user: User, address: str | None, source: str = "page") -> None:
-    _attempt(user.username, address, True, "login")
     audit_account_event(
         action="login", username=user.username, user=user, source=source, address=address
     )
@@ -375,9 +415,9 @@ def _totp_step(user: User, code: str) -> int | None:
 def second_factor_check(*, user: User, code: str, address: str | None, source: str = "page") -> str:
     """Accept a current TOTP code (once) or an unused recovery code; returns which.
 
-    A wrong code counts towards the lockout like a wrong password."""
-    if login_locked(username=user.username, address=address):
-        raise AccountLocked(_LOCKED_MESSAGE)
+    A wrong code counts towards the lockout like a wrong password, and is counted before
+    it is checked (accounts/throttle.py)."""
+    attempt_id = _reserve(user.username, address, "mfa", source, user)
     used = _consume_second_factor(user, "".join(code.split()))
     if used == "recovery":
         audit_account_event(
@@ -389,8 +429,8 @@ def second_factor_check(*, user: User, code: str, address: str | None, source: s
             detail="recovery code used",
         )
     if used:
+        throttle.succeeded(attempt_id)
         return used
-    _attempt(user.username, address, False, "mfa")
     audit_account_event(
         action="login_failed",
         username=user.username,
@@ -442,18 +482,68 @@ def _new_recovery_code() -> str:
     return "-".join(raw[i : i + 4] for i in range(0, 16, 4))
 
 
-@transaction.atomic
-def mfa_enrol(*, user: User, secret: str, code: str, address: str | None) -> list[str]:
+def _reauthenticate(
+    problems: Problems, *, user: User, password: str, current_code: str, address: str | None
+) -> None:
+    """Someone with only a live session (an unlocked workstation) must not be able to swap
+    the authenticator: ask for the password and a code of the current authenticator (or a
+    recovery code). Both count towards the lockout like a login."""
+    attempt_id = _reserve(user.username, address, "password", "page", user)
+    if user.check_password(password):
+        throttle.succeeded(attempt_id)
+    else:
+        audit_account_event(
+            action="login_failed",
+            username=user.username,
+            user=user,
+            address=address,
+            outcome="denied",
+            detail="wrong password to change two-step login",
+        )
+        problems.add("password", "wrong", "Your password is wrong.")
+        return  # no code is checked (or used up) without the password
+    if not current_code.strip():
+        problems.add(
+            "current_code",
+            "required",
+            "Enter the code your current authenticator shows, or one of your recovery codes.",
+        )
+        return
+    try:
+        second_factor_check(user=user, code=current_code, address=address)
+    except AuthenticationFailed as exc:
+        problems.add("current_code", "wrong_code", exc.message)
+
+
+def mfa_enrol(
+    *,
+    user: User,
+    secret: str,
+    code: str,
+    address: str | None,
+    password: str = "",
+    current_code: str = "",
+) -> list[str]:
     """Confirm an authenticator with a code it shows; returns the one-time recovery codes
-    (shown once, only their hashes are kept). Re-enrolling replaces secret and codes."""
+    (shown once, only their hashes are kept). Re-enrolling replaces secret and codes, and
+    needs the password and a code of the current authenticator (or a recovery code)."""
+    problems = Problems()
+    if user.has_mfa:
+        _reauthenticate(
+            problems, user=user, password=password, current_code=current_code, address=address
+        )
     code = "".join(code.split())
     totp = pyotp.TOTP(secret)
     if not (code.isdigit() and len(code) == 6 and totp.verify(code, valid_window=1)):
-        problems = Problems()
         problems.add(
             "code", "wrong_code", "That code does not match: enter the 6 digits the app shows now."
         )
-        problems.raise_if_any()
+    problems.raise_if_any()
+    return _mfa_store(user=user, secret=secret, totp=totp, address=address)
+
+
+@transaction.atomic
+def _mfa_store(*, user: User, secret: str, totp: pyotp.TOTP, address: str | None) -> list[str]:
     user.totp_secret = secret
     user.mfa_enrolled_at = timezone.now()
     user.totp_last_step = totp.timecode(timezone.now())

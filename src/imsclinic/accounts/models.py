@@ -108,6 +108,10 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # Issued after a second factor (TOTP or recovery code). A clinic that requires two-step
+    # login accepts only such tokens, so one issued before it turned the requirement on
+    # stops working at once (accounts.actions.token_user).
+    second_factor = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-created_at"]

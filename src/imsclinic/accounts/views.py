@@ -50,6 +50,7 @@ def _complete_login(request: HttpRequest, user: User, next_url: str) -> HttpResp
 def login_view(request: HttpRequest) -> HttpResponse:
     error = ""
     status = 200
+    retry_after = 0
     next_url = request.POST.get("next") or request.GET.get("next", "")
     username = ""
     if request.method == "POST":
@@ -62,6 +63,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
             )
         except DomainError as exc:
             error, status = exc.message, exc.status
+            retry_after = getattr(exc, "retry_after", 0)
         else:
             if actions.login_needs_second_factor(user):
                 request.session.cycle_key()
@@ -70,12 +72,15 @@ def login_view(request: HttpRequest) -> HttpResponse:
                 request.session[_PENDING_NEXT] = _safe_next(request, next_url)
                 return redirect("login_verify")
             return _complete_login(request, user, _safe_next(request, next_url))
-    return render(
+    response = render(
         request,
         "login.html",
         {"error": error, "next": next_url, "username": username},
         status=status,
     )
+    if retry_after:
+        response["Retry-After"] = str(retry_after)
+    return response
 
 
 @sensitive_post_parameters("code")
@@ -108,12 +113,13 @@ def login_verify(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/login_verify.html", {"error": error}, status=status)
 
 
-@sensitive_post_parameters("code")
+@sensitive_post_parameters("code", "password", "current_code")
 @login_required
 @never_cache
 def mfa_setup(request: HttpRequest) -> HttpResponse:
     """Enrol (or replace) the authenticator: show the secret and otpauth URI, confirm with
-    a code, then show the recovery codes once."""
+    a code, then show the recovery codes once. Replacing one also takes the password and
+    a code of the current authenticator (or a recovery code)."""
     user = request.user
     assert isinstance(user, User)
     errors: dict[str, str] = {}
@@ -125,9 +131,13 @@ def mfa_setup(request: HttpRequest) -> HttpResponse:
                 secret=request.session[_ENROL_SECRET],
                 code=request.POST.get("code", ""),
                 address=client_address(request),
+                password=request.POST.get("password", ""),
+                current_code=request.POST.get("current_code", ""),
             )
         except ValidationProblem as exc:
             errors, status = field_errors(exc), 422
+        except DomainError as exc:  # locked out by too many wrong passwords or codes
+            errors, status = {"form": exc.message}, exc.status
         else:
             del request.session[_ENROL_SECRET]
             return render(request, "accounts/mfa_recovery_codes.html", {"codes": codes})

@@ -29,6 +29,8 @@ from imsclinic.core.permissions import BILLING
 
 BILLING_TOKEN = BearerToken(BILLING)
 ERRORS: dict[int, Any] = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+# A JSON body that is not JSON (400), too large (413) or not declared JSON (415).
+BODY_ERRORS: dict[int, Any] = dict.fromkeys((400, 413, 415), ErrorOut)
 
 router = Router(tags=["billing"])
 
@@ -92,7 +94,7 @@ def list_invoices(
     ]
 
 
-@router.post("/invoices", auth=BILLING_TOKEN, response={201: InvoiceOut, **ERRORS})
+@router.post("/invoices", auth=BILLING_TOKEN, response={201: InvoiceOut, **ERRORS, **BODY_ERRORS})
 def create_invoice(request: HttpRequest, payload: InvoiceIn) -> Any:
     invoice = actions.invoice_create(actor=api_actor(request), data=payload)
     return Status(201, _fresh(request, invoice.pk))
@@ -113,7 +115,9 @@ def discard_invoice(request: HttpRequest, invoice_id: int) -> Any:
 
 
 @router.post(
-    "/invoices/{invoice_id}/lines", auth=BILLING_TOKEN, response={201: InvoiceOut, **ERRORS}
+    "/invoices/{invoice_id}/lines",
+    auth=BILLING_TOKEN,
+    response={201: InvoiceOut, **ERRORS, **BODY_ERRORS},
 )
 def add_line(request: HttpRequest, invoice_id: int, payload: LineIn) -> Any:
     actor = api_actor(request)
@@ -135,7 +139,7 @@ def issue_invoice(request: HttpRequest, invoice_id: int) -> Any:
 @router.post(
     "/invoices/{invoice_id}/payments",
     auth=BILLING_TOKEN,
-    response={201: PaymentResultOut, **ERRORS},
+    response={201: PaymentResultOut, **ERRORS, **BODY_ERRORS},
 )
 def record_payment(request: HttpRequest, invoice_id: int, payload: PaymentIn) -> Any:
     """A payment or a refund. More than the balance is 422 unless ``excess_to_account``."""
@@ -148,7 +152,7 @@ def record_payment(request: HttpRequest, invoice_id: int, payload: PaymentIn) ->
 @router.post(
     "/invoices/{invoice_id}/credit-notes",
     auth=BILLING_TOKEN,
-    response={201: CreditNoteOut, **ERRORS},
+    response={201: CreditNoteOut, **ERRORS, **BODY_ERRORS},
 )
 def issue_credit_note(request: HttpRequest, invoice_id: int, payload: CreditNoteIn) -> Any:
     actor = api_actor(request)
@@ -185,7 +189,7 @@ def list_visit_charges(request: HttpRequest) -> Any:
 @router.post(
     "/visit-charges/{charge_id}/invoices",
     auth=BILLING_TOKEN,
-    response={201: list[InvoiceOut], **ERRORS},
+    response={201: list[InvoiceOut], **ERRORS, **BODY_ERRORS},
 )
 def invoice_visit(request: HttpRequest, charge_id: int, payload: VisitInvoiceIn) -> Any:
     """Bill a visit: one invoice, or two when split with a payer."""

@@ -7,14 +7,13 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Router
 
-from imsclinic.api.errors import ErrorOut
+from imsclinic.api.errors import errors
 from imsclinic.core.errors import NotFound
 from imsclinic.measures import MEASURES, Measure
 from imsclinic.outcomes.actions import score_answers
 from imsclinic.outcomes.schemas import MeasureOut, ScoreIn, ScoreOut
 
 router = Router(tags=["outcomes"])
-ERRORS: dict[int, Any] = {401: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 
 
 def _measure(code: str) -> Measure:
@@ -53,13 +52,13 @@ def measure_dict(measure: Measure) -> dict[str, Any]:
     }
 
 
-@router.get("/measures", response={200: list[MeasureOut], **ERRORS})
+@router.get("/measures", response={200: list[MeasureOut], **errors()})
 def list_measures(request: HttpRequest) -> Any:
     """Every measure with its MCID, severity bands and the publications they come from."""
     return [measure_dict(m) for m in MEASURES.values()]
 
 
-@router.post("/measures/{code}/score", response={200: ScoreOut, **ERRORS})
+@router.post("/measures/{code}/score", response={200: ScoreOut, **errors(record=True, body=True)})
 def score_measure(request: HttpRequest, code: str, payload: ScoreIn) -> Any:
     """Score one form: ``items`` in form order, ``null`` for an unanswered item. A bad
     answer is a 422 naming the item by its 1-based number on the form (``items.3``)."""

@@ -11,16 +11,16 @@ from pydantic import Field
 from imsclinic.anatomy import get_catalog
 from imsclinic.anatomy.inference import SIGN_LABELS, DermatomalPain
 from imsclinic.api.auth import api_actor
-from imsclinic.api.errors import ErrorOut
+from imsclinic.api.errors import errors
 from imsclinic.charting import reasoning
 from imsclinic.charting.schemas import FindingIn, SignIn
 from imsclinic.charting.selectors import assessment_get
 from imsclinic.core.audit import audit_record
 from imsclinic.core.errors import Problems
+from imsclinic.core.input_checks import RowId
 from imsclinic.patients.selectors import patient_get
 
 router = Router(tags=["reasoning"])
-ERRORS: dict[int, Any] = {401: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 
 
 class RootOut(Schema):
@@ -85,7 +85,7 @@ class InferOut(Schema):
 
 
 class PlanIn(Schema):
-    assessment_id: int | None = Field(
+    assessment_id: RowId | None = Field(
         default=None, description="Plan from a charted assessment's findings"
     )
     findings: list[FindingIn] = Field(
@@ -145,7 +145,7 @@ def _check_sign(problems: Problems, index: int, sign: SignIn) -> None:
         )
 
 
-@router.get("/muscles", response={200: list[MuscleOut], 401: ErrorOut})
+@router.get("/muscles", response={200: list[MuscleOut], **errors()})
 def list_muscles(request: HttpRequest, q: str = "", limit: int = 20) -> Any:
     catalog = get_catalog()
     limit = max(1, min(limit, 200))
@@ -182,7 +182,7 @@ def list_muscles(request: HttpRequest, q: str = "", limit: int = 20) -> Any:
     ]
 
 
-@router.post("/segments/infer", response={200: InferOut, **ERRORS})
+@router.post("/segments/infer", response={200: InferOut, **errors(body=True)})
 def infer_segments(request: HttpRequest, payload: InferIn) -> Any:
     rows = _check_rows(payload.findings)
     problems = Problems()
@@ -204,7 +204,9 @@ def infer_segments(request: HttpRequest, payload: InferIn) -> Any:
     return reasoning.result_dict(result, skipped)
 
 
-@router.post("/patients/{patient_id}/plans", response={200: PlanOut, **ERRORS})
+@router.post(
+    "/patients/{patient_id}/plans", response={200: PlanOut, **errors(record=True, body=True)}
+)
 def plan_for_patient(request: HttpRequest, patient_id: int, payload: PlanIn) -> Any:
     actor = api_actor(request)
     patient = patient_get(actor=actor, patient_id=patient_id)

@@ -34,6 +34,8 @@ from imsclinic.scheduling.times import BadLocalTime, as_utc, check_year, day_bou
 
 router = Router(tags=["scheduling"])
 ERRORS: dict[int, Any] = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+# A JSON body that is not JSON (400), too large (413) or not declared JSON (415).
+BODY_ERRORS: dict[int, Any] = dict.fromkeys((400, 413, 415), ErrorOut)
 
 
 class BookingConflictOut(ErrorOut):
@@ -198,7 +200,7 @@ def list_appointments(
     ]
 
 
-@router.post("/appointments", response={201: AppointmentOut, **BOOKING_ERRORS})
+@router.post("/appointments", response={201: AppointmentOut, **BOOKING_ERRORS, **BODY_ERRORS})
 def book_appointment(request: HttpRequest, payload: AppointmentIn) -> Any:
     """201 with the appointment; 409 naming each conflicting appointment (nothing booked)."""
     actor = api_actor(request)
@@ -224,7 +226,9 @@ def get_appointment(request: HttpRequest, appointment_id: int) -> Any:
     return appointment_dict(appointment, settings_for(actor.clinic).time_zone)
 
 
-@router.post("/appointments/{appointment_id}/cancel", response={200: AppointmentOut, **ERRORS})
+@router.post(
+    "/appointments/{appointment_id}/cancel", response={200: AppointmentOut, **ERRORS, **BODY_ERRORS}
+)
 def cancel_appointment(request: HttpRequest, appointment_id: int, payload: CancelIn) -> Any:
     return _after(
         request,
@@ -236,7 +240,8 @@ def cancel_appointment(request: HttpRequest, appointment_id: int, payload: Cance
 
 
 @router.post(
-    "/appointments/{appointment_id}/move", response={200: AppointmentOut, **BOOKING_ERRORS}
+    "/appointments/{appointment_id}/move",
+    response={200: AppointmentOut, **BOOKING_ERRORS, **BODY_ERRORS},
 )
 def move_appointment(request: HttpRequest, appointment_id: int, payload: MoveIn) -> Any:
     return _after(
@@ -248,7 +253,9 @@ def move_appointment(request: HttpRequest, appointment_id: int, payload: MoveIn)
     )
 
 
-@router.post("/appointments/{appointment_id}/status", response={200: AppointmentOut, **ERRORS})
+@router.post(
+    "/appointments/{appointment_id}/status", response={200: AppointmentOut, **ERRORS, **BODY_ERRORS}
+)
 def set_appointment_status(request: HttpRequest, appointment_id: int, payload: StatusIn) -> Any:
     return _after(
         request,
@@ -271,7 +278,8 @@ def _occurrence_dict(occurrence: Any, tz: Any) -> dict[str, Any]:
 
 
 @router.post(
-    "/patients/{patient_id}/courses", response={200: CourseOut, 201: CourseOut, **BOOKING_ERRORS}
+    "/patients/{patient_id}/courses",
+    response={200: CourseOut, 201: CourseOut, **BOOKING_ERRORS, **BODY_ERRORS},
 )
 def book_course(request: HttpRequest, patient_id: int, payload: CourseIn) -> Any:
     """A course of ``count`` appointments every ``every_weeks`` weeks at the same local time:

@@ -11,11 +11,19 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 from django.core.serializers.json import DjangoJSONEncoder
 from ninja import Schema
-from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer, WithJsonSchema
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    WithJsonSchema,
+    model_validator,
+)
 
 from imsclinic.patients.schemas import ConsentOut, PatientOut
 
@@ -76,7 +84,49 @@ class EpisodeOut(Schema):
     referring_physician: str
 
 
-class AmendmentOut(RowOut):
+INTEGRITY = Field(
+    description="'draft' (not signed), 'intact' (matches what was signed and sealed in the "
+    "audit trail) or 'altered' (changed outside the application; integrity_problem says how)"
+)
+
+
+class Integrity(RowOut):
+    """The integrity check of a note or amendment (charting/integrity.py), read from the
+    ``integrity`` the selector attached (checked now, one query, if it did not)."""
+
+    integrity: Literal["draft", "intact", "altered"] = INTEGRITY
+    integrity_problem: str = ""
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _checked(cls, record: Any, handler: Any) -> Any:
+        if isinstance(record, dict):
+            return handler(record)
+        found = getattr(record, "integrity", None)
+        if found is None:
+            from imsclinic.charting.integrity import check_note
+
+            check_note(record)
+            found = record.integrity
+        model = handler(_Checked(record, found))
+        return model
+
+
+class _Checked:
+    """A record seen with its integrity check's state and problem as plain attributes."""
+
+    __slots__ = ("_record", "integrity", "integrity_problem")
+
+    def __init__(self, record: Any, found: Any) -> None:
+        self._record = record
+        self.integrity = found.state
+        self.integrity_problem = found.problem
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._record, name)
+
+
+class AmendmentOut(Integrity):
     id: int
     created_at: Moment
     author: PersonName
@@ -109,7 +159,18 @@ class SignOut(RowOut):
     kind: str
 
 
-class AssessmentOut(RowOut):
+class Charted(RowOut):
+    charted_at: Moment = Field(
+        validation_alias="created_at", description="When the note was first written"
+    )
+    late_entry_days: int = Field(
+        validation_alias="days_late",
+        description="Days between the care and its charting (clinic time); above 0 it is a "
+        "late entry, shown as one on the note and in reports",
+    )
+
+
+class AssessmentOut(Integrity, Charted):
     id: int
     episode_id: int
     assessed_on: Day
@@ -145,7 +206,7 @@ class AdverseEventOut(RowOut):
     action_taken: str
 
 
-class SessionOut(RowOut):
+class SessionOut(Integrity, Charted):
     id: int
     patient_id: int
     episode_id: int

@@ -21,6 +21,7 @@ from imsclinic.anatomy import CHART_REGIONS, Muscle, get_catalog
 from imsclinic.charting import written
 from imsclinic.charting.events import session_signed, session_written
 from imsclinic.charting.integrity import (
+    amendment_hash,
     assessment_content,
     content_hash,
     session_content,
@@ -58,6 +59,7 @@ from imsclinic.core.errors import (
     Warning_,
 )
 from imsclinic.core.rawsql import insert_returning_id, insert_rows
+from imsclinic.core.seals import amend_detail, sign_detail
 from imsclinic.patients.actions import local_today
 from imsclinic.patients.models import Consent, Patient
 from imsclinic.rules import ranges
@@ -383,6 +385,21 @@ def _lock_unsigned(
     return note
 
 
+def _sign(actor: Actor, note: Assessment | TreatmentSession, content: dict[str, Any]) -> None:
+    """Sign: stamp, store the content hash, and seal that hash in the chained audit event
+    (core/seals.py), so rewriting the note and its stored hash would still show."""
+    note.signed_at = timezone.now()
+    note.content_hash = content_hash(content)
+    note.save(update_fields=["signed_at", "content_hash", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="sign",
+        patient_id=note.patient_id,
+        obj=note,
+        detail=sign_detail(note.content_hash),
+    )
+
+
 def _require_author(actor: Actor, note: Assessment | TreatmentSession, verb: str) -> None:
     if note.practitioner_id != actor.user.pk:
         raise PermissionDenied(f"Only the note's author can {verb} it.")
@@ -418,10 +435,7 @@ def assessment_sign(*, actor: Actor, assessment: Assessment) -> Assessment:
     assert isinstance(locked, Assessment)
     _require_author(actor, locked, "sign")
     written.load_for_signing(locked, actor.user)
-    locked.signed_at = timezone.now()
-    locked.content_hash = content_hash(assessment_content(locked))
-    locked.save(update_fields=["signed_at", "content_hash", "updated_at"])
-    audit_record(actor=actor, action="sign", patient_id=locked.patient_id, obj=locked)
+    _sign(actor, locked, assessment_content(locked))
     return locked
 
 
@@ -794,10 +808,7 @@ def session_sign(*, actor: Actor, session: TreatmentSession) -> TreatmentSession
     assert isinstance(locked, TreatmentSession)
     _require_author(actor, locked, "sign")
     written.load_for_signing(locked, actor.user)
-    locked.signed_at = timezone.now()
-    locked.content_hash = content_hash(session_content(locked))
-    locked.save(update_fields=["signed_at", "content_hash", "updated_at"])
-    audit_record(actor=actor, action="sign", patient_id=locked.patient_id, obj=locked)
+    _sign(actor, locked, session_content(locked))
     session_signed.send(sender=TreatmentSession, actor=actor, session=locked)
     return locked
 
@@ -830,11 +841,12 @@ def amendment_add(
         text=data.text.strip(),
         reason=data.reason.strip(),
     )
+    note_type = "TreatmentSession" if isinstance(note, TreatmentSession) else "Assessment"
     audit_record(
         actor=actor,
         action="amend",
         patient_id=note.patient_id,
         obj=note,
-        detail=f"amendment {amendment.pk}",
+        detail=amend_detail(amendment.pk, amendment_hash(amendment, note_type, note.pk)),
     )
     return amendment

@@ -18,4 +18,9 @@ class ChartingConfig(AppConfig):
     label = "charting"
 
     def ready(self) -> None:
+        from imsclinic.charting.integrity import verify_clinic
+        from imsclinic.core.seals import register_checker
+
         post_migrate.connect(_reinstall_rollup_triggers, sender=self)
+        # `imsclinic audit verify` checks every signed note and amendment against its seal.
+        register_checker(verify_clinic)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from imsclinic.core.models import Clinic, ClinicScopedModel
 from imsclinic.patients.models import Patient
@@ -64,6 +66,30 @@ class SignableNote(ClinicScopedModel):
     def is_signed(self) -> bool:
         return self.signed_at is not None
 
+    @property
+    def note_date(self) -> dt.date:
+        """The date of the care the note records (the session's or the assessment's)."""
+        raise NotImplementedError
+
+    @property
+    def days_late(self) -> int:
+        return days_late(self.note_date, self.created_at)
+
+
+def days_late(note_date: dt.date, charted_at: dt.datetime | None) -> int:
+    """Days between the care and its charting (clinic time), 0 if charted the same day.
+
+    A note charted after its date is a *late entry*, and documentation standards want it
+    shown as one: the record carries the "date of chart entry if different from date of
+    treatment session" [CPO-Documentation: https://collegept.org/standard/documentation-standard],
+    and backdating "with no documentation to indicate they were late entries" breaches the
+    Alberta college's standard [CPTA-Charting: https://www.cpta.ab.ca/news-and-updates/news/
+    conduct-matters-getting-behind-on-charting-case-study/]. Late charting itself is
+    allowed (a practitioner authorized on the session date may chart it later)."""
+    if charted_at is None:
+        return 0
+    return max(0, (timezone.localdate(charted_at) - note_date).days)
+
 
 class Assessment(SignableNote):
     assessed_on = models.DateField()
@@ -78,6 +104,10 @@ class Assessment(SignableNote):
 
     def __str__(self) -> str:
         return f"Assessment on {self.assessed_on}"
+
+    @property
+    def note_date(self) -> dt.date:
+        return self.assessed_on
 
 
 class MuscleFinding(ClinicScopedModel):
@@ -142,6 +172,10 @@ class TreatmentSession(SignableNote):
 
     def __str__(self) -> str:
         return f"Session {self.sequence} on {self.session_date}"
+
+    @property
+    def note_date(self) -> dt.date:
+        return self.session_date
 
 
 class Insertion(ClinicScopedModel):

@@ -8,6 +8,8 @@ from decimal import Decimal
 from ninja import Schema
 from pydantic import Field
 
+from imsclinic.core.input_checks import RowId
+
 
 class EpisodeIn(Schema):
     condition_code: str = Field(max_length=10)
@@ -52,7 +54,7 @@ class PainMarkIn(Schema):
 
 
 class AssessmentIn(Schema):
-    episode_id: int
+    episode_id: RowId
     assessed_on: dt.date
     history: str = Field(default="", max_length=20000)
     pain_now: int | None = None
@@ -83,7 +85,7 @@ class AdverseEventIn(Schema):
 
 
 class SessionIn(Schema):
-    episode_id: int
+    episode_id: RowId
     session_date: dt.date
     pain_before: int
     pain_after: int | None = None

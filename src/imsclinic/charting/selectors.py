@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import DecimalField, Model, Prefetch, QuerySet
 
+from imsclinic.charting.integrity import check_note, check_notes
 from imsclinic.charting.models import (
     AdverseEvent,
     Amendment,
@@ -22,6 +23,7 @@ from imsclinic.charting.models import (
     Insertion,
     RomMeasure,
     TreatmentSession,
+    days_late,
 )
 from imsclinic.core.actors import Actor
 from imsclinic.core.tenancy import get_for_clinic
@@ -57,6 +59,17 @@ class Chart:
     def current_consent(self, day: dt.date | None = None) -> Consent | None:
         day = day or self.today
         return next((c for c in self.consents if c.is_current_on(day)), None)
+
+    @property
+    def altered(self) -> int:
+        """Signed notes (or their amendments) of this chart that failed the integrity check."""
+        notes: list[Any] = [*self.assessments, *self.sessions]
+        return sum(
+            1
+            for note in notes
+            if getattr(note, "integrity", None) is not None
+            and (note.integrity.altered or note.amendment_problem)
+        )
 
     @property
     def open_episodes(self) -> list[Episode]:
@@ -125,10 +138,16 @@ class SessionRow:
     rom: Rows = field(default_factory=Rows)
     adverse_events: Rows = field(default_factory=Rows)
     amendments: Rows = field(default_factory=Rows)
+    integrity: Any = None  # charting.integrity.Integrity, set when the chart is checked
+    created_at: dt.datetime | None = None  # when it was charted
 
     @property
     def id(self) -> int:
         return self.pk
+
+    @property
+    def days_late(self) -> int:
+        return days_late(self.session_date, self.created_at)
 
     @property
     def is_signed(self) -> bool:
@@ -170,10 +189,13 @@ class AdverseEventRow(NamedTuple):
 class AmendmentRow(NamedTuple):
     pk: int
     id: int
+    session_id: int
+    author_id: int
     created_at: dt.datetime
     text: str
     reason: str
     author: PersonRef
+    integrity: Any = None  # charting.integrity.Integrity, set when the chart is checked
 
 
 def _columns(*names: str) -> str:
@@ -214,7 +236,8 @@ def field_decimal(value: float | Decimal, field: DecimalField[Any, Any]) -> Deci
 
 
 def _session_rows(clinic_id: int, patient_id: int) -> list[SessionRow]:
-    """Sessions with their children in five queries, whatever the history length.
+    """A patient's sessions with their children in five queries, newest first, whatever
+    the history length.
 
     Raw SQL rather than ``values_list()``: for 100 sessions with 1,500 insertions on SQLite,
     ``values_list()`` took ~21 ms here (query compilation, a DecimalField converter per row,
@@ -222,11 +245,25 @@ def _session_rows(clinic_id: int, patient_id: int) -> list[SessionRow]:
     this takes ~8.5 ms (PostgreSQL, 1M sessions: ~33 ms down to ~18 ms). Callers get the
     ORM's types: dates, aware datetimes, Decimals, lists.
     """
+    return session_rows(
+        clinic_id,
+        "s.patient_id = %s",
+        [patient_id],
+        "ORDER BY s.session_date DESC, s.id DESC",
+    )
+
+
+def session_rows(
+    clinic_id: int, where: str, params: list[Any], order_limit: str
+) -> list[SessionRow]:
+    """Sessions of the clinic matching ``where`` (SQL over alias ``s``, with ``params``),
+    in the order (and limit) of ``order_limit``, each with its children."""
     users = TreatmentSession._meta.get_field("practitioner").related_model
     tz = _connection_tz()
     sessions: dict[int, SessionRow] = {}
     session_columns = _columns(
         "s.id",
+        "s.patient_id",
         "s.episode_id",
         "s.practitioner_id",
         "u.first_name",
@@ -240,16 +277,18 @@ def _session_rows(clinic_id: int, patient_id: int) -> list[SessionRow]:
         "s.acknowledged",
         "s.signed_at",
         "s.content_hash",
+        "s.created_at",
     )
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT {session_columns} FROM {_table(TreatmentSession, 's')} "  # noqa: S608
             f"INNER JOIN {_table(users, 'u')} ON u.id = s.practitioner_id "
-            "WHERE s.clinic_id = %s AND s.patient_id = %s ORDER BY s.session_date DESC, s.id DESC",
-            [clinic_id, patient_id],
+            f"WHERE s.clinic_id = %s AND {where} {order_limit}",
+            [clinic_id, *params],
         )
         for (
             pk,
+            patient_id,
             episode_id,
             practitioner_id,
             first,
@@ -263,6 +302,7 @@ def _session_rows(clinic_id: int, patient_id: int) -> list[SessionRow]:
             acknowledged,
             signed_at,
             content,
+            created_at,
         ) in cursor.fetchall():
             if isinstance(day, str):
                 day = dt.date.fromisoformat(day)
@@ -282,98 +322,124 @@ def _session_rows(clinic_id: int, patient_id: int) -> list[SessionRow]:
                 acknowledged or [],
                 None if signed_at is None else _aware(signed_at, tz),
                 content,
+                created_at=_aware(created_at, tz),
             )
-        if not sessions:
-            return []
-        # Children by explicit session ids: their session_id index serves this whatever the
-        # planner knows about the data. PostgreSQL takes them as one array; SQLite as one
-        # placeholder each (its limit, 32,766 or more, is far above any patient's sessions).
-        ids = list(sessions)
-        params: list[Any]
-        if connection.vendor == "postgresql":
-            in_sessions, params = "= ANY(%s)", [clinic_id, ids]
-        else:
-            in_sessions, params = f"IN ({', '.join(['%s'] * len(ids))})", [clinic_id, *ids]
-        where = f"WHERE c.clinic_id = %s AND c.session_id {in_sessions}"
-
-        insertion_columns = _columns(*(f"c.{name}" for name in InsertionRow._fields))
-        cursor.execute(
-            f"SELECT {insertion_columns} FROM {_table(Insertion, 'c')} {where} "  # noqa: S608
-            "ORDER BY c.session_id, c.position",
-            params,
-        )
-        diameter = Insertion._meta.get_field("needle_diameter_mm")
-        diameters: dict[object, Decimal] = {}  # a few needle sizes: convert each once
-        for (
-            sid,
-            position,
-            muscle,
-            side,
-            level,
-            raw,
-            length,
-            lot,
-            twitch,
-            sensation,
-            notes,
-        ) in cursor.fetchall():
-            mm = diameters.get(raw)
-            if mm is None:
-                mm = diameters[raw] = field_decimal(raw, diameter)
-            sessions[sid].insertions.append(
-                InsertionRow(
-                    sid, position, muscle, side, level, mm, length, lot, twitch, sensation, notes
-                )
-            )
-
-        # Each session's children in id order. Leading with session_id lets the (clinic,
-        # session) indexes deliver that order: ORDER BY id alone made SQLite walk every
-        # adverse event of the clinic through its clinic index (7 ms at 30k events).
-        rom_columns = _columns(
-            "c.session_id", "c.id", "c.phase", "c.movement", "c.side", "c.degrees"
-        )
-        cursor.execute(
-            f"SELECT {rom_columns} FROM {_table(RomMeasure, 'c')} {where} "  # noqa: S608
-            "ORDER BY c.session_id, c.id",
-            params,
-        )
-        for row in cursor.fetchall():
-            sessions[row[0]].rom.append(RomRow._make(row[1:]))
-
-        event_columns = _columns(
-            "c.session_id", "c.id", "c.kind", "c.severity", "c.description", "c.action_taken"
-        )
-        cursor.execute(
-            f"SELECT {event_columns} FROM {_table(AdverseEvent, 'c')} {where} "  # noqa: S608
-            "ORDER BY c.session_id, c.id",
-            params,
-        )
-        for row in cursor.fetchall():
-            sessions[row[0]].adverse_events.append(AdverseEventRow._make(row[1:]))
-
-        amendment_columns = _columns(
-            "c.session_id",
-            "c.id",
-            "c.created_at",
-            "c.text",
-            "c.reason",
-            "u.first_name",
-            "u.last_name",
-            "u.username",
-        )
-        cursor.execute(
-            f"SELECT {amendment_columns} FROM {_table(Amendment, 'c')} "  # noqa: S608
-            f"INNER JOIN {_table(users, 'u')} ON u.id = c.author_id "
-            f"{where} ORDER BY c.session_id, c.created_at, c.id",
-            params,
-        )
-        for session_id, pk, created_at, text, reason, first, last, username in cursor.fetchall():
-            sessions[session_id].amendments.append(
-                AmendmentRow(
-                    pk, pk, _aware(created_at, tz), text, reason, _person(first, last, username)
-                )
-            )
+        if sessions:
+            _attach_children(cursor, clinic_id, sessions, users, tz)
     return list(sessions.values())
+
+
+def _attach_children(
+    cursor: Any,
+    clinic_id: int,
+    sessions: dict[int, SessionRow],
+    users: Any,
+    tz: dt.tzinfo | None,
+) -> None:
+    # Children by explicit session ids: their session_id index serves this whatever the
+    # planner knows about the data. PostgreSQL takes them as one array; SQLite as one
+    # placeholder each (its limit, 32,766 or more, is far above any patient's sessions).
+    ids = list(sessions)
+    params: list[Any]
+    if connection.vendor == "postgresql":
+        in_sessions, params = "= ANY(%s)", [clinic_id, ids]
+    else:
+        in_sessions, params = f"IN ({', '.join(['%s'] * len(ids))})", [clinic_id, *ids]
+    where = f"WHERE c.clinic_id = %s AND c.session_id {in_sessions}"
+
+    insertion_columns = _columns(*(f"c.{name}" for name in InsertionRow._fields))
+    cursor.execute(
+        f"SELECT {insertion_columns} FROM {_table(Insertion, 'c')} {where} "  # noqa: S608
+        "ORDER BY c.session_id, c.position",
+        params,
+    )
+    diameter = Insertion._meta.get_field("needle_diameter_mm")
+    diameters: dict[object, Decimal] = {}  # a few needle sizes: convert each once
+    for (
+        sid,
+        position,
+        muscle,
+        side,
+        level,
+        raw,
+        length,
+        lot,
+        twitch,
+        sensation,
+        notes,
+    ) in cursor.fetchall():
+        mm = diameters.get(raw)
+        if mm is None:
+            mm = diameters[raw] = field_decimal(raw, diameter)
+        sessions[sid].insertions.append(
+            InsertionRow(
+                sid, position, muscle, side, level, mm, length, lot, twitch, sensation, notes
+            )
+        )
+
+    # Each session's children in id order. Leading with session_id lets the (clinic,
+    # session) indexes deliver that order: ORDER BY id alone made SQLite walk every
+    # adverse event of the clinic through its clinic index (7 ms at 30k events).
+    rom_columns = _columns("c.session_id", "c.id", "c.phase", "c.movement", "c.side", "c.degrees")
+    cursor.execute(
+        f"SELECT {rom_columns} FROM {_table(RomMeasure, 'c')} {where} "  # noqa: S608
+        "ORDER BY c.session_id, c.id",
+        params,
+    )
+    for row in cursor.fetchall():
+        sessions[row[0]].rom.append(RomRow._make(row[1:]))
+
+    event_columns = _columns(
+        "c.session_id", "c.id", "c.kind", "c.severity", "c.description", "c.action_taken"
+    )
+    cursor.execute(
+        f"SELECT {event_columns} FROM {_table(AdverseEvent, 'c')} {where} "  # noqa: S608
+        "ORDER BY c.session_id, c.id",
+        params,
+    )
+    for row in cursor.fetchall():
+        sessions[row[0]].adverse_events.append(AdverseEventRow._make(row[1:]))
+
+    amendment_columns = _columns(
+        "c.session_id",
+        "c.id",
+        "c.created_at",
+        "c.text",
+        "c.reason",
+        "c.author_id",
+        "u.first_name",
+        "u.last_name",
+        "u.username",
+    )
+    cursor.execute(
+        f"SELECT {amendment_columns} FROM {_table(Amendment, 'c')} "  # noqa: S608
+        f"INNER JOIN {_table(users, 'u')} ON u.id = c.author_id "
+        f"{where} ORDER BY c.session_id, c.created_at, c.id",
+        params,
+    )
+    for (
+        session_id,
+        pk,
+        created_at,
+        text,
+        reason,
+        author_id,
+        first,
+        last,
+        username,
+    ) in cursor.fetchall():
+        sessions[session_id].amendments.append(
+            AmendmentRow(
+                pk,
+                pk,
+                session_id,
+                author_id,
+                _aware(created_at, tz),
+                text,
+                reason,
+                _person(first, last, username),
+            )
+        )
 
 
 def patient_chart(*, actor: Actor, patient_id: object) -> Chart:
@@ -388,27 +454,34 @@ def patient_chart(*, actor: Actor, patient_id: object) -> Chart:
     episodes = list(Episode.objects.filter(**mine).select_related("practitioner"))
     assessments = list(assessments_with_details(Assessment.objects.filter(**mine)))
     sessions = _session_rows(clinic.pk, patient.pk)
+    check_notes(clinic.pk, patient.pk, sessions, assessments)
     return Chart(patient, consents, episodes, assessments, sessions, today=timezone.localdate())  # type: ignore[arg-type]
 
 
 def session_get(*, actor: Actor, session_id: object) -> TreatmentSession:
-    """The clinic's session with its children (not audited: see patient_chart)."""
-    return get_for_clinic(
+    """The clinic's session with its children, its integrity checked (not audited: see
+    patient_chart)."""
+    session = get_for_clinic(
         sessions_with_details(TreatmentSession.objects.select_related("patient")),
         actor.clinic,
         session_id,
         "Session",
     )
+    check_note(session)
+    return session
 
 
 def assessment_get(*, actor: Actor, assessment_id: object) -> Assessment:
-    """The clinic's assessment with its children (not audited: see patient_chart)."""
-    return get_for_clinic(
+    """The clinic's assessment with its children, its integrity checked (not audited: see
+    patient_chart)."""
+    assessment = get_for_clinic(
         assessments_with_details(Assessment.objects.select_related("patient")),
         actor.clinic,
         assessment_id,
         "Assessment",
     )
+    check_note(assessment)
+    return assessment
 
 
 def episode_get(*, actor: Actor, episode_id: object) -> Episode:

@@ -14,11 +14,10 @@ from imsclinic.anatomy import CHART_REGIONS, PARASPINAL_LEVELS, get_catalog
 from imsclinic.charting import actions, reasoning, selectors
 from imsclinic.charting.body_chart import BACK_SHAPES, FRONT_SHAPES
 from imsclinic.charting.events import session_form_initial
-from imsclinic.charting.integrity import assessment_intact, session_intact
 from imsclinic.charting.models import AdverseEvent, Insertion, NeuropathySign, TreatmentSession
 from imsclinic.charting.schemas import AmendmentIn, AssessmentIn, EpisodeIn, SessionIn, SignIn
 from imsclinic.core.actors import Actor
-from imsclinic.core.audit import audit_view
+from imsclinic.core.audit import audit_form_view, audit_view
 from imsclinic.core.errors import (
     AcknowledgementRequired,
     DomainError,
@@ -70,6 +69,8 @@ def patient_chart(request: HttpRequest, actor: Actor, patient_id: int) -> HttpRe
 @clinic_view(roles=CLINICAL)
 def episode_new(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResponse:
     patient = patient_get(actor=actor, patient_id=patient_id)
+    if request.method == "GET":  # the form shows the patient's details and precautions
+        audit_form_view(actor, patient, "EpisodeForm")
     values: dict[str, Any] = {"opened_on": timezone.localdate().isoformat()}
     errors: dict[str, str] = {}
     if request.method == "POST":
@@ -172,6 +173,8 @@ def _assessment_context(
 @clinic_view(roles=CLINICAL)
 def assessment_new(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResponse:
     patient = patient_get(actor=actor, patient_id=patient_id)
+    if request.method == "GET":  # the form shows the patient's details and precautions
+        audit_form_view(actor, patient, "AssessmentForm")
     open_episodes = [e for e in patient.episodes.all() if e.is_open]
     values: dict[str, Any] = {
         "assessed_on": timezone.localdate().isoformat(),
@@ -263,7 +266,7 @@ def assessment_detail(request: HttpRequest, actor: Actor, assessment_id: int) ->
             "assessment": assessment,
             "patient": assessment.patient,
             "muscle_names": _muscle_names(),
-            "intact": assessment_intact(assessment),
+            "integrity": assessment.integrity,  # type: ignore[attr-defined]
             "errors": {},
             "region_labels": CHART_REGIONS,
             **_plan_context(assessment),
@@ -404,6 +407,8 @@ def _save_session(
 @clinic_view(roles=CLINICAL)
 def session_new(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResponse:
     patient = patient_get(actor=actor, patient_id=patient_id)
+    if request.method == "GET":  # the form shows the patient's details and precautions
+        audit_form_view(actor, patient, "SessionForm")
     open_episodes = [e for e in patient.episodes.all() if e.is_open]
     values: dict[str, Any] = {
         "session_date": timezone.localdate().isoformat(),
@@ -413,7 +418,8 @@ def session_new(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResp
     for _receiver, initial in session_form_initial.send(
         sender=TreatmentSession, actor=actor, patient=patient, query=request.GET
     ):
-        values.update(initial or {})  # e.g. charted from an appointment: links them
+        if isinstance(initial, dict):  # e.g. charted from an appointment: links them
+            values.update(initial)
     if request.GET.get("plan"):
         assessment = selectors.assessment_get(actor=actor, assessment_id=request.GET["plan"])
         if assessment.patient_id == patient.pk:
@@ -464,6 +470,8 @@ def session_edit(request: HttpRequest, actor: Actor, session_id: int) -> HttpRes
     session = selectors.session_get(actor=actor, session_id=session_id)
     if session.is_signed:
         return redirect("session_detail", session_id=session.pk)
+    if request.method == "GET":  # the draft and the patient's precautions
+        audit_view(actor=actor, patient_id=session.patient_id, obj=session)
     names = _muscle_names()
     values: dict[str, Any] = {
         "episode_id": str(session.episode_id),
@@ -517,7 +525,7 @@ def session_detail(request: HttpRequest, actor: Actor, session_id: int) -> HttpR
             "muscle_names": _muscle_names(),
             "insertions": insertions,
             "twitches": twitches,
-            "intact": session_intact(session),
+            "integrity": session.integrity,  # type: ignore[attr-defined]
             "errors": {},
             "values": {},
         },
@@ -561,9 +569,9 @@ def note_amend(request: HttpRequest, actor: Actor, kind: str, note_id: int) -> H
     if kind == "session":
         context["insertions"] = list(note.insertions.all())
         context["twitches"] = sum(1 for i in context["insertions"] if i.twitch != "none")
-        context["intact"] = session_intact(note)
+        context["integrity"] = note.integrity
     else:
-        context["intact"] = assessment_intact(note)
+        context["integrity"] = note.integrity
         context["region_labels"] = CHART_REGIONS
     return render(request, template, context, status=422 if errors else 200)
 

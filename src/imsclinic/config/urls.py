@@ -1,7 +1,8 @@
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from imsclinic.accounts import views as accounts
+from imsclinic.api.middleware import not_found as api_not_found
 from imsclinic.api.v1 import api
 from imsclinic.charting import views as charting
 from imsclinic.outcomes import views as outcomes
@@ -85,6 +86,7 @@ urlpatterns = [
     path("", include("imsclinic.scheduling.urls")),
     path("api/", api.urls),
     path("fhir/", include("imsclinic.fhir.urls")),
+    re_path(r"^api/(?P<rest>.*)$", api_not_found, name="api_not_found"),
 ]
 
 # A database that cannot be reached answers 503 with Retry-After (core/availability.py).

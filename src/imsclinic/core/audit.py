@@ -15,15 +15,18 @@ import functools
 import hashlib
 import ipaddress
 import json
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from django.apps import apps
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.models import Model, Q
 from django.utils import timezone
 
-from imsclinic.core.models import AuditChainHead, AuditEvent, Clinic
-from imsclinic.core.rawsql import insert_returning_id, quote
+from imsclinic.core.models import AuditChainHead, AuditEvent, AuditEventPatient, Clinic
+from imsclinic.core.rawsql import insert_returning_id, insert_rows, quote
+from imsclinic.core.seals import Seals, check_clinic
 
 if TYPE_CHECKING:
     from django.db.backends.utils import CursorWrapper
@@ -31,6 +34,9 @@ if TYPE_CHECKING:
     from imsclinic.core.actors import Actor
 
 GENESIS_HASH = "0" * 64
+# Longest detail kept: a list view of 200 patients names every id (audit_list).
+DETAIL_MAX = 8000
+LISTED = re.compile(r"patients ([0-9,]*)$")
 # The one head of the global chain before core migration 0003 (used by migration 0002).
 CHAIN_HEAD_ID = 1
 # The fields a row hash covers, in this order (docs/audit.md). Never reorder: old rows
@@ -142,7 +148,7 @@ def _append(**values: Any) -> AuditEvent:
     """
     values["at"] = values.get("at") or timezone.now()
     values["address"] = _normal_address(values.get("address"))
-    values["detail"] = (values.get("detail") or "")[:500]
+    values["detail"] = (values.get("detail") or "")[:DETAIL_MAX]
     db = connections[DEFAULT_DB_ALIAS]  # not the proxy: it costs a lookup per attribute
     # savepoint=False: no extra queries when nested in the action's transaction; an error
     # here rolls back the whole action, which is what we want (no change without its event).
@@ -204,6 +210,61 @@ def audit_view(*, actor: Actor, patient_id: int, obj: object) -> AuditEvent:
     as a view.
     """
     return audit_record(actor=actor, action="view", patient_id=patient_id, obj=obj)
+
+
+def audit_list(
+    *, actor: Actor, object_type: str, patient_ids: list[int], detail: str = ""
+) -> AuditEvent:
+    """One event for a view that lists patients (a search, the dashboard): it names every
+    patient shown, in its chained ``detail`` and in the AuditEventPatient index, so each
+    patient's access log shows it. A view of one patient's record is ``audit_record``."""
+    shown = sorted(set(patient_ids))
+    prefix = f"{detail[:200]}: " if detail else ""
+    event = audit_record(
+        actor=actor,
+        action="view",
+        object_type=object_type,
+        detail=f"{prefix}{len(shown)} patients {','.join(map(str, shown))}",
+    )
+    if shown:
+        insert_rows(
+            AuditEventPatient,
+            ("event_id", "clinic_id", "patient_id"),
+            [(event.pk, actor.clinic.pk, patient_id) for patient_id in shown],
+            event.at,
+        )
+    return event
+
+
+def audit_form_view(actor: Actor, patient: Model, form: str) -> AuditEvent:
+    """A form that shows one patient's details (name, date of birth, precautions) before
+    anything is written: a view of that patient's record, named by the form."""
+    return audit_record(
+        actor=actor, action="view", patient_id=patient.pk, object_type=form, object_id=patient.pk
+    )
+
+
+# The object types of list-view events (audit_list): their detail names the patients shown.
+LIST_VIEWS = ("PatientList", "Dashboard")
+
+
+def _list_index_mismatches(clinic_id: int, lists: dict[int, set[int]]) -> list[int]:
+    indexed: dict[int, set[int]] = {}
+    for event_id, patient_id in AuditEventPatient.objects.filter(clinic_id=clinic_id).values_list(
+        "event_id", "patient_id"
+    ):
+        indexed.setdefault(event_id, set()).add(patient_id)
+    return sorted(
+        event_id
+        for event_id in set(lists) | set(indexed)
+        if lists.get(event_id, set()) != indexed.get(event_id, set())
+    )
+
+
+def listed_patients(detail: str) -> list[int]:
+    """The patient ids a list-view event's detail names (see audit_list)."""
+    match = LISTED.search(detail or "")
+    return [int(n) for n in match.group(1).split(",") if n] if match else []
 
 
 def audit_account_event(
@@ -324,6 +385,8 @@ def verify_chain(clinic_id: int | None, label: str, batch_size: int = 5000) -> C
     expected_seq = 1
     rows = 0
     last_seq = 0
+    sealed = Seals()
+    lists: dict[int, set[int]] = {}
     fields = ("id", "prev_hash", "row_hash", *HASHED_FIELDS)
     chain_rows = AuditEvent.objects.filter(_in_chain(clinic_id))
     for row_id in chain_rows.filter(seq__isnull=True).order_by("id").values_list("id", flat=True):
@@ -352,6 +415,11 @@ def verify_chain(clinic_id: int | None, label: str, batch_size: int = 5000) -> C
                     "altered",
                     f"Row {seq} (id {row['id']}) does not match its hash: a field was changed.",
                 )
+            elif row["outcome"] == "ok":
+                # Only rows that verify can vouch for a note, an amendment or a list.
+                sealed.add(row["action"], row["object_type"], row["object_id"], row["detail"])
+                if row["object_type"] in LIST_VIEWS:
+                    lists[row["id"]] = set(listed_patients(row["detail"]))
             elif row["prev_hash"] != expected_prev and seq == expected_seq:
                 problem(
                     seq,
@@ -385,6 +453,25 @@ def verify_chain(clinic_id: int | None, label: str, batch_size: int = 5000) -> C
             "inserted",
             f"Rows after {head_seq} were added outside the audit writer.",
         )
+    if clinic_id is not None:
+        if not rows and head is None and _has_audited_records(clinic_id):
+            problem(
+                None,
+                None,
+                "deleted",
+                "The clinic has patient records but no audit chain: its events and chain "
+                "head were deleted.",
+            )
+        for found in check_clinic(clinic_id, sealed):
+            problem(None, None, found.kind, found.message)
+        for event_id in _list_index_mismatches(clinic_id, lists):
+            problem(
+                None,
+                event_id,
+                "altered",
+                f"The patients indexed for list view event id {event_id} differ from those its "
+                "chained row names: the access-log index was changed.",
+            )
     return ChainReport(
         clinic_id=clinic_id,
         chain=label,
@@ -393,6 +480,59 @@ def verify_chain(clinic_id: int | None, label: str, batch_size: int = 5000) -> C
         head_hash=head_hash,
         problems=problems,
     )
+
+
+# Rows whose every creation writes an audit event: a clinic holding any has a chain.
+AUDITED_RECORDS = ("patients.Patient",)
+
+
+def _has_audited_records(clinic_id: int) -> bool:
+    return any(
+        apps.get_model(label)._default_manager.filter(clinic_id=clinic_id).exists()
+        for label in AUDITED_RECORDS
+    )
+
+
+class ChainAppender:
+    """Append many events to one chain at once, for bulk loads (the scale generator).
+
+    Open it inside a transaction: it locks the chain head as ``_append`` does, and
+    ``row()`` returns each next row's stored values (seq, prev_hash, row_hash filled) for
+    the caller to write in bulk; ``close()`` advances the head to the last of them. The
+    rows hash exactly as ``_append`` would write them, so ``audit verify`` accepts them."""
+
+    def __init__(self, clinic_id: int | None) -> None:
+        if not transaction.get_connection().in_atomic_block:
+            raise RuntimeError(
+                "ChainAppender needs a transaction: wrap it in transaction.atomic()."
+            )
+        self.clinic_id = clinic_id
+        with connection.cursor() as cursor:
+            self.head_id, self.seq, self.last_hash = _lock_head(cursor, clinic_id)
+        self.last_hash = self.last_hash or GENESIS_HASH
+
+    def row(self, **values: Any) -> dict[str, Any]:
+        values = {name: values.get(name) for name in HASHED_FIELDS} | values
+        values["clinic_id"] = self.clinic_id
+        values["address"] = _normal_address(values.get("address"))
+        values["detail"] = (values.get("detail") or "")[:DETAIL_MAX]
+        for name in ("username", "role", "object_type"):
+            values[name] = values.get(name) or ""
+        values["outcome"] = values.get("outcome") or "ok"
+        self.seq += 1
+        values["seq"] = self.seq
+        values["prev_hash"] = self.last_hash
+        values["row_hash"] = self.last_hash = row_digest(values, values["prev_hash"])
+        return values
+
+    def close(self) -> None:
+        with connection.cursor() as cursor:
+            no_clinic = self.clinic_id is None
+            clinic = [] if no_clinic else [self.clinic_id]
+            cursor.execute(
+                _head_update_sql(connection.vendor, no_clinic),
+                [self.seq, self.last_hash, *clinic, self.head_id],
+            )
 
 
 def audit_denied(*, actor: Actor, method: str, path: str, status: int, message: str) -> AuditEvent:

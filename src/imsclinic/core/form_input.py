@@ -13,6 +13,7 @@ from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
 
 from imsclinic.core.errors import FieldProblem, ValidationProblem
+from imsclinic.core.input_checks import nul_problems
 
 S = TypeVar("S", bound=BaseModel)
 
@@ -70,15 +71,19 @@ def blank_to_none(data: dict[str, Any], *names: str) -> dict[str, Any]:
 
 
 def parse_input(schema: type[S], data: dict[str, Any]) -> S:
+    """The typed input, or ValidationProblem naming every bad field at once (a NUL
+    character in any text is one: it cannot be stored)."""
+    problems = nul_problems(data)
     try:
-        return schema.model_validate(data)
+        parsed = schema.model_validate(data)
     except PydanticValidationError as exc:
-        problems = []
         for error in exc.errors():
             field = ".".join(str(p) for p in error["loc"])
             message = _MESSAGES.get(error["type"], error["msg"])
             problems.append(FieldProblem(field or "form", error["type"], message))
+    if problems:
         raise ValidationProblem(problems) from None
+    return parsed
 
 
 def field_errors(exc: ValidationProblem) -> dict[str, str]:

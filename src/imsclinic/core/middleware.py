@@ -10,6 +10,8 @@ from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect
 
+from imsclinic.core.input_checks import NUL, nul_fields, nul_message
+
 _LAST_SEEN_KEY = "imsclinic_last_seen"
 
 # Pages hold no inline script, so script-src needs no 'unsafe-inline'. Styles allow it:
@@ -78,41 +80,37 @@ class SecurityHeadersMiddleware:
 
 
 class RejectNulCharactersMiddleware:
-    """A NUL character in a parameter or JSON string is refused (400) up front: PostgreSQL
-    cannot store it, so it would otherwise surface as a server error deep in a write."""
+    """Pages: a NUL character in the path, a query parameter or a posted field (any form
+    encoding, urlencoded or multipart, file names included) is refused with a 400 naming
+    the field, before any view can store it or hand it to PostgreSQL (which cannot store
+    it). The JSON API checks its own inputs field by field (api/parser.py), with 415 for a
+    body that is not JSON, so this leaves ``/api/`` alone."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if self._has_nul(request):
-            return HttpResponseBadRequest(
-                "The request contains a NUL character (\\u0000); remove it and resend.",
-                content_type="text/plain",
-            )
+        if request.path_info.startswith("/api/"):
+            return self.get_response(request)
+        field = self._nul_field(request)
+        if field:
+            return HttpResponseBadRequest(nul_message(field), content_type="text/plain")
         return self.get_response(request)
 
     @staticmethod
-    def _has_nul(request: HttpRequest) -> bool:
-        if (
-            "\x00" in request.path
-            or "\x00" in request.META.get("QUERY_STRING", "")
-            or any("\x00" in value for values in request.GET.lists() for value in values[1])
-        ):
-            return True
-        content_type = request.META.get("CONTENT_TYPE", "")
+    def _nul_field(request: HttpRequest) -> str:
+        if NUL in request.path:
+            return "path"
+        found = nul_fields(dict(request.GET.lists()))
+        if found:
+            return found[0].split(".")[0]
         if request.method in ("POST", "PUT", "PATCH"):
-            if content_type.startswith("application/json"):
-                try:
-                    body = request.body
-                except Exception:
-                    return False
-                return b"\x00" in body or b"\\u0000" in body
-            if content_type.startswith("application/x-www-form-urlencoded"):
-                try:
-                    return any(
-                        "\x00" in value for values in request.POST.lists() for value in values[1]
-                    )
-                except Exception:
-                    return False
-        return False
+            try:
+                posted = dict(request.POST.lists())
+                files = [f.name or "" for values in request.FILES.lists() for f in values[1]]
+            except Exception:  # too large or malformed: Django answers 400 itself
+                return ""
+            found = nul_fields(posted) or (["file name"] if nul_fields(files) else [])
+            if found:
+                return found[0].split(".")[0]
+        return ""

@@ -85,7 +85,8 @@ class AuditEvent(models.Model):
     object_id = models.BigIntegerField(null=True)
     outcome = models.CharField(max_length=20, default="ok")
     address = models.GenericIPAddressField(null=True)
-    detail = models.CharField(max_length=500, blank=True)
+    # Short context; for a list view, the ids of every patient it showed (core.audit.audit_list).
+    detail = models.TextField(blank=True)
     # Position in the clinic's chain: 1, 2, 3, ... without gaps (assigned under the lock
     # on that clinic's AuditChainHead). Events without a clinic form one more chain.
     seq = models.BigIntegerField(null=True)
@@ -94,7 +95,16 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["id"]
-        indexes = [models.Index(fields=["clinic", "at"], name="audit_clinic_at")]
+        indexes = [
+            models.Index(fields=["clinic", "at"], name="audit_clinic_at"),
+            # The seals of a patient's signed notes and amendments (core/seals.py), read on
+            # every chart, note, API and PDF view; only sign and amend rows are indexed.
+            models.Index(
+                fields=["clinic", "patient_id"],
+                name="audit_seals",
+                condition=models.Q(action__in=["sign", "amend"]),
+            ),
+        ]
         constraints = [
             # The (clinic_id, seq) index also serves `audit verify` and the newest-first report.
             models.UniqueConstraint(fields=["clinic", "seq"], name="audit_seq_per_clinic"),
@@ -107,6 +117,24 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.action} {self.object_type}"
+
+
+class AuditEventPatient(models.Model):
+    """The patients a list view showed (search results, the dashboard), one row each, so
+    "Who has seen this record" and the audit report's patient filter find the list views
+    that showed a patient. An index only: the event's hash-chained ``detail`` names the
+    same ids, and ``imsclinic audit verify`` checks that the two agree."""
+
+    event = models.ForeignKey(AuditEvent, on_delete=models.PROTECT, related_name="+")
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="+")
+    patient_id = models.BigIntegerField()
+
+    class Meta:
+        ordering = ["event_id", "patient_id"]
+        indexes = [models.Index(fields=["clinic", "patient_id"], name="audit_listed_patient")]
+
+    def __str__(self) -> str:
+        return f"patient {self.patient_id} in event {self.event_id}"
 
 
 class AuditChainHead(models.Model):

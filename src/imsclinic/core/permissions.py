@@ -2,7 +2,10 @@
 
 Roles (accounts.models.Role): a clinic admin runs the clinic and sees everything of it,
 including the audit report; a practitioner charts; front desk registers patients, books
-and sees demographics but no clinical content (assessments, sessions, chart, plans).
+and sees demographics but no clinical content (assessments, sessions, chart, plans,
+medications, precautions), except the two flags that change a booking: a needle phobia
+and inability to consent alone (patients/schemas.py, BOOKING_FLAGS), which it sees but
+does not set.
 Patients never log in: they answer questionnaires through single-use links.
 Object-level checks (the note's author signs and amends it) stay in the actions.
 """

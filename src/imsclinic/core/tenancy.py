@@ -8,6 +8,7 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 
 from imsclinic.core.errors import NotFound
+from imsclinic.core.input_checks import is_row_id
 from imsclinic.core.models import Clinic
 
 M = TypeVar("M", bound=models.Model)
@@ -23,6 +24,8 @@ def get_for_clinic(queryset: models.QuerySet[M], clinic: Clinic, pk: object, lab
         pk_int = int(str(pk))
     except (TypeError, ValueError):
         raise NotFound(f"{label} {pk} not found.") from None
+    if not is_row_id(pk_int):  # beyond 64 bits the driver would raise, not miss
+        raise NotFound(f"{label} {pk} not found.")
     try:
         return queryset.get(clinic=clinic, pk=pk_int)
     except ObjectDoesNotExist:

@@ -357,20 +357,31 @@ def load_demo(*, seed: int = 2026) -> dict[str, int]:
         registered.append(
             patients.patient_register(
                 actor=front,
-                data=PatientIn.model_validate(
-                    {
-                        "family_name": family,
-                        "given_name": given,
-                        "sex": rng.choice(("female", "male")),
-                        "date_of_birth": dt.date(1950 + 7 * index, 1 + index, 10 + index),
-                        "health_number": f"8{index:03d}-{rng.randint(10000, 99999)}",
-                        "lymphedema_sites": ["left_upper"] if index == 0 else [],
-                        "needle_phobia": index == 2,
-                        "pregnancy": index == 4,
-                    }
+                data=PatientIn(
+                    family_name=family,
+                    given_name=given,
+                    sex=rng.choice(("female", "male")),
+                    date_of_birth=dt.date(1950 + 7 * index, 1 + index, 10 + index),
+                    health_number=f"8{index:03d}-{rng.randint(10000, 99999)}",
                 ),
             )
         )
+    # Front desk records demographics; the practitioner adds what matters for needling.
+    for index, patient in enumerate(registered):
+        if index in (0, 2, 4):
+            patients.patient_update(
+                actor=actor,
+                patient=patient,
+                data=PatientIn(
+                    **{name: getattr(patient, name) for name in PatientIn.model_fields},
+                ).model_copy(
+                    update={
+                        "needle_phobia": index == 2,
+                        "pregnancy": index == 4,
+                        "lymphedema_sites": ["left_upper"] if index == 0 else [],
+                    }
+                ),
+            )
     from imsclinic.patients.models import Patient
     from imsclinic.scheduling.demo import load_week
 

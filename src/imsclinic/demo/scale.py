@@ -4,7 +4,8 @@
 enough to measure against: practitioners with authorizations, patients, episodes by
 condition, weekly courses whose pain improves plausibly, insertions muscle by muscle,
 some adverse events (about 1 mild event in 5 sessions, after Brady 2014), signed notes
-with real content hashes. Every value is invented from a seeded random generator.
+with real content hashes, each sealed by a sign event in the clinic's audit chain (as
+signing through the app does). Every value is invented from a seeded random generator.
 
 The actions validate one note at a time, which is right for people and far too slow for
 a million sessions; this module writes rows directly, so it builds only what those
@@ -33,7 +34,9 @@ from imsclinic.charting import rollup
 from imsclinic.charting.integrity import content_hash, session_content
 from imsclinic.charting.models import AdverseEvent, Episode, Insertion, TreatmentSession
 from imsclinic.charting.selectors import PersonRef, Rows, SessionRow
-from imsclinic.core.models import Clinic
+from imsclinic.core.audit import ChainAppender
+from imsclinic.core.models import AuditEvent, Clinic
+from imsclinic.core.seals import sign_detail
 from imsclinic.patients.consent_texts import CURRENT_CONSENT_VERSION
 from imsclinic.patients.models import Consent, Patient
 from imsclinic.rules.lots import lot_key
@@ -342,6 +345,10 @@ def generate(
             "action_taken",
         ],
     )
+    audit_w = _Writer(
+        AuditEvent,
+        [f.attname for f in AuditEvent._meta.concrete_fields if not f.primary_key],
+    )
     ids = {model: _next_id(model) for model in (Patient, Consent, Episode, TreatmentSession)}
     json_empty = "[]"
     practitioner_count = 0
@@ -377,6 +384,7 @@ def generate(
             staff = list(User.objects.filter(clinic=clinic).order_by("pk"))
             place = {user.pk: index for index, user in enumerate(staff)}
             practitioner_count += len(staff)
+            chain = ChainAppender(clinic.pk)
             NeedlingAuthorization.objects.bulk_create(
                 NeedlingAuthorization(
                     clinic=clinic,
@@ -543,6 +551,22 @@ def generate(
                                 )
                             )
                             event_w.add((clinic.pk, now, now, sid, eid, *event))
+                        digest = content_hash(session_content(row))
+                        # Its signature sealed in the clinic's audit chain, as session_sign
+                        # does (core/seals.py), so every read path and `audit verify` find it.
+                        sign = chain.row(
+                            at=now,
+                            user_id=practitioner.pk,
+                            username=practitioner.username,
+                            role=Role.PRACTITIONER,
+                            action="sign",
+                            source="command",
+                            patient_id=pid,
+                            object_type="TreatmentSession",
+                            object_id=sid,
+                            detail=sign_detail(digest),
+                        )
+                        audit_w.add(tuple(sign[c] for c in audit_w.columns))
                         # Written unsigned; signed below once its children are in (signed notes
                         # refuse new child rows, in the database too).
                         session_w.add(
@@ -556,7 +580,7 @@ def generate(
                                 practitioner.pk,
                                 "",
                                 None,
-                                content_hash(session_content(row)),
+                                digest,
                                 session_day,
                                 number,
                                 before,
@@ -599,8 +623,17 @@ def generate(
                         f"{session_w.count + len(session_w.rows)} sessions"
                     )
             # Parents before children: flush in foreign-key order at each clinic's end.
-            for writer in (patient_w, consent_w, episode_w, session_w, insertion_w, event_w):
+            for writer in (
+                patient_w,
+                consent_w,
+                episode_w,
+                session_w,
+                insertion_w,
+                event_w,
+                audit_w,
+            ):
                 writer.flush()
+            chain.close()
             TreatmentSession.objects.filter(clinic=clinic, signed_at__isnull=True).update(
                 signed_at=now
             )

@@ -17,6 +17,7 @@ from django.db.models import Prefetch
 from django.utils import timezone
 
 from imsclinic.anatomy import get_catalog
+from imsclinic.charting.integrity import check_notes
 from imsclinic.charting.models import (
     AdverseEvent,
     Episode,
@@ -145,6 +146,11 @@ class Progress:
     today: dt.date = field(default_factory=dt.date.today)
 
     @property
+    def altered_sessions(self) -> list[TreatmentSession]:
+        """Signed sessions that fail the integrity check (charting/integrity.py)."""
+        return [s for s in self.sessions if s.integrity.altered]  # type: ignore[attr-defined]
+
+    @property
     def immediate_effect(self) -> float | None:
         """Mean within-session drop in pain (before - after), sessions with both recorded."""
         drops = [s.pain_before - s.pain_after for s in self.sessions if s.pain_after is not None]
@@ -227,10 +233,13 @@ def episode_progress(*, actor: Actor, episode_id: object) -> Progress:
         .select_related("practitioner")
         .prefetch_related(
             "insertions",
+            "rom",  # with the rest of the signed content, for the integrity check
             Prefetch("adverse_events", queryset=AdverseEvent.objects.order_by("id")),
         )
         .order_by("session_date", "sequence", "id")
     )
+    # The progress page and the PDF show signed sessions: each says whether it is intact.
+    check_notes(clinic.pk, episode.patient_id, sessions, with_amendments=False)
     responses = list(
         QuestionnaireResponse.objects.filter(clinic=clinic, episode=episode).order_by(
             "answered_at", "id"

@@ -14,10 +14,16 @@ from django.utils import timezone
 from imsclinic.core.actors import Actor
 from imsclinic.core.audit import audit_record
 from imsclinic.core.errors import Problems, RuleViolation
-from imsclinic.core.permissions import ADMINS, require_role
+from imsclinic.core.permissions import ADMINS, CLINICAL, has_role, require_role
 from imsclinic.patients.consent_texts import CONSENT_TEXTS
 from imsclinic.patients.models import Consent, Patient
-from imsclinic.patients.schemas import ConsentIn, ConsentWithdrawIn, PatientIn
+from imsclinic.patients.schemas import (
+    BOOKING_FLAGS,
+    CLINICAL_FIELDS,
+    ConsentIn,
+    ConsentWithdrawIn,
+    PatientIn,
+)
 from imsclinic.rules.precautions import LIMB_LIST_FIELDS
 
 _HEALTH_NUMBER = re.compile(r"^[A-Za-z0-9 -]{4,30}$")
@@ -71,10 +77,35 @@ def _validate_patient(data: PatientIn) -> None:
 
 
 _PATIENT_FIELDS = tuple(PatientIn.model_fields)
+_CLINICAL_INPUT = (*CLINICAL_FIELDS, *BOOKING_FLAGS)
 
 
-def _clean(data: PatientIn) -> dict[str, Any]:
+def _clinical_values(actor: Actor, data: PatientIn, patient: Patient | None) -> dict[str, Any]:
+    """The patient's values to store. Front desk writes demographics only: clinical fields
+    it sends are refused by name, and the stored ones (or the defaults) are kept."""
     values = data.model_dump()
+    if has_role(actor.role, CLINICAL):
+        return values
+    sent = sorted(set(_CLINICAL_INPUT) & data.model_fields_set)
+    if sent:
+        problems = Problems()
+        for name in sent:
+            problems.add(
+                name,
+                "clinical_field",
+                "Front desk records demographics only: medications and precautions are "
+                "recorded by a practitioner. Leave this out.",
+            )
+        problems.raise_if_any()
+    for name in _CLINICAL_INPUT:
+        if patient is not None:
+            values[name] = getattr(patient, name)
+        else:
+            values[name] = PatientIn.model_fields[name].get_default(call_default_factory=True)
+    return values
+
+
+def _clean(values: dict[str, Any]) -> dict[str, Any]:
     for name in LIMB_LIST_FIELDS:
         values[name] = sorted(set(values[name]))
     return values
@@ -83,7 +114,7 @@ def _clean(data: PatientIn) -> dict[str, Any]:
 @transaction.atomic
 def patient_register(*, actor: Actor, data: PatientIn) -> Patient:
     _validate_patient(data)
-    values = _clean(data)
+    values = _clean(_clinical_values(actor, data, None))
     values["family_name"] = values["family_name"].strip()
     values["given_name"] = values["given_name"].strip()
     patient = Patient.objects.create(clinic=actor.clinic, created_by=actor.user, **values)
@@ -94,7 +125,7 @@ def patient_register(*, actor: Actor, data: PatientIn) -> Patient:
 @transaction.atomic
 def patient_update(*, actor: Actor, patient: Patient, data: PatientIn) -> Patient:
     _validate_patient(data)
-    values = _clean(data)
+    values = _clean(_clinical_values(actor, data, patient))
     changed = [name for name in _PATIENT_FIELDS if getattr(patient, name) != values[name]]
     for name in changed:
         setattr(patient, name, values[name])

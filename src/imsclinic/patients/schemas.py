@@ -14,10 +14,16 @@ from imsclinic.rules.precautions import BY_CODE, FLAG_CODES
 def _with_precautions(base: type[Schema], name: str, *, output: bool) -> Any:
     """``base`` plus one boolean per row of rules.precautions.PRECAUTIONS (the one table),
     described by its label, so the OpenAPI lists every precaution the rules know."""
-    fields: dict[str, Any] = {
-        code: (bool, Field(... if output else False, description=BY_CODE[code].label))
-        for code in FLAG_CODES
-    }
+    fields: dict[str, Any] = {}
+    for code in FLAG_CODES:
+        if not output:
+            fields[code] = (bool, Field(False, description=BY_CODE[code].label))
+        elif code in BOOKING_FLAGS:
+            label = f"{BY_CODE[code].label}. Shown to front desk too: it changes the booking."
+            fields[code] = (bool, Field(..., description=label))
+        else:
+            label = f"{BY_CODE[code].label}. {_CLINICAL}"
+            fields[code] = (bool | None, Field(..., description=label))
     return create_model(name, __base__=base, __module__=__name__, **fields)
 
 
@@ -67,6 +73,22 @@ class ConsentOut(Schema):
     withdrawal_reason: str
 
 
+# Who sees what of a patient (core/permissions.py). Front desk registers and books: it
+# sees and edits the demographics, and sees (but does not set) the two flags that change
+# how a visit is booked: a needle phobia (IMS is needling; no point booking it without a
+# conversation first) and inability to consent (a substitute decision-maker must come).
+# Medications and every other precaution are clinical: practitioners and admins only.
+BOOKING_FLAGS = ("needle_phobia", "unable_to_consent")
+CLINICAL_FIELDS = (
+    "medications",
+    *(code for code in FLAG_CODES if code not in BOOKING_FLAGS),
+    "lymphedema_sites",
+    "lymph_nodes_removed",
+    "precaution_notes",
+)
+_CLINICAL = "Null for front desk: clinical information is for practitioners and admins."
+
+
 class _PatientOut(Schema):
     id: int
     family_name: str
@@ -77,10 +99,12 @@ class _PatientOut(Schema):
     phone: str
     email: str
     address: str
-    medications: str
-    lymphedema_sites: list[str]
-    lymph_nodes_removed: list[str]
-    precaution_notes: str
+    medications: str | None = Field(description=_CLINICAL)
+    lymphedema_sites: list[str] | None = Field(description=_CLINICAL)
+    lymph_nodes_removed: list[str] | None = Field(
+        description=f"Limbs whose regional nodes were removed. {_CLINICAL}"
+    )
+    precaution_notes: str | None = Field(description=_CLINICAL)
 
 
 PatientOut = _PatientOut

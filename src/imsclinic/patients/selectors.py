@@ -9,8 +9,10 @@ from django.db import connection
 from django.db.models import Q, QuerySet
 
 from imsclinic.core.actors import Actor
+from imsclinic.core.permissions import CLINICAL, has_role
 from imsclinic.core.tenancy import get_for_clinic
 from imsclinic.patients.models import Consent, Patient
+from imsclinic.patients.schemas import CLINICAL_FIELDS, PatientOut
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -19,6 +21,16 @@ def patient_get(*, actor: Actor, patient_id: object) -> Patient:
     """The clinic's patient (another clinic's is NotFound). Not audited here: the page or
     route that shows the record calls core.audit.audit_view."""
     return get_for_clinic(Patient.objects.all(), actor.clinic, patient_id, "Patient")
+
+
+def patient_as_seen(*, actor: Actor, patient: Patient) -> Patient | dict[str, object]:
+    """The patient as the actor's role may see it: front desk gets the demographics and
+    the booking flags, with every clinical field None (patients/schemas.py)."""
+    if has_role(actor.role, CLINICAL):
+        return patient
+    seen: dict[str, object] = {name: getattr(patient, name) for name in PatientOut.model_fields}
+    seen.update(dict.fromkeys(CLINICAL_FIELDS))
+    return seen
 
 
 def _prefix(field: str, text: str) -> Q:

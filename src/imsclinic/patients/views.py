@@ -10,15 +10,15 @@ from django.urls import reverse
 from django.utils import timezone
 
 from imsclinic.core.actors import Actor
-from imsclinic.core.audit import audit_view
+from imsclinic.core.audit import audit_form_view, audit_list, audit_view
 from imsclinic.core.errors import DomainError, RuleViolation, ValidationProblem
 from imsclinic.core.form_input import field_errors, nested_from_post, parse_input
-from imsclinic.core.permissions import ADMINS, CLINICAL
+from imsclinic.core.permissions import ADMINS, CLINICAL, has_role
 from imsclinic.core.web import clinic_view
 from imsclinic.patients import actions, selectors
 from imsclinic.patients.consent_texts import CONSENT_TEXTS, CURRENT_CONSENT_VERSION
 from imsclinic.patients.models import Consent, Patient
-from imsclinic.patients.schemas import ConsentIn, PatientIn
+from imsclinic.patients.schemas import CLINICAL_FIELDS, ConsentIn, PatientIn
 from imsclinic.rules.precautions import LIMB_LIST_FIELDS, PRECAUTIONS
 
 # Labels come from the one precautions table; absolute ones say so on the form.
@@ -36,12 +36,24 @@ def patient_list(request: HttpRequest, actor: Actor) -> HttpResponse:
         patients = selectors.archived_patients(actor=actor)
     else:
         patients = selectors.patient_search(actor=actor, query=query, limit=50)
+    audit_list(
+        actor=actor,
+        object_type="PatientList",
+        patient_ids=[p.pk for p in patients],
+        detail="archived" if archived else f"search {query[:100]!r}",
+    )
     template = "patients/_patient_rows.html" if request.htmx else "patients/patient_list.html"  # type: ignore[attr-defined]
     return render(request, template, {"patients": patients, "q": query, "archived": archived})
 
 
-def _patient_form_context(values: dict[str, object], errors: dict[str, str]) -> dict[str, object]:
+def _patient_form_context(
+    actor: Actor, values: dict[str, object], errors: dict[str, str]
+) -> dict[str, object]:
+    clinical = has_role(actor.role, CLINICAL)
+    if not clinical:  # front desk: demographics only (patients/schemas.py BOOKING_FLAGS)
+        values = {k: v for k, v in values.items() if k not in CLINICAL_FIELDS}
     return {
+        "clinical": clinical,
         "values": values,
         "errors": errors,
         "precaution_fields": PRECAUTION_FIELDS,
@@ -64,7 +76,7 @@ def patient_new(request: HttpRequest, actor: Actor) -> HttpResponse:
             return redirect("patient_chart", patient_id=patient.pk)
         except ValidationProblem as exc:
             errors = field_errors(exc)
-    context = _patient_form_context(values, errors)
+    context = _patient_form_context(actor, values, errors)
     context["title"] = "Register a patient"
     return render(request, "patients/patient_form.html", context, status=422 if errors else 200)
 
@@ -84,7 +96,7 @@ def patient_edit(request: HttpRequest, actor: Actor, patient_id: int) -> HttpRes
             return redirect("patient_chart", patient_id=patient.pk)
         except ValidationProblem as exc:
             errors = field_errors(exc)
-    context = _patient_form_context(values, errors)
+    context = _patient_form_context(actor, values, errors)
     context.update(title=f"Edit {patient.display_name}", patient=patient)
     return render(request, "patients/patient_form.html", context, status=422 if errors else 200)
 
@@ -92,6 +104,8 @@ def patient_edit(request: HttpRequest, actor: Actor, patient_id: int) -> HttpRes
 @clinic_view(roles=CLINICAL)
 def consent_new(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResponse:
     patient = selectors.patient_get(actor=actor, patient_id=patient_id)
+    if request.method == "GET":  # the form shows the patient's name and date of birth
+        audit_form_view(actor, patient, "ConsentForm")
     values: dict[str, object] = {
         "consented_on": timezone.localdate().isoformat(),
         "text_version": CURRENT_CONSENT_VERSION,

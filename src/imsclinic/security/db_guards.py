@@ -1,12 +1,24 @@
-"""Database-level guards: the audit table is append-only and signed notes are read-only
-even for code (or a person with a SQL prompt) that bypasses the actions.
+"""Database-level guards: the audit table is append-only, signed notes are read-only and
+amendments are permanent, even for code (or a person with a SQL prompt) that bypasses the
+actions.
 
-PostgreSQL: PL/pgSQL trigger functions refuse UPDATE/DELETE of audit rows, any change to
-a signed assessment or session, and any insert/update/delete of their child rows once
-the parent is signed. SQLite: the same for signed notes with ``RAISE(ABORT)`` triggers,
-except DELETE (Django's test flush deletes rows table by table); the audit table relies
-on its hash chain there. ``TRUNCATE`` and the table owner's ``DISABLE TRIGGER`` are out of
-reach of row triggers: the application role should not own the tables (SECURITY.md).
+Both databases (PL/pgSQL trigger functions on PostgreSQL, ``RAISE(ABORT)`` triggers on
+SQLite) refuse:
+
+- UPDATE or DELETE of a signed assessment or session;
+- INSERT, UPDATE or DELETE of a child row (findings, signs, range of motion, insertions,
+  adverse events) whose note is signed;
+- UPDATE or DELETE of an amendment, and an amendment INSERT whose note is not signed.
+
+PostgreSQL also refuses UPDATE and DELETE of audit rows; on SQLite the audit table relies
+on its hash chain (docs/audit.md). ``TRUNCATE`` and the table owner's ``DISABLE TRIGGER``
+are out of reach of row triggers, and on SQLite whoever can write the file can drop a
+trigger: the application role should not own the tables, and the content hashes chained
+into the audit trail (charting/integrity.py) expose what a trigger cannot stop.
+
+Django's test flush empties SQLite tables with DELETE; the test suite lifts these guards
+for the flush only and re-installs them (tests/conftest.py). Nothing in the application
+deletes a signed note, its children or an amendment.
 """
 
 from __future__ import annotations
@@ -23,7 +35,13 @@ SIGNED_CHILDREN = (
     ("charting_adverseevent", "session_id", "charting_treatmentsession"),
     ("charting_rommeasure", "session_id", "charting_treatmentsession"),
 )
+# (amendment table, its foreign keys to notes, and the note table of each)
+AMENDMENTS = (
+    "charting_amendment",
+    (("session_id", "charting_treatmentsession"), ("assessment_id", "charting_assessment")),
+)
 SIGNED_MESSAGE = "signed note is read-only: add an amendment instead"
+AMENDMENT_MESSAGE = "amendments are permanent and only follow a signed note"
 AUDIT_MESSAGE = "core_auditevent is append-only"
 
 _PG_AUDIT = """
@@ -75,6 +93,32 @@ END $$
 """
 
 
+_PG_AMENDMENT_FUNCTION = """
+CREATE OR REPLACE FUNCTION imsclinic_amendment_guard() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+  signed boolean;
+BEGIN
+  IF TG_OP <> 'INSERT' THEN
+    RAISE EXCEPTION 'amendments are permanent and only follow a signed note (% %.id=%)',
+      TG_OP, TG_TABLE_NAME, OLD.id;
+  END IF;
+  IF NEW.session_id IS NOT NULL THEN
+    SELECT signed_at IS NOT NULL INTO signed FROM charting_treatmentsession
+      WHERE id = NEW.session_id;
+  ELSE
+    SELECT signed_at IS NOT NULL INTO signed FROM charting_assessment
+      WHERE id = NEW.assessment_id;
+  END IF;
+  IF signed IS NOT TRUE THEN
+    RAISE EXCEPTION 'amendments are permanent and only follow a signed note (INSERT on %)',
+      TG_TABLE_NAME;
+  END IF;
+  RETURN NEW;
+END $$;
+"""
+
+
 def _pg_signed_statements() -> list[str]:
     statements = [_PG_SIGNED_FUNCTIONS]
     for table in SIGNED_PARENTS:
@@ -95,17 +139,29 @@ def _pg_signed_statements() -> list[str]:
         )
     # The shared, dynamic-SQL function the triggers used before (no trigger uses it now).
     statements.append("DROP FUNCTION IF EXISTS imsclinic_signed_child_readonly()")
+    amendments = AMENDMENTS[0]
+    statements.append(_PG_AMENDMENT_FUNCTION)
+    statements.append(f"DROP TRIGGER IF EXISTS {amendments}_guard ON {amendments}")
+    statements.append(
+        f"CREATE TRIGGER {amendments}_guard BEFORE INSERT OR UPDATE OR DELETE ON {amendments} "
+        "FOR EACH ROW EXECUTE FUNCTION imsclinic_amendment_guard()"
+    )
     return statements
+
+
+def _raise(message: str) -> str:
+    return f"BEGIN SELECT RAISE(ABORT, '{message}'); END"
 
 
 def _sqlite_signed_statements() -> list[str]:
     statements = []
     for table in SIGNED_PARENTS:
-        statements.append(
-            f"CREATE TRIGGER IF NOT EXISTS {table}_signed_readonly BEFORE UPDATE ON {table} "
-            f"FOR EACH ROW WHEN OLD.signed_at IS NOT NULL "
-            f"BEGIN SELECT RAISE(ABORT, '{SIGNED_MESSAGE}'); END"
-        )
+        for operation in ("UPDATE", "DELETE"):
+            name = f"{table}_signed_readonly" if operation == "UPDATE" else f"{table}_signed_delete"
+            statements.append(
+                f"CREATE TRIGGER IF NOT EXISTS {name} BEFORE {operation} ON {table} "
+                f"FOR EACH ROW WHEN OLD.signed_at IS NOT NULL {_raise(SIGNED_MESSAGE)}"
+            )
     for table, fk, parent in SIGNED_CHILDREN:
         signed = "(SELECT signed_at FROM {parent} WHERE id = {row}.{fk}) IS NOT NULL"
         statements.append(
@@ -119,6 +175,24 @@ def _sqlite_signed_statements() -> list[str]:
             f"OR {signed.format(parent=parent, row='NEW', fk=fk)} "
             f"BEGIN SELECT RAISE(ABORT, '{SIGNED_MESSAGE}'); END"
         )
+        statements.append(
+            f"CREATE TRIGGER IF NOT EXISTS {table}_{fk}_signed_delete BEFORE DELETE ON {table} "
+            f"FOR EACH ROW WHEN {signed.format(parent=parent, row='OLD', fk=fk)} "
+            f"{_raise(SIGNED_MESSAGE)}"
+        )
+    amendments, notes = AMENDMENTS
+    unsigned = " AND ".join(
+        f"(NEW.{fk} IS NULL OR (SELECT signed_at FROM {parent} WHERE id = NEW.{fk}) IS NULL)"  # noqa: S608
+        for fk, parent in notes
+    )
+    statements += [
+        f"CREATE TRIGGER IF NOT EXISTS {amendments}_insert BEFORE INSERT ON {amendments} "
+        f"FOR EACH ROW WHEN {unsigned} {_raise(AMENDMENT_MESSAGE)}",
+        f"CREATE TRIGGER IF NOT EXISTS {amendments}_update BEFORE UPDATE ON {amendments} "
+        f"FOR EACH ROW {_raise(AMENDMENT_MESSAGE)}",
+        f"CREATE TRIGGER IF NOT EXISTS {amendments}_delete BEFORE DELETE ON {amendments} "
+        f"FOR EACH ROW {_raise(AMENDMENT_MESSAGE)}",
+    ]
     return statements
 
 
@@ -134,7 +208,7 @@ def install_audit_guards(connection: Any) -> None:
 
 
 def install_signed_note_guards(connection: Any) -> None:
-    needed = set(SIGNED_PARENTS) | {child for child, _, _ in SIGNED_CHILDREN}
+    needed = set(SIGNED_PARENTS) | {child for child, _, _ in SIGNED_CHILDREN} | {AMENDMENTS[0]}
     if not needed <= _tables(connection):
         return
     if connection.vendor == "postgresql":
@@ -166,15 +240,22 @@ def installed_guard_names(connection: Any) -> set[str]:
 
 def drop_signed_note_guards(connection: Any) -> None:
     names = [f"{table}_signed_readonly" for table in SIGNED_PARENTS]
+    amendments = AMENDMENTS[0]
     if connection.vendor == "postgresql":
         names += [f"{t}_{fk}_signed_readonly" for t, fk, _ in SIGNED_CHILDREN]
         tables = [*SIGNED_PARENTS, *(t for t, _, _ in SIGNED_CHILDREN)]
+        names.append(f"{amendments}_guard")
+        tables.append(amendments)
+        existing = _tables(connection)
         with connection.cursor() as cursor:
             for name, table in zip(names, tables, strict=True):
-                cursor.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
+                if table in existing:
+                    cursor.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
     elif connection.vendor == "sqlite":
+        names += [f"{table}_signed_delete" for table in SIGNED_PARENTS]
         for table, fk, _ in SIGNED_CHILDREN:
-            names += [f"{table}_{fk}_signed_insert", f"{table}_{fk}_signed_update"]
+            names += [f"{table}_{fk}_signed_{op}" for op in ("insert", "update", "delete")]
+        names += [f"{amendments}_{op}" for op in ("insert", "update", "delete")]
         with connection.cursor() as cursor:
             for name in names:
                 cursor.execute(f"DROP TRIGGER IF EXISTS {name}")

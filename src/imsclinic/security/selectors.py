@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from imsclinic.core.actors import Actor
 from imsclinic.core.audit import audit_record
-from imsclinic.core.models import AuditEvent
+from imsclinic.core.models import AuditEvent, AuditEventPatient
 from imsclinic.core.permissions import ADMINS, CLINICAL, require_role
 from imsclinic.patients.selectors import patient_get
 
@@ -28,6 +28,20 @@ def _day_start(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
+# A day this close to the calendar's ends has no instant in every time zone (and its next
+# day may not exist): no audit event is that old or that new, so such a bound filters
+# nothing and is left out rather than computed.
+_FIRST_BOUND = dt.date.min + dt.timedelta(days=2)
+_LAST_BOUND = dt.date.max - dt.timedelta(days=2)
+
+
+def _about_patient(clinic_id: int, patient_id: int) -> Q:
+    """Events about the patient's record, and list views (searches, the dashboard) that
+    showed the patient among others (core.audit.audit_list)."""
+    listed = AuditEventPatient.objects.filter(clinic_id=clinic_id, patient_id=patient_id)
+    return Q(patient_id=patient_id) | Q(id__in=listed.values("event_id"))
+
+
 def audit_events(*, actor: Actor, filters: AuditFilter) -> QuerySet[AuditEvent]:
     """This clinic's events, newest first, narrowed by the filters (dates in clinic time)."""
     require_role(actor, ADMINS)
@@ -35,12 +49,12 @@ def audit_events(*, actor: Actor, filters: AuditFilter) -> QuerySet[AuditEvent]:
     if filters.username:
         events = events.filter(username=filters.username)
     if filters.patient_id is not None:
-        events = events.filter(patient_id=filters.patient_id)
+        events = events.filter(_about_patient(actor.clinic.pk, filters.patient_id))
     if filters.action:
         events = events.filter(action=filters.action)
-    if filters.date_from:
+    if filters.date_from and filters.date_from >= _FIRST_BOUND:
         events = events.filter(at__gte=_day_start(filters.date_from))
-    if filters.date_to:
+    if filters.date_to and filters.date_to <= _LAST_BOUND:
         events = events.filter(at__lt=_day_start(filters.date_to + dt.timedelta(days=1)))
     return events.order_by("-seq", "-id")
 
@@ -52,9 +66,9 @@ def patient_access_log(
     require_role(actor, CLINICAL)
     patient = patient_get(actor=actor, patient_id=patient_id)
     events = list(
-        AuditEvent.objects.filter(clinic=actor.clinic, patient_id=patient.pk).order_by(
-            "-seq", "-id"
-        )[:limit]
+        AuditEvent.objects.filter(clinic=actor.clinic)
+        .filter(_about_patient(actor.clinic.pk, patient.pk))
+        .order_by("-seq", "-id")[:limit]
     )
     audit_record(
         actor=actor, action="view", patient_id=patient.pk, object_type="AccessLog", detail=""

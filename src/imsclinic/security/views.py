@@ -12,6 +12,7 @@ from imsclinic.core.actors import Actor
 from imsclinic.core.audit import audit_record
 from imsclinic.core.errors import Problems, ValidationProblem
 from imsclinic.core.form_input import field_errors
+from imsclinic.core.input_checks import is_row_id
 from imsclinic.core.models import AuditEvent
 from imsclinic.core.permissions import ADMINS, CLINICAL
 from imsclinic.core.spreadsheet import csv_writer
@@ -43,10 +44,13 @@ def _filters(request: HttpRequest) -> tuple[selectors.AuditFilter, dict[str, str
     problems = Problems()
     patient_id = None
     if values["patient"]:
-        if values["patient"].isdigit():
+        raw = values["patient"]
+        if raw.isascii() and raw.isdigit() and is_row_id(int(raw)):
             patient_id = int(values["patient"])
         else:
-            problems.add("patient", "invalid", "Patient: the record number, digits only.")
+            problems.add(
+                "patient", "invalid", "Patient: the record number, digits only (at most 19)."
+            )
     dates: dict[str, dt.date | None] = {"from": None, "to": None}
     for key in dates:
         if values[key]:
@@ -73,7 +77,16 @@ def _filters(request: HttpRequest) -> tuple[selectors.AuditFilter, dict[str, str
 
 @clinic_view(roles=ADMINS)
 def audit_report(request: HttpRequest, actor: Actor) -> HttpResponse:
-    filters, values, errors = _filters(request)
+    return _report(request, actor, *_filters(request))
+
+
+def _report(
+    request: HttpRequest,
+    actor: Actor,
+    filters: selectors.AuditFilter,
+    values: dict[str, str],
+    errors: dict[str, str],
+) -> HttpResponse:
     events = list(selectors.audit_events(actor=actor, filters=filters)[:PAGE_ROWS])
     audit_record(
         actor=actor,
@@ -95,7 +108,10 @@ def audit_report(request: HttpRequest, actor: Actor) -> HttpResponse:
 
 @clinic_view(roles=ADMINS)
 def audit_export(request: HttpRequest, actor: Actor) -> HttpResponse:
-    filters, _values, _errors = _filters(request)
+    filters, form_values, errors = _filters(request)
+    if errors:
+        # Export exactly what was asked or nothing: show the report with the problems.
+        return _report(request, actor, filters, form_values, errors)
     events = selectors.audit_events(actor=actor, filters=filters)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="audit.csv"'

@@ -48,6 +48,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "imsclinic.core.middleware.RejectNulCharactersMiddleware",
+    "imsclinic.api.middleware.ApiErrorShapeMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -139,10 +140,22 @@ CSRF_COOKIE_SAMESITE = "Lax"
 # Idle logoff: health records must not stay open on an unattended screen.
 IMSCLINIC_IDLE_TIMEOUT_SECONDS = int(os.environ.get("IMSCLINIC_IDLE_TIMEOUT_SECONDS", 15 * 60))
 IMSCLINIC_API_TOKEN_HOURS = int(os.environ.get("IMSCLINIC_API_TOKEN_HOURS", 12))
-# Lockout: this many failed logins (password or second factor) for one username, or from
-# one address, within the window lock further attempts until the window has passed.
+# Lockout (accounts/throttle.py, against OWASP ASVS V2.2.1): this many failed logins
+# (password or second factor) for one username within the window lock that username until
+# the window has passed. An address is never locked: past its free failures (a clinic's
+# staff share one address) each attempt from it waits 1, 2, 4 ... up to the maximum seconds.
 IMSCLINIC_LOGIN_MAX_FAILURES = int(os.environ.get("IMSCLINIC_LOGIN_MAX_FAILURES", 5))
 IMSCLINIC_LOGIN_WINDOW_SECONDS = int(os.environ.get("IMSCLINIC_LOGIN_WINDOW_SECONDS", 15 * 60))
+IMSCLINIC_LOGIN_ADDRESS_FREE_FAILURES = int(
+    os.environ.get("IMSCLINIC_LOGIN_ADDRESS_FREE_FAILURES", 50)
+)
+IMSCLINIC_LOGIN_ADDRESS_MAX_DELAY_SECONDS = int(
+    os.environ.get("IMSCLINIC_LOGIN_ADDRESS_MAX_DELAY_SECONDS", 60)
+)
+# Login attempts only feed the lockout (the audit trail keeps every failure): kept a day.
+IMSCLINIC_LOGIN_ATTEMPT_RETENTION_HOURS = int(
+    os.environ.get("IMSCLINIC_LOGIN_ATTEMPT_RETENTION_HOURS", 24)
+)
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 X_FRAME_OPTIONS = "DENY"

@@ -1,11 +1,26 @@
-"""Production: secrets from the environment, HTTPS only, strict headers."""
+"""Production: secrets from the environment, HTTPS only, strict headers.
+
+Start-up, step by step: docs/deployment.md (migrate, collectstatic, check --deploy, gunicorn).
+"""
 
 import os
+from pathlib import Path
+
+from django.core.exceptions import ImproperlyConfigured
+
+from imsclinic.config import secret_key
 
 from .base import *  # noqa: F403
 
 DEBUG = False
-SECRET_KEY = os.environ["DJANGO_SECRET_KEY"]
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
+_refused = secret_key.problem(SECRET_KEY)
+if _refused:
+    raise ImproperlyConfigured(_refused)
+# `imsclinic collectstatic` copies the stylesheets and scripts here, with hashed names
+# that pages link to; WhiteNoise serves them. A deployment may put them elsewhere.
+if os.environ.get("IMSCLINIC_STATIC_ROOT"):
+    STATIC_ROOT = Path(os.environ["IMSCLINIC_STATIC_ROOT"])
 SECURE_SSL_REDIRECT = os.environ.get("IMSCLINIC_SSL_REDIRECT", "1") == "1"
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_SECURE = True
