@@ -185,7 +185,13 @@ def episode_open(*, actor: Actor, patient: Patient, data: EpisodeIn) -> Episode:
     code = data.condition_code.strip().upper()
     known = {c.code: c for c in get_catalog().conditions}
     label = data.condition_label.strip()
-    if code in known:
+    if not code:
+        problems.add(
+            "condition_code",
+            "required",
+            "Choose a condition from the list, or type its ICD-10 code (e.g. M54.5).",
+        )
+    elif code in known:
         label = label or known[code].name
     elif not _ICD10.match(code):
         problems.add(

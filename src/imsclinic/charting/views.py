@@ -12,7 +12,7 @@ from django.utils import timezone
 from imsclinic.accounts.selectors import authorizations_current_on
 from imsclinic.anatomy import CHART_REGIONS, PARASPINAL_LEVELS, get_catalog
 from imsclinic.charting import actions, reasoning, selectors
-from imsclinic.charting.body_chart import BACK_SHAPES, FRONT_SHAPES
+from imsclinic.charting.body_chart import views_context
 from imsclinic.charting.integrity import assessment_intact, session_intact
 from imsclinic.charting.models import AdverseEvent, Insertion, NeuropathySign
 from imsclinic.charting.schemas import AmendmentIn, AssessmentIn, EpisodeIn, SessionIn, SignIn
@@ -134,6 +134,15 @@ def _chart_regions_data() -> dict[str, Any]:
     }
 
 
+def _body_chart_context(marked: set[str]) -> dict[str, Any]:
+    return {
+        "chart_views": views_context(marked),
+        "region_labels": CHART_REGIONS,
+        "dermatomes": get_catalog().dermatomes.values(),
+        "level_maps": reasoning.level_maps(),
+    }
+
+
 def _assessment_context(
     patient: Any, values: dict[str, Any], errors: dict[str, str]
 ) -> dict[str, Any]:
@@ -144,13 +153,11 @@ def _assessment_context(
         "values": values,
         "errors": errors,
         "episodes": [e for e in patient.episodes.all() if e.is_open],
-        "front_shapes": FRONT_SHAPES,
-        "back_shapes": BACK_SHAPES,
+        **_body_chart_context(marks),
         "marked": marks,
         "signs_checked": signs,
         "chart_regions": CHART_REGIONS,
         "regions_data": _chart_regions_data(),
-        "level_maps": reasoning.level_maps(),
         "chart_buttons": True,
         "inference": reasoning.result_dict(
             reasoning.infer(_rows_from_values(values), signs=_signs_from_values(values))[0]
@@ -249,6 +256,11 @@ def _plan_context(assessment: Any) -> dict[str, Any]:
     return {"inference": reasoning.result_dict(result, skipped), "plan": reasoning.plan_dict(plan)}
 
 
+def _assessment_detail_context(assessment: Any) -> dict[str, Any]:
+    marked = {f"{m['region']}:{m['side']}" for m in assessment.pain_locations}
+    return {**_body_chart_context(marked), "marked": marked, "chart_buttons": True}
+
+
 @clinic_view(roles=CLINICAL)
 def assessment_detail(request: HttpRequest, actor: Actor, assessment_id: int) -> HttpResponse:
     assessment = selectors.assessment_get(actor=actor, assessment_id=assessment_id)
@@ -261,7 +273,7 @@ def assessment_detail(request: HttpRequest, actor: Actor, assessment_id: int) ->
             "muscle_names": _muscle_names(),
             "intact": assessment_intact(assessment),
             "errors": {},
-            "region_labels": CHART_REGIONS,
+            **_assessment_detail_context(assessment),
             **_plan_context(assessment),
         },
     )
@@ -457,7 +469,13 @@ def session_new(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResp
 def session_edit(request: HttpRequest, actor: Actor, session_id: int) -> HttpResponse:
     session = selectors.session_get(actor=actor, session_id=session_id, audit=False)
     if session.is_signed:
-        return redirect("session_detail", session_id=session.pk)
+        # Say why instead of silently showing the note: 409, as the API answers a change.
+        return render(
+            request,
+            "charting/signed_note_locked.html",
+            {"session": session, "patient": session.patient},
+            status=409,
+        )
     names = _muscle_names()
     values: dict[str, Any] = {
         "episode_id": str(session.episode_id),
@@ -557,7 +575,7 @@ def note_amend(request: HttpRequest, actor: Actor, kind: str, note_id: int) -> H
         context["intact"] = session_intact(note)
     else:
         context["intact"] = assessment_intact(note)
-        context["region_labels"] = CHART_REGIONS
+        context.update(_assessment_detail_context(note))
     return render(request, template, context, status=422 if errors else 200)
 
 

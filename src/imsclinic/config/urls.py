@@ -82,3 +82,6 @@ urlpatterns = [
     path("billing/", include("imsclinic.billing.urls")),
     path("api/", api.urls),
 ]
+
+# The clinic's own 500 page, drawn with the request so it keeps the user's menu.
+handler500 = "imsclinic.core.web.server_error"
