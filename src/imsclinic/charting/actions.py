@@ -178,9 +178,8 @@ def _check_episode(problems: Problems, episode: _E | None, day: dt.date) -> _E |
 # Episodes ---------------------------------------------------------------------------
 
 
-@transaction.atomic
-def episode_open(*, actor: Actor, patient: Patient, data: EpisodeIn) -> Episode:
-    _require_clinical(actor)
+def _episode_input(data: EpisodeIn) -> tuple[str, str]:
+    """The episode's condition code and label, or every field problem at once."""
     problems = Problems()
     code = data.condition_code.strip().upper()
     known = {c.code: c for c in get_catalog().conditions}
@@ -211,6 +210,18 @@ def episode_open(*, actor: Actor, patient: Patient, data: EpisodeIn) -> Episode:
         if data.onset_date > data.opened_on:
             problems.add("onset_date", "after_start", "Onset cannot be after the episode start.")
     problems.raise_if_any()
+    return code, label
+
+
+def episode_check(data: EpisodeIn) -> None:
+    """What opening an episode checks in its input, without writing (for the page)."""
+    _episode_input(data)
+
+
+@transaction.atomic
+def episode_open(*, actor: Actor, patient: Patient, data: EpisodeIn) -> Episode:
+    _require_clinical(actor)
+    code, label = _episode_input(data)
     episode = Episode.objects.create(
         clinic=actor.clinic,
         patient=patient,
@@ -849,3 +860,16 @@ def amendment_add(
         detail=f"amendment {amendment.pk}",
     )
     return amendment
+
+
+# Checks without writing, for pages that report them with the form's shape problems
+# (core.form_input.parse_input): the same validation the actions run.
+
+
+def assessment_check(*, patient: Patient, data: AssessmentIn) -> None:
+    _validate_assessment(patient, data)
+
+
+def session_check(*, actor: Actor, patient: Patient, data: SessionIn) -> None:
+    with transaction.atomic():  # the episode facts lock the episode row on PostgreSQL
+        _validate_session(actor, patient, data)

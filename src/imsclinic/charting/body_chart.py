@@ -424,3 +424,26 @@ def views_context(marked: set[str]) -> list[dict[str, object]]:
         {"view": view, "view_marks": [s for s in view.shapes if s.key in marked]}
         for view in VIEWS
     ]
+
+
+def chart_svgs(marked: set[str], region_labels: dict[str, str]) -> list[tuple[str, str]]:
+    """(view label, standalone SVG) of both views with the pain marks, for documents that
+    embed the chart as an image (the PDF report)."""
+    from django.template.loader import render_to_string
+
+    return [
+        (
+            entry["view"].label,  # type: ignore[attr-defined]
+            render_to_string(
+                "charting/_body_chart_svg.html",
+                {
+                    **entry,
+                    "interactive": False,
+                    "marked": marked,
+                    "region_labels": region_labels,
+                    "id_prefix": "report",
+                },
+            ),
+        )
+        for entry in views_context(marked)
+    ]

@@ -72,7 +72,8 @@ def episode_new(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResp
     if request.method == "POST":
         values = blank_to_none(nested_from_post(request.POST), "onset_date")
         try:
-            actions.episode_open(actor=actor, patient=patient, data=parse_input(EpisodeIn, values))
+            data = parse_input(EpisodeIn, values, checks=actions.episode_check)
+            actions.episode_open(actor=actor, patient=patient, data=data)
             return redirect("patient_chart", patient_id=patient.pk)
         except ValidationProblem as exc:
             errors = field_errors(exc)
@@ -185,9 +186,12 @@ def assessment_new(request: HttpRequest, actor: Actor, patient_id: int) -> HttpR
     if request.method == "POST":
         values = _assessment_values(request)
         try:
-            assessment = actions.assessment_record(
-                actor=actor, patient=patient, data=parse_input(AssessmentIn, values)
+            data = parse_input(
+                AssessmentIn,
+                values,
+                checks=lambda d: actions.assessment_check(patient=patient, data=d),
             )
+            assessment = actions.assessment_record(actor=actor, patient=patient, data=data)
             if request.POST.get("sign"):
                 actions.assessment_sign(actor=actor, assessment=assessment)
             return redirect("assessment_detail", assessment_id=assessment.pk)
@@ -393,7 +397,11 @@ def _save_session(
 ) -> tuple[Any, dict[str, str], list[Any]]:
     values = _session_values(request)
     try:
-        data = parse_input(SessionIn, values)
+        data = parse_input(
+            SessionIn,
+            values,
+            checks=lambda d: actions.session_check(actor=actor, patient=patient, data=d),
+        )
         if session is None:
             session = actions.session_record(actor=actor, patient=patient, data=data)
         else:
