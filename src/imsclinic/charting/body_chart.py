@@ -39,14 +39,17 @@ _CURVES: dict[str, tuple[Point, ...]] = {
     "head_mid_front": ((100, 60), (100, 8)),
     "head_mid_back": ((100, 54), (100, 8)),
     # shoulder and arm
-    "trapezius": ((87, 67), (76, 71), (63, 75), (54, 80)),
+    "trapezius_medial": ((87, 67), (79, 70), (70, 73)),
+    "trapezius_lateral": ((70, 73), (62, 76), (54, 80)),
+    "supraclavicular": ((70, 73), (72, 78)),
     "deltoid_cap": ((54, 80), (47, 86), (44, 96), (44, 107), (45, 116)),
     "deltoid_inner": ((45, 116), (55, 114), (64, 111)),
     "front_deltoid_border": ((64, 111), (63, 97), (65, 86), (67, 80)),
-    "clavicle": ((67, 80), (80, 76), (93, 72)),
+    "clavicle_lateral": ((67, 80), (72, 78)),
+    "clavicle_medial": ((72, 78), (82, 75.5), (93, 72)),
     "back_deltoid_border": ((64, 111), (62, 98), (63, 88), (66, 84)),
     "scapular_spine": ((66, 84), (78, 86), (90, 90)),
-    "trapezius_medial": ((90, 90), (91, 81), (93, 72)),
+    "trapezius_back": ((90, 90), (91, 81), (93, 72)),
     "arm_outer": ((45, 116), (42, 140), (41, 160), (40, 176)),
     "elbow": ((40, 176), (49, 177), (58, 176)),
     "arm_inner": ((58, 176), (59, 160), (61, 134), (64, 111)),
@@ -100,22 +103,63 @@ _CURVES: dict[str, tuple[Point, ...]] = {
     "leg_outer": ((76, 330), (75, 348), (78, 372), (82, 392), (84, 404)),
     "ankle": ((84, 404), (89, 405), (94, 404)),
     "leg_inner": ((94, 404), (95, 382), (96, 354), (93, 330)),
-    "foot_top": ((84, 404), (81, 414), (78, 425), (81, 433), (90, 434), (97, 432), (98, 421), (95, 411), (94, 404)),
+    "foot_top": (
+        (84, 404),
+        (81, 414),
+        (78, 425),
+        (81, 433),
+        (90, 434),
+        (97, 432),
+        (98, 421),
+        (95, 411),
+        (94, 404),
+    ),
     "heel": ((84, 404), (83, 416), (85, 428), (91, 433), (96, 428), (97, 416), (94, 404)),
 }
 
-# Each region of the viewer's left half: the loop of curves around it.
+# Each region of the viewer's left half: the loop of curves around it. The order is the
+# keyboard's: down the arm from the shoulder, then down the trunk and the leg.
 _FRONT: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("head_front", ("head", "jaw", "head_mid_front")),
-    ("neck_front", ("-jaw", "neck_side", "neck_base", "notch", "neck_mid_front")),
+    # The front of the neck reaches down to the clavicle (the supraclavicular fossa).
+    (
+        "neck_front",
+        (
+            "-jaw",
+            "neck_side",
+            "trapezius_medial",
+            "supraclavicular",
+            "clavicle_medial",
+            "notch",
+            "neck_mid_front",
+        ),
+    ),
     (
         "shoulder_front",
-        ("trapezius", "deltoid_cap", "deltoid_inner", "front_deltoid_border", "clavicle", "-neck_base"),
+        (
+            "trapezius_lateral",
+            "deltoid_cap",
+            "deltoid_inner",
+            "front_deltoid_border",
+            "clavicle_lateral",
+            "-supraclavicular",
+        ),
     ),
-    ("chest", ("-notch", "-clavicle", "-front_deltoid_border", "torso_upper", "costal_margin", "sternum")),
     ("upper_arm_front", ("arm_outer", "elbow", "arm_inner", "-deltoid_inner")),
     ("forearm_front", ("forearm_outer", "wrist", "forearm_inner", "-elbow")),
     ("hand_palm", ("hand", "-wrist")),
+    (
+        "chest",
+        (
+            "-notch",
+            "-clavicle_medial",
+            "-clavicle_lateral",
+            "-front_deltoid_border",
+            "torso_upper",
+            "costal_margin",
+            "sternum",
+        ),
+    ),
     ("abdomen", ("-costal_margin", "torso_waist", "torso_flank", "inguinal", "linea_alba")),
     ("hip_front", ("-inguinal", "torso_hip", "groin_crease", "pubis")),
     ("thigh_front", ("thigh_outer", "knee", "thigh_inner", "-groin_crease")),
@@ -128,20 +172,24 @@ _BACK: tuple[tuple[str, tuple[str, ...]], ...] = (
     (
         "shoulder_back",
         (
-            "trapezius",
+            "trapezius_medial",
+            "trapezius_lateral",
             "deltoid_cap",
             "deltoid_inner",
             "back_deltoid_border",
             "scapular_spine",
-            "trapezius_medial",
+            "trapezius_back",
             "-neck_base",
         ),
     ),
+    ("upper_arm_back", ("arm_outer", "elbow", "arm_inner", "-deltoid_inner")),
+    ("forearm_back", ("forearm_outer", "wrist", "forearm_inner", "-elbow")),
+    ("hand_dorsum", ("hand", "-wrist")),
     (
         "upper_back",
         (
             "-notch",
-            "-trapezius_medial",
+            "-trapezius_back",
             "-scapular_spine",
             "-back_deltoid_border",
             "torso_scapula",
@@ -149,9 +197,6 @@ _BACK: tuple[tuple[str, tuple[str, ...]], ...] = (
             "spine_upper",
         ),
     ),
-    ("upper_arm_back", ("arm_outer", "elbow", "arm_inner", "-deltoid_inner")),
-    ("forearm_back", ("forearm_outer", "wrist", "forearm_inner", "-elbow")),
-    ("hand_dorsum", ("hand", "-wrist")),
     ("mid_back", ("-angle_of_scapula", "torso_ribs", "torso_waist", "waist_line", "spine_mid")),
     ("lower_back", ("-waist_line", "torso_flank", "iliac_crest", "spine_lower")),
     ("buttock", ("-iliac_crest", "torso_hip", "gluteal_fold", "cleft")),
@@ -165,7 +210,8 @@ _BACK: tuple[tuple[str, tuple[str, ...]], ...] = (
 _OUTLINE = (
     "head",
     "neck_side",
-    "trapezius",
+    "trapezius_medial",
+    "trapezius_lateral",
     "deltoid_cap",
     "arm_outer",
     "forearm_outer",
@@ -204,14 +250,14 @@ _NAVEL: Point = (100, 182)
 # ISNCSCI key sensory points [ISNCSCI]: (view, x, y) on the viewer's left half of that view.
 KEY_SENSORY_POINTS: dict[str, tuple[str, float, float]] = {
     "C2": ("back", 94, 34),
-    "C3": ("front", 82, 70),
+    "C3": ("front", 80, 73),
     "C4": ("front", 58, 80),
     "C5": ("front", 44, 170),
     "C6": ("back", 23, 269),
     "C7": ("back", 39, 296),
     "C8": ("back", 46, 289),
     "T1": ("front", 56, 170),
-    "T2": ("front", 64, 116),
+    "T2": ("front", 66.5, 118),
     "T3": ("front", 82, 100),
     "T4": ("front", 82, 114),
     "T5": ("front", 82, 126),
@@ -225,7 +271,7 @@ KEY_SENSORY_POINTS: dict[str, tuple[str, float, float]] = {
     "L1": ("front", 83, 226),
     "L2": ("front", 87, 276),
     "L3": ("front", 92, 318),
-    "L4": ("front", 94, 400),
+    "L4": ("front", 92, 400),
     "L5": ("front", 88, 424),
     "S1": ("back", 84, 420),
     "S2": ("back", 85, 320),
@@ -258,9 +304,7 @@ def _bezier(points: tuple[Point, ...]) -> str:
         p3 = points[min(i + 2, len(points) - 1)]
         c1 = (p1[0] + (p2[0] - p0[0]) / 6, p1[1] + (p2[1] - p0[1]) / 6)
         c2 = (p2[0] - (p3[0] - p1[0]) / 6, p2[1] - (p3[1] - p1[1]) / 6)
-        parts.append(
-            "C" + " ".join(_num(v) for v in (c1[0], c1[1], c2[0], c2[1], p2[0], p2[1]))
-        )
+        parts.append("C" + " ".join(_num(v) for v in (c1[0], c1[1], c2[0], c2[1], p2[0], p2[1])))
     return "".join(parts)
 
 
@@ -282,8 +326,29 @@ def _loop(names: tuple[str, ...], mirrored: bool) -> tuple[str, list[Point]]:
     return path, corners
 
 
+def _inside(point: Point, polygon: list[Point]) -> bool:
+    x, y = point
+    inside = False
+    for (x0, y0), (x1, y1) in zip(polygon, [*polygon[1:], polygon[0]], strict=True):
+        if (y0 > y) != (y1 > y) and x < x0 + (y - y0) * (x1 - x0) / (y1 - y0):
+            inside = not inside
+    return inside
+
+
+def _edge_distance(point: Point, polygon: list[Point]) -> float:
+    x, y = point
+    best = float("inf")
+    for (x0, y0), (x1, y1) in zip(polygon, [*polygon[1:], polygon[0]], strict=True):
+        dx, dy = x1 - x0, y1 - y0
+        t = max(0.0, min(1.0, ((x - x0) * dx + (y - y0) * dy) / ((dx * dx + dy * dy) or 1)))
+        best = min(best, ((x - x0 - t * dx) ** 2 + (y - y0 - t * dy) ** 2) ** 0.5)
+    return best
+
+
 def _centre(points: list[Point]) -> Point:
-    """The area centroid of the polygon through ``points``: where a pain mark is drawn."""
+    """Where a pain mark is drawn: the area centroid of the polygon through ``points``, or,
+    for a bent region whose centroid falls outside it (the shoulder seen from behind),
+    the inside point farthest from its edges."""
     area = cx = cy = 0.0
     for (x0, y0), (x1, y1) in zip(points, [*points[1:], points[0]], strict=True):
         cross = x0 * y1 - x1 * y0
@@ -291,7 +356,18 @@ def _centre(points: list[Point]) -> Point:
         cx += (x0 + x1) * cross
         cy += (y0 + y1) * cross
     area /= 2
-    return (round(cx / (6 * area), 1), round(cy / (6 * area), 1))
+    centre = (cx / (6 * area), cy / (6 * area))
+    if not _inside(centre, points) or _edge_distance(centre, points) < 2:
+        xs, ys = [p[0] for p in points], [p[1] for p in points]
+        grid = [
+            (min(xs) + (max(xs) - min(xs)) * i / 12, min(ys) + (max(ys) - min(ys)) * j / 12)
+            for i in range(1, 12)
+            for j in range(1, 12)
+        ]
+        centre = max(
+            (p for p in grid if _inside(p, points)), key=lambda p: _edge_distance(p, points)
+        )
+    return (round(centre[0], 1), round(centre[1], 1))
 
 
 @dataclass(frozen=True)
@@ -421,8 +497,7 @@ VIEWS = (
 def views_context(marked: set[str]) -> list[dict[str, object]]:
     """Both views with the shapes marked in each (for the chart's text alternative)."""
     return [
-        {"view": view, "view_marks": [s for s in view.shapes if s.key in marked]}
-        for view in VIEWS
+        {"view": view, "view_marks": [s for s in view.shapes if s.key in marked]} for view in VIEWS
     ]
 
 

@@ -132,7 +132,9 @@ def parse_input(
     except PydanticValidationError as exc:
         errors = exc.errors()
     problems = [
-        FieldProblem(".".join(str(p) for p in error["loc"]) or "form", error["type"], _message(error))
+        FieldProblem(
+            ".".join(str(p) for p in error["loc"]) or "form", error["type"], _message(error)
+        )
         for error in errors
     ]
     provisional = _provisional(data, errors, schema) if checks is not None else None
