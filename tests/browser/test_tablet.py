@@ -136,7 +136,7 @@ def test_body_chart_dermatome_overlay_and_signed_view(
     assert visible == 2 * 29  # every ISNCSCI level, both sides
     page.get_by_label("Show every key sensory point").uncheck()
     page.locator("#bodychart-h").scroll_into_view_if_needed()
-    screenshot(page, "03-assessment-body-chart")
+    screenshot(page, "10-body-chart-dermatome-overlay")
 
     # Signed, the chart is shown read-only with the marks
     page.locator("#assessment-form").get_by_role("button", name="Save and sign").click()
