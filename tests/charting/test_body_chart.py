@@ -77,7 +77,7 @@ def test_neighbouring_regions_share_their_boundary():
     # each way), so the regions tile the body without gaps or overlaps.
     for regions in (_FRONT, _BACK):
         uses: dict[str, list[str]] = {}
-        for region, names in regions:
+        for _region, names in regions:
             for name in names:
                 uses.setdefault(name.lstrip("-"), []).append(name)
         for curve, directions in uses.items():

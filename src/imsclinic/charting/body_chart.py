@@ -18,6 +18,7 @@ the drawing positions themselves are the project's.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 Point = tuple[float, float]
 
@@ -494,7 +495,7 @@ VIEWS = (
 )
 
 
-def views_context(marked: set[str]) -> list[dict[str, object]]:
+def views_context(marked: set[str]) -> list[dict[str, Any]]:
     """Both views with the shapes marked in each (for the chart's text alternative)."""
     return [
         {"view": view, "view_marks": [s for s in view.shapes if s.key in marked]} for view in VIEWS
@@ -508,7 +509,7 @@ def chart_svgs(marked: set[str], region_labels: dict[str, str]) -> list[tuple[st
 
     return [
         (
-            entry["view"].label,  # type: ignore[attr-defined]
+            entry["view"].label,
             render_to_string(
                 "charting/_body_chart_svg.html",
                 {
