@@ -19,6 +19,7 @@ from imsclinic.charting.body_chart import (
     KEY_SENSORY_POINTS,
     VIEWS,
     ChartShape,
+    _inside,
 )
 
 Point = tuple[float, float]
@@ -40,15 +41,6 @@ def _polygon(shape: ChartShape) -> list[Point]:
                 points.append((numbers[4], numbers[5]))
                 numbers = []
     return points
-
-
-def _inside(point: Point, polygon: list[Point]) -> bool:
-    x, y = point
-    inside = False
-    for (x0, y0), (x1, y1) in zip(polygon, [*polygon[1:], polygon[0]], strict=True):
-        if (y0 > y) != (y1 > y) and x < x0 + (y - y0) * (x1 - x0) / (y1 - y0):
-            inside = not inside
-    return inside
 
 
 @pytest.mark.parametrize(
