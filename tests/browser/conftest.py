@@ -111,7 +111,7 @@ def page(context, request: pytest.FixtureRequest):  # type: ignore[no-untyped-de
 
 
 @pytest.fixture
-def screenshot() -> Callable[[object, str], Path]:
+def screenshot() -> Callable[..., Path]:
     """Save a full-page PNG to artifacts/screenshots/; also to docs/screenshots/ on request.
 
     docs/screenshots/ is committed, so it is only refreshed when
@@ -120,9 +120,9 @@ def screenshot() -> Callable[[object, str], Path]:
     SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
     update_docs = os.environ.get("IMSCLINIC_UPDATE_SCREENSHOTS") == "1"
 
-    def take(page, name: str) -> Path:  # type: ignore[no-untyped-def]
+    def take(page, name: str, full_page: bool = True) -> Path:  # type: ignore[no-untyped-def]
         path = SCREENSHOT_DIR / f"{name}.png"
-        page.screenshot(path=str(path), full_page=True, animations="disabled", caret="hide")
+        page.screenshot(path=str(path), full_page=full_page, animations="disabled", caret="hide")
         if update_docs:
             DOCS_SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, DOCS_SCREENSHOT_DIR / path.name)

@@ -14,6 +14,7 @@ from playwright.sync_api import expect
 from imsclinic.anatomy import get_catalog
 from imsclinic.charting.models import Assessment, TreatmentSession
 from imsclinic.patients.models import Patient
+from tests.browser.body_chart import click_region
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -80,11 +81,11 @@ def test_first_visit_from_registration_to_signed_amended_session(
     page.get_by_role("link", name="New assessment").click()
     page.get_by_label("Pain now (0-10)").fill("7")
     page.get_by_label("History").fill("Left buttock pain radiating to the calf for 3 months.")
-    buttock = page.locator('#chart-back rect[data-region="buttock"][data-side="left"]')
+    buttock = page.locator('#chart-back .region[data-region="buttock"][data-side="left"]')
     # the back view is drawn from behind: the patient's left is on the viewer's left
-    right_buttock = page.locator('#chart-back rect[data-region="buttock"][data-side="right"]')
+    right_buttock = page.locator('#chart-back .region[data-region="buttock"][data-side="right"]')
     assert buttock.bounding_box()["x"] < right_buttock.bounding_box()["x"]
-    buttock.click()
+    click_region(buttock)
     expect(buttock).to_have_class(re.compile(r"\bmarked\b"))
     expect(right_buttock).not_to_have_class(re.compile(r"\bmarked\b"))
     picker = page.locator("#region-picker")
@@ -96,7 +97,7 @@ def test_first_visit_from_registration_to_signed_amended_session(
     finding.get_by_label("Taut band").check()
     finding.get_by_label("Tender motor point").check()
     # Lower back too: a paraspinal finding needs its level
-    page.locator('#chart-back rect[data-region="lower_back"][data-side="left"]').click()
+    click_region(page.locator('#chart-back .region[data-region="lower_back"][data-side="left"]'))
     picker.get_by_role("button", name=LUMBAR, exact=True).click()
     paraspinal = page.locator("#findings tbody tr").last
     paraspinal.locator('[name$=".level"]').select_option("L5")
@@ -187,9 +188,11 @@ def test_first_visit_from_registration_to_signed_amended_session(
         ("gluteus_medius", "left", "", "LOT-2026-041"),
         ("piriformis", "left", "", "LOT-2026-041"),
     ]
-    # The edit page of a signed note sends you back to the read-only note
+    # The edit page of a signed note says why it is closed and leads to the amendment
     page.goto(f"{live_server.url}/sessions/{session.pk}/edit/")
-    expect(page).to_have_url(f"{live_server.url}/sessions/{session.pk}/")
+    expect(page.get_by_role("heading", name="Session #1 is signed and read-only")).to_be_visible()
+    page.get_by_role("link", name="Open the note to add an amendment").click()
+    expect(page).to_have_url(f"{live_server.url}/sessions/{session.pk}/#amend-h")
 
     # When they add an amendment
     amendments = page.get_by_role("region", name="Amendments")

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
 from imsclinic.charting.models import TreatmentSession
+from tests.browser.body_chart import click_region
 from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -153,10 +156,11 @@ def test_body_chart_region_and_muscle_chosen_with_the_keyboard(
     page.goto(f"{live_server.url}/patients/{patient.pk}/assessments/new/")
 
     # Focus the left buttock on the back view and press Enter: focus moves into the picker
-    region = page.locator('#chart-back rect[data-region="buttock"][data-side="left"]')
+    region = page.locator('#chart-back .region[data-region="buttock"][data-side="left"]')
     region.focus()
     page.keyboard.press("Enter")
-    expect(region).to_have_class("marked")
+    expect(region).to_have_class(re.compile(r"\bmarked\b"))
+    expect(region).to_have_attribute("aria-label", "Buttock, left (pain marked)")
     picker = page.locator("#region-picker")
     expect(picker.locator("button").first).to_be_focused()
     for _ in range(10):  # Tab along the picker's muscle buttons
@@ -189,7 +193,7 @@ def test_every_form_control_on_the_charting_pages_has_a_label(
 
     # Assessment, after the body chart added a finding row and a signs fieldset
     page.goto(f"{live_server.url}/patients/{patient.pk}/assessments/new/")
-    page.locator('#chart-back rect[data-region="lower_back"][data-side="right"]').click()
+    click_region(page.locator('#chart-back .region[data-region="lower_back"][data-side="right"]'))
     page.locator("#region-picker").get_by_role("button", name="Quadratus lumborum").click()
     page.get_by_role("button", name="Add finding").click()
     expect(page.locator("#findings tbody tr")).to_have_count(2)
@@ -208,3 +212,29 @@ def test_every_form_control_on_the_charting_pages_has_a_label(
     problems["session"] = page.evaluate(UNLABELLED_CONTROLS)
 
     assert {name: found for name, found in problems.items() if found} == {}
+
+
+def test_arrow_keys_walk_the_body_chart(page, live_server, login, practitioner, patient, episode):
+    login(practitioner)
+    page.add_init_script(POINTER_SPY)
+    page.goto(f"{live_server.url}/patients/{patient.pk}/assessments/new/")
+    back = page.locator("#chart-back")
+    # One Tab stop per view: the regions of a view are one control, walked with arrows
+    assert back.locator('.region[tabindex="0"]').count() == 1
+    back.locator(".region").first.focus()
+
+    # Down the trunk of the back view on the patient's left, then across to the right
+    for _ in range(15):
+        if page.evaluate("document.activeElement.getAttribute('aria-label')") == "Buttock, left":
+            break
+        page.keyboard.press("ArrowDown")
+    assert page.evaluate("document.activeElement.getAttribute('aria-label')") == "Buttock, left"
+    page.keyboard.press("ArrowRight")  # seen from behind, the patient's right is on the right
+    assert page.evaluate("document.activeElement.getAttribute('aria-label')") == "Buttock, right"
+    assert back.locator('.region[tabindex="0"]').get_attribute("data-side") == "right"
+    page.keyboard.press("Enter")
+
+    right = back.locator('.region[data-region="buttock"][data-side="right"]')
+    expect(right).to_have_class(re.compile(r"\bmarked\b"))
+    expect(page.locator('#pain-marks input[value="buttock:right"]')).to_have_count(1)
+    assert page.evaluate("window.__pointerEvents") == 0

@@ -379,7 +379,7 @@ class TestEpisodes:
             actions.episode_open(
                 actor=actor,
                 patient=patient,
-                data=EpisodeIn(condition_code="M75.1", opened_on=today()),
+                data=EpisodeIn(condition_code="M62.8", opened_on=today()),
             )
         assert _fields(exc.value) == {"condition_label": "required"}
         with pytest.raises(ValidationProblem) as bad:

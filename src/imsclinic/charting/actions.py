@@ -181,14 +181,19 @@ def _check_episode(problems: Problems, episode: _E | None, day: dt.date) -> _E |
 # Episodes ---------------------------------------------------------------------------
 
 
-@transaction.atomic
-def episode_open(*, actor: Actor, patient: Patient, data: EpisodeIn) -> Episode:
-    _require_clinical(actor)
+def _episode_input(data: EpisodeIn) -> tuple[str, str]:
+    """The episode's condition code and label, or every field problem at once."""
     problems = Problems()
     code = data.condition_code.strip().upper()
     known = {c.code: c for c in get_catalog().conditions}
     label = data.condition_label.strip()
-    if code in known:
+    if not code:
+        problems.add(
+            "condition_code",
+            "required",
+            "Choose a condition from the list, or type its ICD-10 code (e.g. M54.5).",
+        )
+    elif code in known:
         label = label or known[code].name
     elif not _ICD10.match(code):
         problems.add(
@@ -208,6 +213,18 @@ def episode_open(*, actor: Actor, patient: Patient, data: EpisodeIn) -> Episode:
         if data.onset_date > data.opened_on:
             problems.add("onset_date", "after_start", "Onset cannot be after the episode start.")
     problems.raise_if_any()
+    return code, label
+
+
+def episode_check(data: EpisodeIn) -> None:
+    """What opening an episode checks in its input, without writing (for the page)."""
+    _episode_input(data)
+
+
+@transaction.atomic
+def episode_open(*, actor: Actor, patient: Patient, data: EpisodeIn) -> Episode:
+    _require_clinical(actor)
+    code, label = _episode_input(data)
     episode = Episode.objects.create(
         clinic=actor.clinic,
         patient=patient,
@@ -850,3 +867,16 @@ def amendment_add(
         detail=amend_detail(amendment.pk, amendment_hash(amendment, note_type, note.pk)),
     )
     return amendment
+
+
+# Checks without writing, for pages that report them with the form's shape problems
+# (core.form_input.parse_input): the same validation the actions run.
+
+
+def assessment_check(*, patient: Patient, data: AssessmentIn) -> None:
+    _validate_assessment(patient, data)
+
+
+def session_check(*, actor: Actor, patient: Patient, data: SessionIn) -> None:
+    with transaction.atomic():  # the episode facts lock the episode row on PostgreSQL
+        _validate_session(actor, patient, data)

@@ -500,3 +500,12 @@ def last_session_insertions(*, actor: Actor, patient: Patient) -> list[Insertion
     if last is None:
         return []
     return list(Insertion.objects.filter(clinic=actor.clinic, session=last))
+
+
+def latest_signed_assessment(*, actor: Actor, episode: Episode) -> Assessment | None:
+    """The episode's most recent signed assessment: its body chart goes into reports."""
+    return (
+        Assessment.objects.filter(clinic=actor.clinic, episode=episode, signed_at__isnull=False)
+        .order_by("-assessed_on", "-id")
+        .first()
+    )

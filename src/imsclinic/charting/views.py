@@ -12,7 +12,7 @@ from django.utils import timezone
 from imsclinic.accounts.selectors import authorizations_current_on
 from imsclinic.anatomy import CHART_REGIONS, PARASPINAL_LEVELS, get_catalog
 from imsclinic.charting import actions, reasoning, selectors
-from imsclinic.charting.body_chart import BACK_SHAPES, FRONT_SHAPES
+from imsclinic.charting.body_chart import views_context
 from imsclinic.charting.events import session_form_initial
 from imsclinic.charting.models import AdverseEvent, Insertion, NeuropathySign, TreatmentSession
 from imsclinic.charting.schemas import AmendmentIn, AssessmentIn, EpisodeIn, SessionIn, SignIn
@@ -76,7 +76,8 @@ def episode_new(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResp
     if request.method == "POST":
         values = blank_to_none(nested_from_post(request.POST), "onset_date")
         try:
-            actions.episode_open(actor=actor, patient=patient, data=parse_input(EpisodeIn, values))
+            data = parse_input(EpisodeIn, values, checks=actions.episode_check)
+            actions.episode_open(actor=actor, patient=patient, data=data)
             return redirect("patient_chart", patient_id=patient.pk)
         except ValidationProblem as exc:
             errors = field_errors(exc)
@@ -138,6 +139,15 @@ def _chart_regions_data() -> dict[str, Any]:
     }
 
 
+def _body_chart_context(marked: set[str]) -> dict[str, Any]:
+    return {
+        "chart_views": views_context(marked),
+        "region_labels": CHART_REGIONS,
+        "dermatomes": get_catalog().dermatomes.values(),
+        "level_maps": reasoning.level_maps(),
+    }
+
+
 def _assessment_context(
     patient: Any, values: dict[str, Any], errors: dict[str, str]
 ) -> dict[str, Any]:
@@ -148,13 +158,11 @@ def _assessment_context(
         "values": values,
         "errors": errors,
         "episodes": [e for e in patient.episodes.all() if e.is_open],
-        "front_shapes": FRONT_SHAPES,
-        "back_shapes": BACK_SHAPES,
+        **_body_chart_context(marks),
         "marked": marks,
         "signs_checked": signs,
         "chart_regions": CHART_REGIONS,
         "regions_data": _chart_regions_data(),
-        "level_maps": reasoning.level_maps(),
         "chart_buttons": True,
         "inference": reasoning.result_dict(
             reasoning.infer(_rows_from_values(values), signs=_signs_from_values(values))[0]
@@ -184,9 +192,12 @@ def assessment_new(request: HttpRequest, actor: Actor, patient_id: int) -> HttpR
     if request.method == "POST":
         values = _assessment_values(request)
         try:
-            assessment = actions.assessment_record(
-                actor=actor, patient=patient, data=parse_input(AssessmentIn, values)
+            data = parse_input(
+                AssessmentIn,
+                values,
+                checks=lambda d: actions.assessment_check(patient=patient, data=d),
             )
+            assessment = actions.assessment_record(actor=actor, patient=patient, data=data)
             if request.POST.get("sign"):
                 actions.assessment_sign(actor=actor, assessment=assessment)
             return redirect("assessment_detail", assessment_id=assessment.pk)
@@ -255,6 +266,11 @@ def _plan_context(assessment: Any) -> dict[str, Any]:
     return {"inference": reasoning.result_dict(result, skipped), "plan": reasoning.plan_dict(plan)}
 
 
+def _assessment_detail_context(assessment: Any) -> dict[str, Any]:
+    marked = {f"{m['region']}:{m['side']}" for m in assessment.pain_locations}
+    return {**_body_chart_context(marked), "marked": marked, "chart_buttons": True}
+
+
 @clinic_view(roles=CLINICAL)
 def assessment_detail(request: HttpRequest, actor: Actor, assessment_id: int) -> HttpResponse:
     assessment = selectors.assessment_get(actor=actor, assessment_id=assessment_id)
@@ -268,7 +284,7 @@ def assessment_detail(request: HttpRequest, actor: Actor, assessment_id: int) ->
             "muscle_names": _muscle_names(),
             "integrity": assessment.integrity,  # type: ignore[attr-defined]
             "errors": {},
-            "region_labels": CHART_REGIONS,
+            **_assessment_detail_context(assessment),
             **_plan_context(assessment),
         },
     )
@@ -388,7 +404,11 @@ def _save_session(
 ) -> tuple[Any, dict[str, str], list[Any]]:
     values = _session_values(request)
     try:
-        data = parse_input(SessionIn, values)
+        data = parse_input(
+            SessionIn,
+            values,
+            checks=lambda d: actions.session_check(actor=actor, patient=patient, data=d),
+        )
         if session is None:
             session = actions.session_record(actor=actor, patient=patient, data=data)
         else:
@@ -469,7 +489,13 @@ def session_new(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResp
 def session_edit(request: HttpRequest, actor: Actor, session_id: int) -> HttpResponse:
     session = selectors.session_get(actor=actor, session_id=session_id)
     if session.is_signed:
-        return redirect("session_detail", session_id=session.pk)
+        # Say why instead of silently showing the note: 409, as the API answers a change.
+        return render(
+            request,
+            "charting/signed_note_locked.html",
+            {"session": session, "patient": session.patient},
+            status=409,
+        )
     if request.method == "GET":  # the draft and the patient's precautions
         audit_view(actor=actor, patient_id=session.patient_id, obj=session)
     names = _muscle_names()
@@ -573,6 +599,7 @@ def note_amend(request: HttpRequest, actor: Actor, kind: str, note_id: int) -> H
     else:
         context["integrity"] = note.integrity
         context["region_labels"] = CHART_REGIONS
+        context.update(_assessment_detail_context(note))
     return render(request, template, context, status=422 if errors else 200)
 
 

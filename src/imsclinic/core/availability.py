@@ -12,7 +12,8 @@ import sys
 
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.views.defaults import server_error as django_server_error
+
+from imsclinic.core.web import server_error as styled_server_error
 
 RETRY_AFTER_SECONDS = 2
 # PostgreSQL's read_only_sql_transaction: the server we were connected to is no longer
@@ -40,7 +41,8 @@ def unavailable_response(request: HttpRequest) -> HttpResponse:
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    """handler500: 503 + Retry-After when the database was unavailable, else Django's 500."""
+    """handler500: 503 + Retry-After when the database was unavailable, else the clinic's
+    styled 500 page (core.web.server_error)."""
     if database_unavailable(sys.exc_info()[1]):
         return unavailable_response(request)
-    return django_server_error(request)
+    return styled_server_error(request)

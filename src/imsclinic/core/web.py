@@ -8,7 +8,8 @@ from functools import wraps
 from typing import Any, overload
 
 from django.contrib.auth.views import redirect_to_login
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden
+from django.http import HttpRequest, HttpResponse, HttpResponseServerError
+from django.shortcuts import render
 
 from imsclinic.core.actors import Actor
 from imsclinic.core.audit import audit_denied
@@ -43,10 +44,12 @@ def clinic_view(
                 return inner(request, actor, *args, **kwargs)
             except NotFound as exc:
                 _audit_failure(request, 404, exc.message)
-                raise Http404(exc.message) from None
+                # Rendered here rather than raised, so the page is the clinic's own in
+                # every setting (DEBUG shows its technical page for a raised Http404).
+                return render(request, "404.html", {"message": exc.message}, status=404)
             except PermissionDenied as exc:
                 _audit_failure(request, 403, exc.message)
-                return HttpResponseForbidden(exc.message)
+                return render(request, "403.html", {"message": exc.message}, status=403)
 
         return wrapper
 
@@ -61,3 +64,34 @@ def _audit_failure(request: HttpRequest, status: int, message: str) -> None:
     audit_denied(
         actor=actor, method=request.method or "", path=request.path, status=status, message=message
     )
+
+
+# A page that needs nothing that could have failed: no template, no database.
+_PLAIN_500 = (
+    '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+    '<meta name="viewport" content="width=device-width, initial-scale=1">'
+    "<title>Something went wrong · IMS Clinic</title></head><body>"
+    "<h1>Something went wrong on our side</h1><p>The page could not be shown because of an "
+    "error in IMS Clinic. If you were saving a record, open it to check whether it was "
+    'saved before entering it again.</p><p><a href="/">Back to Today</a></p></body></html>'
+)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500: the clinic's styled page with its navigation (Django's default renders
+    the template without the request, so without the user's menu). If that page cannot be
+    drawn either (the database is down, say), a plain one still says what to do."""
+    try:
+        return render(request, "500.html", status=500)
+    except Exception:
+        return HttpResponseServerError(_PLAIN_500)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """CSRF_FAILURE_VIEW: a refused form says why in words and keeps the navigation."""
+    message = (
+        "The form was not accepted because the page it came from had expired or was opened "
+        "from another site. Go back, reload the page (what you typed may need entering "
+        "again) and submit it once more."
+    )
+    return render(request, "403.html", {"message": message, "csrf": True}, status=403)

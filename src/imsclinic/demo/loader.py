@@ -211,6 +211,9 @@ def _course(actor: Actor, rng: random.Random, spec: tuple, index: int, today: dt
                 "email": f"{given.lower()}.{family.lower()}@example.org",
                 "medications": "Apixaban 5 mg twice daily" if index == 3 else "",
                 "anticoagulants": index == 3,
+                "precaution_notes": "On apixaban: firm pressure after each needle."
+                if index == 3
+                else "",
                 "diabetes": index == 5,
             }
         ),

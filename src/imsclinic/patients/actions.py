@@ -76,6 +76,12 @@ def _validate_patient(data: PatientIn) -> None:
     problems.raise_if_any()
 
 
+def check_patient(data: PatientIn) -> None:
+    """The checks registering or changing a patient runs, without writing: a page reports
+    them together with the form's shape problems (core.form_input.parse_input)."""
+    _validate_patient(data)
+
+
 _PATIENT_FIELDS = tuple(PatientIn.model_fields)
 _CLINICAL_INPUT = (*CLINICAL_FIELDS, *BOOKING_FLAGS)
 
@@ -141,8 +147,8 @@ def patient_update(*, actor: Actor, patient: Patient, data: PatientIn) -> Patien
     return patient
 
 
-@transaction.atomic
-def consent_record(*, actor: Actor, patient: Patient, data: ConsentIn) -> Consent:
+def check_consent(data: ConsentIn) -> None:
+    """The checks of a consent's fields, also run by the page with its shape problems."""
     problems = Problems()
     if data.consented_on > local_today():
         problems.add("consented_on", "future", "Consent date cannot be in the future.")
@@ -165,6 +171,11 @@ def consent_record(*, actor: Actor, patient: Patient, data: ConsentIn) -> Consen
             "Name the parent, guardian or substitute decision-maker who consented.",
         )
     problems.raise_if_any()
+
+
+@transaction.atomic
+def consent_record(*, actor: Actor, patient: Patient, data: ConsentIn) -> Consent:
+    check_consent(data)
     if patient.precautions.unable_to_consent and data.given_by == "patient":
         raise RuleViolation(
             "The patient is recorded as unable to consent: consent must come from a substitute "

@@ -71,7 +71,7 @@ def patient_new(request: HttpRequest, actor: Actor) -> HttpResponse:
     if request.method == "POST":
         values = nested_from_post(request.POST, list_fields=LIST_FIELDS)
         try:
-            data = parse_input(PatientIn, values)
+            data = parse_input(PatientIn, values, checks=actions.check_patient)
             patient = actions.patient_register(actor=actor, data=data)
             return redirect("patient_chart", patient_id=patient.pk)
         except ValidationProblem as exc:
@@ -91,7 +91,7 @@ def patient_edit(request: HttpRequest, actor: Actor, patient_id: int) -> HttpRes
     if request.method == "POST":
         values = nested_from_post(request.POST, list_fields=LIST_FIELDS)
         try:
-            data = parse_input(PatientIn, values)
+            data = parse_input(PatientIn, values, checks=actions.check_patient)
             actions.patient_update(actor=actor, patient=patient, data=data)
             return redirect("patient_chart", patient_id=patient.pk)
         except ValidationProblem as exc:
@@ -115,7 +115,7 @@ def consent_new(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResp
     if request.method == "POST":
         values = nested_from_post(request.POST)
         try:
-            data = parse_input(ConsentIn, values)
+            data = parse_input(ConsentIn, values, checks=actions.check_consent)
             actions.consent_record(actor=actor, patient=patient, data=data)
             return redirect("patient_chart", patient_id=patient.pk)
         except ValidationProblem as exc:

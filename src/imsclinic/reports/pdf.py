@@ -11,7 +11,10 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from imsclinic.anatomy import CHART_REGIONS
 from imsclinic.billing.selectors import billing_settings
+from imsclinic.charting.body_chart import chart_svgs
+from imsclinic.charting.selectors import latest_signed_assessment
 from imsclinic.core.actors import Actor
 from imsclinic.core.audit import audit_record
 from imsclinic.core.errors import Problems, RuleViolation
@@ -68,6 +71,18 @@ def report_context(progress: Progress, *, kind: str, audience: str, actor: Actor
         for s in progress.sessions
     ]
     episode = progress.episode
+    assessment = latest_signed_assessment(actor=actor, episode=episode)
+    body_chart = None
+    if assessment is not None:
+        marks = [(m["region"], m["side"]) for m in assessment.pain_locations]
+        body_chart = {
+            "assessment": assessment,
+            "locations": [f"{CHART_REGIONS.get(r, r)} ({side})" for r, side in marks],
+            "views": [
+                (label, _svg_data_uri(svg))
+                for label, svg in chart_svgs({f"{r}:{side}" for r, side in marks}, CHART_REGIONS)
+            ],
+        }
     return {
         "progress": progress,
         "episode": episode,
@@ -84,6 +99,7 @@ def report_context(progress: Progress, *, kind: str, audience: str, actor: Actor
         "treated": progress.treated_muscles(),
         "generated_at": timezone.localtime(),
         "us_mode": us_mode,
+        "body_chart": body_chart,
     }
 
 

@@ -137,6 +137,7 @@ SESSION_COOKIE_AGE = 60 * 60 * 10
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
+CSRF_FAILURE_VIEW = "imsclinic.core.web.csrf_failure"
 # Idle logoff: health records must not stay open on an unattended screen.
 IMSCLINIC_IDLE_TIMEOUT_SECONDS = int(os.environ.get("IMSCLINIC_IDLE_TIMEOUT_SECONDS", 15 * 60))
 IMSCLINIC_API_TOKEN_HOURS = int(os.environ.get("IMSCLINIC_API_TOKEN_HOURS", 12))

@@ -58,6 +58,26 @@
     return rows.length ? rows[rows.length - 1] : null;
   }
 
+  // Tables of rows added from a <template> and removed by their ✕ button (range of
+  // motion): the button names its table (data-rows) and template (data-template).
+  function setupRowTables(form) {
+    form.querySelectorAll("button[data-rows]").forEach(function (button) {
+      var prefix = button.dataset.rows;
+      var tbody = form.querySelector("#" + prefix + " tbody");
+      var template = document.getElementById(button.dataset.template);
+      button.addEventListener("click", function () {
+        var row = addRow(tbody, template, prefix, null);
+        row.querySelector("select, input").focus();
+      });
+      tbody.addEventListener("click", function (event) {
+        if (!event.target.classList.contains("remove-row")) return;
+        event.target.closest("tr").remove();
+        renumber(tbody, prefix);
+        button.focus();
+      });
+    });
+  }
+
   // ---- Treatment session form -------------------------------------------------------
   function setupSession(form) {
     var tbody = form.querySelector("#insertions tbody");
@@ -165,6 +185,7 @@
       tbody.querySelectorAll("select[disabled]").forEach(function (el) { el.disabled = false; });
     });
     Array.from(tbody.querySelectorAll("tr")).forEach(syncLevel);
+    setupRowTables(form);
     updateSummary();
     focusFirstInvalid(form);
   }
@@ -204,8 +225,7 @@
 
     function choose(shape) {
       var region = shape.dataset.region, side = shape.dataset.side, key = region + ":" + side;
-      document.querySelectorAll('.body-chart rect[data-region="' + region + '"][data-side="' + side + '"]')
-        .forEach(function (r) { r.classList.add("marked"); });
+      setMarked(region, side, true);
       if (!markInput(key)) {
         var input = document.createElement("input");
         input.type = "hidden"; input.name = "pain_mark"; input.value = key;
@@ -234,8 +254,7 @@
       unmark.addEventListener("click", function () {
         var input = markInput(key);
         if (input) input.remove();
-        document.querySelectorAll('.body-chart rect[data-region="' + region + '"][data-side="' + side + '"]')
-          .forEach(function (r) { r.classList.remove("marked"); });
+        setMarked(region, side, false);
         var set = signs.querySelector('[data-key="' + key + '"]');
         if (set) set.remove();
         picker.innerHTML = '<p class="muted">Mark removed.</p>';
@@ -245,14 +264,11 @@
       if (first && shape.dataset.keyboard) first.focus();
     }
 
-    document.querySelectorAll(".body-chart rect").forEach(function (shape) {
-      shape.addEventListener("click", function () { choose(shape); });
-      shape.addEventListener("keydown", function (event) {
-        if (event.key === "Enter" || event.key === " ") {
-          event.preventDefault();
-          shape.dataset.keyboard = "1";
-          choose(shape);
-        }
+    document.querySelectorAll(".body-chart svg[role=group]").forEach(function (svg) {
+      setupRegionKeys(svg, choose);
+      svg.addEventListener("click", function (event) {
+        var shape = event.target.closest(".region");
+        if (shape) { delete shape.dataset.keyboard; choose(shape); }
       });
     });
     findings.addEventListener("click", function (event) {
@@ -264,28 +280,132 @@
     document.getElementById("add-finding").addEventListener("click", function () {
       addRow(findings, findingTemplate, "findings", null).querySelector('[name$=".muscle"]').focus();
     });
+    setupRowTables(form);
     focusFirstInvalid(form);
   }
 
-  // ---- Myotome / dermatome of an inferred level on the body chart --------------------
-  function setupLevelMaps() {
+  // ---- Body chart: pain marks, keyboard, dermatome and myotome overlays -------------
+  function setMarked(region, side, on) {
+    var selector = '[data-region="' + region + '"][data-side="' + side + '"]';
+    document.querySelectorAll(".body-chart .region" + selector).forEach(function (shape) {
+      shape.classList.toggle("marked", on);
+      var label = shape.getAttribute("aria-label");
+      if (label) {
+        shape.setAttribute("aria-label", label.replace(/ \(pain marked\)$/, "") + (on ? " (pain marked)" : ""));
+      }
+    });
+    document.querySelectorAll('.body-chart .pain-dot[data-key="' + region + ":" + side + '"]')
+      .forEach(function (dot) { dot.classList.toggle("on", on); });
+  }
+
+  // One Tab stop per view; arrow keys move up and down the body on the same side, and
+  // across to the same region on the other side.
+  function setupRegionKeys(svg, choose) {
+    var shapes = Array.from(svg.querySelectorAll(".region"));
+    shapes.forEach(function (shape, index) { shape.tabIndex = index === 0 ? 0 : -1; });
+    function centre(shape) { var box = shape.getBBox(); return box.x + box.width / 2; }
+    function along(shape, step) {
+      var index = shapes.indexOf(shape) + step;
+      for (; index >= 0 && index < shapes.length; index += step) {
+        if (shapes[index].dataset.side === shape.dataset.side) return shapes[index];
+      }
+      return null;
+    }
+    function across(shape, toLeft) {
+      var other = shapes.filter(function (s) {
+        return s.dataset.region === shape.dataset.region && s !== shape;
+      })[0];
+      if (!other) return null;
+      return (centre(other) < centre(shape)) === toLeft ? other : null;
+    }
+    svg.addEventListener("keydown", function (event) {
+      var shape = event.target.closest(".region");
+      if (!shape) return;
+      var target = null;
+      if (event.key === "Enter" || event.key === " ") {
+        event.preventDefault();
+        shape.dataset.keyboard = "1";
+        choose(shape);
+        return;
+      }
+      if (event.key === "ArrowDown") target = along(shape, 1);
+      else if (event.key === "ArrowUp") target = along(shape, -1);
+      else if (event.key === "ArrowLeft") target = across(shape, true);
+      else if (event.key === "ArrowRight") target = across(shape, false);
+      else if (event.key === "Home") target = shapes[0];
+      else if (event.key === "End") target = shapes[shapes.length - 1];
+      else return;
+      event.preventDefault();
+      if (target) {
+        shapes.forEach(function (s) { s.tabIndex = -1; });
+        target.tabIndex = 0;
+        target.focus();
+      }
+    });
+    svg.addEventListener("focusin", function (event) {
+      var shape = event.target.closest(".region");
+      if (!shape) return;
+      shapes.forEach(function (s) { s.tabIndex = s === shape ? 0 : -1; });
+    });
+  }
+
+  function setupChartOverlays() {
+    var controls = document.getElementById("chart-controls");
     var source = document.getElementById("level-maps");
-    if (!source) return;
+    if (!controls || !source) return;
     var maps = JSON.parse(source.textContent);
+    var select = document.getElementById("dermatome-level");
+    var note = document.getElementById("dermatome-note");
+    var allPoints = document.getElementById("key-points-toggle");
+    var generalNote = note.textContent;
+
+    // side: "left", "right" or null for both; withMyotome also shades the level's muscles.
+    function showLevel(level, side, withMyotome) {
+      var entry = maps[level] || { myotome: [], dermatome: [] };
+      function applies(el) { return level && (!side || el.dataset.side === side); }
+      document.querySelectorAll(".body-chart .overlay path").forEach(function (path) {
+        path.classList.toggle("dermatome", applies(path) && entry.dermatome.indexOf(path.dataset.region) !== -1);
+      });
+      document.querySelectorAll(".body-chart .region").forEach(function (shape) {
+        shape.classList.toggle("myotome", withMyotome && applies(shape) && entry.myotome.indexOf(shape.dataset.region) !== -1);
+      });
+      document.querySelectorAll(".body-chart .key-point").forEach(function (point) {
+        point.classList.toggle("on", applies(point) && point.dataset.level === level);
+      });
+      var option = select.querySelector('option[value="' + level + '"]');
+      if (!level || !option) { note.textContent = generalNote; return; }
+      note.textContent = level + (side ? " (" + side + ")" : "") + ": " + option.dataset.area +
+        ". Key sensory point: " + option.dataset.keyPoint + "." +
+        (withMyotome ? " Regions of the muscles " + level + " supplies are shaded green." : "") +
+        " Dermatomes overlap and vary between people: the areas drawn are approximate.";
+    }
+
+    select.addEventListener("change", function () { showLevel(select.value, null, false); });
+    allPoints.addEventListener("change", function () {
+      document.querySelectorAll(".body-chart").forEach(function (chart) {
+        chart.classList.toggle("all-key-points", allPoints.checked);
+      });
+    });
     document.addEventListener("click", function (event) {
       var button = event.target.closest(".show-level");
       if (!button) return;
-      var entry = maps[button.dataset.level] || { myotome: [], dermatome: [] };
-      document.querySelectorAll(".body-chart rect").forEach(function (rect) {
-        var sameSide = rect.dataset.side === button.dataset.side;
-        rect.classList.toggle("myotome", sameSide && entry.myotome.indexOf(rect.dataset.region) !== -1);
-        rect.classList.toggle("dermatome", sameSide && entry.dermatome.indexOf(rect.dataset.region) !== -1);
-      });
+      select.value = "";
+      showLevel(button.dataset.level, button.dataset.side, true);
+      var chart = document.querySelector(".body-chart");
+      if (chart && chart.scrollIntoView) chart.scrollIntoView({ block: "nearest" });
+    });
+  }
+
+  // A read-only box whose text is selected when it gets focus (a link to copy).
+  function setupSelectOnFocus() {
+    document.querySelectorAll("[data-select-on-focus]").forEach(function (input) {
+      input.addEventListener("focus", function () { input.select(); });
     });
   }
 
   document.addEventListener("DOMContentLoaded", function () {
-    setupLevelMaps();
+    setupChartOverlays();
+    setupSelectOnFocus();
     var session = document.getElementById("session-form");
     if (session) setupSession(session);
     var assessment = document.getElementById("assessment-form");
