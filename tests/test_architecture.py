@@ -97,3 +97,19 @@ def test_the_domain_core_imports_no_framework():
             if module.split(".")[0] in ("django", "ninja"):
                 offenders.append(f"{path.relative_to(SRC)}:{line} {module}")
     assert offenders == []
+
+
+MAX_LINES = 400
+
+
+def test_a_long_module_says_why_it_is_one_module():
+    """Rooms stay small enough to read: a module over ~400 lines is split by topic (as
+    charting/actions/ is), or its docstring says why it is one module, on a line that
+    starts with "Size:"."""
+    offenders = []
+    for path in _sources():
+        text = path.read_text()
+        lines = text.count("\n")
+        if lines > MAX_LINES and "Size:" not in (ast.get_docstring(ast.parse(text)) or ""):
+            offenders.append(f"{path.relative_to(SRC)} ({lines} lines)")
+    assert offenders == []

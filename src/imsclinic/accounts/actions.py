@@ -1,4 +1,9 @@
-"""Writes for staff accounts, authorizations and tokens."""
+"""Writes for staff accounts, authorizations and tokens.
+
+Size: one room's writes that share the login-attempt and token helpers (password step,
+two-step login, lockout, tokens, users, authorizations); to be split by topic like
+charting/actions/ when the admin pages add more.
+"""
 
 from __future__ import annotations
 

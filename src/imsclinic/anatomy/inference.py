@@ -26,6 +26,9 @@ Score (each weight a multiple of 1/4, so sums are exact in any order):
   the painful area.
 
 A level's score is exactly sum(supporting) - sum(against). Sides are scored separately.
+
+Size: one algorithm (scoring, ties, the explanation it shows) read top to bottom;
+splitting it would scatter the reasoning a clinician audits.
 """
 
 from __future__ import annotations

@@ -1,4 +1,8 @@
-"""Read and validate the versioned JSON data files that make up the knowledge base."""
+"""Read and validate the versioned JSON data files that make up the knowledge base.
+
+Size: one validator per data file of the knowledge base, with the cross-file checks
+between them; they read as one contract.
+"""
 
 from __future__ import annotations
 

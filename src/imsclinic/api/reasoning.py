@@ -122,7 +122,7 @@ class PlanOut(Schema):
     sites: list[PlanSiteOut]
 
 
-def _check_rows(rows: list[FindingIn], prefix: str = "findings") -> list[reasoning.FindingRow]:
+def _check_rows(rows: list[FindingIn], prefix: str = "findings") -> list[FindingIn]:
     problems = Problems()
     for index, row in enumerate(rows):
         reasoning.resolve_muscle(problems, f"{prefix}.{index}", row.muscle, row.level)

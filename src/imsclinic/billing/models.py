@@ -3,6 +3,9 @@
 Issued invoices, their lines, credit notes and payments are immutable, in the actions
 and in the database (billing/guards.py); corrections are credit notes and refunds. Money
 columns are DECIMAL(12, 2); the arithmetic and its rounding rule are rules/billing.py.
+
+Size: the billing tables and their constraints, which refer to each other; Django
+expects an app's models in one module.
 """
 
 from __future__ import annotations

@@ -1,6 +1,10 @@
 """Billing pages: the queue of visits to bill, invoices, payments, patient accounts, the fee
 schedule, settings and reports. Thin: each parses the form into the API's input schema and
-calls the same action or selector as the API."""
+calls the same action or selector as the API.
+
+Size: thin pages (parse, call one action, render), one per billing screen; no logic to
+split out.
+"""
 
 from __future__ import annotations
 

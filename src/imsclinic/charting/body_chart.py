@@ -13,6 +13,9 @@ no gap or overlap.
 
 Dermatome key sensory points are placed where the ISNCSCI worksheet puts them [ISNCSCI];
 the drawing positions themselves are the project's.
+
+Size: mostly drawing data (the outline curves of each region); the code is the short
+geometry that mirrors and joins them.
 """
 
 from __future__ import annotations

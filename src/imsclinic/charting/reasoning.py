@@ -28,7 +28,6 @@ _KINDS = ("taut_band", "tender_motor_point", "shortened", "local_twitch")
 
 
 # One charted muscle finding, as stored or as typed into the assessment form or the API.
-FindingRow = FindingIn
 
 
 def resolve_muscle(problems: Problems, prefix: str, name: str, level: str = "") -> Muscle | None:
@@ -46,7 +45,7 @@ def resolve_muscle(problems: Problems, prefix: str, name: str, level: str = "") 
 
 
 def inference_inputs(
-    rows: Iterable[FindingRow],
+    rows: Iterable[FindingIn],
 ) -> tuple[list[Finding], list[ParaspinalFinding], list[str]]:
     """Muscle findings and paraspinal findings; unknown or incomplete rows are reported, not guessed."""
     catalog = get_catalog()
@@ -94,7 +93,7 @@ def neuropathy_signs(signs: Iterable[SignIn]) -> list[NeuropathySign]:
 
 
 def infer(
-    rows: Iterable[FindingRow],
+    rows: Iterable[FindingIn],
     dermatomal: Iterable[DermatomalPain] = (),
     signs: Iterable[SignIn] = (),
 ) -> tuple[InferenceResult, list[Finding], list[str]]:
@@ -104,15 +103,15 @@ def infer(
 
 
 def plan_for(
-    patient: Any, rows: Iterable[FindingRow], signs: Iterable[SignIn] = ()
+    patient: Any, rows: Iterable[FindingIn], signs: Iterable[SignIn] = ()
 ) -> tuple[InferenceResult, NeedlingPlan, list[str]]:
     result, findings, skipped = infer(rows, signs=signs)
     return result, build_plan(result, findings, patient.precautions), skipped
 
 
-def rows_of_assessment(assessment: Any) -> list[FindingRow]:
+def rows_of_assessment(assessment: Any) -> list[FindingIn]:
     return [
-        FindingRow(
+        FindingIn(
             muscle=f.muscle_id,
             side=f.side,
             level=f.level,

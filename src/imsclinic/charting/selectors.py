@@ -1,5 +1,9 @@
 """Reads for charting. Query counts stay constant however long a patient's history grows:
-every list is fetched with its children in a fixed number of queries."""
+every list is fetched with its children in a fixed number of queries.
+
+Size: the chart's raw-SQL read (one query per child table) and the row types it fills
+belong together; the other selectors are short.
+"""
 
 from __future__ import annotations
 

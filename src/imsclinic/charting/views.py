@@ -1,4 +1,8 @@
-"""Charting pages: the patient's chart, episodes, assessments and treatment sessions."""
+"""Charting pages: the patient's chart, episodes, assessments and treatment sessions.
+
+Size: thin pages for the four charting screens (chart, episode, assessment, session); to
+be split by screen into a views/ package when the next screen is added.
+"""
 
 from __future__ import annotations
 
@@ -15,7 +19,14 @@ from imsclinic.charting import actions, reasoning, selectors
 from imsclinic.charting.body_chart import views_context
 from imsclinic.charting.events import session_form_initial
 from imsclinic.charting.models import AdverseEvent, Insertion, NeuropathySign, TreatmentSession
-from imsclinic.charting.schemas import AmendmentIn, AssessmentIn, EpisodeIn, SessionIn, SignIn
+from imsclinic.charting.schemas import (
+    AmendmentIn,
+    AssessmentIn,
+    EpisodeIn,
+    FindingIn,
+    SessionIn,
+    SignIn,
+)
 from imsclinic.core.actors import Actor
 from imsclinic.core.audit import audit_form_view, audit_view
 from imsclinic.core.errors import (
@@ -224,11 +235,11 @@ def _signs_from_values(values: dict[str, Any]) -> list[SignIn]:
     ]
 
 
-def _rows_from_values(values: dict[str, Any]) -> list[reasoning.FindingRow]:
+def _rows_from_values(values: dict[str, Any]) -> list[FindingIn]:
     rows = []
     for finding in values.get("findings", []):
         rows.append(
-            reasoning.FindingRow(
+            FindingIn(
                 muscle=str(finding.get("muscle", "")),
                 side=str(finding.get("side", "")),
                 level=str(finding.get("level", "")),

@@ -6,6 +6,9 @@ each row's ``row_hash`` is SHA-256 over its canonical fields and the previous ro
 in the same chain, so ``imsclinic audit verify`` finds any row changed, inserted or
 deleted after the fact, and an append locks only its own clinic's chain head (format and
 limits: docs/audit.md).
+
+Size: the hash chain (append, batch append, verify) must agree byte for byte on how a
+row is hashed; one module keeps one definition of it.
 """
 
 from __future__ import annotations

@@ -72,7 +72,9 @@ class RuleViolation(DomainError):
 
 
 @dataclass(frozen=True)
-class Warning_:
+class Caution:
+    """A warning the practitioner must acknowledge (by its code) before charting."""
+
     code: str
     message: str
 
@@ -83,7 +85,7 @@ class AcknowledgementRequired(DomainError):
     status = 422
     code = "acknowledgement_required"
 
-    def __init__(self, warnings: list[Warning_]) -> None:
+    def __init__(self, warnings: list[Caution]) -> None:
         codes = ", ".join(w.code for w in warnings)
         super().__init__(
             "Relative contraindications need acknowledging before needling is charted: "

@@ -2,6 +2,9 @@
 
 Everything is written through the same actions the pages and the API use, so the demo
 passes every rule a real chart must pass (consent, authorization, ranges).
+
+Size: the demo clinic's script, one story read top to bottom (staff, patients, courses,
+billing, safety).
 """
 
 from __future__ import annotations

@@ -11,6 +11,8 @@ The actions validate one note at a time, which is right for people and far too s
 a million sessions; this module writes rows directly, so it builds only what those
 actions would accept (consent before the first session, authorized practitioners,
 dates in the past, known muscles, paraspinal levels in range).
+
+Size: one generator whose row builders share the id counters and the COPY writer.
 """
 
 from __future__ import annotations

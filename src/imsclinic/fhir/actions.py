@@ -4,6 +4,9 @@ An import goes through the same actions as the pages (patients.patient_register,
 charting.episode_open / episode_close, outcomes.response_record), all in one transaction:
 either every entry is stored or none is. Every problem of every entry is collected first
 and reported together, each at ``Bundle.entry[i].resource.<path>``.
+
+Size: export jobs and the transaction import; the import plans every entry, then writes,
+and both halves share the entry-planning types.
 """
 
 from __future__ import annotations

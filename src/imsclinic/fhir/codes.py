@@ -12,6 +12,9 @@ Two kinds of system:
 ``coding_problems`` walks any resource and names every coding whose code is not in its
 system's list: the tests run it on every resource the server returns, and the importer on
 every coding it reads.
+
+Size: mostly code tables (external codes with their sources, local code systems); the
+code is their lookup and validation.
 """
 
 from __future__ import annotations

@@ -4,6 +4,9 @@ answers application/fhir+json, with every error an OperationOutcome.
 Authentication is the bearer token of /api/v1 (never the session cookie, so no CSRF
 exposure); refused access (403), another clinic's or a missing resource (404) and a deleted
 patient (410) are audited like the API's.
+
+Size: the REST layer of one specification (read, search, $everything, bulk,
+transaction), each handler thin; the shared error and paging helpers sit beside them.
 """
 
 from __future__ import annotations

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from typing import Any
 
@@ -13,6 +12,7 @@ from django.utils import timezone
 
 from imsclinic.core.actors import Actor
 from imsclinic.core.audit import audit_record
+from imsclinic.core.dates import local_today
 from imsclinic.core.errors import Problems, RuleViolation
 from imsclinic.core.permissions import ADMINS, CLINICAL, has_role, require_role
 from imsclinic.patients.consent_texts import CONSENT_TEXTS
@@ -28,10 +28,6 @@ from imsclinic.rules.precautions import LIMB_LIST_FIELDS
 
 _HEALTH_NUMBER = re.compile(r"^[A-Za-z0-9 -]{4,30}$")
 _PHONE = re.compile(r"^[0-9+() .-]{7,30}$")
-
-
-def local_today() -> dt.date:
-    return timezone.localdate()
 
 
 def _validate_patient(data: PatientIn) -> None:

@@ -4,6 +4,9 @@ incident reports and admin notifications. Each runs in a transaction with its au
 Charting calls ``adverse_event_followups`` from ``session_record`` and ``session_update``
 (in their transactions), so a significant or serious adverse event always has its
 follow-up, whichever page or API charted it.
+
+Size: four small aggregates (stock, follow-ups, incident reports, notifications) whose
+follow-up and incident writes share signing and hashing helpers.
 """
 
 from __future__ import annotations
@@ -22,9 +25,9 @@ from imsclinic.charting.integrity import content_hash
 from imsclinic.charting.models import AdverseEvent, Insertion, TreatmentSession
 from imsclinic.core.actors import Actor
 from imsclinic.core.audit import audit_record
+from imsclinic.core.dates import local_today
 from imsclinic.core.errors import PermissionDenied, Problems, RuleViolation, SignedNoteConflict
 from imsclinic.core.permissions import ADMINS, CLINICAL, STAFF, require_role
-from imsclinic.patients.actions import local_today
 from imsclinic.rules import ranges
 from imsclinic.rules.lots import lot_key
 from imsclinic.safety.integrity import followup_content, incident_content

@@ -4,6 +4,9 @@ appointments (moved here from patients), courses, online requests, links, waitli
 Times of appointments and time off are stored in UTC (``DateTimeField`` with USE_TZ);
 working hours and breaks are wall-clock times of the clinic's zone, because "08:00 on
 Tuesdays" stays 08:00 when the clocks change (scheduling/times.py).
+
+Size: the calendar's tables, which refer to each other; Django expects an app's models
+in one module.
 """
 
 from __future__ import annotations

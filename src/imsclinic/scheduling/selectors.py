@@ -1,6 +1,10 @@
 """Reads of the calendar. Each takes the clinic (through the actor), so another clinic's
 rows never appear; free time comes from scheduling/slots.py over rows fetched here in a
-constant number of queries, whatever the number of practitioners or appointments."""
+constant number of queries, whatever the number of practitioners or appointments.
+
+Size: the calendar's reads over the same fetched rows (hours, breaks, time off,
+appointments) that free time and the grid are computed from.
+"""
 
 from __future__ import annotations
 

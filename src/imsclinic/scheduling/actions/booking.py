@@ -6,6 +6,9 @@ No double booking, three layers deep:
    then looks for an overlapping appointment and names it (HTTP 409);
 2. the database refuses an overlapping row from any writer (scheduling/guards.py);
 3. a refusal by the database is turned into the same 409, naming the appointment.
+
+Size: single-appointment writes share the lock, overlap check and conflict naming that
+make double booking impossible; kept together so the three layers are read in one place.
 """
 
 from __future__ import annotations

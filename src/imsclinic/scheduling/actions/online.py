@@ -4,6 +4,9 @@ for, and the patients' single-use confirm/cancel links.
 What the public page may reveal: the clinic's appointment types, bookable practitioners
 and free times. Never whether someone is a patient: a request gets the same answer and
 the same e-mail whether it matched a record or waits for the front desk.
+
+Size: the public booking flow, request matching and link handling share the rate limit
+and the no-disclosure rules; one module keeps those rules in one place.
 """
 
 from __future__ import annotations

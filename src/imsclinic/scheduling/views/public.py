@@ -5,6 +5,9 @@ None shows patient data beyond what the visitor brought (their own appointment's
 through their own link). Forms post back to the same origin: the pages keep the site's
 ``Referrer-Policy: same-origin``, under which Chromium sends the real Origin with a POST
 (``no-referrer`` made it send ``Origin: null``, which Django's CSRF check refuses).
+
+Size: every page a patient opens without an account, so the public surface (rate limits,
+no disclosure, referrer policy) is reviewed in one file.
 """
 
 from __future__ import annotations

@@ -1,6 +1,10 @@
 """The front desk's and practitioners' calendar: day and week views, booking a single
 appointment or a course, the appointment page (status, move, cancel, chart), online
-requests to confirm, the waitlist, and each practitioner's schedule page."""
+requests to confirm, the waitlist, and each practitioner's schedule page.
+
+Size: thin calendar pages (day and week, booking, the appointment page, requests,
+waitlist); to be split by screen when the next one is added.
+"""
 
 from __future__ import annotations
 
