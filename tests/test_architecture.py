@@ -113,3 +113,12 @@ def test_a_long_module_says_why_it_is_one_module():
         if lines > MAX_LINES and "Size:" not in (ast.get_docstring(ast.parse(text)) or ""):
             offenders.append(f"{path.relative_to(SRC)} ({lines} lines)")
     assert offenders == []
+
+
+def test_identifiers_are_quoted_only_by_the_raw_sql_toolkit():
+    offenders = [
+        str(path.relative_to(SRC))
+        for path in _sources()
+        if "quote_name" in path.read_text() and path.relative_to(SRC).as_posix() != "core/rawsql.py"
+    ]
+    assert offenders == [], "use imsclinic.core.rawsql (quote, table, columns, quoted)"

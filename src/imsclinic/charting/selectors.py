@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import DecimalField, Model, Prefetch, QuerySet
+from django.db.models import DecimalField, Prefetch, QuerySet
 
 from imsclinic.charting.integrity import check_note, check_notes
 from imsclinic.charting.models import (
@@ -30,6 +30,7 @@ from imsclinic.charting.models import (
     days_late,
 )
 from imsclinic.core.actors import Actor
+from imsclinic.core.rawsql import columns, table
 from imsclinic.core.tenancy import get_for_clinic
 from imsclinic.patients.models import Consent, Patient
 from imsclinic.patients.selectors import patient_get
@@ -202,16 +203,6 @@ class AmendmentRow(NamedTuple):
     integrity: Any = None  # charting.integrity.Integrity, set when the chart is checked
 
 
-def _columns(*names: str) -> str:
-    """A select list from ``alias.column`` names, the columns quoted."""
-    quote = connection.ops.quote_name
-    return ", ".join(f"{alias}.{quote(column)}" for alias, column in (n.split(".") for n in names))
-
-
-def _table(model: type[Model], alias: str) -> str:
-    return f"{connection.ops.quote_name(model._meta.db_table)} {alias}"
-
-
 def _aware(value: dt.datetime | str, tz: dt.tzinfo | None) -> dt.datetime:
     """A DateTimeField value as the ORM returns it. Django's SQLite connection parses
     "datetime" columns to naive datetimes in the connection's time zone (``tz``: UTC, or
@@ -265,7 +256,7 @@ def session_rows(
     users = TreatmentSession._meta.get_field("practitioner").related_model
     tz = _connection_tz()
     sessions: dict[int, SessionRow] = {}
-    session_columns = _columns(
+    session_columns = columns(
         "s.id",
         "s.patient_id",
         "s.episode_id",
@@ -285,8 +276,8 @@ def session_rows(
     )
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT {session_columns} FROM {_table(TreatmentSession, 's')} "  # noqa: S608
-            f"INNER JOIN {_table(users, 'u')} ON u.id = s.practitioner_id "
+            f"SELECT {session_columns} FROM {table(TreatmentSession, 's')} "  # noqa: S608
+            f"INNER JOIN {table(users, 'u')} ON u.id = s.practitioner_id "
             f"WHERE s.clinic_id = %s AND {where} {order_limit}",
             [clinic_id, *params],
         )
@@ -351,9 +342,9 @@ def _attach_children(
         in_sessions, params = f"IN ({', '.join(['%s'] * len(ids))})", [clinic_id, *ids]
     where = f"WHERE c.clinic_id = %s AND c.session_id {in_sessions}"
 
-    insertion_columns = _columns(*(f"c.{name}" for name in InsertionRow._fields))
+    insertion_columns = columns(*(f"c.{name}" for name in InsertionRow._fields))
     cursor.execute(
-        f"SELECT {insertion_columns} FROM {_table(Insertion, 'c')} {where} "  # noqa: S608
+        f"SELECT {insertion_columns} FROM {table(Insertion, 'c')} {where} "  # noqa: S608
         "ORDER BY c.session_id, c.position",
         params,
     )
@@ -384,27 +375,27 @@ def _attach_children(
     # Each session's children in id order. Leading with session_id lets the (clinic,
     # session) indexes deliver that order: ORDER BY id alone made SQLite walk every
     # adverse event of the clinic through its clinic index (7 ms at 30k events).
-    rom_columns = _columns("c.session_id", "c.id", "c.phase", "c.movement", "c.side", "c.degrees")
+    rom_columns = columns("c.session_id", "c.id", "c.phase", "c.movement", "c.side", "c.degrees")
     cursor.execute(
-        f"SELECT {rom_columns} FROM {_table(RomMeasure, 'c')} {where} "  # noqa: S608
+        f"SELECT {rom_columns} FROM {table(RomMeasure, 'c')} {where} "  # noqa: S608
         "ORDER BY c.session_id, c.id",
         params,
     )
     for row in cursor.fetchall():
         sessions[row[0]].rom.append(RomRow._make(row[1:]))
 
-    event_columns = _columns(
+    event_columns = columns(
         "c.session_id", "c.id", "c.kind", "c.severity", "c.description", "c.action_taken"
     )
     cursor.execute(
-        f"SELECT {event_columns} FROM {_table(AdverseEvent, 'c')} {where} "  # noqa: S608
+        f"SELECT {event_columns} FROM {table(AdverseEvent, 'c')} {where} "  # noqa: S608
         "ORDER BY c.session_id, c.id",
         params,
     )
     for row in cursor.fetchall():
         sessions[row[0]].adverse_events.append(AdverseEventRow._make(row[1:]))
 
-    amendment_columns = _columns(
+    amendment_columns = columns(
         "c.session_id",
         "c.id",
         "c.created_at",
@@ -416,8 +407,8 @@ def _attach_children(
         "u.username",
     )
     cursor.execute(
-        f"SELECT {amendment_columns} FROM {_table(Amendment, 'c')} "  # noqa: S608
-        f"INNER JOIN {_table(users, 'u')} ON u.id = c.author_id "
+        f"SELECT {amendment_columns} FROM {table(Amendment, 'c')} "  # noqa: S608
+        f"INNER JOIN {table(users, 'u')} ON u.id = c.author_id "
         f"{where} ORDER BY c.session_id, c.created_at, c.id",
         params,
     )

@@ -28,7 +28,7 @@ from django.db.models import Model, Q
 from django.utils import timezone
 
 from imsclinic.core.models import AuditChainHead, AuditEvent, AuditEventPatient, Clinic
-from imsclinic.core.rawsql import insert_returning_id, insert_rows, quote
+from imsclinic.core.rawsql import insert_returning_id, insert_rows, quoted
 from imsclinic.core.seals import Seals, check_clinic
 
 if TYPE_CHECKING:
@@ -90,16 +90,10 @@ def _in_chain(clinic_id: int | None) -> Q:
     return Q(clinic_id=clinic_id) if clinic_id is not None else Q(clinic__isnull=True)
 
 
-def _quoted(model: type[Model], *names: str) -> tuple[str, ...]:
-    """The quoted table name of ``model``, then the quoted columns of its fields ``names``."""
-    columns = {f.name: f.column for f in model._meta.concrete_fields}
-    return (quote(model._meta.db_table), *(quote(columns[name]) for name in names))
-
-
 @functools.cache
 def _head_sql(vendor: str, no_clinic: bool) -> str:
     """SELECT (and lock) one chain's head row: id, seq, last_hash."""
-    table, id_, clinic, seq, last_hash = _quoted(AuditChainHead, "id", "clinic", "seq", "last_hash")
+    table, id_, clinic, seq, last_hash = quoted(AuditChainHead, "id", "clinic", "seq", "last_hash")
     where = f"{clinic} IS NULL" if no_clinic else f"{clinic} = %s"
     # SQLite has no FOR UPDATE: its IMMEDIATE write transactions already serialize writers.
     lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
@@ -113,7 +107,7 @@ _EVENT_FIELDS = tuple(f.attname for f in AuditEvent._meta.concrete_fields if not
 @functools.cache
 def _head_update_sql(vendor: str, no_clinic: bool) -> str:
     # By clinic as well as id, so that a database sharded by clinic sends it to one shard.
-    table, id_, clinic, seq, last_hash = _quoted(AuditChainHead, "id", "clinic", "seq", "last_hash")
+    table, id_, clinic, seq, last_hash = quoted(AuditChainHead, "id", "clinic", "seq", "last_hash")
     where = f"{clinic} IS NULL" if no_clinic else f"{clinic} = %s"
     return f"UPDATE {table} SET {seq} = %s, {last_hash} = %s WHERE {where} AND {id_} = %s"  # noqa: S608
 

@@ -25,7 +25,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from types import SimpleNamespace
-from typing import Any
 
 from django.db import connection, models, transaction
 from django.utils import timezone
@@ -38,6 +37,7 @@ from imsclinic.charting.models import AdverseEvent, Episode, Insertion, Treatmen
 from imsclinic.charting.selectors import PersonRef, Rows, SessionRow
 from imsclinic.core.audit import ChainAppender
 from imsclinic.core.models import AuditEvent, Clinic
+from imsclinic.core.rawsql import BulkWriter
 from imsclinic.core.seals import sign_detail
 from imsclinic.patients.consent_texts import CURRENT_CONSENT_VERSION
 from imsclinic.patients.models import Consent, Patient
@@ -136,53 +136,6 @@ class ScaleResult:
     seconds: float
 
 
-class _Writer:
-    """Appends rows for one table and flushes them in large batches (COPY on PostgreSQL)."""
-
-    def __init__(
-        self, model: type[models.Model], columns: Sequence[str], batch: int = 50_000
-    ) -> None:
-        self.table = model._meta.db_table
-        self.columns = list(columns)
-        self.rows: list[tuple[Any, ...]] = []
-        self.batch = batch
-        self.count = 0
-
-    def add(self, row: tuple[Any, ...]) -> None:
-        self.rows.append(row)
-        if len(self.rows) >= self.batch:
-            self.flush()
-
-    def flush(self) -> None:
-        if not self.rows:
-            return
-        quoted = ", ".join(connection.ops.quote_name(c) for c in self.columns)
-        with connection.cursor() as cursor:
-            if connection.vendor == "postgresql":
-                raw = cursor.cursor  # psycopg 3 cursor: COPY is an order of magnitude faster
-                with raw.copy(f"COPY {self.table} ({quoted}) FROM STDIN") as copy:
-                    for row in self.rows:
-                        copy.write_row(row)
-            else:
-                marks = ", ".join(["%s"] * len(self.columns))
-                cursor.executemany(
-                    f"INSERT INTO {self.table} ({quoted}) VALUES ({marks})",  # noqa: S608
-                    [tuple(_sqlite_value(v) for v in row) for row in self.rows],
-                )
-        self.count += len(self.rows)
-        self.rows.clear()
-
-
-def _sqlite_value(value: Any) -> Any:
-    if isinstance(value, dt.datetime):
-        return value.astimezone(dt.UTC).replace(tzinfo=None).isoformat(" ")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    return value
-
-
 def _next_id(model: type[models.Model]) -> int:
     last = model._default_manager.order_by("-pk").values_list("pk", flat=True).first()
     return (last or 0) + 1
@@ -233,7 +186,7 @@ def generate(
                 sites.append((muscle_id, ""))
         sites_by_condition[code] = sites
 
-    patient_w = _Writer(
+    patient_w = BulkWriter(
         Patient,
         [
             "id",
@@ -257,7 +210,7 @@ def generate(
             "precaution_notes",
         ],
     )
-    consent_w = _Writer(
+    consent_w = BulkWriter(
         Consent,
         [
             "id",
@@ -273,7 +226,7 @@ def generate(
             "withdrawal_reason",
         ],
     )
-    episode_w = _Writer(
+    episode_w = BulkWriter(
         Episode,
         [
             "id",
@@ -292,7 +245,7 @@ def generate(
             "referring_physician",
         ],
     )
-    session_w = _Writer(
+    session_w = BulkWriter(
         TreatmentSession,
         [
             "id",
@@ -312,7 +265,7 @@ def generate(
             "acknowledged",
         ],
     )
-    insertion_w = _Writer(
+    insertion_w = BulkWriter(
         Insertion,
         [
             "clinic_id",
@@ -333,7 +286,7 @@ def generate(
         ],
         batch=100_000,
     )
-    event_w = _Writer(
+    event_w = BulkWriter(
         AdverseEvent,
         [
             "clinic_id",
@@ -347,7 +300,7 @@ def generate(
             "action_taken",
         ],
     )
-    audit_w = _Writer(
+    audit_w = BulkWriter(
         AuditEvent,
         [f.attname for f in AuditEvent._meta.concrete_fields if not f.primary_key],
     )

@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import transaction
 
 from imsclinic.accounts.models import User
 from imsclinic.charting.models import (
@@ -24,6 +24,7 @@ from imsclinic.charting.rollup import SEVERITIES
 from imsclinic.core.actors import Actor
 from imsclinic.core.models import Clinic
 from imsclinic.core.permissions import CLINICAL, require_role
+from imsclinic.core.rawsql import table
 from imsclinic.core.routing import read_connection, replica_reads
 from imsclinic.measures import (
     MEASURES,
@@ -115,10 +116,6 @@ class ClinicOutcomes:
     published_courses: list[object]
 
 
-def _table(model: Any) -> str:
-    return str(connection.ops.quote_name(model._meta.db_table))
-
-
 def _responses_episode_sql(measure: Measure) -> str:
     order = "PARTITION BY episode_id ORDER BY answered_at, id"
     whole = f"{order} ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING"
@@ -136,7 +133,7 @@ def _responses_episode_sql(measure: Measure) -> str:
                         FIRST_VALUE(score) OVER ({order}) AS baseline,
                         LAST_VALUE(score) OVER ({whole}) AS latest,
                         LAST_VALUE(sessions_completed) OVER ({whole}) AS last_time
-                    FROM {_table(QuestionnaireResponse)}
+                    FROM {table(QuestionnaireResponse)}
                     WHERE clinic_id = %s AND measure_code = %s
                 ) f
             ) h
@@ -154,7 +151,7 @@ def _outcome_rows(clinic: Clinic, code: str) -> list[tuple[Any, ...]]:
     instead of every session and event; other measures are read from the questionnaire
     responses."""
     measure = PAIN_MEASURE if code == SESSION_PAIN else MEASURES[code]
-    joins = f"LEFT JOIN {_table(EpisodeSummary)} p ON p.episode_id = ep.id"
+    joins = f"LEFT JOIN {table(EpisodeSummary)} p ON p.episode_id = ep.id"
     if code == SESSION_PAIN:
         # Pain before session k reflects the k - 1 sessions already given.
         scores, baseline, latest = "p.sessions", "p.baseline", "p.latest"
@@ -179,7 +176,7 @@ def _outcome_rows(clinic: Clinic, code: str) -> list[tuple[Any, ...]]:
             SUM(COALESCE({n}, 0)), SUM(COALESCE({with_after}, 0)), SUM(COALESCE({effect}, 0)),
             SUM(CASE WHEN {evaluable} AND {responded} THEN 1 ELSE 0 END),
             {adverse}, MIN(ep.id)
-        FROM {_table(Episode)} ep {joins}
+        FROM {table(Episode)} ep {joins}
         WHERE ep.clinic_id = %s
         GROUP BY ep.condition_code, ep.practitioner_id, {time}, {event}"""  # noqa: S608
     with read_connection().cursor() as cursor:
