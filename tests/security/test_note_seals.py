@@ -231,8 +231,11 @@ def test_signed_assessments_are_checked_too(reader, actor, patient, episode):
 
 def test_a_deleted_signed_note_is_reported(actor, signed):
     with guards_off() as cursor:
+        # Everything that refers to the session goes with it, as an attacker's delete would
+        # (signing proposed the visit's charge in billing).
         for table in ("charting_insertion", "charting_rommeasure", "charting_adverseevent"):
             cursor.execute(f"DELETE FROM {table} WHERE session_id = %s", [signed.pk])
+        cursor.execute("DELETE FROM billing_visitcharge WHERE session_id = %s", [signed.pk])
         cursor.execute("DELETE FROM charting_treatmentsession WHERE id = %s", [signed.pk])
     problems = audit_chain_verify().problems
     assert [p.kind for p in problems] == ["deleted"]

@@ -349,3 +349,26 @@ class EpisodeSummary(models.Model):
 
     def __str__(self) -> str:
         return f"episode {self.episode_id}: {self.sessions} sessions"
+
+
+SIGNED_NOTES = (Assessment, TreatmentSession)
+
+
+def signed_note_children() -> tuple[tuple[str, str, str], ...]:
+    """(child table, foreign-key column, note table) of every charting row that belongs to a
+    signed note, found from the models' foreign keys to the notes, amendments apart (they
+    follow a signed note and have their own guard). The database guards
+    (security/db_guards.py) read this, so a new child table of a note is guarded without
+    a change there."""
+    from django.apps import apps
+
+    found = []
+    for model in apps.get_app_config("charting").get_models():
+        if model is Amendment:
+            continue
+        for field in model._meta.concrete_fields:
+            if field.is_relation and field.related_model in SIGNED_NOTES:
+                found.append(
+                    (model._meta.db_table, field.column, field.related_model._meta.db_table)
+                )
+    return tuple(sorted(found))

@@ -160,9 +160,7 @@ def insert_rows(
 class BulkWriter:
     """Appends rows for one table and flushes them in large batches (COPY on PostgreSQL)."""
 
-    def __init__(
-        self, model: type[Model], columns: Sequence[str], batch: int = 50_000
-    ) -> None:
+    def __init__(self, model: type[Model], columns: Sequence[str], batch: int = 50_000) -> None:
         self.table = quote(model._meta.db_table)
         self.columns = list(columns)
         self.rows: list[tuple[Any, ...]] = []

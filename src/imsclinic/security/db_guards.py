@@ -25,16 +25,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from imsclinic.charting.models import signed_note_children
+
 SIGNED_PARENTS = ("charting_assessment", "charting_treatmentsession")
-# (child table, foreign-key column, parent table)
-SIGNED_CHILDREN = (
-    ("charting_musclefinding", "assessment_id", "charting_assessment"),
-    ("charting_neuropathysign", "assessment_id", "charting_assessment"),
-    ("charting_rommeasure", "assessment_id", "charting_assessment"),
-    ("charting_insertion", "session_id", "charting_treatmentsession"),
-    ("charting_adverseevent", "session_id", "charting_treatmentsession"),
-    ("charting_rommeasure", "session_id", "charting_treatmentsession"),
-)
+# (child table, foreign-key column, parent table): declared by charting, from its models'
+# foreign keys (charting.models.signed_note_children), so a new child table is guarded.
+SIGNED_CHILDREN = signed_note_children()
 # (amendment table, its foreign keys to notes, and the note table of each)
 AMENDMENTS = (
     "charting_amendment",
