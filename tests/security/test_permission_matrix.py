@@ -91,6 +91,8 @@ PAGES: dict[str, Exp] = {
     "questionnaire_fill": Exp((LOGIN, 403, 200, 200), (LOGIN, 403, 404, 404)),
     # The patient's single-use link: no login; an unknown token is a 404 for everyone.
     "questionnaire_link": Exp((404, 404, 404, 404)),
+    # The patients' side (issue 15): clinicians e-mail links and review intakes.
+    "questionnaire_link_email": Exp((LOGIN, 403, 302, 302), (LOGIN, 403, 404, 404)),
     "clinic_outcomes": Exp((LOGIN, 403, 200, 200)),
     "research_export_csv": Exp((LOGIN, 403, 200, 200)),
     "research_export_dictionary": Exp((LOGIN, 403, 200, 200)),

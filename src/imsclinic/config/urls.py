@@ -83,6 +83,7 @@ urlpatterns = [
     path("billing/", include("imsclinic.billing.urls")),
     path("safety/", include("imsclinic.safety.urls")),
     path("", include("imsclinic.scheduling.urls")),
+    path("", include("imsclinic.portal.urls")),
     path("api/", api.urls),
 ]
 

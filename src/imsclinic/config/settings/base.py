@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "imsclinic.demo",
     "imsclinic.notifications",
     "imsclinic.scheduling",
+    "imsclinic.portal",
 ]
 
 MIDDLEWARE = [
