@@ -278,7 +278,7 @@ def book_course(request: HttpRequest, patient_id: int, payload: CourseIn) -> Any
     201 with all of them, or 409 listing every conflict and booking none. ``dry_run``: 200
     with each time and its conflicts and nearby free times, nothing booked."""
     actor = api_actor(request)
-    patient = patient_get(actor=actor, patient_id=patient_id, audit=False)
+    patient = patient_get(actor=actor, patient_id=patient_id)
     time_zone = settings_for(actor.clinic).time_zone
     if payload.dry_run:
         plan = actions.course_plan(actor=actor, patient=patient, data=payload)

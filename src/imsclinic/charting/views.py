@@ -413,7 +413,8 @@ def session_new(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResp
     for _receiver, initial in session_form_initial.send(
         sender=TreatmentSession, actor=actor, patient=patient, query=request.GET
     ):
-        values.update(initial or {})  # e.g. charted from an appointment: links them
+        if isinstance(initial, dict):  # e.g. charted from an appointment: links them
+            values.update(initial)
     if request.GET.get("plan"):
         assessment = selectors.assessment_get(actor=actor, assessment_id=request.GET["plan"])
         if assessment.patient_id == patient.pk:
