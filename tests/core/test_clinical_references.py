@@ -21,7 +21,7 @@ REFERENCES = ROOT / "docs" / "clinical-references.md"
 _CITATION = re.compile(
     r"(?:^|(?<=[\s(\[]))\[([A-Za-z][A-Za-z0-9-]*(?:, ?[A-Za-z][A-Za-z0-9-]*)*)\]"
 )
-_NOT_CITATIONS = {"options", "KEY"}  # usage text and the placeholder in the data README
+_NOT_CITATIONS = {"options", "KEY", "name"}  # usage text, the data README, the outbox [[name]]
 _RANGE = re.compile(r"^(?:[A-Za-z0-9]-[A-Za-z0-9])+")  # a regex class such as [A-Za-z0-9]
 
 

@@ -93,6 +93,10 @@ PAGES: dict[str, Exp] = {
     "questionnaire_link": Exp((404, 404, 404, 404)),
     # The patients' side (issue 15): clinicians e-mail links and review intakes.
     "questionnaire_link_email": Exp((LOGIN, 403, 302, 302), (LOGIN, 403, 404, 404)),
+    "intake_link_email": Exp((LOGIN, 403, 302, 302), (LOGIN, 403, 404, 404)),  # POST only
+    "intake_review": Exp((LOGIN, 403, 200, 200), (LOGIN, 403, 404, 404)),
+    "intake_accept": Exp((LOGIN, 403, 302, 302), (LOGIN, 403, 404, 404)),  # POST only
+    "intake_form": Exp((404, 404, 404, 404)),  # the patient's single-use link
     "clinic_outcomes": Exp((LOGIN, 403, 200, 200)),
     "research_export_csv": Exp((LOGIN, 403, 200, 200)),
     "research_export_dictionary": Exp((LOGIN, 403, 200, 200)),
@@ -268,6 +272,7 @@ API: dict[tuple[str, str], Exp] = {
 # Pages without a login whose refusals are not a staff member's denied access.
 PUBLIC_PAGES = {
     "questionnaire_link",
+    "intake_form",
     "calendar_feed",
     "public_booking",
     "public_booking_details",

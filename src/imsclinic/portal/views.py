@@ -1,26 +1,59 @@
 """Pages of the patients' side. Staff pages (send a link, review an intake) use
-``clinic_view``; patients' pages are reached by single-use links and the portal session."""
+``clinic_view``; patients reach theirs by single-use links, with no account.
+
+Public pages keep ``Referrer-Policy: same-origin`` so Chromium posts their forms with the
+real Origin (``no-referrer`` makes it send ``Origin: null``, which the CSRF check refuses).
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
 
-from imsclinic.core.actors import Actor
-from imsclinic.core.errors import DomainError, ValidationProblem
-from imsclinic.core.form_input import parse_input
+from imsclinic.charting.models import Episode
+from imsclinic.core.actors import Actor, client_address
+from imsclinic.core.audit import audit_view
+from imsclinic.core.errors import DomainError, NotFound, ValidationProblem
+from imsclinic.core.form_input import field_errors, parse_input
 from imsclinic.core.permissions import CLINICAL
 from imsclinic.core.web import clinic_view
+from imsclinic.measures import MEASURES
 from imsclinic.outcomes import selectors as outcomes
-from imsclinic.portal import actions
-from imsclinic.portal.schemas import LinkEmailIn
+from imsclinic.outcomes.views import _form_errors, _questionnaire_context, form_answers
+from imsclinic.patients.consent_texts import CONSENT_TEXTS, CURRENT_CONSENT_VERSION
+from imsclinic.patients.selectors import patient_get
+from imsclinic.portal import actions, selectors
+from imsclinic.portal.intake_questions import (
+    LIMB_QUESTIONS,
+    PRECAUTION_LABELS,
+    PRECAUTION_QUESTIONS,
+    RED_FLAGS,
+)
+from imsclinic.portal.schemas import IntakeAcceptIn, IntakeIn, IntakeLinkIn, LinkEmailIn
+from imsclinic.rules.precautions import LIMB_LIST_FIELDS
 
 
 def _problem_text(exc: DomainError) -> str:
     if isinstance(exc, ValidationProblem):
         return " ".join(problem.message for problem in exc.problems)
     return exc.message
+
+
+def _public(response: HttpResponse) -> HttpResponse:
+    response["Referrer-Policy"] = "same-origin"
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+def _gone(request: HttpRequest, reason: str, status: int) -> HttpResponse:
+    return _public(render(request, "portal/link_gone.html", {"reason": reason}, status=status))
+
+
+# Questionnaire links by e-mail ---------------------------------------------------------
 
 
 @clinic_view(roles=CLINICAL)
@@ -45,3 +78,187 @@ def questionnaire_link_email(request: HttpRequest, actor: Actor, episode_id: int
             f"it works once and expires {link.expires_at:%Y-%m-%d}.",
         )
     return redirect("episode_progress", episode_id=episode.pk)
+
+
+# Intake: staff --------------------------------------------------------------------------
+
+
+@clinic_view(roles=CLINICAL)
+def intake_link_email(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResponse:
+    patient = patient_get(actor=actor, patient_id=patient_id)
+    if request.method != "POST":
+        return redirect("patient_chart", patient_id=patient.pk)
+    values = {
+        "episode_id": request.POST.get("episode_id") or None,
+        "measure_code": request.POST.get("measure_code", ""),
+        "expires_in_days": request.POST.get("expires_in_days") or 14,
+    }
+    try:
+        link = actions.intake_link_send(
+            actor=actor, patient=patient, data=parse_input(IntakeLinkIn, values)
+        )
+    except DomainError as exc:
+        messages.error(request, f"The intake form was not sent. {_problem_text(exc)}")
+    else:
+        messages.success(
+            request,
+            f"Intake form e-mailed to {patient.email}; the link works once and expires "
+            f"{link.expires_at:%Y-%m-%d}.",
+        )
+    return redirect("patient_chart", patient_id=patient.pk)
+
+
+def _review_context(actor: Actor, patient_id: int, **extra: Any) -> dict[str, Any]:
+    patient = patient_get(actor=actor, patient_id=patient_id)
+    submission = selectors.intake_latest(actor=actor, patient_id=patient.pk)
+    if submission is None:
+        return {"patient": patient, "submission": None}
+    audit_view(actor=actor, patient_id=patient.pk, obj=submission)
+    episodes = [
+        e for e in Episode.objects.filter(clinic=actor.clinic, patient=patient) if e.is_open
+    ]
+    measure = MEASURES.get(submission.baseline_measure_code)
+    context: dict[str, Any] = {
+        "patient": patient,
+        "submission": submission,
+        "flags": selectors.red_flags(submission),
+        "precautions": [PRECAUTION_LABELS.get(c, c) for c in submission.precautions],
+        "limbs": [
+            (
+                LIMB_LIST_FIELDS[name][1],
+                [LIMB_LIST_FIELDS[name][0][s] for s in getattr(submission, name)],
+            )
+            for name in LIMB_QUESTIONS
+            if getattr(submission, name)
+        ],
+        "measure": measure,
+        "episodes": episodes,
+        "chosen_episode": submission.link.episode_id or (episodes[0].pk if episodes else None),
+        "errors": {},
+    }
+    context.update(extra)
+    return context
+
+
+@clinic_view(roles=CLINICAL)
+def intake_review(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResponse:
+    return render(request, "portal/intake_review.html", _review_context(actor, patient_id))
+
+
+@clinic_view(roles=CLINICAL)
+def intake_accept(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResponse:
+    patient = patient_get(actor=actor, patient_id=patient_id)
+    if request.method != "POST":
+        return redirect("intake_review", patient_id=patient.pk)
+    submission = selectors.intake_latest(actor=actor, patient_id=patient.pk)
+    if submission is None:
+        messages.error(request, "This patient has not sent an intake form yet.")
+        return redirect("patient_chart", patient_id=patient.pk)
+    values = {
+        "episode_id": request.POST.get("episode_id") or None,
+        "consent_confirmed": request.POST.get("consent_confirmed") == "yes",
+    }
+    try:
+        actions.intake_accept(
+            actor=actor, submission=submission, data=parse_input(IntakeAcceptIn, values)
+        )
+    except ValidationProblem as exc:
+        context = _review_context(actor, patient.pk, errors=field_errors(exc))
+        return render(request, "portal/intake_review.html", context, status=422)
+    except DomainError as exc:
+        context = _review_context(actor, patient.pk, errors={"form": exc.message})
+        return render(request, "portal/intake_review.html", context, status=422)
+    messages.success(request, "Intake accepted into the record.")
+    return redirect("patient_chart", patient_id=patient.pk)
+
+
+# Intake: the patient -------------------------------------------------------------------
+
+
+def _intake_input(post: Any, measure_code: str) -> tuple[IntakeIn, dict[str, Any], list[int]]:
+    values: dict[str, Any] = {
+        "medications": post.get("medications", ""),
+        "precautions": post.getlist("precautions"),
+        "lymphedema_sites": post.getlist("lymphedema_sites"),
+        "lymph_nodes_removed": post.getlist("lymph_nodes_removed"),
+        "red_flags": {q.code: post.get(f"red_flags.{q.code}", "") for q in RED_FLAGS},
+        "red_flag_notes": post.get("red_flag_notes", ""),
+        "pain_areas": post.get("pain_areas", ""),
+        "consent_agree": post.get("consent_agree") == "yes",
+        "consent_name": post.get("consent_name", ""),
+        "consent_signature": post.get("consent_signature", ""),
+    }
+    rows: list[int] = []
+    shown = dict(values)
+    if measure_code:
+        baseline = {
+            k.removeprefix("baseline."): v for k, v in post.items() if k.startswith("baseline.")
+        }
+        answers, baseline_values, rows = form_answers(MEASURES[measure_code], baseline)
+        values["baseline_items"] = answers.items
+        values["baseline_activities"] = answers.activities
+        shown.update({f"baseline.{k}": v for k, v in baseline_values.items()})
+    return parse_input(IntakeIn, values), shown, rows
+
+
+def _intake_errors(exc: ValidationProblem, rows: list[int]) -> dict[str, str]:
+    baseline = [p for p in exc.problems if p.field.startswith("baseline_")]
+    errors = field_errors(ValidationProblem([p for p in exc.problems if p not in baseline]))
+    if baseline:
+        renamed = ValidationProblem(
+            [p.__class__(p.field.removeprefix("baseline_"), p.code, p.message) for p in baseline]
+        )
+        errors.update({f"baseline.{k}": v for k, v in _form_errors(renamed, rows).items()})
+    return errors
+
+
+@never_cache
+def intake_form(request: HttpRequest, token: str) -> HttpResponse:
+    """The new patient's health form and consent. Unknown or altered links are 404, used
+    or expired ones 410; neither shows anything of the patient."""
+    try:
+        link = actions.intake_open(token=token)
+    except NotFound:
+        return _gone(request, "invalid", 404)
+    except actions.LinkGone as gone:
+        return _gone(request, gone.reason, 410)
+    values: dict[str, Any] = {"precautions": [], "lymphedema_sites": [], "lymph_nodes_removed": []}
+    errors: dict[str, str] = {}
+    status = 200
+    if request.method == "POST":
+        rows: list[int] = []
+        try:
+            data, values, rows = _intake_input(request.POST, link.measure_code)
+            actions.intake_submit(token=token, data=data, address=client_address(request))
+        except actions.LinkGone as gone:
+            return _gone(request, gone.reason, 410)
+        except ValidationProblem as exc:
+            errors = _intake_errors(exc, rows)
+            status = 422
+        else:
+            return _public(
+                render(request, "portal/intake_thanks.html", {"clinic_name": link.clinic.name})
+            )
+    context: dict[str, Any] = {
+        "clinic_name": link.clinic.name,
+        "questions": PRECAUTION_QUESTIONS,
+        "limb_questions": [
+            (name, text, LIMB_LIST_FIELDS[name][0]) for name, text in LIMB_QUESTIONS.items()
+        ],
+        "red_flag_questions": RED_FLAGS,
+        "consent_text": CONSENT_TEXTS[CURRENT_CONSENT_VERSION],
+        "consent_version": CURRENT_CONSENT_VERSION,
+        "values": values,
+        "errors": errors,
+        "baseline": None,
+    }
+    if link.measure_code:
+        measure = MEASURES[link.measure_code]
+        baseline_values = {
+            k.removeprefix("baseline."): v for k, v in values.items() if k.startswith("baseline.")
+        }
+        baseline_errors = {
+            k.removeprefix("baseline."): v for k, v in errors.items() if k.startswith("baseline.")
+        }
+        context["baseline"] = _questionnaire_context(measure, baseline_values, baseline_errors)
+    return _public(render(request, "portal/intake_form.html", context, status=status))
