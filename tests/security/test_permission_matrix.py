@@ -97,6 +97,13 @@ PAGES: dict[str, Exp] = {
     "intake_review": Exp((LOGIN, 403, 200, 200), (LOGIN, 403, 404, 404)),
     "intake_accept": Exp((LOGIN, 403, 302, 302), (LOGIN, 403, 404, 404)),  # POST only
     "intake_form": Exp((404, 404, 404, 404)),  # the patient's single-use link
+    # The patient portal: its own sign-in (a staff login gives no portal access).
+    "portal_home": Exp((200, 200, 200, 200)),  # the signed-out page
+    "portal_sign_out": Exp((200, 200, 200, 200)),
+    "portal_sign_in": Exp((404, 404, 404, 404)),
+    "portal_sign_in_request": Exp((200, 200, 200, 200)),
+    "portal_appointment_confirm": Exp((200, 200, 200, 200), (200, 200, 200, 200)),
+    "portal_appointment_cancel": Exp((200, 200, 200, 200), (200, 200, 200, 200)),
     "clinic_outcomes": Exp((LOGIN, 403, 200, 200)),
     "research_export_csv": Exp((LOGIN, 403, 200, 200)),
     "research_export_dictionary": Exp((LOGIN, 403, 200, 200)),
@@ -273,6 +280,12 @@ API: dict[tuple[str, str], Exp] = {
 PUBLIC_PAGES = {
     "questionnaire_link",
     "intake_form",
+    "portal_home",
+    "portal_sign_out",
+    "portal_sign_in",
+    "portal_sign_in_request",
+    "portal_appointment_confirm",
+    "portal_appointment_cancel",
     "calendar_feed",
     "public_booking",
     "public_booking_details",

@@ -88,3 +88,19 @@ class IntakeSubmission(ClinicScopedModel):
 
     def __str__(self) -> str:
         return f"Intake of {self.submitted_at:%Y-%m-%d} ({self.status})"
+
+
+class PortalLink(ClinicScopedModel):
+    """A single-use sign-in link to the patient portal, e-mailed on request."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="+")
+    token_hash = models.CharField(max_length=64, unique=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["patient_id", "-created_at", "-id"]
+        indexes = [models.Index(fields=["clinic", "patient"], name="portallink_clinic_patient")]
+
+    def __str__(self) -> str:
+        return f"Portal sign-in link until {self.expires_at:%Y-%m-%d %H:%M}"

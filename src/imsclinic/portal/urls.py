@@ -17,3 +17,20 @@ urlpatterns = [
     path("patients/<int:patient_id>/intake/accept/", views.intake_accept, name="intake_accept"),
     path("intake/<str:token>/", views.intake_form, name="intake_form"),
 ]
+
+urlpatterns += [
+    path("portal/", views.portal_home, name="portal_home"),
+    path("portal/sign-out/", views.portal_sign_out, name="portal_sign_out"),
+    path("portal/sign-in/<str:token>/", views.portal_sign_in, name="portal_sign_in"),
+    path(
+        "portal/appointments/<int:appointment_id>/confirm/",
+        views.portal_appointment_confirm,
+        name="portal_appointment_confirm",
+    ),
+    path(
+        "portal/appointments/<int:appointment_id>/cancel/",
+        views.portal_appointment_cancel,
+        name="portal_appointment_cancel",
+    ),
+    path("portal/<slug:clinic_slug>/", views.portal_sign_in_request, name="portal_sign_in_request"),
+]

@@ -7,10 +7,11 @@ real Origin (``no-referrer`` makes it send ``Origin: null``, which the CSRF chec
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 
@@ -19,13 +20,16 @@ from imsclinic.core.actors import Actor, client_address
 from imsclinic.core.audit import audit_view
 from imsclinic.core.errors import DomainError, NotFound, ValidationProblem
 from imsclinic.core.form_input import field_errors, parse_input
+from imsclinic.core.models import Clinic
 from imsclinic.core.permissions import CLINICAL
 from imsclinic.core.web import clinic_view
 from imsclinic.measures import MEASURES
 from imsclinic.outcomes import selectors as outcomes
 from imsclinic.outcomes.views import _form_errors, _questionnaire_context, form_answers
 from imsclinic.patients.consent_texts import CONSENT_TEXTS, CURRENT_CONSENT_VERSION
+from imsclinic.patients.models import Patient
 from imsclinic.patients.selectors import patient_get
+from imsclinic.plots.pain import pain_course_svg
 from imsclinic.portal import actions, selectors
 from imsclinic.portal.intake_questions import (
     LIMB_QUESTIONS,
@@ -35,6 +39,8 @@ from imsclinic.portal.intake_questions import (
 )
 from imsclinic.portal.schemas import IntakeAcceptIn, IntakeIn, IntakeLinkIn, LinkEmailIn
 from imsclinic.rules.precautions import LIMB_LIST_FIELDS
+from imsclinic.scheduling.actions.online import throttle
+from imsclinic.scheduling.config import settings_for
 
 
 def _problem_text(exc: DomainError) -> str:
@@ -262,3 +268,174 @@ def intake_form(request: HttpRequest, token: str) -> HttpResponse:
         }
         context["baseline"] = _questionnaire_context(measure, baseline_values, baseline_errors)
     return _public(render(request, "portal/intake_form.html", context, status=status))
+
+
+# The portal -----------------------------------------------------------------------------
+
+SESSION_PATIENT = "portal.patient_id"
+SESSION_CLINIC = "portal.clinic_id"
+SESSION_SEEN = "portal.seen"
+PORTAL_IDLE_SECONDS = 30 * 60
+
+
+def _portal_patient(request: HttpRequest) -> Patient | None:
+    """The patient signed in to the portal in this browser session, or None (idle for 30
+    minutes, or never signed in). Staff logins give no portal access."""
+    patient_id = request.session.get(SESSION_PATIENT)
+    clinic_id = request.session.get(SESSION_CLINIC)
+    if patient_id is None or clinic_id is None:
+        return None
+    now = time.time()
+    if now - float(request.session.get(SESSION_SEEN, 0)) > PORTAL_IDLE_SECONDS:
+        _portal_end(request)
+        return None
+    patient = (
+        Patient.objects.select_related("clinic")
+        .filter(pk=patient_id, clinic_id=clinic_id, archived_at__isnull=True)
+        .first()
+    )
+    if patient is None:
+        _portal_end(request)
+        return None
+    request.session[SESSION_SEEN] = now
+    return patient
+
+
+def _portal_end(request: HttpRequest) -> None:
+    for key in (SESSION_PATIENT, SESSION_CLINIC, SESSION_SEEN):
+        request.session.pop(key, None)
+
+
+def _private(response: HttpResponse) -> HttpResponse:
+    response["Cache-Control"] = "no-store"
+    return _public(response)
+
+
+def _signed_out(request: HttpRequest) -> HttpResponse:
+    return _private(render(request, "portal/signed_out.html", status=200))
+
+
+@never_cache
+def portal_sign_in_request(request: HttpRequest, clinic_slug: str) -> HttpResponse:
+    """Ask for a sign-in link by e-mail. The answer is the same whether or not the address
+    is on file."""
+    clinic = Clinic.objects.filter(slug=clinic_slug).first()
+    if clinic is None:
+        raise Http404("No such clinic.")
+    context: dict[str, Any] = {"clinic_name": clinic.name, "errors": {}, "email": ""}
+    if request.method == "POST":
+        context["email"] = request.POST.get("email", "").strip()[:254]
+        try:
+            throttle(clinic=clinic, address=client_address(request), kind="link")
+            actions.portal_link_request(
+                clinic=clinic, email=context["email"], address=client_address(request)
+            )
+        except ValidationProblem as exc:
+            context["errors"] = field_errors(exc)
+        except DomainError as exc:  # rate limited
+            context["errors"] = {"form": exc.message}
+        else:
+            context["sent"] = True
+    status = 422 if context["errors"] else 200
+    return _private(render(request, "portal/sign_in_request.html", context, status=status))
+
+
+@never_cache
+def portal_sign_in(request: HttpRequest, token: str) -> HttpResponse:
+    """The e-mailed link: a button to sign in (so a mail scanner opening the link does not
+    spend it). Unknown or altered links are 404, used or expired ones 410."""
+    try:
+        link = actions.portal_link_open(token=token)
+    except NotFound:
+        return _gone(request, "invalid", 404)
+    except actions.LinkGone as gone:
+        return _gone(request, gone.reason, 410)
+    if request.method == "POST":
+        try:
+            patient = actions.portal_sign_in(token=token, address=client_address(request))
+        except actions.LinkGone as gone:
+            return _gone(request, gone.reason, 410)
+        request.session.cycle_key()
+        request.session[SESSION_PATIENT] = patient.pk
+        request.session[SESSION_CLINIC] = patient.clinic_id
+        request.session[SESSION_SEEN] = time.time()
+        return redirect("portal_home")
+    return _private(render(request, "portal/sign_in.html", {"clinic_name": link.clinic.name}))
+
+
+@never_cache
+def portal_home(request: HttpRequest) -> HttpResponse:
+    patient = _portal_patient(request)
+    if patient is None:
+        return _signed_out(request)
+    home = selectors.portal_home(patient=patient)
+    actions.portal_patient_event(
+        patient=patient, action="view", detail="portal home", address=client_address(request)
+    )
+    courses = [
+        (
+            course,
+            pain_course_svg(
+                [(s.session_date, s.pain_before, s.pain_after, s.sequence) for s in course.sessions]
+            ),
+        )
+        for course in home.courses
+    ]
+    context = {
+        "clinic_name": patient.clinic.name,
+        "home": home,
+        "courses": courses,
+        "time_zone": settings_for(patient.clinic).time_zone,
+    }
+    return _private(render(request, "portal/home.html", context))
+
+
+def _appointment_action(request: HttpRequest, appointment_id: int, what: str) -> HttpResponse:
+    patient = _portal_patient(request)
+    if patient is None:
+        return _signed_out(request)
+    if request.method != "POST":
+        return redirect("portal_home")
+    action = (
+        actions.portal_appointment_confirm
+        if what == "confirm"
+        else actions.portal_appointment_cancel
+    )
+    try:
+        action(patient=patient, appointment_id=appointment_id, address=client_address(request))
+    except NotFound:
+        raise Http404("Appointment not found.") from None
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            "Thank you: your appointment is confirmed."
+            if what == "confirm"
+            else "Your appointment is cancelled. The clinic has been told.",
+        )
+    return redirect("portal_home")
+
+
+@never_cache
+def portal_appointment_confirm(request: HttpRequest, appointment_id: int) -> HttpResponse:
+    return _appointment_action(request, appointment_id, "confirm")
+
+
+@never_cache
+def portal_appointment_cancel(request: HttpRequest, appointment_id: int) -> HttpResponse:
+    return _appointment_action(request, appointment_id, "cancel")
+
+
+def portal_sign_out(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        patient = _portal_patient(request)
+        if patient is not None:
+            actions.portal_patient_event(
+                patient=patient,
+                action="logout",
+                detail="signed out of the portal",
+                address=client_address(request),
+            )
+        _portal_end(request)
+    return _signed_out(request)
