@@ -104,6 +104,9 @@ PAGES: dict[str, Exp] = {
     "portal_sign_in_request": Exp((200, 200, 200, 200)),
     "portal_appointment_confirm": Exp((200, 200, 200, 200), (200, 200, 200, 200)),
     "portal_appointment_cancel": Exp((200, 200, 200, 200), (200, 200, 200, 200)),
+    "learn_index": Exp((200, 200, 200, 200)),  # IMS explained: public reading
+    "learn_page": Exp((200, 200, 200, 200)),
+    "learn_send": Exp((LOGIN, 403, 302, 302), (LOGIN, 403, 404, 404)),  # POST only
     "clinic_outcomes": Exp((LOGIN, 403, 200, 200)),
     "research_export_csv": Exp((LOGIN, 403, 200, 200)),
     "research_export_dictionary": Exp((LOGIN, 403, 200, 200)),
@@ -286,6 +289,8 @@ PUBLIC_PAGES = {
     "portal_sign_in_request",
     "portal_appointment_confirm",
     "portal_appointment_cancel",
+    "learn_index",
+    "learn_page",
     "calendar_feed",
     "public_booking",
     "public_booking_details",
@@ -483,6 +488,8 @@ def _page_kwargs(name: str, pattern: str, records: dict[str, Any]) -> dict[str, 
     for marker, (key, row) in scheduling_ids.items():
         if marker in pattern:
             kwargs[key] = row.pk
+    if "<slug:topic>" in pattern:
+        kwargs["topic"] = "gunn-model"
     if "<slug:clinic_slug>" in pattern:
         kwargs["clinic_slug"] = records["patient"].clinic.slug
     return kwargs

@@ -38,6 +38,7 @@ from imsclinic.patients.consent_texts import CONSENT_TEXTS, CURRENT_CONSENT_VERS
 from imsclinic.patients.models import Patient
 from imsclinic.patients.schemas import ConsentIn, PatientIn
 from imsclinic.portal.intake_questions import LIMB_QUESTIONS, PATIENT_ASKED, RED_FLAG_CODES
+from imsclinic.portal.learn import BY_SLUG
 from imsclinic.portal.models import IntakeLink, IntakeSubmission, PortalLink
 from imsclinic.portal.schemas import IntakeAcceptIn, IntakeIn, IntakeLinkIn, LinkEmailIn
 from imsclinic.rules.precautions import LIMB_LIST_FIELDS
@@ -549,3 +550,41 @@ def portal_appointment_cancel(
         address=address,
     )
     return appointment
+
+
+# IMS explained ---------------------------------------------------------------------------
+
+LEARN_PAGE = "learn.page"
+
+
+@transaction.atomic
+def learn_page_send(*, actor: Actor, patient: Patient, slug: str) -> None:
+    """E-mail the patient a link to one "IMS explained" page (the pages are public; the
+    message names no condition)."""
+    require_role(actor, CLINICAL)
+    topic = BY_SLUG.get(slug)
+    if topic is None:
+        raise ValidationProblem(
+            [FieldProblem("topic", "unknown", "Choose one of the pages in the list.")]
+        )
+    to = _require_email(patient)
+    mail = outbox.render_email(
+        "portal/email/learn",
+        {"clinic": actor.clinic.name, "page_url": absolute(reverse("learn_page", args=[slug]))},
+    )
+    message = outbox.enqueue_email(
+        clinic=actor.clinic,
+        to=to,
+        kind=LEARN_PAGE,
+        subject=mail.subject,
+        body=mail.body,
+        patient_id=patient.pk,
+        ref=patient,
+    )
+    audit_record(
+        actor=actor,
+        action="create",
+        patient_id=patient.pk,
+        obj=message,
+        detail=f"IMS explained page '{slug}' e-mailed",
+    )

@@ -34,3 +34,9 @@ urlpatterns += [
     ),
     path("portal/<slug:clinic_slug>/", views.portal_sign_in_request, name="portal_sign_in_request"),
 ]
+
+urlpatterns += [
+    path("learn/", views.learn_index, name="learn_index"),
+    path("learn/<slug:topic>/", views.learn_page, name="learn_page"),
+    path("patients/<int:patient_id>/learn/send/", views.learn_send, name="learn_send"),
+]

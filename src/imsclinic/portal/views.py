@@ -37,6 +37,7 @@ from imsclinic.portal.intake_questions import (
     PRECAUTION_QUESTIONS,
     RED_FLAGS,
 )
+from imsclinic.portal.learn import BY_SLUG, TOPICS
 from imsclinic.portal.schemas import IntakeAcceptIn, IntakeIn, IntakeLinkIn, LinkEmailIn
 from imsclinic.rules.precautions import LIMB_LIST_FIELDS
 from imsclinic.scheduling.actions.online import throttle
@@ -439,3 +440,41 @@ def portal_sign_out(request: HttpRequest) -> HttpResponse:
             )
         _portal_end(request)
     return _signed_out(request)
+
+
+# IMS explained -----------------------------------------------------------------------------
+
+
+def learn_index(request: HttpRequest) -> HttpResponse:
+    return _public(
+        render(
+            request,
+            "portal/learn_index.html",
+            {
+                "about": [t for t in TOPICS if t.kind == "about"],
+                "conditions": [t for t in TOPICS if t.kind == "condition"],
+            },
+        )
+    )
+
+
+def learn_page(request: HttpRequest, topic: str) -> HttpResponse:
+    found = BY_SLUG.get(topic)
+    if found is None:
+        raise Http404("No such page.")
+    return _public(render(request, "portal/learn_page.html", {"topic": found}))
+
+
+@clinic_view(roles=CLINICAL)
+def learn_send(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResponse:
+    patient = patient_get(actor=actor, patient_id=patient_id)
+    if request.method != "POST":
+        return redirect("patient_chart", patient_id=patient.pk)
+    slug = request.POST.get("topic", "")
+    try:
+        actions.learn_page_send(actor=actor, patient=patient, slug=slug)
+    except DomainError as exc:
+        messages.error(request, f"The page was not sent. {_problem_text(exc)}")
+    else:
+        messages.success(request, f"“{BY_SLUG[slug].title}” e-mailed to {patient.email}.")
+    return redirect("patient_chart", patient_id=patient.pk)

@@ -11,6 +11,7 @@ from imsclinic.core.actors import Actor
 from imsclinic.core.permissions import CLINICAL
 from imsclinic.measures import MEASURES
 from imsclinic.portal import selectors
+from imsclinic.portal.learn import TOPICS
 
 register = template.Library()
 
@@ -44,6 +45,7 @@ def portal_chart(context: template.Context, patient: Any) -> dict[str, Any]:
         "flags": selectors.red_flags(submission),
         "episodes": [e for e in patient.episodes.all() if e.is_open],
         "measures": MEASURES.values(),
+        "topics": TOPICS,
         "csrf_token": context.get("csrf_token"),
         "messages": context.get("messages"),
     }
