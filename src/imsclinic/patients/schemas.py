@@ -30,6 +30,7 @@ class _PatientIn(Schema):
     phone: str = Field(default="", max_length=30)
     email: str = Field(default="", max_length=254)
     address: str = Field(default="", max_length=300)
+    preferred_language: str = Field(default="en", description="en or fr: the patient's pages")
     medications: str = Field(default="", max_length=4000)
     lymphedema_sites: list[str] = Field(default_factory=list, max_length=4)
     lymph_nodes_removed: list[str] = Field(
@@ -77,6 +78,7 @@ class _PatientOut(Schema):
     phone: str
     email: str
     address: str
+    preferred_language: str
     medications: str
     lymphedema_sites: list[str]
     lymph_nodes_removed: list[str]

@@ -13,7 +13,7 @@ import datetime as dt
 
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from imsclinic.charting.models import Episode
 from imsclinic.core.actors import Actor
@@ -50,6 +50,21 @@ QUESTIONNAIRE_LINK = "questionnaire.link"
 EMAILS = "portal/email/"
 
 
+CONSENT_VERSION_BY_LANGUAGE = {"en": CURRENT_CONSENT_VERSION, "fr": "ims-2026.1-fr"}
+
+
+def consent_version_for(patient: Patient) -> str:
+    """The consent wording the patient reads: the current version, in their language."""
+    version = CONSENT_VERSION_BY_LANGUAGE.get(patient.preferred_language, CURRENT_CONSENT_VERSION)
+    return version if version in CONSENT_TEXTS else CURRENT_CONSENT_VERSION
+
+
+def _render_for(patient: Patient, prefix: str, context: dict[str, object]) -> outbox.RenderedEmail:
+    """The e-mail in the patient's preferred language."""
+    with translation.override(patient.preferred_language or "en"):
+        return outbox.render_email(prefix, context)
+
+
 def _require_email(patient: Patient) -> str:
     if not patient.email.strip():
         raise ValidationProblem(
@@ -79,7 +94,8 @@ def questionnaire_link_email(
         data=LinkIn(measure_code=data.measure_code, expires_in_days=data.expires_in_days),
     )
     link = issued.link
-    mail = outbox.render_email(
+    mail = _render_for(
+        patient,
         EMAILS + "questionnaire",
         {
             "clinic": actor.clinic.name,
@@ -152,7 +168,8 @@ def intake_link_send(*, actor: Actor, patient: Patient, data: IntakeLinkIn) -> I
         expires_at=timezone.now() + dt.timedelta(days=data.expires_in_days),
     )
     audit_record(actor=actor, action="create", patient_id=patient.pk, obj=link)
-    mail = outbox.render_email(
+    mail = _render_for(
+        patient,
         "portal/email/intake",
         {
             "clinic": actor.clinic.name,
@@ -281,8 +298,8 @@ def intake_submit(*, token: str, data: IntakeIn, address: str | None = None) -> 
         baseline_items=[None if v is None else int(str(v)) for v in items],
         baseline_activities=[a.strip()[:120] for a in data.baseline_activities],
         baseline_score=score,
-        consent_version=CURRENT_CONSENT_VERSION,
-        consent_text=CONSENT_TEXTS[CURRENT_CONSENT_VERSION],
+        consent_version=consent_version_for(link.patient),
+        consent_text=CONSENT_TEXTS[consent_version_for(link.patient)],
         consent_name=data.consent_name.strip(),
         consent_signature=data.consent_signature.strip(),
         consent_signed_at=now,
@@ -434,7 +451,8 @@ def portal_link_request(*, clinic: Clinic, email: str, address: str | None) -> i
             token_hash=token_hash(token),
             expires_at=timezone.now() + dt.timedelta(minutes=PORTAL_LINK_MINUTES),
         )
-        mail = outbox.render_email(
+        mail = _render_for(
+            patient,
             "portal/email/sign_in",
             {
                 "clinic": clinic.name,
@@ -568,9 +586,14 @@ def learn_page_send(*, actor: Actor, patient: Patient, slug: str) -> None:
             [FieldProblem("topic", "unknown", "Choose one of the pages in the list.")]
         )
     to = _require_email(patient)
-    mail = outbox.render_email(
+    mail = _render_for(
+        patient,
         "portal/email/learn",
-        {"clinic": actor.clinic.name, "page_url": absolute(reverse("learn_page", args=[slug]))},
+        {
+            "clinic": actor.clinic.name,
+            "page_url": absolute(reverse("learn_page", args=[slug]))
+            + f"?lang={patient.preferred_language or 'en'}",
+        },
     )
     message = outbox.enqueue_email(
         clinic=actor.clinic,

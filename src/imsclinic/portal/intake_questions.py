@@ -16,13 +16,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
 from imsclinic.rules.precautions import BY_CODE
 
 
 @dataclass(frozen=True)
 class Question:
     code: str
-    text: str  # what the patient reads
+    text: str | Promise  # what the patient reads, in their language
     staff_label: str  # what the practitioner reads
 
 
@@ -31,62 +34,65 @@ PRECAUTION_QUESTIONS: tuple[Question, ...] = tuple(
     for code, text in (
         (
             "anticoagulants",
-            "I take a blood thinner (for example warfarin, apixaban or rivaroxaban).",
+            _("I take a blood thinner (for example warfarin, apixaban or rivaroxaban)."),
         ),
-        ("bleeding_disorder", "I have a bleeding disorder or bruise very easily."),
-        ("pregnancy", "I am pregnant or may be pregnant."),
-        ("pacemaker_implant", "I have a pacemaker, another electrical implant or a metal implant."),
-        ("systemic_infection", "I have a fever or feel generally unwell with an infection."),
-        ("local_infection", "I have a skin infection, wound or rash where I have pain."),
-        ("needle_phobia", "I am very afraid of needles."),
+        ("bleeding_disorder", _("I have a bleeding disorder or bruise very easily.")),
+        ("pregnancy", _("I am pregnant or may be pregnant.")),
+        (
+            "pacemaker_implant",
+            _("I have a pacemaker, another electrical implant or a metal implant."),
+        ),
+        ("systemic_infection", _("I have a fever or feel generally unwell with an infection.")),
+        ("local_infection", _("I have a skin infection, wound or rash where I have pain.")),
+        ("needle_phobia", _("I am very afraid of needles.")),
         (
             "abnormal_needling_reaction",
-            "I fainted or reacted badly to needles or injections before.",
+            _("I fainted or reacted badly to needles or injections before."),
         ),
-        ("diabetes", "I have diabetes."),
-        ("immunocompromised", "My immune system is weakened (by illness or by medicine)."),
+        ("diabetes", _("I have diabetes.")),
+        ("immunocompromised", _("My immune system is weakened (by illness or by medicine).")),
         (
             "vascular_disease",
-            "I have a disease of my blood vessels (for example poor circulation).",
+            _("I have a disease of my blood vessels (for example poor circulation)."),
         ),
-        ("recent_trauma_or_surgery", "I had surgery or a serious injury in the last 6 months."),
-        ("epilepsy", "I have epilepsy or have had seizures."),
-        ("metal_allergy", "I am allergic to metals (for example nickel)."),
+        ("recent_trauma_or_surgery", _("I had surgery or a serious injury in the last 6 months.")),
+        ("epilepsy", _("I have epilepsy or have had seizures.")),
+        ("metal_allergy", _("I am allergic to metals (for example nickel).")),
     )
 )
 PATIENT_ASKED: frozenset[str] = frozenset(q.code for q in PRECAUTION_QUESTIONS)
 NOT_ASKED: frozenset[str] = frozenset({"unable_to_consent"})  # the practitioner judges it
 
-LIMB_QUESTIONS: dict[str, str] = {
-    "lymphedema_sites": "I have lymphedema (long-lasting swelling) in this limb:",
-    "lymph_nodes_removed": "Lymph nodes were removed on this side (armpit for an arm, groin for a leg):",
+LIMB_QUESTIONS: dict[str, str | Promise] = {
+    "lymphedema_sites": _("I have lymphedema (long-lasting swelling) in this limb:"),
+    "lymph_nodes_removed": _(
+        "Lymph nodes were removed on this side (armpit for an arm, groin for a leg):"
+    ),
 }
 
 RED_FLAGS: tuple[Question, ...] = (
     Question(
         "cauda_equina",
-        "Since your pain began, have you had numbness around your genitals or buttocks, or "
-        "new trouble passing urine or controlling your bladder or bowels?",
+        _(
+            "Since your pain began, have you had numbness around your genitals or buttocks, or "
+            "new trouble passing urine or controlling your bladder or bowels?"
+        ),
         "Possible cauda equina symptoms (saddle numbness, bladder or bowel change)",
     ),
     Question(
         "weight_loss",
-        "Have you lost weight recently without trying?",
+        _("Have you lost weight recently without trying?"),
         "Unexplained weight loss",
     ),
     Question(
         "fever",
-        "Have you had a fever, chills or night sweats along with your pain?",
+        _("Have you had a fever, chills or night sweats along with your pain?"),
         "Fever, chills or night sweats",
     ),
-    Question(
-        "cancer",
-        "Have you ever been treated for cancer?",
-        "History of cancer",
-    ),
+    Question("cancer", _("Have you ever been treated for cancer?"), "History of cancer"),
     Question(
         "trauma",
-        "Did your pain start after a fall, an accident or another serious injury?",
+        _("Did your pain start after a fall, an accident or another serious injury?"),
         "Significant trauma at onset",
     ),
 )

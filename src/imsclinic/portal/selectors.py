@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from imsclinic.charting.models import Episode, TreatmentSession
 from imsclinic.core.actors import Actor
@@ -77,17 +78,29 @@ class Course:
 
     @property
     def sentence(self) -> str:
-        what = self.episode.condition_label.lower()
-        count = len(self.sessions)
-        if count == 1:
-            return f"At your first session your {what} was {self.first} out of 10."
+        """In the active language, e.g. "Your low back pain went from 7 to 3 (out of 10)
+        over 6 sessions." """
+        values = {
+            "what": self.episode.condition_label.lower(),
+            "first": self.first,
+            "latest": self.latest,
+            "count": len(self.sessions),
+        }
+        if len(self.sessions) == 1:
+            return _("At your first session your %(what)s was %(first)s out of 10.") % values
         if self.latest < self.first:
-            change = f"went from {self.first} to {self.latest}"
+            text = _(
+                "Your %(what)s went from %(first)s to %(latest)s (out of 10) "
+                "over %(count)s sessions."
+            )
         elif self.latest > self.first:
-            change = f"went up from {self.first} to {self.latest}"
+            text = _(
+                "Your %(what)s went up from %(first)s to %(latest)s (out of 10) "
+                "over %(count)s sessions."
+            )
         else:
-            change = f"stayed at {self.first}"
-        return f"Your {what} {change} (out of 10) over {count} sessions."
+            text = _("Your %(what)s stayed at %(first)s (out of 10) over %(count)s sessions.")
+        return text % values
 
 
 @dataclass(frozen=True)

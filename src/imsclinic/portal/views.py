@@ -13,6 +13,8 @@ from typing import Any
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from imsclinic.charting.models import Episode
@@ -26,7 +28,7 @@ from imsclinic.core.web import clinic_view
 from imsclinic.measures import MEASURES
 from imsclinic.outcomes import selectors as outcomes
 from imsclinic.outcomes.views import _form_errors, _questionnaire_context, form_answers
-from imsclinic.patients.consent_texts import CONSENT_TEXTS, CURRENT_CONSENT_VERSION
+from imsclinic.patients.consent_texts import CONSENT_TEXTS
 from imsclinic.patients.models import Patient
 from imsclinic.patients.selectors import patient_get
 from imsclinic.plots.pain import pain_course_svg
@@ -38,6 +40,7 @@ from imsclinic.portal.intake_questions import (
     RED_FLAGS,
 )
 from imsclinic.portal.learn import BY_SLUG, TOPICS
+from imsclinic.portal.models import IntakeLink
 from imsclinic.portal.schemas import IntakeAcceptIn, IntakeIn, IntakeLinkIn, LinkEmailIn
 from imsclinic.rules.precautions import LIMB_LIST_FIELDS
 from imsclinic.scheduling.actions.online import throttle
@@ -50,6 +53,23 @@ def _problem_text(exc: DomainError) -> str:
     return exc.message
 
 
+PATIENT_LANGUAGES = ("en", "fr")
+
+
+def request_language(request: HttpRequest) -> str:
+    """English or French for a page with no patient behind it: ``?lang=`` if given, else
+    the browser's preference."""
+    asked = request.GET.get("lang", "")
+    if asked in PATIENT_LANGUAGES:
+        return asked
+    preferred = translation.get_language_from_request(request)
+    return "fr" if preferred.startswith("fr") else "en"
+
+
+def patient_language(patient: Patient) -> str:
+    return patient.preferred_language if patient.preferred_language in PATIENT_LANGUAGES else "en"
+
+
 def _public(response: HttpResponse) -> HttpResponse:
     response["Referrer-Policy"] = "same-origin"
     response["X-Robots-Tag"] = "noindex"
@@ -57,7 +77,8 @@ def _public(response: HttpResponse) -> HttpResponse:
 
 
 def _gone(request: HttpRequest, reason: str, status: int) -> HttpResponse:
-    return _public(render(request, "portal/link_gone.html", {"reason": reason}, status=status))
+    with translation.override(request_language(request)):
+        return _public(render(request, "portal/link_gone.html", {"reason": reason}, status=status))
 
 
 # Questionnaire links by e-mail ---------------------------------------------------------
@@ -229,6 +250,11 @@ def intake_form(request: HttpRequest, token: str) -> HttpResponse:
         return _gone(request, "invalid", 404)
     except actions.LinkGone as gone:
         return _gone(request, gone.reason, 410)
+    with translation.override(patient_language(link.patient)):
+        return _intake_page(request, token, link)
+
+
+def _intake_page(request: HttpRequest, token: str, link: IntakeLink) -> HttpResponse:
     values: dict[str, Any] = {"precautions": [], "lymphedema_sites": [], "lymph_nodes_removed": []}
     errors: dict[str, str] = {}
     status = 200
@@ -253,8 +279,8 @@ def intake_form(request: HttpRequest, token: str) -> HttpResponse:
             (name, text, LIMB_LIST_FIELDS[name][0]) for name, text in LIMB_QUESTIONS.items()
         ],
         "red_flag_questions": RED_FLAGS,
-        "consent_text": CONSENT_TEXTS[CURRENT_CONSENT_VERSION],
-        "consent_version": CURRENT_CONSENT_VERSION,
+        "consent_text": CONSENT_TEXTS[actions.consent_version_for(link.patient)],
+        "consent_version": actions.consent_version_for(link.patient),
         "values": values,
         "errors": errors,
         "baseline": None,
@@ -313,7 +339,8 @@ def _private(response: HttpResponse) -> HttpResponse:
 
 
 def _signed_out(request: HttpRequest) -> HttpResponse:
-    return _private(render(request, "portal/signed_out.html", status=200))
+    with translation.override(request_language(request)):
+        return _private(render(request, "portal/signed_out.html", status=200))
 
 
 @never_cache
@@ -338,7 +365,8 @@ def portal_sign_in_request(request: HttpRequest, clinic_slug: str) -> HttpRespon
         else:
             context["sent"] = True
     status = 422 if context["errors"] else 200
-    return _private(render(request, "portal/sign_in_request.html", context, status=status))
+    with translation.override(request_language(request)):
+        return _private(render(request, "portal/sign_in_request.html", context, status=status))
 
 
 @never_cache
@@ -361,7 +389,8 @@ def portal_sign_in(request: HttpRequest, token: str) -> HttpResponse:
         request.session[SESSION_CLINIC] = patient.clinic_id
         request.session[SESSION_SEEN] = time.time()
         return redirect("portal_home")
-    return _private(render(request, "portal/sign_in.html", {"clinic_name": link.clinic.name}))
+    with translation.override(patient_language(link.patient)):
+        return _private(render(request, "portal/sign_in.html", {"clinic_name": link.clinic.name}))
 
 
 @never_cache
@@ -388,7 +417,8 @@ def portal_home(request: HttpRequest) -> HttpResponse:
         "courses": courses,
         "time_zone": settings_for(patient.clinic).time_zone,
     }
-    return _private(render(request, "portal/home.html", context))
+    with translation.override(patient_language(patient)):
+        return _private(render(request, "portal/home.html", context))
 
 
 def _appointment_action(request: HttpRequest, appointment_id: int, what: str) -> HttpResponse:
@@ -407,14 +437,21 @@ def _appointment_action(request: HttpRequest, appointment_id: int, what: str) ->
     except NotFound:
         raise Http404("Appointment not found.") from None
     except DomainError as exc:
-        messages.error(request, exc.message)
+        with translation.override(patient_language(patient)):
+            messages.error(
+                request,
+                _("This appointment can no longer be changed online; please call the clinic.")
+                if getattr(exc, "code", "") == "appointment_closed"
+                else exc.message,
+            )
     else:
-        messages.success(
-            request,
-            "Thank you: your appointment is confirmed."
-            if what == "confirm"
-            else "Your appointment is cancelled. The clinic has been told.",
-        )
+        with translation.override(patient_language(patient)):
+            messages.success(
+                request,
+                _("Thank you: your appointment is confirmed.")
+                if what == "confirm"
+                else _("Your appointment is cancelled. The clinic has been told."),
+            )
     return redirect("portal_home")
 
 
@@ -446,23 +483,34 @@ def portal_sign_out(request: HttpRequest) -> HttpResponse:
 
 
 def learn_index(request: HttpRequest) -> HttpResponse:
-    return _public(
-        render(
-            request,
-            "portal/learn_index.html",
-            {
-                "about": [t for t in TOPICS if t.kind == "about"],
-                "conditions": [t for t in TOPICS if t.kind == "condition"],
-            },
+    lang = request_language(request)
+    with translation.override(lang):
+        return _public(
+            render(
+                request,
+                "portal/learn_index.html",
+                {
+                    "lang": lang,
+                    "about": [t for t in TOPICS if t.kind == "about"],
+                    "conditions": [t for t in TOPICS if t.kind == "condition"],
+                },
+            )
         )
-    )
 
 
 def learn_page(request: HttpRequest, topic: str) -> HttpResponse:
     found = BY_SLUG.get(topic)
     if found is None:
         raise Http404("No such page.")
-    return _public(render(request, "portal/learn_page.html", {"topic": found}))
+    lang = request_language(request)
+    with translation.override(lang):
+        return _public(
+            render(
+                request,
+                "portal/learn_page.html",
+                {"topic": found, "lang": lang, "template": found.template_for(lang)},
+            )
+        )
 
 
 @clinic_view(roles=CLINICAL)
