@@ -38,8 +38,9 @@ class Patient(ClinicScopedModel):
     phone = models.CharField(max_length=30, blank=True)
     email = models.EmailField(blank=True)
     address = models.CharField(max_length=300, blank=True)
+    # db_default too: the bulk demo generator writes patients without the ORM's defaults.
     preferred_language = models.CharField(
-        max_length=5, choices=Language.choices, default=Language.ENGLISH
+        max_length=5, choices=Language.choices, default=Language.ENGLISH, db_default="en"
     )
     # Lower-cased "family given" for fast, case-insensitive prefix search on both databases.
     search_name = models.CharField(max_length=210, editable=False)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+from typing import TypeVar
 
 from django.db import transaction
 from django.urls import reverse
@@ -80,6 +81,33 @@ def _require_email(patient: Patient) -> str:
     return patient.email.strip()
 
 
+def _email_form_link(
+    *, patient: Patient, link: QuestionnaireLink | IntakeLink, template: str, kind: str, url: str
+) -> None:
+    """E-mail a form's single-use link; the URL is an outbox secret, erased once sent."""
+    mail = _render_for(
+        patient,
+        template,
+        {
+            "clinic": link.clinic.name,
+            "expires": link.expires_at,
+            "form_url": outbox.placeholder("form_url"),
+        },
+    )
+    outbox.enqueue_email(
+        clinic=link.clinic,
+        to=_require_email(patient),
+        kind=kind,
+        subject=mail.subject,
+        body=mail.body,
+        secrets={"form_url": url},
+        patient_id=patient.pk,
+        ref=link,
+        dedupe_key=f"{kind}:{link.pk}",
+        expires_at=link.expires_at,
+    )
+
+
 @transaction.atomic
 def questionnaire_link_email(
     *, actor: Actor, episode: Episode, data: LinkEmailIn
@@ -87,33 +115,19 @@ def questionnaire_link_email(
     """Create a single-use questionnaire link and e-mail it to the patient (outbox)."""
     require_role(actor, CLINICAL)
     patient = episode.patient
-    to = _require_email(patient)
+    _require_email(patient)  # refused before a link exists
     issued = outcomes.link_create(
         actor=actor,
         episode=episode,
         data=LinkIn(measure_code=data.measure_code, expires_in_days=data.expires_in_days),
     )
     link = issued.link
-    mail = _render_for(
-        patient,
-        EMAILS + "questionnaire",
-        {
-            "clinic": actor.clinic.name,
-            "expires": link.expires_at,
-            "form_url": outbox.placeholder("form_url"),
-        },
-    )
-    outbox.enqueue_email(
-        clinic=actor.clinic,
-        to=to,
+    _email_form_link(
+        patient=patient,
+        link=link,
+        template=EMAILS + "questionnaire",
         kind=QUESTIONNAIRE_LINK,
-        subject=mail.subject,
-        body=mail.body,
-        secrets={"form_url": absolute(reverse("questionnaire_link", args=[issued.token]))},
-        patient_id=patient.pk,
-        ref=link,
-        dedupe_key=f"questionnaire-link:{link.pk}",
-        expires_at=link.expires_at,
+        url=absolute(reverse("questionnaire_link", args=[issued.token])),
     )
     return link
 
@@ -138,7 +152,7 @@ class LinkGone(Exception):
 def intake_link_send(*, actor: Actor, patient: Patient, data: IntakeLinkIn) -> IntakeLink:
     """Create a single-use intake link and e-mail it to the patient through the outbox."""
     require_role(actor, CLINICAL)
-    to = _require_email(patient)
+    _require_email(patient)  # refused before a link exists
     problems = Problems()
     code = data.measure_code.strip().lower()
     if code and code not in MEASURES:
@@ -168,46 +182,40 @@ def intake_link_send(*, actor: Actor, patient: Patient, data: IntakeLinkIn) -> I
         expires_at=timezone.now() + dt.timedelta(days=data.expires_in_days),
     )
     audit_record(actor=actor, action="create", patient_id=patient.pk, obj=link)
-    mail = _render_for(
-        patient,
-        "portal/email/intake",
-        {
-            "clinic": actor.clinic.name,
-            "expires": link.expires_at,
-            "form_url": outbox.placeholder("form_url"),
-        },
-    )
-    outbox.enqueue_email(
-        clinic=actor.clinic,
-        to=to,
+    _email_form_link(
+        patient=patient,
+        link=link,
+        template=EMAILS + "intake",
         kind=INTAKE_LINK,
-        subject=mail.subject,
-        body=mail.body,
-        secrets={"form_url": absolute(reverse("intake_form", args=[token]))},
-        patient_id=patient.pk,
-        ref=link,
-        dedupe_key=f"intake-link:{link.pk}",
-        expires_at=link.expires_at,
+        url=absolute(reverse("intake_form", args=[token])),
     )
     return link
 
 
-def intake_open(*, token: str, lock: bool = False) -> IntakeLink:
-    """The link of ``token``: NotFound when unknown or altered, LinkGone when used or
-    expired. Neither reveals anything about the patient."""
+L = TypeVar("L", IntakeLink, PortalLink)
+
+
+def _open_link(model: type[L], *, token: str, lock: bool, what: str) -> L:
+    """The patient's single-use link of ``token``: NotFound when unknown or altered,
+    LinkGone when used, expired, or the patient's record is archived. Neither reveals
+    anything about the patient."""
     if not token or len(token) > TOKEN_MAX:
-        raise NotFound("This intake link is not valid.")
-    queryset = IntakeLink.objects.select_related("clinic", "patient")
+        raise NotFound(f"This {what} link is not valid.")
+    queryset = model.objects.select_related("clinic", "patient")
     if lock:
         queryset = queryset.select_for_update()
     link = queryset.filter(token_hash=token_hash(token)).first()
     if link is None:
-        raise NotFound("This intake link is not valid.")
+        raise NotFound(f"This {what} link is not valid.")
     if link.used_at is not None:
         raise LinkGone("used")
-    if link.expires_at <= timezone.now():
+    if link.expires_at <= timezone.now() or link.patient.archived_at is not None:
         raise LinkGone("expired")
     return link
+
+
+def intake_open(*, token: str, lock: bool = False) -> IntakeLink:
+    return _open_link(IntakeLink, token=token, lock=lock, what="intake")
 
 
 def _signature(problems: Problems, data: IntakeIn) -> str:
@@ -478,19 +486,7 @@ def portal_link_request(*, clinic: Clinic, email: str, address: str | None) -> i
 
 
 def portal_link_open(*, token: str, lock: bool = False) -> PortalLink:
-    if not token or len(token) > TOKEN_MAX:
-        raise NotFound("This sign-in link is not valid.")
-    queryset = PortalLink.objects.select_related("clinic", "patient")
-    if lock:
-        queryset = queryset.select_for_update()
-    link = queryset.filter(token_hash=token_hash(token)).first()
-    if link is None:
-        raise NotFound("This sign-in link is not valid.")
-    if link.used_at is not None:
-        raise LinkGone("used")
-    if link.expires_at <= timezone.now() or link.patient.archived_at is not None:
-        raise LinkGone("expired")
-    return link
+    return _open_link(PortalLink, token=token, lock=lock, what="sign-in")
 
 
 @transaction.atomic

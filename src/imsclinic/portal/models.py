@@ -17,20 +17,28 @@ from imsclinic.outcomes.models import QuestionnaireResponse
 from imsclinic.patients.models import Consent, Patient
 
 
-class IntakeLink(ClinicScopedModel):
-    """A single-use, expiring link to the intake form of one patient."""
+class PatientLink(ClinicScopedModel):
+    """A single-use, expiring link of one patient: only the SHA-256 of its token is kept."""
 
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="+")
+    token_hash = models.CharField(max_length=64, unique=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class IntakeLink(PatientLink):
+    """A single-use, expiring link to the intake form of one patient."""
+
     episode = models.ForeignKey(
         Episode, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     measure_code = models.CharField(max_length=12, blank=True)  # baseline questionnaire
-    token_hash = models.CharField(max_length=64, unique=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
-    expires_at = models.DateTimeField()
-    used_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["patient_id", "-created_at", "-id"]
@@ -90,13 +98,8 @@ class IntakeSubmission(ClinicScopedModel):
         return f"Intake of {self.submitted_at:%Y-%m-%d} ({self.status})"
 
 
-class PortalLink(ClinicScopedModel):
+class PortalLink(PatientLink):
     """A single-use sign-in link to the patient portal, e-mailed on request."""
-
-    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="+")
-    token_hash = models.CharField(max_length=64, unique=True)
-    expires_at = models.DateTimeField()
-    used_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["patient_id", "-created_at", "-id"]

@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
         ("charting", "0008_insertion_lot_key"),
         ("core", "0003_audit_chain_per_clinic"),
         ("outcomes", "0001_initial"),
-        ("patients", "0004_appointment_moved_to_scheduling"),
+        ("patients", "0002_search_name_reversed"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("core", "0003_audit_chain_per_clinic"),
-        ("patients", "0004_appointment_moved_to_scheduling"),
+        ("patients", "0002_search_name_reversed"),
         ("portal", "0001_intake_links_and_submissions"),
     ]
 
