@@ -203,7 +203,7 @@ def _open_link(model: type[L], *, token: str, lock: bool, what: str) -> L:
         raise NotFound(f"This {what} link is not valid.")
     queryset = model.objects.select_related("clinic", "patient")
     if lock:
-        queryset = queryset.select_for_update()
+        queryset = queryset.select_for_update(of=("self",))  # the link row only
     link = queryset.filter(token_hash=token_hash(token)).first()
     if link is None:
         raise NotFound(f"This {what} link is not valid.")
