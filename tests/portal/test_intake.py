@@ -74,6 +74,7 @@ def test_the_link_is_e_mailed_and_only_its_hash_is_stored(actor, newcomer):
     message = OutboxMessage.objects.get(kind="intake.link")
     assert message.recipient == "ada@example.org" and message.secrets == {}
     assert "Okonkwo" not in mail.outbox[0].body
+    assert f"http://testserver/portal/{newcomer.clinic.slug}/" in mail.outbox[0].body
 
 
 def test_no_email_is_a_field_error(actor, patient):

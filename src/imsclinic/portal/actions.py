@@ -92,6 +92,7 @@ def _email_form_link(
             "clinic": link.clinic.name,
             "expires": link.expires_at,
             "form_url": outbox.placeholder("form_url"),
+            "portal_url": absolute(reverse("portal_sign_in_request", args=[link.clinic.slug])),
         },
     )
     outbox.enqueue_email(
