@@ -204,3 +204,16 @@ def test_front_desk_and_other_clinics_cannot_review(client, actor, newcomer, oth
         actions.intake_accept(
             actor=make_actor(desk), submission=IntakeSubmission.objects.get(), data=IntakeAcceptIn()
         )
+
+
+def test_the_demo_clinic_has_an_intake_with_a_red_flag_waiting_on_today(client):
+    from imsclinic.accounts.models import User
+    from imsclinic.demo.loader import load_demo
+
+    load_demo()
+    submission = IntakeSubmission.objects.get()
+    assert submission.status == "draft" and submission.red_flags == ["trauma"]
+    assert submission.baseline_score is not None
+    client.force_login(User.objects.get(username="pt.morgan"))
+    today = client.get("/").content.decode()
+    assert "Intake forms to review" in today and "Kowalczyk, Nadia" in today
