@@ -76,3 +76,26 @@ def test_answers_survive_a_refused_submit(page, context, live_server, practition
     # and the tab's copy is gone once the clinic has the answers
     kept = page.evaluate("Object.keys(window.sessionStorage)")
     assert kept == []
+
+
+def test_the_practitioner_copies_or_emails_a_link_without_inline_script(
+    page, live_server, login, practitioner
+):
+    from imsclinic.notifications.models import OutboxMessage
+
+    actor = make_actor(practitioner)
+    patient = make_consented_patient(actor, email="maren@example.org")
+    episode = make_episode(actor, patient)
+    login(practitioner)
+    page.goto(f"{live_server.url}/episodes/{episode.pk}/progress/")
+    page.get_by_role("button", name="Create link").click()
+    box = page.get_by_label("Questionnaire link")
+    expect(box).to_have_value(re.compile(r"/q/[\w-]+/$"))
+    assert page.locator("[onfocus], [onclick]").count() == 0  # the CSP forbids inline handlers
+    page.get_by_role("button", name="Copy link").click()
+    expect(page.locator("[data-copy-status]")).to_have_text(re.compile("Copied|press Ctrl\\+C"))
+    assert page.evaluate("window.getSelection().toString() || document.activeElement.value")
+    # The same form e-mails a link through the outbox
+    page.get_by_role("button", name="E-mail the link to the patient").click()
+    expect(page.get_by_text("link e-mailed to maren@example.org")).to_be_visible()
+    assert OutboxMessage.objects.filter(kind="questionnaire.link").count() == 1
