@@ -138,3 +138,45 @@ def test_idle_sessions_and_staff_logins_give_no_portal(client, clinic, practitio
     session[SESSION_SEEN] = session[SESSION_SEEN] - 31 * 60
     session.save()
     assert "You are signed out" in client.get("/portal/").content.decode()
+
+
+def test_the_portal_home_takes_the_same_queries_however_long_the_course(
+    actor, clinic, practitioner, calendar, ada, django_assert_num_queries
+):
+    from imsclinic.portal import selectors
+
+    episode = make_episode(actor, ada)
+    day = next_weekday(timezone.localdate() + dt.timedelta(days=3), 2)
+
+    def add(count: int, offset: int) -> None:
+        for n in range(count):
+            make_signed_session(
+                actor,
+                ada,
+                episode,
+                session_date=today() - dt.timedelta(days=offset + n),
+                pain_before=5,
+            )
+            book(
+                actor,
+                ada,
+                practitioner,
+                local(day + dt.timedelta(days=offset + n), "09:00"),
+                calendar.treatment,
+            )
+
+    add(2, 0)
+    with django_assert_num_queries(4):  # appointments, two kinds of links, sessions+episodes
+        small = selectors.portal_home(patient=ada)
+    add(6, 10)
+    with django_assert_num_queries(4):
+        large = selectors.portal_home(patient=ada)
+    assert len(large.courses[0].sessions) == 8 > len(small.courses[0].sessions)
+    assert len(large.appointments) == 8
+
+
+def test_intakes_to_review_is_one_query(actor, django_assert_num_queries):
+    from imsclinic.portal import selectors
+
+    with django_assert_num_queries(1):
+        selectors.intakes_to_review(actor=actor)
