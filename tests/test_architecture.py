@@ -27,7 +27,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("notifications",),
     ("outcomes", "billing"),
     ("scheduling",),
-    ("reports", "security", "fhir"),
+    ("reports", "security", "fhir", "portal"),
     ("safety",),
     ("api", "demo"),
     ("config", "cli"),

@@ -123,3 +123,24 @@ def test_link_for_a_closed_episode_is_refused(actor, episode):
 def test_front_desk_cannot_create_links(desk_actor, episode):
     with pytest.raises(PermissionDenied):
         actions.link_create(actor=desk_actor, episode=episode, data=LinkIn(measure_code="odi"))
+
+
+def test_the_link_page_lets_a_browser_post_with_its_real_origin(issued):
+    # Under Referrer-Policy no-referrer Chromium posts with "Origin: null", which Django's
+    # CSRF check refuses (the patient's answers were lost); same-origin sends the origin.
+    from django.test import Client
+
+    browser = Client(enforce_csrf_checks=True)
+    page = browser.get(f"/q/{issued.token}/")
+    assert page["Referrer-Policy"] == "same-origin"
+    token = page.cookies["csrftoken"].value
+    refused = browser.post(
+        f"/q/{issued.token}/", {**ODI_POST, "csrfmiddlewaretoken": token}, HTTP_ORIGIN="null"
+    )
+    assert refused.status_code == 403
+    done = browser.post(
+        f"/q/{issued.token}/",
+        {**ODI_POST, "csrfmiddlewaretoken": token},
+        HTTP_ORIGIN="http://testserver",
+    )
+    assert done.status_code == 200 and "Thank you" in done.content.decode()

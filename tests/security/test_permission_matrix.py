@@ -91,6 +91,22 @@ PAGES: dict[str, Exp] = {
     "questionnaire_fill": Exp((LOGIN, 403, 200, 200), (LOGIN, 403, 404, 404)),
     # The patient's single-use link: no login; an unknown token is a 404 for everyone.
     "questionnaire_link": Exp((404, 404, 404, 404)),
+    # The patients' side (issue 15): clinicians e-mail links and review intakes.
+    "questionnaire_link_email": Exp((LOGIN, 403, 302, 302), (LOGIN, 403, 404, 404)),
+    "intake_link_email": Exp((LOGIN, 403, 302, 302), (LOGIN, 403, 404, 404)),  # POST only
+    "intake_review": Exp((LOGIN, 403, 200, 200), (LOGIN, 403, 404, 404)),
+    "intake_accept": Exp((LOGIN, 403, 302, 302), (LOGIN, 403, 404, 404)),  # POST only
+    "intake_form": Exp((404, 404, 404, 404)),  # the patient's single-use link
+    # The patient portal: its own sign-in (a staff login gives no portal access).
+    "portal_home": Exp((200, 200, 200, 200)),  # the signed-out page
+    "portal_sign_out": Exp((200, 200, 200, 200)),
+    "portal_sign_in": Exp((404, 404, 404, 404)),
+    "portal_sign_in_request": Exp((200, 200, 200, 200)),
+    "portal_appointment_confirm": Exp((200, 200, 200, 200), (200, 200, 200, 200)),
+    "portal_appointment_cancel": Exp((200, 200, 200, 200), (200, 200, 200, 200)),
+    "learn_index": Exp((200, 200, 200, 200)),  # IMS explained: public reading
+    "learn_page": Exp((200, 200, 200, 200)),
+    "learn_send": Exp((LOGIN, 403, 302, 302), (LOGIN, 403, 404, 404)),  # POST only
     "clinic_outcomes": Exp((LOGIN, 403, 200, 200)),
     "research_export_csv": Exp((LOGIN, 403, 200, 200)),
     "research_export_dictionary": Exp((LOGIN, 403, 200, 200)),
@@ -268,6 +284,15 @@ API: dict[tuple[str, str], Exp] = {
 # Pages without a login whose refusals are not a staff member's denied access.
 PUBLIC_PAGES = {
     "questionnaire_link",
+    "intake_form",
+    "portal_home",
+    "portal_sign_out",
+    "portal_sign_in",
+    "portal_sign_in_request",
+    "portal_appointment_confirm",
+    "portal_appointment_cancel",
+    "learn_index",
+    "learn_page",
     "calendar_feed",
     "public_booking",
     "public_booking_details",
@@ -467,6 +492,8 @@ def _page_kwargs(name: str, pattern: str, records: dict[str, Any]) -> dict[str, 
     for marker, (key, row) in scheduling_ids.items():
         if marker in pattern:
             kwargs[key] = row.pk
+    if "<slug:topic>" in pattern:
+        kwargs["topic"] = "gunn-model"
     if "<slug:clinic_slug>" in pattern:
         kwargs["clinic_slug"] = records["patient"].clinic.slug
     if "(?P<rest>" in pattern:

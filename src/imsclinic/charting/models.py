@@ -362,12 +362,12 @@ def signed_note_children() -> tuple[tuple[str, str, str], ...]:
     a change there."""
     from django.apps import apps
 
-    found = []
+    found: list[tuple[str, str, str]] = []
     for model in apps.get_app_config("charting").get_models():
         if model is Amendment:
             continue
         for field in model._meta.concrete_fields:
-            if field.is_relation and field.related_model in SIGNED_NOTES:
+            if field.is_relation and field.related_model in SIGNED_NOTES and field.column:
                 found.append(
                     (model._meta.db_table, field.column, field.related_model._meta.db_table)
                 )

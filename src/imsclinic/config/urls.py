@@ -84,6 +84,7 @@ urlpatterns = [
     path("billing/", include("imsclinic.billing.urls")),
     path("safety/", include("imsclinic.safety.urls")),
     path("", include("imsclinic.scheduling.urls")),
+    path("", include("imsclinic.portal.urls")),
     path("api/", api.urls),
     path("fhir/", include("imsclinic.fhir.urls")),
     re_path(r"^api/(?P<rest>.*)$", api_not_found, name="api_not_found"),

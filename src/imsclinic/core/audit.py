@@ -274,8 +274,10 @@ def audit_account_event(
     address: str | None = None,
     outcome: str = "ok",
     detail: str = "",
+    patient_id: int | None = None,
 ) -> AuditEvent:
-    """Events without a clinic actor: failed logins (perhaps for an unknown username), lockouts."""
+    """Events without a clinic actor: failed logins (perhaps for an unknown username), lockouts,
+    and patients acting through their own links or portal (``patient_id``: whose record)."""
     if user is not None and clinic is None:
         clinic = getattr(user, "clinic", None)
     return _append(
@@ -285,7 +287,7 @@ def audit_account_event(
         role=getattr(user, "role", "") if user is not None else "",
         action=action,
         source=source,
-        patient_id=None,
+        patient_id=patient_id,
         object_type="",
         object_id=None,
         outcome=outcome,

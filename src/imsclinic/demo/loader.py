@@ -35,6 +35,7 @@ from imsclinic.core.models import Clinic
 from imsclinic.patients import actions as patients
 from imsclinic.patients.consent_texts import CURRENT_CONSENT_VERSION
 from imsclinic.patients.schemas import ConsentIn, PatientIn
+from imsclinic.portal import demo as portal_demo
 from imsclinic.safety import demo as safety_demo
 
 
@@ -404,6 +405,7 @@ def load_demo(*, seed: int = 2026) -> dict[str, int]:
     # Safety first: its signed sessions are visits that the billing demo then bills.
     safety_demo.load(practitioner=users["pt.morgan"], admin=users["admin"], today=today)
     load_billing_demo(clinic=clinic, users=users, today=today, seed=seed)
+    portal_demo.load(practitioner=users["pt.morgan"])
     other_actor = _actor(users["other.clinic"])
     patients.patient_register(
         actor=other_actor,

@@ -254,7 +254,9 @@ def questionnaire_link(request: HttpRequest, token: str) -> HttpResponse:
             actions.response_record_from_link(
                 token=token, data=data, address=client_address(request)
             )
-            return render(request, "outcomes/thanks.html", {"measure": measure, "tablet": False})
+            thanks = render(request, "outcomes/thanks.html", {"measure": measure, "tablet": False})
+            thanks["Referrer-Policy"] = "same-origin"
+            return thanks
         except actions.LinkGone as gone:
             return render(request, "outcomes/link_gone.html", {"reason": gone.reason}, status=410)
         except ValidationProblem as exc:
@@ -264,7 +266,10 @@ def questionnaire_link(request: HttpRequest, token: str) -> HttpResponse:
     response = render(
         request, "outcomes/questionnaire.html", context, status=422 if errors else 200
     )
-    response["Referrer-Policy"] = "no-referrer"
+    # same-origin, like the other public pages: under no-referrer Chromium posts the form
+    # with ``Origin: null`` and Django's CSRF check refuses it (the answers were lost).
+    response["Referrer-Policy"] = "same-origin"
+    response["X-Robots-Tag"] = "noindex"
     return response
 
 

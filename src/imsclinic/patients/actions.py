@@ -47,6 +47,12 @@ def _validate_patient(data: PatientIn) -> None:
         )
     if data.sex not in Patient.Sex.values:
         problems.add("sex", "invalid", f"Sex must be one of: {', '.join(Patient.Sex.values)}.")
+    if data.preferred_language not in Patient.Language.values:
+        problems.add(
+            "preferred_language",
+            "invalid",
+            f"Preferred language is one of: {', '.join(Patient.Language.values)}.",
+        )
     if data.health_number and not _HEALTH_NUMBER.match(data.health_number):
         problems.add(
             "health_number", "invalid", "Health number: 4-30 letters, digits, spaces or hyphens."

@@ -25,6 +25,11 @@ class Patient(ClinicScopedModel):
         OTHER = "other", "Other"
         UNKNOWN = "unknown", "Unknown"
 
+    class Language(models.TextChoices):
+        # The patient's pages and messages (intake, portal, IMS explained, e-mails).
+        ENGLISH = "en", "English"
+        FRENCH = "fr", "Français"
+
     family_name = models.CharField(max_length=100)
     given_name = models.CharField(max_length=100)
     date_of_birth = models.DateField()
@@ -33,6 +38,10 @@ class Patient(ClinicScopedModel):
     phone = models.CharField(max_length=30, blank=True)
     email = models.EmailField(blank=True)
     address = models.CharField(max_length=300, blank=True)
+    # db_default too: the bulk demo generator writes patients without the ORM's defaults.
+    preferred_language = models.CharField(
+        max_length=5, choices=Language.choices, default=Language.ENGLISH, db_default="en"
+    )
     # Lower-cased "family given" for fast, case-insensitive prefix search on both databases.
     search_name = models.CharField(max_length=210, editable=False)
     # "given family", so a name typed given-name-first is also an indexed prefix search.

@@ -36,6 +36,7 @@ class _PatientIn(Schema):
     phone: str = Field(default="", max_length=30)
     email: str = Field(default="", max_length=254)
     address: str = Field(default="", max_length=300)
+    preferred_language: str = Field(default="en", description="en or fr: the patient's pages")
     medications: str = Field(default="", max_length=4000)
     lymphedema_sites: list[str] = Field(default_factory=list, max_length=4)
     lymph_nodes_removed: list[str] = Field(
@@ -99,6 +100,7 @@ class _PatientOut(Schema):
     phone: str
     email: str
     address: str
+    preferred_language: str
     medications: str | None = Field(description=_CLINICAL)
     lymphedema_sites: list[str] | None = Field(description=_CLINICAL)
     lymph_nodes_removed: list[str] | None = Field(

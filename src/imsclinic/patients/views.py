@@ -61,12 +61,17 @@ def _patient_form_context(
             (name, legend, choices) for name, (choices, legend) in LIMB_LIST_FIELDS.items()
         ],
         "sexes": Patient.Sex.choices,
+        "languages": Patient.Language.choices,
     }
 
 
 @clinic_view
 def patient_new(request: HttpRequest, actor: Actor) -> HttpResponse:
-    values: dict[str, object] = {"sex": "unknown", **{name: [] for name in LIST_FIELDS}}
+    values: dict[str, object] = {
+        "sex": "unknown",
+        "preferred_language": "en",
+        **{name: [] for name in LIST_FIELDS},
+    }
     errors: dict[str, str] = {}
     if request.method == "POST":
         values = nested_from_post(request.POST, list_fields=LIST_FIELDS)

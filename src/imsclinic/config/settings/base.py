@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "imsclinic.notifications",
     "imsclinic.scheduling",
     "imsclinic.fhir",
+    "imsclinic.portal",
 ]
 
 MIDDLEWARE = [

@@ -396,16 +396,32 @@
     });
   }
 
-  // A read-only box whose text is selected when it gets focus (a link to copy).
-  function setupSelectOnFocus() {
+  // Copy boxes (a link to send to a patient): select on focus, copy with a button.
+  function setupCopyBoxes() {
     document.querySelectorAll("[data-select-on-focus]").forEach(function (input) {
       input.addEventListener("focus", function () { input.select(); });
+    });
+    document.querySelectorAll("button[data-copy]").forEach(function (button) {
+      button.addEventListener("click", function () {
+        var input = document.getElementById(button.dataset.copy);
+        var status = document.querySelector('[data-copy-status="' + button.dataset.copy + '"]');
+        if (!input) return;
+        input.focus();
+        input.select();
+        var done = function () { if (status) status.textContent = "Copied."; };
+        var manual = function () { if (status) status.textContent = "Selected: press Ctrl+C (or Cmd+C) to copy."; };
+        if (navigator.clipboard && window.isSecureContext) {
+          navigator.clipboard.writeText(input.value).then(done, manual);
+        } else {
+          try { if (document.execCommand("copy")) { done(); } else { manual(); } } catch (e) { manual(); }
+        }
+      });
     });
   }
 
   document.addEventListener("DOMContentLoaded", function () {
     setupChartOverlays();
-    setupSelectOnFocus();
+    setupCopyBoxes();
     var session = document.getElementById("session-form");
     if (session) setupSession(session);
     var assessment = document.getElementById("assessment-form");

@@ -1,0 +1,610 @@
+"""The one write path of the patients' side: links e-mailed to patients (questionnaires,
+intake, portal sign-in), intake submissions and their review.
+
+Every e-mail goes through the outbox in the action's transaction; the token is in the
+message's erased-after-sending secrets only, and the database keeps its SHA-256.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+from typing import TypeVar
+
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from imsclinic.charting.models import Episode
+from imsclinic.core.actors import Actor
+from imsclinic.core.audit import audit_account_event, audit_record
+from imsclinic.core.errors import (
+    FieldProblem,
+    NotFound,
+    Problems,
+    RuleViolation,
+    ValidationProblem,
+)
+from imsclinic.core.models import Clinic
+from imsclinic.core.permissions import CLINICAL, require_role
+from imsclinic.core.tenancy import get_for_clinic
+from imsclinic.measures import MEASURES
+from imsclinic.notifications import outbox
+from imsclinic.outcomes import actions as outcomes
+from imsclinic.outcomes.models import QuestionnaireLink
+from imsclinic.outcomes.schemas import LinkIn, ResponseIn
+from imsclinic.patients import actions as patients
+from imsclinic.patients.consent_texts import CONSENT_TEXTS, CURRENT_CONSENT_VERSION
+from imsclinic.patients.models import Patient
+from imsclinic.patients.schemas import ConsentIn, PatientIn
+from imsclinic.portal.intake_questions import LIMB_QUESTIONS, PATIENT_ASKED, RED_FLAG_CODES
+from imsclinic.portal.learn import BY_SLUG
+from imsclinic.portal.models import IntakeLink, IntakeSubmission, PortalLink
+from imsclinic.portal.schemas import IntakeAcceptIn, IntakeIn, IntakeLinkIn, LinkEmailIn
+from imsclinic.rules.precautions import LIMB_LIST_FIELDS
+from imsclinic.scheduling.actions.booking import cancel_locked
+from imsclinic.scheduling.links import TOKEN_MAX, absolute, new_token, token_hash
+from imsclinic.scheduling.models import Appointment, AppointmentLink
+
+QUESTIONNAIRE_LINK = "questionnaire.link"
+EMAILS = "portal/email/"
+
+
+CONSENT_VERSION_BY_LANGUAGE = {"en": CURRENT_CONSENT_VERSION, "fr": "ims-2026.1-fr"}
+
+
+def consent_version_for(patient: Patient) -> str:
+    """The consent wording the patient reads: the current version, in their language."""
+    version = CONSENT_VERSION_BY_LANGUAGE.get(patient.preferred_language, CURRENT_CONSENT_VERSION)
+    return version if version in CONSENT_TEXTS else CURRENT_CONSENT_VERSION
+
+
+def _render_for(patient: Patient, prefix: str, context: dict[str, object]) -> outbox.RenderedEmail:
+    """The e-mail in the patient's preferred language."""
+    with translation.override(patient.preferred_language or "en"):
+        return outbox.render_email(prefix, context)
+
+
+def _require_email(patient: Patient) -> str:
+    if not patient.email.strip():
+        raise ValidationProblem(
+            [
+                FieldProblem(
+                    "email",
+                    "required",
+                    "The patient has no e-mail address: add one on the registration details "
+                    "first, or copy the link and send it yourself.",
+                )
+            ]
+        )
+    return patient.email.strip()
+
+
+def _email_form_link(
+    *, patient: Patient, link: QuestionnaireLink | IntakeLink, template: str, kind: str, url: str
+) -> None:
+    """E-mail a form's single-use link; the URL is an outbox secret, erased once sent."""
+    mail = _render_for(
+        patient,
+        template,
+        {
+            "clinic": link.clinic.name,
+            "expires": link.expires_at,
+            "form_url": outbox.placeholder("form_url"),
+            "portal_url": absolute(reverse("portal_sign_in_request", args=[link.clinic.slug])),
+        },
+    )
+    outbox.enqueue_email(
+        clinic=link.clinic,
+        to=_require_email(patient),
+        kind=kind,
+        subject=mail.subject,
+        body=mail.body,
+        secrets={"form_url": url},
+        patient_id=patient.pk,
+        ref=link,
+        dedupe_key=f"{kind}:{link.pk}",
+        expires_at=link.expires_at,
+    )
+
+
+@transaction.atomic
+def questionnaire_link_email(
+    *, actor: Actor, episode: Episode, data: LinkEmailIn
+) -> QuestionnaireLink:
+    """Create a single-use questionnaire link and e-mail it to the patient (outbox)."""
+    require_role(actor, CLINICAL)
+    patient = episode.patient
+    _require_email(patient)  # refused before a link exists
+    issued = outcomes.link_create(
+        actor=actor,
+        episode=episode,
+        data=LinkIn(measure_code=data.measure_code, expires_in_days=data.expires_in_days),
+    )
+    link = issued.link
+    _email_form_link(
+        patient=patient,
+        link=link,
+        template=EMAILS + "questionnaire",
+        kind=QUESTIONNAIRE_LINK,
+        url=absolute(reverse("questionnaire_link", args=[issued.token])),
+    )
+    return link
+
+
+# Intake ---------------------------------------------------------------------------------
+
+INTAKE_LINK = "intake.link"
+INTAKE_DAYS_MAX = 30
+_PNG = b"\x89PNG\r\n\x1a\n"
+_SIGNATURE_PREFIX = "data:image/png;base64,"
+
+
+class LinkGone(Exception):
+    """A link that was valid once but is used or expired: HTTP 410, nothing shown."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@transaction.atomic
+def intake_link_send(*, actor: Actor, patient: Patient, data: IntakeLinkIn) -> IntakeLink:
+    """Create a single-use intake link and e-mail it to the patient through the outbox."""
+    require_role(actor, CLINICAL)
+    _require_email(patient)  # refused before a link exists
+    problems = Problems()
+    code = data.measure_code.strip().lower()
+    if code and code not in MEASURES:
+        problems.add(
+            "measure_code",
+            "unknown_measure",
+            f"Unknown outcome measure '{code}'; choose one of {', '.join(MEASURES)} or none.",
+        )
+    if not 1 <= data.expires_in_days <= INTAKE_DAYS_MAX:
+        problems.add(
+            "expires_in_days", "out_of_range", f"A link lasts 1 to {INTAKE_DAYS_MAX} days."
+        )
+    episode = None
+    if data.episode_id is not None:
+        episode = get_for_clinic(Episode.objects.all(), actor.clinic, data.episode_id, "Episode")
+        if episode.patient_id != patient.pk:
+            problems.add("episode_id", "other_patient", "Choose an episode of this patient.")
+    problems.raise_if_any()
+    token = new_token()
+    link = IntakeLink.objects.create(
+        clinic=actor.clinic,
+        patient=patient,
+        episode=episode,
+        measure_code=code,
+        token_hash=token_hash(token),
+        created_by=actor.user,
+        expires_at=timezone.now() + dt.timedelta(days=data.expires_in_days),
+    )
+    audit_record(actor=actor, action="create", patient_id=patient.pk, obj=link)
+    _email_form_link(
+        patient=patient,
+        link=link,
+        template=EMAILS + "intake",
+        kind=INTAKE_LINK,
+        url=absolute(reverse("intake_form", args=[token])),
+    )
+    return link
+
+
+L = TypeVar("L", IntakeLink, PortalLink)
+
+
+def _open_link(model: type[L], *, token: str, lock: bool, what: str) -> L:
+    """The patient's single-use link of ``token``: NotFound when unknown or altered,
+    LinkGone when used, expired, or the patient's record is archived. Neither reveals
+    anything about the patient."""
+    if not token or len(token) > TOKEN_MAX:
+        raise NotFound(f"This {what} link is not valid.")
+    queryset = model.objects.select_related("clinic", "patient")
+    if lock:
+        queryset = queryset.select_for_update(of=("self",))  # the link row only
+    link = queryset.filter(token_hash=token_hash(token)).first()
+    if link is None:
+        raise NotFound(f"This {what} link is not valid.")
+    if link.used_at is not None:
+        raise LinkGone("used")
+    if link.expires_at <= timezone.now() or link.patient.archived_at is not None:
+        raise LinkGone("expired")
+    return link
+
+
+def intake_open(*, token: str, lock: bool = False) -> IntakeLink:
+    return _open_link(IntakeLink, token=token, lock=lock, what="intake")
+
+
+def _signature(problems: Problems, data: IntakeIn) -> str:
+    value = data.consent_signature.strip()
+    if not value:
+        problems.add(
+            "consent_signature",
+            "required",
+            "Draw your signature in the box with a finger, a pen or the mouse.",
+        )
+        return ""
+    try:
+        raw = base64.b64decode(value.removeprefix(_SIGNATURE_PREFIX), validate=True)
+    except (binascii.Error, ValueError):
+        raw = b""
+    if not value.startswith(_SIGNATURE_PREFIX) or not raw.startswith(_PNG):
+        problems.add(
+            "consent_signature",
+            "invalid",
+            "The signature did not come through; clear the box and draw it again.",
+        )
+        return ""
+    return value
+
+
+def _validated(link: IntakeLink, data: IntakeIn) -> tuple[list[str], list[object], float | None]:
+    problems = Problems()
+    unknown = sorted(set(data.precautions) - PATIENT_ASKED)
+    if unknown:
+        problems.add("precautions", "invalid", f"Unknown health answers {unknown}.")
+    for name in LIMB_QUESTIONS:
+        allowed = LIMB_LIST_FIELDS[name][0]
+        for site in getattr(data, name):
+            if site not in allowed:
+                problems.add(name, "invalid", f"Choose among {', '.join(allowed.values())}.")
+    flags = []
+    for code in RED_FLAG_CODES:
+        answer = data.red_flags.get(code, "")
+        if answer not in ("yes", "no"):
+            problems.add(f"red_flags.{code}", "required", "Answer yes or no.")
+        elif answer == "yes":
+            flags.append(code)
+    if not data.consent_agree:
+        problems.add(
+            "consent_agree",
+            "required",
+            "Tick the box to say you have read the information and agree to treatment, or "
+            "call the clinic with your questions.",
+        )
+    if not data.consent_name.strip():
+        problems.add("consent_name", "required", "Type your full name as your signature.")
+    _signature(problems, data)
+    score: float | None = None
+    items: list[object] = []
+    if link.measure_code:
+        items = list(data.baseline_items)
+        try:
+            score = outcomes.score_answers(link.measure_code, items).score
+        except ValidationProblem as exc:  # re-named to the fields of the intake form
+            for problem in exc.problems:
+                problems.add(
+                    "baseline_" + problem.field, problem.code, problem.message, problem.suggestions
+                )
+    problems.raise_if_any()
+    return flags, items, score
+
+
+@transaction.atomic
+def intake_submit(*, token: str, data: IntakeIn, address: str | None = None) -> IntakeSubmission:
+    """The patient's intake: checked, stored as a draft, the link spent, in one transaction
+    (a double submit records one)."""
+    link = intake_open(token=token, lock=True)
+    flags, items, score = _validated(link, data)
+    now = timezone.now()
+    submission = IntakeSubmission.objects.create(
+        clinic=link.clinic,
+        patient=link.patient,
+        link=link,
+        submitted_at=now,
+        medications=data.medications.strip(),
+        precautions=sorted(set(data.precautions)),
+        lymphedema_sites=sorted(set(data.lymphedema_sites)),
+        lymph_nodes_removed=sorted(set(data.lymph_nodes_removed)),
+        red_flags=flags,
+        red_flag_notes=data.red_flag_notes.strip(),
+        pain_areas=data.pain_areas.strip(),
+        baseline_measure_code=link.measure_code,
+        baseline_items=[None if v is None else int(str(v)) for v in items],
+        baseline_activities=[a.strip()[:120] for a in data.baseline_activities],
+        baseline_score=score,
+        consent_version=consent_version_for(link.patient),
+        consent_text=CONSENT_TEXTS[consent_version_for(link.patient)],
+        consent_name=data.consent_name.strip(),
+        consent_signature=data.consent_signature.strip(),
+        consent_signed_at=now,
+    )
+    link.used_at = now
+    link.save(update_fields=["used_at", "updated_at"])
+    audit_account_event(
+        action="create",
+        username=f"intake-link:{link.pk}",
+        clinic=link.clinic,
+        source="page",
+        address=address,
+        detail=(
+            f"IntakeSubmission {submission.pk} for patient {link.patient_id}, sent by the "
+            f"patient ({len(flags)} red flag{'s' if len(flags) != 1 else ''})"
+        ),
+    )
+    return submission
+
+
+def _merged_patient(patient: Patient, submission: IntakeSubmission) -> PatientIn:
+    values = {name: getattr(patient, name) for name in PatientIn.model_fields}
+    for code in submission.precautions:
+        values[code] = True
+    for name in LIMB_QUESTIONS:
+        values[name] = sorted(set(values[name] or []) | set(getattr(submission, name)))
+    if submission.medications and submission.medications not in patient.medications:
+        heading = f"From the intake form of {timezone.localdate(submission.submitted_at)}:"
+        values["medications"] = "\n".join(
+            part for part in (patient.medications.strip(), heading, submission.medications) if part
+        )[:4000]
+    return PatientIn(**values)
+
+
+@transaction.atomic
+def intake_accept(
+    *, actor: Actor, submission: IntakeSubmission, data: IntakeAcceptIn
+) -> IntakeSubmission:
+    """The practitioner accepts the patient's answers into the record: the precautions and
+    limbs they ticked are set (never cleared), medications added, the baseline
+    questionnaire recorded on the chosen episode, and, when confirmed with the patient,
+    the consent they signed recorded with its version and date."""
+    require_role(actor, CLINICAL)
+    submission = IntakeSubmission.objects.select_for_update().get(pk=submission.pk)
+    if submission.status != IntakeSubmission.Status.DRAFT:
+        raise RuleViolation(
+            "This intake was already accepted into the record.", code="intake_accepted"
+        )
+    patient = Patient.objects.select_for_update().get(pk=submission.patient_id)
+    problems = Problems()
+    episode = None
+    if data.episode_id is not None:
+        episode = get_for_clinic(Episode.objects.all(), actor.clinic, data.episode_id, "Episode")
+        if episode.patient_id != patient.pk or not episode.is_open:
+            problems.add("episode_id", "invalid", "Choose an open episode of this patient.")
+    elif submission.baseline_measure_code:
+        problems.add(
+            "episode_id",
+            "required",
+            "Choose the episode the baseline questionnaire belongs to (open one first if "
+            "there is none).",
+        )
+    if data.consent_confirmed and submission.consent_version not in CONSENT_TEXTS:
+        problems.add(
+            "consent_confirmed",
+            "unknown_version",
+            f"Consent version {submission.consent_version} is no longer offered; record "
+            "consent on the consent page instead.",
+        )
+    problems.raise_if_any()
+    patients.patient_update(actor=actor, patient=patient, data=_merged_patient(patient, submission))
+    if submission.baseline_measure_code and episode is not None:
+        submission.baseline_response = outcomes.response_record(
+            actor=actor,
+            episode=episode,
+            data=ResponseIn(
+                measure_code=submission.baseline_measure_code,
+                items=submission.baseline_items,
+                activities=submission.baseline_activities,
+            ),
+            source="link",
+        )
+    if data.consent_confirmed:
+        submission.consent = patients.consent_record(
+            actor=actor,
+            patient=patient,
+            data=ConsentIn(
+                consented_on=timezone.localdate(submission.consent_signed_at),
+                text_version=submission.consent_version,
+            ),
+        )
+    submission.status = IntakeSubmission.Status.ACCEPTED
+    submission.reviewed_by = actor.user
+    submission.reviewed_at = timezone.now()
+    submission.save()
+    audit_record(
+        actor=actor,
+        action="change",
+        patient_id=patient.pk,
+        obj=submission,
+        detail="accepted into the record"
+        + ("; consent confirmed" if submission.consent_id else ""),
+    )
+    return submission
+
+
+# Portal ---------------------------------------------------------------------------------
+
+PORTAL_LINK = "portal.sign_in"
+PORTAL_LINK_MINUTES = 30
+LATE_CANCEL = dt.timedelta(hours=24)  # the same rule as the cancel link of the e-mails
+
+
+def portal_patient_event(
+    *, patient: Patient, action: str, detail: str, address: str | None
+) -> None:
+    """A patient's own access through the portal, in the audit trail like staff access
+    (the patient's access report lists it)."""
+    audit_account_event(
+        action=action,
+        username=f"portal:patient-{patient.pk}",
+        clinic=patient.clinic,
+        source="page",
+        address=address,
+        detail=detail,
+        patient_id=patient.pk,
+    )
+
+
+@transaction.atomic
+def portal_link_request(*, clinic: Clinic, email: str, address: str | None) -> int:
+    """E-mail a sign-in link to each patient of ``clinic`` on file with ``email``.
+
+    Returns how many were sent; the page says the same whatever it is, so nobody learns
+    whether an address is on file."""
+    address_given = email.strip()
+    if not address_given:
+        raise ValidationProblem(
+            [FieldProblem("email", "required", "Enter the e-mail address the clinic has for you.")]
+        )
+    found = Patient.objects.filter(
+        clinic=clinic, email__iexact=address_given, archived_at__isnull=True
+    ).order_by("id")[:5]
+    for patient in found:
+        token = new_token()
+        link = PortalLink.objects.create(
+            clinic=clinic,
+            patient=patient,
+            token_hash=token_hash(token),
+            expires_at=timezone.now() + dt.timedelta(minutes=PORTAL_LINK_MINUTES),
+        )
+        mail = _render_for(
+            patient,
+            "portal/email/sign_in",
+            {
+                "clinic": clinic.name,
+                "minutes": PORTAL_LINK_MINUTES,
+                "sign_in_url": outbox.placeholder("sign_in_url"),
+            },
+        )
+        outbox.enqueue_email(
+            clinic=clinic,
+            to=patient.email,
+            kind=PORTAL_LINK,
+            subject=mail.subject,
+            body=mail.body,
+            secrets={"sign_in_url": absolute(reverse("portal_sign_in", args=[token]))},
+            patient_id=patient.pk,
+            ref=link,
+            expires_at=link.expires_at,
+        )
+        portal_patient_event(
+            patient=patient, action="create", detail="portal sign-in link sent", address=address
+        )
+    return len(found)
+
+
+def portal_link_open(*, token: str, lock: bool = False) -> PortalLink:
+    return _open_link(PortalLink, token=token, lock=lock, what="sign-in")
+
+
+@transaction.atomic
+def portal_sign_in(*, token: str, address: str | None) -> Patient:
+    """Spend the link; the caller starts the patient's portal session."""
+    link = portal_link_open(token=token, lock=True)
+    link.used_at = timezone.now()
+    link.save(update_fields=["used_at", "updated_at"])
+    portal_patient_event(
+        patient=link.patient, action="login", detail="signed in to the portal", address=address
+    )
+    return link.patient
+
+
+def _own_appointment(patient: Patient, appointment_id: int) -> Appointment:
+    appointment = (
+        Appointment.objects.select_for_update(of=("self",))
+        .select_related("clinic", "patient", "practitioner", "appointment_type", "location")
+        .filter(clinic_id=patient.clinic_id, patient_id=patient.pk, pk=appointment_id)
+        .first()
+    )
+    if appointment is None:
+        raise NotFound("Appointment not found.")
+    if appointment.status != Appointment.Status.BOOKED or appointment.starts_at <= timezone.now():
+        raise RuleViolation(
+            "This appointment can no longer be changed online; please call the clinic.",
+            code="appointment_closed",
+        )
+    return appointment
+
+
+@transaction.atomic
+def portal_appointment_confirm(
+    *, patient: Patient, appointment_id: int, address: str | None
+) -> Appointment:
+    appointment = _own_appointment(patient, appointment_id)
+    if appointment.confirmed_at is None:
+        appointment.confirmed_at = timezone.now()
+        appointment.save(update_fields=["confirmed_at", "updated_at"])
+    portal_patient_event(
+        patient=patient,
+        action="change",
+        detail=f"Appointment {appointment.pk} confirmed by the patient in the portal",
+        address=address,
+    )
+    return appointment
+
+
+@transaction.atomic
+def portal_appointment_cancel(
+    *, patient: Patient, appointment_id: int, address: str | None
+) -> Appointment:
+    """Cancel under the clinic's rules for patients' cancellations (the e-mail's cancel
+    link): allowed until the start, marked late under 24 hours, the time offered to the
+    waitlist and the patient's messages updated."""
+    appointment = _own_appointment(patient, appointment_id)
+    late = appointment.starts_at - timezone.now() < LATE_CANCEL
+    cancel_locked(
+        appointment,
+        reason=Appointment.CancelReason.PATIENT_ONLINE,
+        note="Late cancellation (under 24 h). Cancelled in the portal."
+        if late
+        else "Cancelled in the portal.",
+        by=None,
+        notify_patient=True,
+    )
+    AppointmentLink.objects.filter(appointment=appointment, used_at__isnull=True).update(
+        used_at=timezone.now()
+    )
+    portal_patient_event(
+        patient=patient,
+        action="change",
+        detail=f"Appointment {appointment.pk} cancelled by the patient in the portal"
+        + (" (late)" if late else ""),
+        address=address,
+    )
+    return appointment
+
+
+# IMS explained ---------------------------------------------------------------------------
+
+LEARN_PAGE = "learn.page"
+
+
+@transaction.atomic
+def learn_page_send(*, actor: Actor, patient: Patient, slug: str) -> None:
+    """E-mail the patient a link to one "IMS explained" page (the pages are public; the
+    message names no condition)."""
+    require_role(actor, CLINICAL)
+    topic = BY_SLUG.get(slug)
+    if topic is None:
+        raise ValidationProblem(
+            [FieldProblem("topic", "unknown", "Choose one of the pages in the list.")]
+        )
+    to = _require_email(patient)
+    mail = _render_for(
+        patient,
+        "portal/email/learn",
+        {
+            "clinic": actor.clinic.name,
+            "page_url": absolute(reverse("learn_page", args=[slug]))
+            + f"?lang={patient.preferred_language or 'en'}",
+        },
+    )
+    message = outbox.enqueue_email(
+        clinic=actor.clinic,
+        to=to,
+        kind=LEARN_PAGE,
+        subject=mail.subject,
+        body=mail.body,
+        patient_id=patient.pk,
+        ref=patient,
+    )
+    audit_record(
+        actor=actor,
+        action="create",
+        patient_id=patient.pk,
+        obj=message,
+        detail=f"IMS explained page '{slug}' e-mailed",
+    )
