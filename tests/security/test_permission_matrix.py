@@ -869,6 +869,7 @@ DEMOGRAPHICS = (
     "phone",
     "email",
     "address",
+    "preferred_language",
 )
 BOOKING = ("needle_phobia", "unable_to_consent")
 CLINICAL_ONLY = (
