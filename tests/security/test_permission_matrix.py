@@ -162,6 +162,11 @@ PAGES: dict[str, Exp] = {
     "public_booking_details": Exp((400, 400, 400, 400)),  # no time chosen yet
     "appointment_link": Exp((404, 404, 404, 404)),
     "waitlist_offer": Exp((404, 404, 404, 404)),
+    # Admin > Practitioners (issue 16): staff, authorizations, account recovery.
+    "staff_list": Exp((LOGIN, 403, 403, 200)),
+    "staff_new": Exp((LOGIN, 403, 403, 200)),
+    "staff_detail": Exp((LOGIN, 403, 403, 200), (LOGIN, 403, 403, 404)),
+    "mfa_disable": Exp((LOGIN, 302, 302, 302)),  # POST only: a GET goes to the set-up page
     # The API's own routes are covered operation by operation below.
     "openapi-json": Exp((200, 200, 200, 200)),
     "openapi-view": Exp((200, 200, 200, 200)),
@@ -463,6 +468,8 @@ def _page_kwargs(name: str, pattern: str, records: dict[str, Any]) -> dict[str, 
     for marker, (key, row) in scheduling_ids.items():
         if marker in pattern:
             kwargs[key] = row.pk
+    if "<int:user_id>" in pattern:
+        kwargs["user_id"] = records["session"].practitioner_id
     if "<slug:clinic_slug>" in pattern:
         kwargs["clinic_slug"] = records["patient"].clinic.slug
     return kwargs

@@ -80,6 +80,7 @@ urlpatterns = [
         outcomes.research_export_dictionary,
         name="research_export_dictionary",
     ),
+    path("", include("imsclinic.accounts.urls")),
     path("billing/", include("imsclinic.billing.urls")),
     path("safety/", include("imsclinic.safety.urls")),
     path("", include("imsclinic.scheduling.urls")),
