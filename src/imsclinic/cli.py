@@ -18,6 +18,7 @@ Clinic administration:
   migrate                                    create or update the database tables
   rollup [--check]                           check or rebuild the clinic outcomes rollup
   outbox send [--loop] | status              deliver queued e-mail/SMS, or count what waits
+  authorizations warn [--date D]             e-mail 30 days before a needling authorization expires
   runserver [ADDR:PORT]                      serve the web app (development)
 
 Clinical reasoning (no database needed):

@@ -67,8 +67,19 @@ def coverage_of(
                 best = authorization
         until = None
         if best is not None:
-            ends = [d for d in (best.valid_until, _day_before(best.revoked_on)) if d is not None]
-            until = min(ends) if ends else None
+            reach = _reach(best)
+            # A renewal starting by the day after this one ends continues the coverage.
+            extended = True
+            while extended and reach != dt.date.max:
+                extended = False
+                for later in authorizations:
+                    if (
+                        later.kind == kind
+                        and later.valid_from <= reach + dt.timedelta(days=1)
+                        and _reach(later) > reach
+                    ):
+                        reach, extended = _reach(later), True
+            until = None if reach == dt.date.max else reach
         rows.append(Coverage(practitioner, kind, label, best, until))
     return rows
 
