@@ -495,10 +495,14 @@ def test_page_matrix(world, name):
             if status == LOGIN and role == "anonymous":
                 assert response["Location"].startswith("/login/"), url
             if status in (403, 404) and role != "anonymous" and name not in PUBLIC_PAGES:
-                # Refused access is in the audit trail, without naming the patient
+                # Refused access is in the audit trail; a role refusal of a page naming a
+                # patient of the caller's clinic names that patient (its access log shows
+                # the attempt), a 404 or another clinic's patient never.
                 denied = AuditEvent.objects.filter(outcome="denied").order_by("-id")
                 assert denied.count() == before + 1, f"{role} {url} not audited"
-                assert denied[0].patient_id is None
+                named = status == 403 and variant == "own" and "<int:patient_id>" in pattern
+                expected_patient = records["patient"].pk if named else None
+                assert denied[0].patient_id == expected_patient, f"{role} {url}"
                 assert str(status) in denied[0].detail
 
 

@@ -48,7 +48,7 @@ from imsclinic.charting.schemas import (
     SessionIn,
 )
 from imsclinic.core.actors import Actor
-from imsclinic.core.audit import audit_record
+from imsclinic.core.audit import audit_record, records_refusals
 from imsclinic.core.errors import (
     AcknowledgementRequired,
     PermissionDenied,
@@ -600,9 +600,14 @@ def _validate_session(
     )
     if data.insertions and decision.blocks:
         first = decision.blocks[0]
-        raise RuleViolation(
+        refusal = RuleViolation(
             " ".join(issue.message for issue in decision.blocks), code=first.code, field=first.field
         )
+        if any(issue.code.startswith("authorization_") for issue in decision.blocks):
+            # Audited with the patient by core.audit.records_refusals (issue 16).
+            refusal.refused_patient_id = patient.pk  # type: ignore[attr-defined]
+            refusal.refused_object_type = "TreatmentSession"  # type: ignore[attr-defined]
+        raise refusal
     missing = [w for w in decision.warnings if w.code not in data.acknowledged]
     if missing:
         raise AcknowledgementRequired([Warning_(w.code, w.message) for w in missing])
@@ -719,6 +724,7 @@ def _write_session_children(
     written.carry(session, **children, amendments=[])
 
 
+@records_refusals
 @transaction.atomic
 def session_record(*, actor: Actor, patient: Patient, data: SessionIn) -> TreatmentSession:
     _require_clinical(actor)
@@ -761,6 +767,7 @@ def session_record(*, actor: Actor, patient: Patient, data: SessionIn) -> Treatm
     return session
 
 
+@records_refusals
 @transaction.atomic
 def session_update(*, actor: Actor, session: TreatmentSession, data: SessionIn) -> TreatmentSession:
     _require_clinical(actor)

@@ -15,13 +15,15 @@ import functools
 import hashlib
 import ipaddress
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.models import Model, Q
 from django.utils import timezone
 
+from imsclinic.core.errors import DomainError
 from imsclinic.core.models import AuditChainHead, AuditEvent, Clinic
 from imsclinic.core.rawsql import insert_returning_id, quote
 
@@ -29,6 +31,8 @@ if TYPE_CHECKING:
     from django.db.backends.utils import CursorWrapper
 
     from imsclinic.core.actors import Actor
+
+R = TypeVar("R")
 
 GENESIS_HASH = "0" * 64
 # The one head of the global chain before core migration 0003 (used by migration 0002).
@@ -395,15 +399,53 @@ def verify_chain(clinic_id: int | None, label: str, batch_size: int = 5000) -> C
     )
 
 
-def audit_denied(*, actor: Actor, method: str, path: str, status: int, message: str) -> AuditEvent:
+def audit_denied(
+    *,
+    actor: Actor,
+    method: str,
+    path: str,
+    status: int,
+    message: str,
+    patient_id: int | None = None,
+) -> AuditEvent:
     """A refused access: another clinic's (or no) object (404) or a role refusal (403).
 
-    The patient is not named: for a 404 the caller must not learn whether it exists.
+    ``patient_id`` names the patient of the actor's own clinic the request asked for (a
+    role refusal), so the patient's access log shows the attempt; a 404 names none: the
+    caller must not learn whether it exists.
     """
     action = "view" if method in ("GET", "HEAD", "OPTIONS") else "change"
     return audit_record(
         actor=actor,
         action=action,
         outcome="denied",
+        patient_id=patient_id,
         detail=f"{status} {method} {path[:200]}: {message}",
     )
+
+
+def records_refusals(action: Callable[..., R]) -> Callable[..., R]:
+    """Wrap a write action (outside its ``transaction.atomic``) so that a refusal the
+    action marks with ``exc.refused_patient_id`` (e.g. needling by a practitioner whose
+    authorization has lapsed) is audited as ``denied`` with the patient, after the
+    action's transaction rolled back, then raised as before."""
+
+    @functools.wraps(action)
+    def wrapper(*args: Any, **kwargs: Any) -> R:
+        try:
+            return action(*args, **kwargs)
+        except DomainError as exc:
+            patient_id = getattr(exc, "refused_patient_id", None)
+            actor = kwargs.get("actor")
+            if patient_id is not None and actor is not None:
+                audit_record(
+                    actor=actor,
+                    action="create" if action.__name__.endswith("_record") else "change",
+                    outcome="denied",
+                    patient_id=patient_id,
+                    object_type=getattr(exc, "refused_object_type", ""),
+                    detail=f"{exc.code}: {exc.message}",
+                )
+            raise
+
+    return wrapper
