@@ -777,3 +777,108 @@ def mfa_disable(*, user: User, password: str, code: str, address: str | None) ->
             action="mfa_disable", username=user.username, user=user, address=address
         )
     return user
+
+
+# Clinic settings (Admin > Clinic): the clinic's own fields; the calendar's time zone and
+# billing's jurisdiction and address stay in their apps' settings pages. ---------------------
+
+LOGO_MAX_BYTES = 300 * 1024
+LOGO_MAX_PIXELS = 2000
+_LOGO_FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg"}
+
+
+@transaction.atomic
+def clinic_settings_save(*, actor: Actor, name: str, require_mfa: bool) -> Clinic:
+    from imsclinic.core.audit import audit_record
+    from imsclinic.core.permissions import ADMINS, require_role
+
+    require_role(actor, ADMINS)
+    problems = Problems()
+    if not name.strip():
+        problems.add("name", "required", "Give the clinic a name.")
+    elif len(name.strip()) > 200:
+        problems.add("name", "too_long", "Use 200 characters or fewer for the name.")
+    problems.raise_if_any()
+    clinic = Clinic.objects.select_for_update().get(pk=actor.clinic.pk)
+    changed = [
+        field
+        for field, value in (("name", name.strip()), ("require_mfa", require_mfa))
+        if getattr(clinic, field) != value
+    ]
+    if not changed:
+        return clinic
+    clinic.name, clinic.require_mfa = name.strip(), require_mfa
+    clinic.save(update_fields=changed)
+    actor.clinic.name, actor.clinic.require_mfa = clinic.name, clinic.require_mfa
+    audit_record(actor=actor, action="change", obj=clinic, detail=f"settings: {', '.join(changed)}")
+    return clinic
+
+
+def _checked_logo(data: bytes) -> str:
+    """The content type of a PNG or JPEG logo small enough to print, or field problems."""
+    import io
+
+    from PIL import Image, UnidentifiedImageError
+
+    problems = Problems()
+    if not data:
+        problems.add("logo", "required", "Choose a PNG or JPEG file.")
+    elif len(data) > LOGO_MAX_BYTES:
+        problems.add(
+            "logo",
+            "too_large",
+            f"The logo is over {LOGO_MAX_BYTES // 1024} KB; use a smaller file "
+            "(a PNG of about 600 px wide is plenty).",
+        )
+    problems.raise_if_any()
+    kind, width, height = "", 0, 0
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            kind = image.format or ""
+            width, height = image.size
+            image.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        problems.add("logo", "not_an_image", "That file is not a PNG or JPEG image.")
+        problems.raise_if_any()
+    if kind not in _LOGO_FORMATS:
+        problems.add("logo", "format", f"The logo must be PNG or JPEG, not {kind or 'unknown'}.")
+    elif max(width, height) > LOGO_MAX_PIXELS:
+        problems.add(
+            "logo",
+            "too_many_pixels",
+            f"The logo is {width}x{height} px; use at most {LOGO_MAX_PIXELS} px on a side.",
+        )
+    problems.raise_if_any()
+    return _LOGO_FORMATS[kind]
+
+
+@transaction.atomic
+def clinic_logo_set(*, actor: Actor, data: bytes | None) -> None:
+    """Replace the clinic's logo (checked: PNG/JPEG, size), or remove it with None."""
+    from imsclinic.core.audit import audit_record
+    from imsclinic.core.models import ClinicLogo
+    from imsclinic.core.permissions import ADMINS, require_role
+
+    require_role(actor, ADMINS)
+    if data is None:
+        ClinicLogo.objects.filter(clinic=actor.clinic).delete()
+        audit_record(actor=actor, action="change", obj=actor.clinic, detail="logo removed")
+        return
+    content_type = _checked_logo(data)
+    ClinicLogo.objects.update_or_create(
+        clinic=actor.clinic, defaults={"data": data, "content_type": content_type}
+    )
+    audit_record(
+        actor=actor,
+        action="change",
+        obj=actor.clinic,
+        detail=f"logo {content_type}, {len(data)} bytes",
+    )
+
+
+def clinic_logo_uri(clinic: Clinic) -> str:
+    """The clinic's logo as a data: URI for pages and PDFs, or empty."""
+    from imsclinic.core.models import ClinicLogo
+
+    logo = ClinicLogo.objects.filter(clinic=clinic).first()
+    return logo.data_uri if logo is not None else ""

@@ -197,3 +197,46 @@ def _apply(actor: Actor, member: User, op: str, posted: dict[str, str]) -> str:
     problems.add("op", "unknown", "Unknown change: reload the page and try again.")
     problems.raise_if_any()
     return ""
+
+
+@clinic_view(roles=ADMINS)
+def clinic_settings(request: HttpRequest, actor: Actor) -> HttpResponse:
+    """The clinic's name, logo for PDFs and required two-step login; the time zone, the
+    jurisdiction and the address are edited on the calendar's and billing's pages."""
+    clinic = actor.clinic
+    values: dict[str, Any] = {"name": clinic.name, "require_mfa": clinic.require_mfa}
+    errors: dict[str, str] = {}
+    op = request.POST.get("op", "") if request.method == "POST" else ""
+    try:
+        if op == "settings":
+            values = {
+                "name": request.POST.get("name", "")[:300],
+                "require_mfa": request.POST.get("require_mfa") in ("1", "on"),
+            }
+            actions.clinic_settings_save(actor=actor, **values)
+            messages.success(request, "Clinic settings saved.")
+            return redirect("clinic_settings")
+        if op == "logo":
+            upload = request.FILES.get("logo")
+            data = upload.read(actions.LOGO_MAX_BYTES + 1) if upload is not None else b""
+            actions.clinic_logo_set(actor=actor, data=data)
+            messages.success(request, "Logo saved: it prints on reports from now on.")
+            return redirect("clinic_settings")
+        if op == "logo_remove":
+            actions.clinic_logo_set(actor=actor, data=None)
+            messages.success(request, "Logo removed.")
+            return redirect("clinic_settings")
+    except DomainError as exc:
+        errors = _errors(exc)
+    return render(
+        request,
+        "accounts/clinic_settings.html",
+        {
+            "values": values,
+            "errors": errors,
+            "logo_uri": actions.clinic_logo_uri(clinic),
+            "logo_kb": actions.LOGO_MAX_BYTES // 1024,
+            "logo_px": actions.LOGO_MAX_PIXELS,
+        },
+        status=422 if errors else 200,
+    )

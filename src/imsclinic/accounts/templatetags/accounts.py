@@ -31,3 +31,18 @@ def authorization_warnings(context: template.Context) -> dict[str, Any]:
         "admin": admin,
         "days": EXPIRY_WARNING_DAYS,
     }
+
+
+@register.simple_tag
+def clinic_logo(clinic: Any, height: int = 40) -> str:
+    """The clinic's logo as an <img> (a data: URI, so PDFs need no file access), or ''."""
+    from django.utils.html import format_html
+
+    from imsclinic.accounts.actions import clinic_logo_uri
+
+    uri = clinic_logo_uri(clinic) if clinic is not None else ""
+    if not uri:
+        return ""
+    return format_html(
+        '<img class="clinic-logo" src="{}" alt="{}" height="{}">', uri, clinic.name, height
+    )
