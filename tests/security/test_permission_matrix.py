@@ -84,6 +84,7 @@ PAGES: dict[str, Exp] = {
     "assessment_amend": Exp((LOGIN, 403, 200, 200), (LOGIN, 403, 404, 404)),
     "segments_preview": Exp((LOGIN, 403, 200, 200), (LOGIN, 403, 404, 404)),
     "muscle_search": Exp((LOGIN, 403, 200, 200)),
+    "episode_discharge": Exp((LOGIN, 403, 200, 200), (LOGIN, 403, 404, 404)),
     "episode_progress": Exp((LOGIN, 403, 200, 200), (LOGIN, 403, 404, 404)),
     "episode_report": Exp((LOGIN, 403, 200, 200), (LOGIN, 403, 404, 404)),
     "questionnaire_schedule_add": Exp((LOGIN, 403, 302, 302), (LOGIN, 403, 404, 404)),

@@ -4,6 +4,7 @@ from django.urls import include, path
 from imsclinic.accounts import views as accounts
 from imsclinic.api.v1 import api
 from imsclinic.charting import views as charting
+from imsclinic.charting.discharge import episode_discharge_page
 from imsclinic.outcomes import views as outcomes
 from imsclinic.patients import views as patients
 from imsclinic.reports import views as reports
@@ -56,6 +57,7 @@ urlpatterns = [
     ),
     path("muscles/search/", charting.muscle_search, name="muscle_search"),
     path("episodes/<int:episode_id>/progress/", outcomes.episode_progress, name="episode_progress"),
+    path("episodes/<int:episode_id>/discharge/", episode_discharge_page, name="episode_discharge"),
     path("episodes/<int:episode_id>/report.pdf", reports.episode_report_pdf, name="episode_report"),
     path(
         "episodes/<int:episode_id>/questionnaires/schedule/",

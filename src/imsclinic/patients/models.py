@@ -133,3 +133,42 @@ class Consent(ClinicScopedModel):
         if self.consented_on > day:
             return False
         return self.withdrawn_on is None or self.withdrawn_on > day
+
+
+class EpisodeDischarge(ClinicScopedModel):
+    """Why and how an episode of care ended (written with its discharge by
+    charting.discharge.episode_discharge; the discharge date is the episode's closed_on).
+
+    The episode is named by id: this app sits below charting (tests/test_architecture.py).
+    A reopened-and-discharged-again episode keeps one row, the latest discharge.
+    """
+
+    class Reason(models.TextChoices):
+        GOALS_MET = "goals_met", "Goals met"
+        PLATEAU = "plateau", "Plateau: no further gain expected"
+        PATIENT_CHOICE = "patient_choice", "Patient's choice"
+        REFERRED = "referred", "Referred on"
+        DID_NOT_RETURN = "did_not_return", "Did not return"
+        OTHER = "other", "Other"
+
+    class Outcome(models.TextChoices):
+        RESOLVED = "resolved", "Resolved"
+        IMPROVED = "improved", "Improved"
+        UNCHANGED = "unchanged", "Unchanged"
+        WORSE = "worse", "Worse"
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="discharges")
+    episode_id = models.BigIntegerField()
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    outcome = models.CharField(max_length=20, choices=Outcome.choices)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["clinic", "episode_id"], name="discharge_one_per_episode"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"discharge of episode {self.episode_id}: {self.reason}, {self.outcome}"
