@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 
 from imsclinic.core.models import ClinicScopedModel
+from imsclinic.patients.names import health_number_key, search_key
 from imsclinic.rules.precautions import (
     BY_CODE,
     LIMB_SITES,
@@ -37,6 +38,9 @@ class Patient(ClinicScopedModel):
     search_name = models.CharField(max_length=210, editable=False)
     # "given family", so a name typed given-name-first is also an indexed prefix search.
     search_name_reversed = models.CharField(max_length=210, editable=False, default="")
+    # The health number's letters and digits only (patients.names.health_number_key), so
+    # it is found with or without separators.
+    health_number_key = models.CharField(max_length=30, editable=False, default="")
 
     medications = models.TextField(blank=True)
     # One boolean field per row of rules.precautions.PRECAUTIONS is added below the class.
@@ -50,11 +54,12 @@ class Patient(ClinicScopedModel):
     archived_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        ordering = ["family_name", "given_name", "id"]
+        ordering = ["search_name", "id"]  # "Ñúñez" with the N's (patients/names.py)
         indexes = [
             models.Index(fields=["clinic", "search_name"], name="patient_clinic_name"),
             models.Index(fields=["clinic", "search_name_reversed"], name="patient_clinic_name_rev"),
             models.Index(fields=["clinic", "health_number"], name="patient_clinic_hn"),
+            models.Index(fields=["clinic", "health_number_key"], name="patient_clinic_hn_key"),
             models.Index(fields=["clinic", "date_of_birth"], name="patient_clinic_dob"),
         ]
 
@@ -62,8 +67,9 @@ class Patient(ClinicScopedModel):
         return self.display_name
 
     def save(self, *args: object, **kwargs: object) -> None:
-        self.search_name = f"{self.family_name} {self.given_name}".lower()
-        self.search_name_reversed = f"{self.given_name} {self.family_name}".lower()
+        self.search_name = search_key(f"{self.family_name} {self.given_name}")
+        self.search_name_reversed = search_key(f"{self.given_name} {self.family_name}")
+        self.health_number_key = health_number_key(self.health_number or "")
         super().save(*args, **kwargs)  # type: ignore[arg-type]
 
     @property

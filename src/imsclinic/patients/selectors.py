@@ -11,6 +11,7 @@ from django.db.models import Q, QuerySet
 from imsclinic.core.actors import Actor
 from imsclinic.core.tenancy import get_for_clinic
 from imsclinic.patients.models import Consent, Patient
+from imsclinic.patients.names import health_number_key, search_key
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -40,15 +41,16 @@ def _prefix(field: str, text: str) -> Q:
 
 
 def patient_search(*, actor: Actor, query: str = "", limit: int = 50) -> list[Patient]:
-    """Search by name (family or given name first, prefix), date of birth (YYYY-MM-DD) or
-    health number (prefix). One query whatever the clinic size.
+    """Search by name (family or given name first, prefix; accents, apostrophes and
+    hyphens forgiven: patients/names.py), date of birth (YYYY-MM-DD) or health number
+    (prefix, with or without separators). One query whatever the clinic size.
 
     Each way of matching is its own arm of a UNION, so each arm uses its own
     (clinic, column) index even before the database has gathered statistics.
     """
     patients: QuerySet[Patient] = Patient.objects.filter(
         clinic=actor.clinic, archived_at__isnull=True
-    ).only("id", "family_name", "given_name", "date_of_birth", "health_number")
+    ).only("id", "family_name", "given_name", "date_of_birth", "health_number", "search_name")
     query = " ".join(query.replace(",", " ").split())[:100]
     if not query:
         return list(patients[:limit])
@@ -57,18 +59,21 @@ def patient_search(*, actor: Actor, query: str = "", limit: int = 50) -> list[Pa
             return list(patients.filter(date_of_birth=dt.date.fromisoformat(query))[:limit])
         except ValueError:
             return []
-    lowered = query.lower()
-    arms = [
-        patients.filter(_prefix("search_name", lowered)),
-        patients.filter(_prefix("search_name_reversed", lowered)),
-    ]
-    if any(ch.isdigit() for ch in query):
-        arms.append(patients.filter(_prefix("health_number", query)))
-        compact = query.replace(" ", "")
-        if compact != query:
-            arms.append(patients.filter(_prefix("health_number", compact)))
+    arms = []
+    key = search_key(query)
+    if key:
+        arms += [
+            patients.filter(_prefix("search_name", key)),
+            patients.filter(_prefix("search_name_reversed", key)),
+        ]
+    number = health_number_key(query)
+    if number and any(ch.isdigit() for ch in number):
+        arms.append(patients.filter(_prefix("health_number_key", number)))
+    if not arms:
+        return []
     arms = [arm.order_by() for arm in arms]
-    return list(arms[0].union(*arms[1:]).order_by("family_name", "given_name", "id")[:limit])
+    # By the search key: "Ñúñez" sorts with the N's, "O'Brien" with "Obrien".
+    return list(arms[0].union(*arms[1:]).order_by("search_name", "id")[:limit])
 
 
 def current_consent(patient: Patient, day: dt.date) -> Consent | None:

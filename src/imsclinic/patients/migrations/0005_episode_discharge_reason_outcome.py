@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("core", "0004_clinic_logo"),
+        ("core", "0003_audit_chain_per_clinic"),
         ("patients", "0004_appointment_moved_to_scheduling"),
     ]
 
