@@ -46,7 +46,7 @@ def people(actor):
         ("ines nunez", ["nunez"]),
         ("obrien", ["obrien"]),
         ("O'Brien", ["obrien"]),
-        ("o’brien siobhan", ["obrien"]),
+        ("o\u2019brien siobhan", ["obrien"]),
         ("zoe", ["ortiz"]),
         ("123456789", ["nunez"]),
         ("1234-56789", ["nunez"]),

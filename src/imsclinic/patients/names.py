@@ -11,7 +11,9 @@ from __future__ import annotations
 import unicodedata
 
 # Marks inside a name that people type or leave out: apostrophes of every kind.
-_DROPPED = frozenset("'’‘ʼ`´")
+# ' and its typographic kin: right and left single quotation marks, modifier letter
+# apostrophe, grave and acute accents typed as apostrophes.
+_DROPPED = frozenset("'\u2019\u2018\u02bc`\u00b4")
 
 
 def search_key(text: str) -> str:

@@ -7,7 +7,9 @@ import unicodedata
 
 from django.db import migrations, models
 
-_DROPPED = frozenset("'’‘ʼ`´")
+# ' and its typographic kin: right and left single quotation marks, modifier letter
+# apostrophe, grave and acute accents typed as apostrophes.
+_DROPPED = frozenset("'\u2019\u2018\u02bc`\u00b4")
 
 
 def _search_key(text):
