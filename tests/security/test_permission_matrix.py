@@ -65,6 +65,7 @@ PAGES: dict[str, Exp] = {
     "audit_export": Exp((LOGIN, 403, 403, 200)),
     "patient_access": Exp((LOGIN, 403, 200, 200), (LOGIN, 403, 404, 404)),
     "patient_archive": Exp((LOGIN, 403, 403, 302), (LOGIN, 403, 403, 404)),
+    "patient_merge": Exp((LOGIN, 403, 403, 200), (LOGIN, 403, 403, 404)),
     "patient_restore": Exp((LOGIN, 403, 403, 302), (LOGIN, 403, 403, 404)),
     "dashboard": Exp((LOGIN, 200, 200, 200)),
     "patient_list": Exp((LOGIN, 200, 200, 200)),

@@ -398,7 +398,7 @@ def generate(
                 birth = dt.date(rng.randint(1940, 2004), rng.randint(1, 12), rng.randint(1, 28))
                 anticoagulants = rng.random() < 0.06
                 sex = rng.choice(("female", "male"))  # drawn in the order they always were
-                number = f"{pid:06d}-{rng.randint(1000, 9999)}"
+                health_no = f"{pid:06d}-{rng.randint(1000, 9999)}"
                 patient_w.add(
                     (
                         pid,
@@ -409,13 +409,13 @@ def generate(
                         given,
                         birth,
                         sex,
-                        number,
+                        health_no,
                         "",
                         "",
                         "",
                         search_key(f"{family}{pid % 997} {given}"),
                         search_key(f"{given} {family}{pid % 997}"),
-                        health_number_key(number),
+                        health_number_key(health_no),
                         "",
                         # One value per precaution of the table: 6% anticoagulated, 8% diabetic.
                         *(

@@ -110,3 +110,49 @@ def archived_patients(*, actor: Actor, limit: int = 200) -> list[Patient]:
             :limit
         ]
     )
+
+
+def likely_duplicates(
+    *,
+    actor: Actor,
+    family_name: str,
+    given_name: str,
+    date_of_birth: dt.date | None,
+    health_number: str = "",
+    exclude_id: int | None = None,
+    limit: int = 10,
+) -> list[Patient]:
+    """Records of the clinic this registration may repeat: the same health number
+    (letters and digits compared), or the same date of birth and a similar name (family
+    or given name keys alike, patients/names.py). One query, on indexed columns."""
+    import difflib
+
+    number = health_number_key(health_number)
+    match = Q(health_number_key=number) if number else Q(pk__in=[])
+    if date_of_birth is not None:
+        match |= Q(date_of_birth=date_of_birth)
+    rows = Patient.objects.filter(match, clinic=actor.clinic, archived_at__isnull=True)
+    if exclude_id is not None:
+        rows = rows.exclude(pk=exclude_id)
+    family, given = search_key(family_name), search_key(given_name)
+
+    def alike(a: str, b: str) -> bool:
+        return bool(a and b) and (
+            a == b
+            or a.startswith(b)
+            or b.startswith(a)
+            or difflib.SequenceMatcher(None, a, b).ratio() >= 0.8
+        )
+
+    found = []
+    for patient in rows.order_by("search_name", "id")[:200]:
+        if number and patient.health_number_key == number:
+            found.append(patient)
+            continue
+        their_family = search_key(patient.family_name)
+        their_given = search_key(patient.given_name)
+        if alike(family, their_family) or (
+            alike(given, their_given) and their_family[:1] == family[:1]
+        ):
+            found.append(patient)
+    return found[:limit]

@@ -56,15 +56,27 @@ def _patient_form_context(values: dict[str, object], errors: dict[str, str]) -> 
 def patient_new(request: HttpRequest, actor: Actor) -> HttpResponse:
     values: dict[str, object] = {"sex": "unknown", **{name: [] for name in LIST_FIELDS}}
     errors: dict[str, str] = {}
+    duplicates: list[Patient] = []
     if request.method == "POST":
         values = nested_from_post(request.POST, list_fields=LIST_FIELDS)
         try:
             data = parse_input(PatientIn, values)
-            patient = actions.patient_register(actor=actor, data=data)
-            return redirect("patient_chart", patient_id=patient.pk)
+            if request.POST.get("confirm_new") != "1":
+                duplicates = selectors.likely_duplicates(
+                    actor=actor,
+                    family_name=data.family_name,
+                    given_name=data.given_name,
+                    date_of_birth=data.date_of_birth,
+                    health_number=data.health_number or "",
+                )
+            if not duplicates:
+                patient = actions.patient_register(actor=actor, data=data)
+                return redirect("patient_chart", patient_id=patient.pk)
         except ValidationProblem as exc:
             errors = field_errors(exc)
     context = _patient_form_context(values, errors)
+    # Likely the same person already registered: open that record, or go on (issue 16).
+    context["duplicates"] = duplicates
     context["title"] = "Register a patient"
     return render(request, "patients/patient_form.html", context, status=422 if errors else 200)
 
@@ -142,3 +154,47 @@ def patient_restore(request: HttpRequest, actor: Actor, patient_id: int) -> Http
         with contextlib.suppress(RuleViolation):
             actions.patient_restore(actor=actor, patient=patient)
     return redirect("patient_edit", patient_id=patient.pk)
+
+
+@clinic_view(roles=ADMINS)
+def patient_merge(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResponse:
+    """Merge this record (the duplicate) into another one the admin chooses: its likely
+    duplicates are offered, any record can be named by number."""
+    duplicate = selectors.patient_get(actor=actor, patient_id=patient_id)
+    candidates = selectors.likely_duplicates(
+        actor=actor,
+        family_name=duplicate.family_name,
+        given_name=duplicate.given_name,
+        date_of_birth=duplicate.date_of_birth,
+        health_number=duplicate.health_number,
+        exclude_id=duplicate.pk,
+    )
+    errors: dict[str, str] = {}
+    typed = request.POST.get("keep_number", "").strip().lstrip("#")
+    keep_id = typed or request.POST.get("keep_id", "").strip()
+    if request.method == "POST":
+        if request.POST.get("confirmed") != "1":
+            errors["confirmed"] = "Tick the box once you have checked both are the same person."
+        if not keep_id:
+            errors["keep_id"] = "Choose the record to keep, or enter its number."
+        if not errors:
+            try:
+                keep = selectors.patient_get(actor=actor, patient_id=keep_id)
+                actions.patient_merge(actor=actor, keep=keep, remove=duplicate)
+            except DomainError as exc:
+                errors["form"] = exc.message
+            else:
+                return redirect("patient_edit", patient_id=keep.pk)
+    if request.method == "GET":
+        audit_view(actor=actor, patient_id=duplicate.pk, obj=duplicate)
+    return render(
+        request,
+        "patients/patient_merge.html",
+        {
+            "duplicate": duplicate,
+            "candidates": candidates,
+            "keep_id": keep_id,
+            "errors": errors,
+        },
+        status=422 if errors else 200,
+    )
