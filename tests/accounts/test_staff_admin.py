@@ -327,3 +327,17 @@ def test_actions_refuse_another_clinics_user(admin, other_clinic):
     with pytest.raises(ValidationProblem):
         actions.staff_role_change(actor=make_actor(admin), user=admin, role="nobody")
     assert LoginAttempt.objects.count() == 0
+
+
+def test_the_lapsed_message_points_to_admin_practitioners(admin_client, admin, client, clinic):
+    from tests.factories import make_actor, make_consented_patient, make_episode
+
+    practitioner = make_practitioner(clinic, "pt.some")
+    patient = make_consented_patient(make_actor(practitioner))
+    make_episode(make_actor(practitioner), patient)
+    page = admin_client.get(f"/patients/{patient.pk}/sessions/new/").content.decode()
+    assert f'<a href="/staff/{admin.pk}/">Admin &gt; Practitioners</a>' in page
+    lapsed = make_practitioner(clinic, "pt.lapsed", authorized_until=today() - dt.timedelta(days=1))
+    client.force_login(lapsed)
+    page = client.get(f"/patients/{patient.pk}/sessions/new/").content.decode()
+    assert "Your clinic admin records it in Admin &gt; Practitioners" in page
