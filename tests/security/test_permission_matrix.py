@@ -169,7 +169,8 @@ PAGES: dict[str, Exp] = {
     "staff_new": Exp((LOGIN, 403, 403, 200)),
     "staff_detail": Exp((LOGIN, 403, 403, 200), (LOGIN, 403, 403, 404)),
     "mfa_disable": Exp((LOGIN, 302, 302, 302)),
-    "clinic_settings": Exp((LOGIN, 403, 403, 200)),  # POST only: a GET goes to the set-up page
+    "clinic_settings": Exp((LOGIN, 403, 403, 200)),
+    "consent_texts": Exp((LOGIN, 403, 403, 200)),  # POST only: a GET goes to the set-up page
     # The API's own routes are covered operation by operation below.
     "openapi-json": Exp((200, 200, 200, 200)),
     "openapi-view": Exp((200, 200, 200, 200)),

@@ -23,6 +23,7 @@ urlpatterns = [
     path("patients/<int:patient_id>/archive/", patients.patient_archive, name="patient_archive"),
     path("patients/<int:patient_id>/restore/", patients.patient_restore, name="patient_restore"),
     path("patients/<int:patient_id>/merge/", patients.patient_merge, name="patient_merge"),
+    path("clinic/consent-texts/", patients.consent_texts, name="consent_texts"),
     path("", today, name="dashboard"),
     path("patients/", patients.patient_list, name="patient_list"),
     path("patients/new/", patients.patient_new, name="patient_new"),

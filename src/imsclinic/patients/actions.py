@@ -16,9 +16,9 @@ from imsclinic.core.actors import Actor
 from imsclinic.core.audit import audit_record
 from imsclinic.core.errors import Problems, RuleViolation
 from imsclinic.core.permissions import ADMINS, require_role
-from imsclinic.patients.consent_texts import CONSENT_TEXTS
 from imsclinic.patients.models import Consent, Patient
 from imsclinic.patients.schemas import ConsentIn, ConsentWithdrawIn, PatientIn
+from imsclinic.patients.selectors import consent_texts
 from imsclinic.rules.precautions import LIMB_LIST_FIELDS
 
 _HEALTH_NUMBER = re.compile(r"^[A-Za-z0-9 -]{4,30}$")
@@ -116,11 +116,12 @@ def consent_record(*, actor: Actor, patient: Patient, data: ConsentIn) -> Consen
     problems = Problems()
     if data.consented_on > local_today():
         problems.add("consented_on", "future", "Consent date cannot be in the future.")
-    if data.text_version not in CONSENT_TEXTS:
+    texts = consent_texts(actor.clinic)
+    if data.text_version not in texts:
         problems.add(
             "text_version",
             "unknown",
-            f"Unknown consent text version '{data.text_version}'. Use one of: {', '.join(CONSENT_TEXTS)}.",
+            f"Unknown consent text version '{data.text_version}'. Use one of: {', '.join(texts)}.",
         )
     if data.given_by not in Consent.GivenBy.values:
         problems.add(
@@ -340,3 +341,38 @@ def patient_merge(*, actor: Actor, keep: Patient, remove: Patient) -> dict[str, 
     audit_record(actor=actor, action="merge", patient_id=kept.pk, obj=kept, detail=detail)
     audit_record(actor=actor, action="archive", patient_id=removed.pk, obj=removed, detail=detail)
     return moved
+
+
+_VERSION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{1,29}$")
+
+
+@transaction.atomic
+def consent_text_add(*, actor: Actor, version: str, text: str) -> Any:
+    """A new consent wording of the clinic, its current one from now on (admins)."""
+    from imsclinic.patients.models import ClinicConsentText
+
+    require_role(actor, ADMINS, "Only a clinic admin can add consent wording.")
+    version, text = version.strip(), text.strip()
+    problems = Problems()
+    if not _VERSION.match(version):
+        problems.add(
+            "version",
+            "invalid",
+            "Name the version with 2-30 letters, digits, '.', '_' or '-', e.g. 'bow-2027.1'.",
+        )
+    elif version in consent_texts(actor.clinic):
+        problems.add(
+            "version",
+            "taken",
+            f"Version '{version}' exists and its wording cannot change; choose a new version name.",
+        )
+    if not 50 <= len(text) <= 5000:
+        problems.add(
+            "text",
+            "length",
+            f"The wording is {len(text)} characters; give 50 to 5,000 (what the patient reads).",
+        )
+    problems.raise_if_any()
+    created = ClinicConsentText.objects.create(clinic=actor.clinic, version=version, text=text)
+    audit_record(actor=actor, action="create", obj=created, detail=f"consent text {version}")
+    return created

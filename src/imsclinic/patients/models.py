@@ -178,3 +178,21 @@ class EpisodeDischarge(ClinicScopedModel):
 
     def __str__(self) -> str:
         return f"discharge of episode {self.episode_id}: {self.reason}, {self.outcome}"
+
+
+class ClinicConsentText(ClinicScopedModel):
+    """A consent wording of the clinic's own, beside the shipped ones
+    (patients/consent_texts.py). A version's wording never changes once added: patients
+    consented to it; new wording is a new version, which becomes the clinic's current one."""
+
+    version = models.CharField(max_length=30)
+    text = models.TextField()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["clinic", "version"], name="consent_text_version")
+        ]
+
+    def __str__(self) -> str:
+        return self.version

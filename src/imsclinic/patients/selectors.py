@@ -156,3 +156,23 @@ def likely_duplicates(
         ):
             found.append(patient)
     return found[:limit]
+
+
+def consent_texts(clinic: object) -> dict[str, str]:
+    """Version -> wording: the shipped texts, then the clinic's own (newest last)."""
+    from imsclinic.patients.consent_texts import CONSENT_TEXTS
+    from imsclinic.patients.models import ClinicConsentText
+
+    texts = dict(CONSENT_TEXTS)
+    own = ClinicConsentText.objects.filter(clinic=clinic).order_by("created_at", "id")
+    texts.update(own.values_list("version", "text"))
+    return texts
+
+
+def current_consent_version(clinic: object) -> str:
+    """The clinic's newest own version, else the shipped current one."""
+    from imsclinic.patients.consent_texts import CURRENT_CONSENT_VERSION
+    from imsclinic.patients.models import ClinicConsentText
+
+    newest = ClinicConsentText.objects.filter(clinic=clinic).order_by("-created_at", "-id")
+    return newest.values_list("version", flat=True).first() or CURRENT_CONSENT_VERSION

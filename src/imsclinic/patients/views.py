@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,7 +17,6 @@ from imsclinic.core.form_input import field_errors, nested_from_post, parse_inpu
 from imsclinic.core.permissions import ADMINS, CLINICAL
 from imsclinic.core.web import clinic_view
 from imsclinic.patients import actions, selectors
-from imsclinic.patients.consent_texts import CONSENT_TEXTS, CURRENT_CONSENT_VERSION
 from imsclinic.patients.models import Consent, Patient
 from imsclinic.patients.schemas import ConsentIn, PatientIn
 from imsclinic.rules.precautions import LIMB_LIST_FIELDS, PRECAUTIONS
@@ -106,7 +106,7 @@ def consent_new(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResp
     patient = selectors.patient_get(actor=actor, patient_id=patient_id)
     values: dict[str, object] = {
         "consented_on": timezone.localdate().isoformat(),
-        "text_version": CURRENT_CONSENT_VERSION,
+        "text_version": selectors.current_consent_version(actor.clinic),
         "given_by": "patient",
     }
     errors: dict[str, str] = {}
@@ -127,7 +127,7 @@ def consent_new(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResp
             "patient": patient,
             "values": values,
             "errors": errors,
-            "consent_texts": CONSENT_TEXTS,
+            "consent_texts": selectors.consent_texts(actor.clinic),
             "given_by_choices": Consent.GivenBy.choices,
         },
         status=422 if errors else 200,
@@ -194,6 +194,33 @@ def patient_merge(request: HttpRequest, actor: Actor, patient_id: int) -> HttpRe
             "duplicate": duplicate,
             "candidates": candidates,
             "keep_id": keep_id,
+            "errors": errors,
+        },
+        status=422 if errors else 200,
+    )
+
+
+@clinic_view(roles=ADMINS)
+def consent_texts(request: HttpRequest, actor: Actor) -> HttpResponse:
+    """The consent wordings patients are asked to agree to: shipped and the clinic's own."""
+    values = {"version": "", "text": ""}
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        values = {name: request.POST.get(name, "")[:6000] for name in values}
+        try:
+            actions.consent_text_add(actor=actor, **values)
+        except ValidationProblem as exc:
+            errors = field_errors(exc)
+        else:
+            messages.success(request, f"Consent text {values['version'].strip()} added.")
+            return redirect("consent_texts")
+    return render(
+        request,
+        "patients/consent_texts.html",
+        {
+            "texts": selectors.consent_texts(actor.clinic),
+            "current": selectors.current_consent_version(actor.clinic),
+            "values": values,
             "errors": errors,
         },
         status=422 if errors else 200,
