@@ -9,6 +9,7 @@ from django.db import connection
 from django.db.models import Q, QuerySet
 
 from imsclinic.core.actors import Actor
+from imsclinic.core.models import Clinic
 from imsclinic.core.tenancy import get_for_clinic
 from imsclinic.patients.models import Consent, Patient
 from imsclinic.patients.names import health_number_key, search_key
@@ -158,7 +159,7 @@ def likely_duplicates(
     return found[:limit]
 
 
-def consent_texts(clinic: object) -> dict[str, str]:
+def consent_texts(clinic: Clinic) -> dict[str, str]:
     """Version -> wording: the shipped texts, then the clinic's own (newest last)."""
     from imsclinic.patients.consent_texts import CONSENT_TEXTS
     from imsclinic.patients.models import ClinicConsentText
@@ -169,7 +170,7 @@ def consent_texts(clinic: object) -> dict[str, str]:
     return texts
 
 
-def current_consent_version(clinic: object) -> str:
+def current_consent_version(clinic: Clinic) -> str:
     """The clinic's newest own version, else the shipped current one."""
     from imsclinic.patients.consent_texts import CURRENT_CONSENT_VERSION
     from imsclinic.patients.models import ClinicConsentText
