@@ -47,7 +47,7 @@ def test_warns_the_practitioner_and_admins_once(clinic, admin, practitioner):
     to_admin = mails.filter(recipient="admin@example.org").first()
     assert soon.display_name in to_admin.subject
     assert "4 authorization expiry" in out.getvalue()
-    assert AuditEvent.objects.filter(action="authorization_warning", clinic=clinic).count() == 1
+    assert AuditEvent.objects.filter(action="expiry_warning", clinic=clinic).count() == 1
     # Running again queues nothing new; the next day only pt.later comes within 30 days.
     assert authorizations_warn(day=today()) == 0
     assert authorizations_warn(day=today() + dt.timedelta(days=1)) == 4

@@ -83,6 +83,12 @@ class AuditEvent(models.Model):
         TOKEN_ISSUE = "token_issue"  # noqa: S105
         TOKEN_REVOKE = "token_revoke"  # noqa: S105
         DENIED = "denied"
+        # Issue 16: account recovery, merging duplicate records, authorization warnings.
+        ACCOUNT_UNLOCK = "account_unlock"
+        MFA_RESET = "mfa_reset"
+        MFA_DISABLE = "mfa_disable"
+        MERGE = "merge"
+        EXPIRY_WARNING = "expiry_warning"
 
     class Source(models.TextChoices):
         PAGE = "page"

@@ -74,7 +74,7 @@ def _warn_clinic(*, clinic: Clinic, day: dt.date) -> int:
             queued += 1
     if queued:
         audit_account_event(
-            action="authorization_warning",
+            action="expiry_warning",
             username="(system)",
             clinic=clinic,
             source="command",
