@@ -17,9 +17,9 @@ from imsclinic.core.errors import RuleViolation
 from imsclinic.core.models import AuditEvent
 from imsclinic.patients import actions, selectors
 from imsclinic.patients.models import Consent, Patient
-from imsclinic.patients.schemas import ConsentIn
 from tests.factories import (
     make_actor,
+    make_consented_patient,
     make_episode,
     make_patient,
     make_session,
@@ -102,7 +102,7 @@ def admin(clinic):
 
 
 def test_merge_moves_every_row_and_keeps_every_precaution(admin, actor, existing):
-    duplicate = make_patient(
+    duplicate = make_consented_patient(
         actor,
         family_name="Nunez",
         given_name="Ines",
@@ -110,13 +110,6 @@ def test_merge_moves_every_row_and_keeps_every_precaution(admin, actor, existing
         health_number="",
         phone="403-555-0199",
         anticoagulants=True,
-    )
-    actions.consent_record(
-        actor=actor,
-        patient=duplicate,
-        data=ConsentIn(
-            consented_on=dt.date.today() - dt.timedelta(days=3), text_version="ims-2026.1"
-        ),
     )
     episode = make_episode(actor, duplicate)
     draft = make_session(actor, duplicate, episode, acknowledged=["anticoagulants"])
@@ -137,13 +130,8 @@ def test_merge_moves_every_row_and_keeps_every_precaution(admin, actor, existing
 
 
 def test_a_signed_note_cannot_move_so_the_merge_is_refused(admin, actor, existing):
-    duplicate = make_patient(actor, family_name="Nunez", given_name="Ines", date_of_birth=DOB)
-    actions.consent_record(
-        actor=actor,
-        patient=duplicate,
-        data=ConsentIn(
-            consented_on=dt.date.today() - dt.timedelta(days=3), text_version="ims-2026.1"
-        ),
+    duplicate = make_consented_patient(
+        actor, family_name="Nunez", given_name="Ines", date_of_birth=DOB
     )
     episode = make_episode(actor, duplicate)
     signed = make_signed_session(actor, duplicate, episode)

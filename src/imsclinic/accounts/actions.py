@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pyotp
 from django.conf import settings
@@ -546,35 +546,27 @@ def staff_create(
             problems.add(name, "too_long", f"Use {limit} characters or fewer.")
     if not last_name.strip():
         problems.add("last_name", "required", "Enter the family name.")
+    fields: dict[str, Any] = {
+        "clinic": actor.clinic,
+        "username": username.strip(),
+        "password": password,
+        "role": role,
+        "first_name": first_name.strip(),
+        "last_name": last_name.strip(),
+        "profession": profession.strip(),
+        "designation": designation,
+        "registration_number": registration_number,
+        "regulatory_body": regulatory_body,
+        "email": email,
+    }
     if problems:
         # Report these together with user_create's own (username, password, credentials).
         try:
-            user_create(
-                clinic=actor.clinic,
-                username=username.strip(),
-                password=password,
-                role=role,
-                designation=designation,
-                registration_number=registration_number,
-                regulatory_body=regulatory_body,
-                dry_run=True,
-            )
+            user_create(**fields, dry_run=True)
         except ValidationProblem as exc:
             problems.items.extend(exc.problems)
         problems.raise_if_any()
-    user = user_create(
-        clinic=actor.clinic,
-        username=username.strip(),
-        password=password,
-        role=role,
-        first_name=first_name.strip(),
-        last_name=last_name.strip(),
-        profession=profession.strip(),
-        designation=designation,
-        registration_number=registration_number,
-        regulatory_body=regulatory_body,
-        email=email,
-    )
+    user = user_create(**fields)
     audit_record(actor=actor, action="create", obj=user, detail=f"account {user.username}, {role}")
     return user
 

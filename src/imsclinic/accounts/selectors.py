@@ -113,7 +113,7 @@ def staff_list(*, actor: Actor, day: dt.date) -> list[StaffRow]:
         .prefetch_related("authorizations")
         .order_by("-is_active", "last_name", "first_name", "username")
     )
-    locked = _locked_usernames([u.username for u in users])
+    locked = locked_usernames([u.username for u in users])
     return [
         StaffRow(
             user,
@@ -124,7 +124,7 @@ def staff_list(*, actor: Actor, day: dt.date) -> list[StaffRow]:
     ]
 
 
-def _locked_usernames(usernames: list[str]) -> set[str]:
+def locked_usernames(usernames: list[str]) -> set[str]:
     from django.db.models import Count
     from django.utils import timezone
 

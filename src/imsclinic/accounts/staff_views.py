@@ -128,7 +128,7 @@ def staff_detail(request: HttpRequest, actor: Actor, user_id: int) -> HttpRespon
         "kinds": NeedlingAuthorization.Kind.choices,
         "authorizations": authorizations,
         "coverage": selectors.coverage_of(member, authorizations, today),
-        "locked": bool(selectors._locked_usernames([member.username])),
+        "locked": bool(selectors.locked_usernames([member.username])),
         "today": today,
         "credentials": {
             name: posted.get(name, getattr(member, name))
