@@ -163,3 +163,12 @@ def test_merge_page_is_the_admins(client, clinic, admin, actor, existing, practi
     assert done.status_code == 302 and done["Location"] == f"/patients/{existing.pk}/edit/"
     duplicate.refresh_from_db()
     assert duplicate.archived_at is not None
+
+
+def test_the_audit_trail_is_never_rewritten_by_a_merge():
+    from imsclinic.patients.actions import _patient_references
+
+    references = {(model._meta.label, column) for model, column in _patient_references()}
+    assert not [label for label, _ in references if label.startswith("core.")]
+    assert ("charting.TreatmentSession", "patient_id") in references
+    assert ("notifications.OutboxMessage", "patient_id") in references

@@ -237,16 +237,15 @@ _MERGE_SKIP = frozenset(
 def _patient_references() -> list[tuple[type[Model], str]]:
     """Every (model, column) that names a patient: foreign keys to Patient, discovered
     from the installed models (so a new app is covered), and plain ``patient_id`` columns
-    (the outbox's). The audit trail is not among them: its rows are hash-chained history
-    and keep naming the patient they were about."""
+    (the outbox's). The audit trail (every model of ``core``: its events and the patients
+    they name) is not among them: it is hash-chained history and keeps naming the patient
+    it was about."""
     from django.apps import apps
     from django.db.models import BigIntegerField, IntegerField
 
-    from imsclinic.core.models import AuditEvent
-
     found: list[tuple[type[Model], str]] = []
     for model in apps.get_models():
-        if model is AuditEvent or model._meta.proxy:
+        if model._meta.app_label == "core" or model._meta.proxy:
             continue
         for field in model._meta.concrete_fields:
             if (field.is_relation and field.related_model is Patient) or (
