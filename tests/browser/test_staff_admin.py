@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from imsclinic.accounts import actions
-from imsclinic.accounts.models import User
+from imsclinic.accounts.models import LoginAttempt, User
 from imsclinic.charting.models import TreatmentSession
 from tests.factories import PASSWORD, make_user, today
 
@@ -68,7 +68,7 @@ def test_admin_creates_a_practitioner_who_then_charts(
 def test_admin_unlocks_a_locked_out_user(page, live_server, login, clinic, practitioner):
     admin = make_user(clinic, "ad.rivera", "admin")
     for _ in range(5):
-        actions._attempt(practitioner.username, "10.9.9.9", False, "password")
+        LoginAttempt.objects.create(username=practitioner.username, address="10.9.9.9")
     assert actions.login_locked(username=practitioner.username, address=None)
     login(admin)
     page.goto(f"{live_server.url}/staff/")

@@ -754,9 +754,11 @@ def mfa_disable(*, user: User, password: str, code: str, address: str | None) ->
     if not user.has_mfa:
         problems.add("form", "not_enrolled", "Two-step login is not turned on for this account.")
         problems.raise_if_any()
-    if not user.check_password(password):
-        problems.add("password", "wrong", "Your password is wrong.")
-        _attempt(user.username, address, False, "mfa")
+    try:
+        # Through the login's own check, so a wrong password counts towards the lockout.
+        password_check(username=user.username, password=password, address=address)
+    except DomainError as exc:
+        problems.add("password", "wrong", exc.message)
         problems.raise_if_any()
     try:
         second_factor_check(user=user, code=code, address=address)

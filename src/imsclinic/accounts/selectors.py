@@ -125,12 +125,14 @@ def staff_list(*, actor: Actor, day: dt.date) -> list[StaffRow]:
 
 
 def locked_usernames(usernames: list[str]) -> set[str]:
+    """The usernames locked out now: as many failed attempts in the window as the
+    per-username limit (the same settings the login's lockout reads)."""
+    from django.conf import settings
     from django.db.models import Count
     from django.utils import timezone
 
-    from imsclinic.accounts.actions import _lockout_settings
-
-    max_failures, window = _lockout_settings()
+    max_failures = int(getattr(settings, "IMSCLINIC_LOGIN_MAX_FAILURES", 5))
+    window = dt.timedelta(seconds=int(getattr(settings, "IMSCLINIC_LOGIN_WINDOW_SECONDS", 900)))
     rows = (
         LoginAttempt.objects.filter(
             at__gte=timezone.now() - window,
