@@ -782,7 +782,8 @@ _LOGO_FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg"}
 
 
 @transaction.atomic
-def clinic_settings_save(*, actor: Actor, name: str, require_mfa: bool) -> Clinic:
+def clinic_rename(*, actor: Actor, name: str) -> Clinic:
+    """The clinic's name, printed on reports and receipts (clinic admins)."""
     from imsclinic.core.audit import audit_record
     from imsclinic.core.permissions import ADMINS, require_role
 
@@ -794,17 +795,36 @@ def clinic_settings_save(*, actor: Actor, name: str, require_mfa: bool) -> Clini
         problems.add("name", "too_long", "Use 200 characters or fewer for the name.")
     problems.raise_if_any()
     clinic = Clinic.objects.select_for_update().get(pk=actor.clinic.pk)
-    changed = [
-        field
-        for field, value in (("name", name.strip()), ("require_mfa", require_mfa))
-        if getattr(clinic, field) != value
-    ]
-    if not changed:
+    if clinic.name == name.strip():
         return clinic
-    clinic.name, clinic.require_mfa = name.strip(), require_mfa
-    clinic.save(update_fields=changed)
-    actor.clinic.name, actor.clinic.require_mfa = clinic.name, clinic.require_mfa
-    audit_record(actor=actor, action="change", obj=clinic, detail=f"settings: {', '.join(changed)}")
+    clinic.name = actor.clinic.name = name.strip()
+    clinic.save(update_fields=["name"])
+    audit_record(actor=actor, action="change", obj=clinic, detail="settings: name")
+    return clinic
+
+
+@transaction.atomic
+def clinic_require_mfa(*, actor: Actor, required: bool) -> Clinic:
+    """Turn the clinic's two-step login requirement on or off (clinic admins); staff
+    without an authenticator are sent to enrol at their next page.
+
+    Merge note: branch i11 on main has an action of this name and signature that also
+    revokes API tokens issued without a second factor; keep that one, drop this."""
+    from imsclinic.core.audit import audit_record
+    from imsclinic.core.permissions import ADMINS, require_role
+
+    require_role(actor, ADMINS)
+    clinic = Clinic.objects.select_for_update().get(pk=actor.clinic.pk)
+    if clinic.require_mfa == required:
+        return clinic
+    clinic.require_mfa = actor.clinic.require_mfa = required
+    clinic.save(update_fields=["require_mfa"])
+    audit_record(
+        actor=actor,
+        action="change",
+        obj=clinic,
+        detail=f"two-step login {'required' if required else 'optional'}",
+    )
     return clinic
 
 

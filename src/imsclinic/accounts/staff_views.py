@@ -213,7 +213,8 @@ def clinic_settings(request: HttpRequest, actor: Actor) -> HttpResponse:
                 "name": request.POST.get("name", "")[:300],
                 "require_mfa": request.POST.get("require_mfa") in ("1", "on"),
             }
-            actions.clinic_settings_save(actor=actor, **values)
+            actions.clinic_rename(actor=actor, name=values["name"])
+            actions.clinic_require_mfa(actor=actor, required=values["require_mfa"])
             messages.success(request, "Clinic settings saved.")
             return redirect("clinic_settings")
         if op == "logo":
