@@ -24,7 +24,7 @@ def _register(page, live_server) -> None:
     page.get_by_role("button", name="Save patient").click()
 
 
-def test_duplicate_warning_then_merge(page, live_server, login, clinic, actor):
+def test_duplicate_warning_then_merge(page, live_server, login, clinic, actor, screenshot):
     existing = make_patient(
         actor,
         family_name="Ñúñez",
@@ -36,6 +36,7 @@ def test_duplicate_warning_then_merge(page, live_server, login, clinic, actor):
     _register(page, live_server)
     warning = page.get_by_role("region", name="This patient may already be registered")
     expect(warning).to_contain_text("Ñúñez, Inés")
+    screenshot(page, "61-duplicate-warning")
     # Opening the existing record is one click
     warning.get_by_role("link", name="Ñúñez, Inés").click()
     expect(page).to_have_url(f"{live_server.url}/patients/{existing.pk}/edit/")

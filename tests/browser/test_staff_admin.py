@@ -50,7 +50,7 @@ def test_admin_creates_a_practitioner_who_then_charts(
         page.get_by_role("button", name="Record authorization").click()
         expect(page.get_by_role("status")).to_contain_text("Authorization recorded")
     expect(page.locator("#coverage")).not_to_contain_text("none current")
-    screenshot(page, "16-admin-practitioner")
+    screenshot(page, "60-admin-practitioner")
     _log_out(page)
 
     # The new practitioner charts a session with an insertion
