@@ -21,6 +21,7 @@ Clinic administration:
   audit anchor [--output FILE] [--email A]   record each chain's head outside the database
   rollup [--check]                           check or rebuild the clinic outcomes rollup
   outbox send [--loop] | status              deliver queued e-mail/SMS, or count what waits
+  authorizations warn [--date D]             e-mail 30 days before a needling authorization expires
   runserver [ADDR:PORT]                      serve the web app (development)
 
 Clinical reasoning (no database needed):

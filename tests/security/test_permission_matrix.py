@@ -65,6 +65,7 @@ PAGES: dict[str, Exp] = {
     "audit_export": Exp((LOGIN, 403, 403, 200)),
     "patient_access": Exp((LOGIN, 403, 200, 200), (LOGIN, 403, 404, 404)),
     "patient_archive": Exp((LOGIN, 403, 403, 302), (LOGIN, 403, 403, 404)),
+    "patient_merge": Exp((LOGIN, 403, 403, 200), (LOGIN, 403, 403, 404)),
     "patient_restore": Exp((LOGIN, 403, 403, 302), (LOGIN, 403, 403, 404)),
     "dashboard": Exp((LOGIN, 200, 200, 200)),
     "patient_list": Exp((LOGIN, 200, 200, 200)),
@@ -84,6 +85,7 @@ PAGES: dict[str, Exp] = {
     "assessment_amend": Exp((LOGIN, 403, 200, 200), (LOGIN, 403, 404, 404)),
     "segments_preview": Exp((LOGIN, 403, 200, 200), (LOGIN, 403, 404, 404)),
     "muscle_search": Exp((LOGIN, 403, 200, 200)),
+    "episode_discharge": Exp((LOGIN, 403, 200, 200), (LOGIN, 403, 404, 404)),
     "episode_progress": Exp((LOGIN, 403, 200, 200), (LOGIN, 403, 404, 404)),
     "episode_report": Exp((LOGIN, 403, 200, 200), (LOGIN, 403, 404, 404)),
     "questionnaire_schedule_add": Exp((LOGIN, 403, 302, 302), (LOGIN, 403, 404, 404)),
@@ -178,6 +180,13 @@ PAGES: dict[str, Exp] = {
     "public_booking_details": Exp((400, 400, 400, 400)),  # no time chosen yet
     "appointment_link": Exp((404, 404, 404, 404)),
     "waitlist_offer": Exp((404, 404, 404, 404)),
+    # Admin > Practitioners (issue 16): staff, authorizations, account recovery.
+    "staff_list": Exp((LOGIN, 403, 403, 200)),
+    "staff_new": Exp((LOGIN, 403, 403, 200)),
+    "staff_detail": Exp((LOGIN, 403, 403, 200), (LOGIN, 403, 403, 404)),
+    "mfa_disable": Exp((LOGIN, 302, 302, 302)),
+    "clinic_settings": Exp((LOGIN, 403, 403, 200)),
+    "consent_texts": Exp((LOGIN, 403, 403, 200)),  # POST only: a GET goes to the set-up page
     # The API's own routes are covered operation by operation below.
     "openapi-json": Exp((200, 200, 200, 200)),
     # Any other /api/ path: the JSON error shape's 404 for everyone (no record involved).
@@ -494,6 +503,8 @@ def _page_kwargs(name: str, pattern: str, records: dict[str, Any]) -> dict[str, 
             kwargs[key] = row.pk
     if "<slug:topic>" in pattern:
         kwargs["topic"] = "gunn-model"
+    if "<int:user_id>" in pattern:
+        kwargs["user_id"] = records["session"].practitioner_id
     if "<slug:clinic_slug>" in pattern:
         kwargs["clinic_slug"] = records["patient"].clinic.slug
     if "(?P<rest>" in pattern:
@@ -522,10 +533,14 @@ def test_page_matrix(world, name):
                 assert response["Location"].startswith("/login/"), url
             unaudited = PUBLIC_PAGES | {"api_not_found"}  # no record, no clinic
             if status in (403, 404) and role != "anonymous" and name not in unaudited:
-                # Refused access is in the audit trail, without naming the patient
+                # Refused access is in the audit trail; a role refusal of a page naming a
+                # patient of the caller's clinic names that patient (its access log shows
+                # the attempt), a 404 or another clinic's patient never.
                 denied = AuditEvent.objects.filter(outcome="denied").order_by("-id")
                 assert denied.count() == before + 1, f"{role} {url} not audited"
-                assert denied[0].patient_id is None
+                named = status == 403 and variant == "own" and "<int:patient_id>" in pattern
+                expected_patient = records["patient"].pk if named else None
+                assert denied[0].patient_id == expected_patient, f"{role} {url}"
                 assert str(status) in denied[0].detail
 
 

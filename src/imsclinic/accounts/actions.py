@@ -23,6 +23,7 @@ from django.utils import timezone
 from imsclinic.accounts import throttle
 from imsclinic.accounts.models import (
     ApiToken,
+    LoginAttempt,
     NeedlingAuthorization,
     RecoveryCode,
     Role,
@@ -30,7 +31,7 @@ from imsclinic.accounts.models import (
 )
 from imsclinic.core.actors import Actor
 from imsclinic.core.audit import audit_account_event, audit_record
-from imsclinic.core.errors import DomainError, NotFound, Problems
+from imsclinic.core.errors import DomainError, NotFound, Problems, ValidationProblem
 from imsclinic.core.models import Clinic
 from imsclinic.core.permissions import ADMINS, require_role
 
@@ -81,8 +82,12 @@ def user_create(
     registration_number: str = "",
     designation: str = "",
     regulatory_body: str = "",
+    email: str = "",
     check_password: bool = True,
+    dry_run: bool = False,
 ) -> User:
+    """A new account; ``dry_run`` only checks (and raises its problems, or returns an
+    unsaved user)."""
     problems = Problems()
     _check_credentials(problems, designation, registration_number, regulatory_body)
     if role not in Role.values:
@@ -107,7 +112,10 @@ def user_create(
         registration_number=registration_number.strip(),
         designation=designation.strip(),
         regulatory_body=regulatory_body.strip(),
+        email=email.strip(),
     )
+    if dry_run:
+        return user
     user.set_password(password)
     user.save()
     return user
@@ -588,3 +596,374 @@ def password_change(
         detail=f"{revoked} API tokens revoked",
     )
     return user
+
+
+# Staff administration (Admin > Practitioners): clinic admins only, every change audited ---
+
+
+def _own_staff(actor: Actor, user: User) -> None:
+    from imsclinic.core.permissions import ADMINS, require_role
+
+    require_role(actor, ADMINS)
+    if user.clinic_id != actor.clinic.pk:
+        raise NotFound(f"User {user.pk} not found.")
+
+
+@transaction.atomic
+def staff_create(
+    *,
+    actor: Actor,
+    username: str,
+    password: str,
+    role: str,
+    first_name: str = "",
+    last_name: str = "",
+    email: str = "",
+    profession: str = "",
+    designation: str = "",
+    registration_number: str = "",
+    regulatory_body: str = "",
+) -> User:
+    """A new account of the admin's clinic; the person changes the password after login."""
+    from django.core.validators import validate_email
+
+    from imsclinic.core.audit import audit_record
+    from imsclinic.core.permissions import ADMINS, require_role
+
+    require_role(actor, ADMINS)
+    problems = Problems()
+    if email.strip():
+        try:
+            validate_email(email.strip())
+        except DjangoValidationError:
+            problems.add("email", "invalid", "Enter an e-mail address like name@example.org.")
+    for name, value, limit in (("first_name", first_name, 150), ("last_name", last_name, 150)):
+        if len(value.strip()) > limit:
+            problems.add(name, "too_long", f"Use {limit} characters or fewer.")
+    if not last_name.strip():
+        problems.add("last_name", "required", "Enter the family name.")
+    fields: dict[str, Any] = {
+        "clinic": actor.clinic,
+        "username": username.strip(),
+        "password": password,
+        "role": role,
+        "first_name": first_name.strip(),
+        "last_name": last_name.strip(),
+        "profession": profession.strip(),
+        "designation": designation,
+        "registration_number": registration_number,
+        "regulatory_body": regulatory_body,
+        "email": email,
+    }
+    if problems:
+        # Report these together with user_create's own (username, password, credentials).
+        try:
+            user_create(**fields, dry_run=True)
+        except ValidationProblem as exc:
+            problems.items.extend(exc.problems)
+        problems.raise_if_any()
+    user = user_create(**fields)
+    audit_record(actor=actor, action="create", obj=user, detail=f"account {user.username}, {role}")
+    return user
+
+
+def _other_admins(actor: Actor, user: User) -> bool:
+    return (
+        User.objects.filter(clinic=actor.clinic, role=Role.ADMIN, is_active=True)
+        .exclude(pk=user.pk)
+        .exists()
+    )
+
+
+@transaction.atomic
+def staff_role_change(*, actor: Actor, user: User, role: str) -> User:
+    from imsclinic.core.audit import audit_record
+
+    _own_staff(actor, user)
+    problems = Problems()
+    if role not in Role.values:
+        problems.add("role", "invalid", f"Role must be one of: {', '.join(Role.values)}.")
+    elif user.role == Role.ADMIN and role != Role.ADMIN and not _other_admins(actor, user):
+        problems.add(
+            "role",
+            "last_admin",
+            "This is the clinic's only active admin: make another person admin first.",
+        )
+    problems.raise_if_any()
+    if role == user.role:
+        return user
+    before = user.role
+    user.role = role
+    user.save(update_fields=["role"])
+    audit_record(actor=actor, action="change", obj=user, detail=f"role {before} -> {role}")
+    return user
+
+
+@transaction.atomic
+def staff_set_active(*, actor: Actor, user: User, active: bool) -> User:
+    """Deactivate (no login, API tokens revoked; the records they wrote stay theirs) or
+    reactivate an account. An admin cannot deactivate their own account."""
+    from imsclinic.core.audit import audit_record
+
+    _own_staff(actor, user)
+    if not active and user.pk == actor.user.pk:
+        problems = Problems()
+        problems.add("active", "self", "You cannot deactivate your own account: ask another admin.")
+        problems.raise_if_any()
+    if not active and user.role == Role.ADMIN and not _other_admins(actor, user):
+        problems = Problems()
+        problems.add(
+            "active", "last_admin", "This is the clinic's only active admin: keep it active."
+        )
+        problems.raise_if_any()
+    if user.is_active == active:
+        return user
+    user.is_active = active
+    user.save(update_fields=["is_active"])
+    detail = "reactivated"
+    if not active:
+        revoked = tokens_revoke_all(user=user)
+        detail = f"deactivated, {revoked} API tokens revoked"
+    audit_record(actor=actor, action="change", obj=user, detail=detail)
+    return user
+
+
+@transaction.atomic
+def authorization_record(
+    *,
+    actor: Actor,
+    practitioner: User,
+    kind: str,
+    reference: str,
+    valid_from: dt.date,
+    valid_until: dt.date | None,
+    issuer: str = "",
+) -> NeedlingAuthorization:
+    """An admin records a practitioner's IMS certification or the regulator's
+    authorization (``authorization_add`` checks it), audited."""
+    from imsclinic.core.audit import audit_record
+
+    _own_staff(actor, practitioner)
+    if len(reference.strip()) > 60 or len(issuer.strip()) > 120:
+        problems = Problems()
+        if len(reference.strip()) > 60:
+            problems.add("reference", "too_long", "Use 60 characters or fewer.")
+        if len(issuer.strip()) > 120:
+            problems.add("issuer", "too_long", "Use 120 characters or fewer.")
+        problems.raise_if_any()
+    authorization = authorization_add(
+        practitioner=practitioner,
+        kind=kind,
+        reference=reference,
+        valid_from=valid_from,
+        valid_until=valid_until,
+        issuer=issuer.strip(),
+    )
+    until = valid_until.isoformat() if valid_until else "no expiry"
+    audit_record(
+        actor=actor,
+        action="create",
+        obj=authorization,
+        detail=f"{kind} for user {practitioner.pk}, {valid_from.isoformat()} to {until}",
+    )
+    return authorization
+
+
+@transaction.atomic
+def authorization_revoke(
+    *, actor: Actor, authorization: NeedlingAuthorization, revoked_on: dt.date
+) -> NeedlingAuthorization:
+    from imsclinic.core.audit import audit_record
+
+    _own_staff(actor, authorization.practitioner)
+    if revoked_on < authorization.valid_from:
+        problems = Problems()
+        problems.add(
+            "revoked_on", "before_start", "The revocation date must be on or after its start."
+        )
+        problems.raise_if_any()
+    authorization.revoked_on = revoked_on
+    authorization.save(update_fields=["revoked_on"])
+    audit_record(
+        actor=actor,
+        action="change",
+        obj=authorization,
+        detail=f"revoked from {revoked_on.isoformat()}",
+    )
+    return authorization
+
+
+@transaction.atomic
+def account_unlock(*, actor: Actor, user: User) -> int:
+    """End a lockout of this username now: its counted failures are cleared (each one
+    stays in the audit trail as ``login_failed``). Returns how many were cleared."""
+    from imsclinic.core.audit import audit_record
+
+    _own_staff(actor, user)
+    cleared, _ = LoginAttempt.objects.filter(
+        username=user.username.lower()[:150], succeeded=False
+    ).delete()
+    audit_record(
+        actor=actor, action="account_unlock", obj=user, detail=f"{cleared} failures cleared"
+    )
+    return cleared
+
+
+def _mfa_clear(user: User) -> None:
+    user.totp_secret = ""
+    user.mfa_enrolled_at = None
+    user.totp_last_step = 0
+    user.save(update_fields=["totp_secret", "mfa_enrolled_at", "totp_last_step"])
+    RecoveryCode.objects.filter(user=user).delete()
+
+
+@transaction.atomic
+def mfa_reset(*, actor: Actor, user: User) -> User:
+    """An admin removes a user's authenticator and recovery codes (a lost phone). The user
+    signs in with the password and, if the clinic requires it, enrols again at once."""
+    from imsclinic.core.audit import audit_record
+
+    _own_staff(actor, user)
+    _mfa_clear(user)
+    revoked = tokens_revoke_all(user=user)
+    audit_record(
+        actor=actor,
+        action="mfa_reset",
+        obj=user,
+        detail=f"two-step login removed, {revoked} API tokens revoked",
+    )
+    return user
+
+
+def mfa_disable(*, user: User, password: str, code: str, address: str | None) -> User:
+    """The user turns off their own two-step login with their password and a current code
+    (or a recovery code); refused when the clinic requires two-step login."""
+    problems = Problems()
+    if _clinic_requires_mfa(user):
+        problems.add(
+            "form",
+            "required_by_clinic",
+            "Your clinic requires two-step login: it cannot be turned off. To move it to a "
+            "new phone, set it up again below.",
+        )
+        problems.raise_if_any()
+    if not user.has_mfa:
+        problems.add("form", "not_enrolled", "Two-step login is not turned on for this account.")
+        problems.raise_if_any()
+    try:
+        # Through the login's own check, so a wrong password counts towards the lockout.
+        password_check(username=user.username, password=password, address=address)
+    except DomainError as exc:
+        problems.add("password", "wrong", exc.message)
+        problems.raise_if_any()
+    try:
+        second_factor_check(user=user, code=code, address=address)
+    except AuthenticationFailed as exc:
+        problems.add("code", "wrong_code", exc.message)
+        problems.raise_if_any()
+    with transaction.atomic():
+        _mfa_clear(user)
+        audit_account_event(
+            action="mfa_disable", username=user.username, user=user, address=address
+        )
+    return user
+
+
+# Clinic settings (Admin > Clinic): the clinic's own fields; the calendar's time zone and
+# billing's jurisdiction and address stay in their apps' settings pages. ---------------------
+
+LOGO_MAX_BYTES = 300 * 1024
+LOGO_MAX_PIXELS = 2000
+_LOGO_FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg"}
+
+
+@transaction.atomic
+def clinic_rename(*, actor: Actor, name: str) -> Clinic:
+    """The clinic's name, printed on reports and receipts (clinic admins)."""
+    from imsclinic.core.audit import audit_record
+    from imsclinic.core.permissions import ADMINS, require_role
+
+    require_role(actor, ADMINS)
+    problems = Problems()
+    if not name.strip():
+        problems.add("name", "required", "Give the clinic a name.")
+    elif len(name.strip()) > 200:
+        problems.add("name", "too_long", "Use 200 characters or fewer for the name.")
+    problems.raise_if_any()
+    clinic = Clinic.objects.select_for_update().get(pk=actor.clinic.pk)
+    if clinic.name == name.strip():
+        return clinic
+    clinic.name = actor.clinic.name = name.strip()
+    clinic.save(update_fields=["name"])
+    audit_record(actor=actor, action="change", obj=clinic, detail="settings: name")
+    return clinic
+
+
+def _checked_logo(data: bytes) -> str:
+    """The content type of a PNG or JPEG logo small enough to print, or field problems."""
+    import io
+
+    from PIL import Image, UnidentifiedImageError
+
+    problems = Problems()
+    if not data:
+        problems.add("logo", "required", "Choose a PNG or JPEG file.")
+    elif len(data) > LOGO_MAX_BYTES:
+        problems.add(
+            "logo",
+            "too_large",
+            f"The logo is over {LOGO_MAX_BYTES // 1024} KB; use a smaller file "
+            "(a PNG of about 600 px wide is plenty).",
+        )
+    problems.raise_if_any()
+    kind, width, height = "", 0, 0
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            kind = image.format or ""
+            width, height = image.size
+            image.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        problems.add("logo", "not_an_image", "That file is not a PNG or JPEG image.")
+        problems.raise_if_any()
+    if kind not in _LOGO_FORMATS:
+        problems.add("logo", "format", f"The logo must be PNG or JPEG, not {kind or 'unknown'}.")
+    elif max(width, height) > LOGO_MAX_PIXELS:
+        problems.add(
+            "logo",
+            "too_many_pixels",
+            f"The logo is {width}x{height} px; use at most {LOGO_MAX_PIXELS} px on a side.",
+        )
+    problems.raise_if_any()
+    return _LOGO_FORMATS[kind]
+
+
+@transaction.atomic
+def clinic_logo_set(*, actor: Actor, data: bytes | None) -> None:
+    """Replace the clinic's logo (checked: PNG/JPEG, size), or remove it with None."""
+    from imsclinic.core.audit import audit_record
+    from imsclinic.core.models import ClinicLogo
+    from imsclinic.core.permissions import ADMINS, require_role
+
+    require_role(actor, ADMINS)
+    if data is None:
+        ClinicLogo.objects.filter(clinic=actor.clinic).delete()
+        audit_record(actor=actor, action="change", obj=actor.clinic, detail="logo removed")
+        return
+    content_type = _checked_logo(data)
+    ClinicLogo.objects.update_or_create(
+        clinic=actor.clinic, defaults={"data": data, "content_type": content_type}
+    )
+    audit_record(
+        actor=actor,
+        action="change",
+        obj=actor.clinic,
+        detail=f"logo {content_type}, {len(data)} bytes",
+    )
+
+
+def clinic_logo_uri(clinic: Clinic) -> str:
+    """The clinic's logo as a data: URI for pages and PDFs, or empty."""
+    from imsclinic.core.models import ClinicLogo
+
+    logo = ClinicLogo.objects.filter(clinic=clinic).first()
+    return logo.data_uri if logo is not None else ""

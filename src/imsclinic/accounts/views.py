@@ -143,19 +143,76 @@ def mfa_setup(request: HttpRequest) -> HttpResponse:
             return render(request, "accounts/mfa_recovery_codes.html", {"codes": codes})
     if not request.session.get(_ENROL_SECRET) or request.method == "GET":
         request.session[_ENROL_SECRET] = actions.mfa_new_secret()
+    return _setup_page(request, user, errors, status)
+
+
+def _setup_page(
+    request: HttpRequest, user: User, errors: dict[str, str], status: int
+) -> HttpResponse:
     secret = request.session[_ENROL_SECRET]
+    uri = actions.mfa_provisioning_uri(user, secret)
     return render(
         request,
         "accounts/mfa_setup.html",
         {
             "secret": secret,
             "secret_groups": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
-            "uri": actions.mfa_provisioning_uri(user, secret),
+            "uri": uri,
+            "qr_svg": _qr_svg(uri),
             "errors": errors,
             "required": bool(user.clinic and user.clinic.require_mfa),
         },
         status=status,
     )
+
+
+def _qr_svg(uri: str) -> str:
+    """The otpauth URI as an inline SVG QR code (segno), for the authenticator's camera."""
+    import io
+
+    import segno
+    from django.utils.safestring import mark_safe
+
+    buffer = io.BytesIO()
+    segno.make(uri, error="m").save(
+        buffer,
+        kind="svg",
+        xmldecl=False,
+        svgns=True,
+        scale=4,
+        border=4,
+        title="QR code of the two-step login key",
+        svgclass="qr",
+        lineclass=None,
+    )
+    # segno writes only its own markup around the escaped URI; nothing here is user text.
+    return mark_safe(buffer.getvalue().decode())  # noqa: S308
+
+
+@sensitive_post_parameters("password", "code")
+@login_required
+@never_cache
+def mfa_disable(request: HttpRequest) -> HttpResponse:
+    """Turn off one's own two-step login with the password and a current code."""
+    user = request.user
+    assert isinstance(user, User)
+    if request.method != "POST":
+        return redirect("mfa_setup")
+    try:
+        actions.mfa_disable(
+            user=user,
+            password=request.POST.get("password", ""),
+            code=request.POST.get("code", ""),
+            address=client_address(request),
+        )
+    except DomainError as exc:
+        errors = field_errors(exc) if isinstance(exc, ValidationProblem) else {}
+        errors.setdefault("off_form", exc.message)
+        if "code" in errors:
+            errors["off_code"] = errors.pop("code")
+        request.session[_ENROL_SECRET] = actions.mfa_new_secret()
+        return _setup_page(request, user, errors, exc.status)
+    return render(request, "accounts/mfa_off.html", {})
 
 
 @sensitive_post_parameters("old_password", "new_password")

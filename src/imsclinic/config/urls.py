@@ -5,6 +5,7 @@ from imsclinic.accounts import views as accounts
 from imsclinic.api.middleware import not_found as api_not_found
 from imsclinic.api.v1 import api
 from imsclinic.charting import views as charting
+from imsclinic.charting.discharge import episode_discharge_page
 from imsclinic.outcomes import views as outcomes
 from imsclinic.patients import views as patients
 from imsclinic.reports import views as reports
@@ -22,6 +23,8 @@ urlpatterns = [
     path("patients/<int:patient_id>/access/", security.patient_access, name="patient_access"),
     path("patients/<int:patient_id>/archive/", patients.patient_archive, name="patient_archive"),
     path("patients/<int:patient_id>/restore/", patients.patient_restore, name="patient_restore"),
+    path("patients/<int:patient_id>/merge/", patients.patient_merge, name="patient_merge"),
+    path("clinic/consent-texts/", patients.consent_texts, name="consent_texts"),
     path("", today, name="dashboard"),
     path("patients/", patients.patient_list, name="patient_list"),
     path("patients/new/", patients.patient_new, name="patient_new"),
@@ -57,6 +60,7 @@ urlpatterns = [
     ),
     path("muscles/search/", charting.muscle_search, name="muscle_search"),
     path("episodes/<int:episode_id>/progress/", outcomes.episode_progress, name="episode_progress"),
+    path("episodes/<int:episode_id>/discharge/", episode_discharge_page, name="episode_discharge"),
     path("episodes/<int:episode_id>/report.pdf", reports.episode_report_pdf, name="episode_report"),
     path(
         "episodes/<int:episode_id>/questionnaires/schedule/",
@@ -81,6 +85,7 @@ urlpatterns = [
         outcomes.research_export_dictionary,
         name="research_export_dictionary",
     ),
+    path("", include("imsclinic.accounts.urls")),
     path("billing/", include("imsclinic.billing.urls")),
     path("safety/", include("imsclinic.safety.urls")),
     path("", include("imsclinic.scheduling.urls")),

@@ -19,14 +19,16 @@ import hashlib
 import ipaddress
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.apps import apps
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.models import Model, Q
 from django.utils import timezone
 
+from imsclinic.core.errors import DomainError
 from imsclinic.core.models import AuditChainHead, AuditEvent, AuditEventPatient, Clinic
 from imsclinic.core.rawsql import insert_returning_id, insert_rows, quoted
 from imsclinic.core.seals import Seals, check_clinic
@@ -35,6 +37,8 @@ if TYPE_CHECKING:
     from django.db.backends.utils import CursorWrapper
 
     from imsclinic.core.actors import Actor
+
+R = TypeVar("R")
 
 GENESIS_HASH = "0" * 64
 # Longest detail kept: a list view of 200 patients names every id (audit_list).
@@ -534,15 +538,53 @@ class ChainAppender:
             )
 
 
-def audit_denied(*, actor: Actor, method: str, path: str, status: int, message: str) -> AuditEvent:
+def audit_denied(
+    *,
+    actor: Actor,
+    method: str,
+    path: str,
+    status: int,
+    message: str,
+    patient_id: int | None = None,
+) -> AuditEvent:
     """A refused access: another clinic's (or no) object (404) or a role refusal (403).
 
-    The patient is not named: for a 404 the caller must not learn whether it exists.
+    ``patient_id`` names the patient of the actor's own clinic the request asked for (a
+    role refusal), so the patient's access log shows the attempt; a 404 names none: the
+    caller must not learn whether it exists.
     """
     action = "view" if method in ("GET", "HEAD", "OPTIONS") else "change"
     return audit_record(
         actor=actor,
         action=action,
         outcome="denied",
+        patient_id=patient_id,
         detail=f"{status} {method} {path[:200]}: {message}",
     )
+
+
+def records_refusals(action: Callable[..., R]) -> Callable[..., R]:
+    """Wrap a write action (outside its ``transaction.atomic``) so that a refusal the
+    action marks with ``exc.refused_patient_id`` (e.g. needling by a practitioner whose
+    authorization has lapsed) is audited as ``denied`` with the patient, after the
+    action's transaction rolled back, then raised as before."""
+
+    @functools.wraps(action)
+    def wrapper(*args: Any, **kwargs: Any) -> R:
+        try:
+            return action(*args, **kwargs)
+        except DomainError as exc:
+            patient_id = getattr(exc, "refused_patient_id", None)
+            actor = kwargs.get("actor")
+            if patient_id is not None and actor is not None:
+                audit_record(
+                    actor=actor,
+                    action="create" if action.__name__.endswith("_record") else "change",
+                    outcome="denied",
+                    patient_id=patient_id,
+                    object_type=getattr(exc, "refused_object_type", ""),
+                    detail=f"{exc.code}: {exc.message}",
+                )
+            raise
+
+    return wrapper

@@ -22,6 +22,26 @@ class Clinic(models.Model):
         return self.name
 
 
+class ClinicLogo(models.Model):
+    """The logo printed on the clinic's PDFs: a checked PNG or JPEG
+    (accounts.actions.clinic_logo_set). Its own table, so loading the clinic on every
+    request never reads the image; in the database, so a backup is the whole clinic."""
+
+    clinic = models.OneToOneField(Clinic, on_delete=models.CASCADE, related_name="logo")
+    data = models.BinaryField()
+    content_type = models.CharField(max_length=20)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"logo of clinic {self.clinic_id}"
+
+    @property
+    def data_uri(self) -> str:
+        import base64
+
+        return f"data:{self.content_type};base64,{base64.b64encode(bytes(self.data)).decode()}"
+
+
 class ClinicScopedModel(models.Model):
     """Base for every clinical row: it carries its clinic so a deployment can shard by clinic.
 
@@ -63,6 +83,12 @@ class AuditEvent(models.Model):
         TOKEN_ISSUE = "token_issue"  # noqa: S105
         TOKEN_REVOKE = "token_revoke"  # noqa: S105
         DENIED = "denied"
+        # Issue 16: account recovery, merging duplicate records, authorization warnings.
+        ACCOUNT_UNLOCK = "account_unlock"
+        MFA_RESET = "mfa_reset"
+        MFA_DISABLE = "mfa_disable"
+        MERGE = "merge"
+        EXPIRY_WARNING = "expiry_warning"
 
     class Source(models.TextChoices):
         PAGE = "page"

@@ -41,6 +41,7 @@ from imsclinic.core.rawsql import BulkWriter
 from imsclinic.core.seals import sign_detail
 from imsclinic.patients.consent_texts import CURRENT_CONSENT_VERSION
 from imsclinic.patients.models import Consent, Patient
+from imsclinic.patients.names import health_number_key, search_key
 from imsclinic.rules.lots import lot_key
 from imsclinic.rules.precautions import FLAG_CODES
 
@@ -203,6 +204,7 @@ def generate(
             "address",
             "search_name",
             "search_name_reversed",
+            "health_number_key",
             "medications",
             *FLAG_CODES,
             "lymphedema_sites",
@@ -358,6 +360,8 @@ def generate(
                 family, given = rng.choice(FAMILY), rng.choice(GIVEN)
                 birth = dt.date(rng.randint(1940, 2004), rng.randint(1, 12), rng.randint(1, 28))
                 anticoagulants = rng.random() < 0.06
+                sex = rng.choice(("female", "male"))  # drawn in the order they always were
+                health_no = f"{pid:06d}-{rng.randint(1000, 9999)}"
                 patient_w.add(
                     (
                         pid,
@@ -367,13 +371,14 @@ def generate(
                         f"{family}{pid % 997}",
                         given,
                         birth,
-                        rng.choice(("female", "male")),
-                        f"{pid:06d}-{rng.randint(1000, 9999)}",
+                        sex,
+                        health_no,
                         "",
                         "",
                         "",
-                        f"{family.lower()}{pid % 997} {given.lower()}",
-                        f"{given.lower()} {family.lower()}{pid % 997}",
+                        search_key(f"{family}{pid % 997} {given}"),
+                        search_key(f"{given} {family}{pid % 997}"),
+                        health_number_key(health_no),
                         "",
                         # One value per precaution of the table: 6% anticoagulated, 8% diabetic.
                         *(

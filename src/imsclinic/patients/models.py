@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 
 from imsclinic.core.models import ClinicScopedModel
+from imsclinic.patients.names import health_number_key, search_key
 from imsclinic.rules.precautions import (
     BY_CODE,
     LIMB_SITES,
@@ -46,6 +47,9 @@ class Patient(ClinicScopedModel):
     search_name = models.CharField(max_length=210, editable=False)
     # "given family", so a name typed given-name-first is also an indexed prefix search.
     search_name_reversed = models.CharField(max_length=210, editable=False, default="")
+    # The health number's letters and digits only (patients.names.health_number_key), so
+    # it is found with or without separators.
+    health_number_key = models.CharField(max_length=30, editable=False, default="")
 
     medications = models.TextField(blank=True)
     # One boolean field per row of rules.precautions.PRECAUTIONS is added below the class.
@@ -59,11 +63,12 @@ class Patient(ClinicScopedModel):
     archived_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        ordering = ["family_name", "given_name", "id"]
+        ordering = ["search_name", "id"]  # "Ñúñez" with the N's (patients/names.py)
         indexes = [
             models.Index(fields=["clinic", "search_name"], name="patient_clinic_name"),
             models.Index(fields=["clinic", "search_name_reversed"], name="patient_clinic_name_rev"),
             models.Index(fields=["clinic", "health_number"], name="patient_clinic_hn"),
+            models.Index(fields=["clinic", "health_number_key"], name="patient_clinic_hn_key"),
             models.Index(fields=["clinic", "date_of_birth"], name="patient_clinic_dob"),
         ]
 
@@ -71,8 +76,9 @@ class Patient(ClinicScopedModel):
         return self.display_name
 
     def save(self, *args: object, **kwargs: object) -> None:
-        self.search_name = f"{self.family_name} {self.given_name}".lower()
-        self.search_name_reversed = f"{self.given_name} {self.family_name}".lower()
+        self.search_name = search_key(f"{self.family_name} {self.given_name}")
+        self.search_name_reversed = search_key(f"{self.given_name} {self.family_name}")
+        self.health_number_key = health_number_key(self.health_number or "")
         super().save(*args, **kwargs)  # type: ignore[arg-type]
 
     @property
@@ -142,3 +148,60 @@ class Consent(ClinicScopedModel):
         if self.consented_on > day:
             return False
         return self.withdrawn_on is None or self.withdrawn_on > day
+
+
+class EpisodeDischarge(ClinicScopedModel):
+    """Why and how an episode of care ended (written with its discharge by
+    charting.discharge.episode_discharge; the discharge date is the episode's closed_on).
+
+    The episode is named by id: this app sits below charting (tests/test_architecture.py).
+    A reopened-and-discharged-again episode keeps one row, the latest discharge.
+    """
+
+    class Reason(models.TextChoices):
+        GOALS_MET = "goals_met", "Goals met"
+        PLATEAU = "plateau", "Plateau: no further gain expected"
+        PATIENT_CHOICE = "patient_choice", "Patient's choice"
+        REFERRED = "referred", "Referred on"
+        DID_NOT_RETURN = "did_not_return", "Did not return"
+        OTHER = "other", "Other"
+
+    class Outcome(models.TextChoices):
+        RESOLVED = "resolved", "Resolved"
+        IMPROVED = "improved", "Improved"
+        UNCHANGED = "unchanged", "Unchanged"
+        WORSE = "worse", "Worse"
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="discharges")
+    episode_id = models.BigIntegerField()
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    outcome = models.CharField(max_length=20, choices=Outcome.choices)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["clinic", "episode_id"], name="discharge_one_per_episode"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"discharge of episode {self.episode_id}: {self.reason}, {self.outcome}"
+
+
+class ClinicConsentText(ClinicScopedModel):
+    """A consent wording of the clinic's own, beside the shipped ones
+    (patients/consent_texts.py). A version's wording never changes once added: patients
+    consented to it; new wording is a new version, which becomes the clinic's current one."""
+
+    version = models.CharField(max_length=30)
+    text = models.TextField()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["clinic", "version"], name="consent_text_version")
+        ]
+
+    def __str__(self) -> str:
+        return self.version

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,7 +17,6 @@ from imsclinic.core.form_input import field_errors, nested_from_post, parse_inpu
 from imsclinic.core.permissions import ADMINS, CLINICAL, has_role
 from imsclinic.core.web import clinic_view
 from imsclinic.patients import actions, selectors
-from imsclinic.patients.consent_texts import CONSENT_TEXTS, CURRENT_CONSENT_VERSION
 from imsclinic.patients.models import Consent, Patient
 from imsclinic.patients.schemas import CLINICAL_FIELDS, ConsentIn, PatientIn
 from imsclinic.rules.precautions import LIMB_LIST_FIELDS, PRECAUTIONS
@@ -73,15 +73,27 @@ def patient_new(request: HttpRequest, actor: Actor) -> HttpResponse:
         **{name: [] for name in LIST_FIELDS},
     }
     errors: dict[str, str] = {}
+    duplicates: list[Patient] = []
     if request.method == "POST":
         values = nested_from_post(request.POST, list_fields=LIST_FIELDS)
         try:
             data = parse_input(PatientIn, values, checks=actions.check_patient)
-            patient = actions.patient_register(actor=actor, data=data)
-            return redirect("patient_chart", patient_id=patient.pk)
+            if request.POST.get("confirm_new") != "1":
+                duplicates = selectors.likely_duplicates(
+                    actor=actor,
+                    family_name=data.family_name,
+                    given_name=data.given_name,
+                    date_of_birth=data.date_of_birth,
+                    health_number=data.health_number or "",
+                )
+            if not duplicates:
+                patient = actions.patient_register(actor=actor, data=data)
+                return redirect("patient_chart", patient_id=patient.pk)
         except ValidationProblem as exc:
             errors = field_errors(exc)
     context = _patient_form_context(actor, values, errors)
+    # Likely the same person already registered: open that record, or go on (issue 16).
+    context["duplicates"] = duplicates
     context["title"] = "Register a patient"
     return render(request, "patients/patient_form.html", context, status=422 if errors else 200)
 
@@ -113,14 +125,18 @@ def consent_new(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResp
         audit_form_view(actor, patient, "ConsentForm")
     values: dict[str, object] = {
         "consented_on": timezone.localdate().isoformat(),
-        "text_version": CURRENT_CONSENT_VERSION,
+        "text_version": selectors.current_consent_version(actor.clinic),
         "given_by": "patient",
     }
     errors: dict[str, str] = {}
     if request.method == "POST":
         values = nested_from_post(request.POST)
         try:
-            data = parse_input(ConsentIn, values, checks=actions.check_consent)
+            data = parse_input(
+                ConsentIn,
+                values,
+                checks=lambda d: actions.check_consent(d, clinic=actor.clinic),
+            )
             actions.consent_record(actor=actor, patient=patient, data=data)
             return redirect("patient_chart", patient_id=patient.pk)
         except ValidationProblem as exc:
@@ -134,7 +150,7 @@ def consent_new(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResp
             "patient": patient,
             "values": values,
             "errors": errors,
-            "consent_texts": CONSENT_TEXTS,
+            "consent_texts": selectors.consent_texts(actor.clinic),
             "given_by_choices": Consent.GivenBy.choices,
         },
         status=422 if errors else 200,
@@ -161,3 +177,74 @@ def patient_restore(request: HttpRequest, actor: Actor, patient_id: int) -> Http
         with contextlib.suppress(RuleViolation):
             actions.patient_restore(actor=actor, patient=patient)
     return redirect("patient_edit", patient_id=patient.pk)
+
+
+@clinic_view(roles=ADMINS)
+def patient_merge(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResponse:
+    """Merge this record (the duplicate) into another one the admin chooses: its likely
+    duplicates are offered, any record can be named by number."""
+    duplicate = selectors.patient_get(actor=actor, patient_id=patient_id)
+    candidates = selectors.likely_duplicates(
+        actor=actor,
+        family_name=duplicate.family_name,
+        given_name=duplicate.given_name,
+        date_of_birth=duplicate.date_of_birth,
+        health_number=duplicate.health_number,
+        exclude_id=duplicate.pk,
+    )
+    errors: dict[str, str] = {}
+    typed = request.POST.get("keep_number", "").strip().lstrip("#")
+    keep_id = typed or request.POST.get("keep_id", "").strip()
+    if request.method == "POST":
+        if request.POST.get("confirmed") != "1":
+            errors["confirmed"] = "Tick the box once you have checked both are the same person."
+        if not keep_id:
+            errors["keep_id"] = "Choose the record to keep, or enter its number."
+        if not errors:
+            try:
+                keep = selectors.patient_get(actor=actor, patient_id=keep_id)
+                actions.patient_merge(actor=actor, keep=keep, remove=duplicate)
+            except DomainError as exc:
+                errors["form"] = exc.message
+            else:
+                return redirect("patient_edit", patient_id=keep.pk)
+    if request.method == "GET":
+        audit_view(actor=actor, patient_id=duplicate.pk, obj=duplicate)
+    return render(
+        request,
+        "patients/patient_merge.html",
+        {
+            "duplicate": duplicate,
+            "candidates": candidates,
+            "keep_id": keep_id,
+            "errors": errors,
+        },
+        status=422 if errors else 200,
+    )
+
+
+@clinic_view(roles=ADMINS)
+def consent_texts(request: HttpRequest, actor: Actor) -> HttpResponse:
+    """The consent wordings patients are asked to agree to: shipped and the clinic's own."""
+    values = {"version": "", "text": ""}
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        values = {name: request.POST.get(name, "")[:6000] for name in values}
+        try:
+            actions.consent_text_add(actor=actor, **values)
+        except ValidationProblem as exc:
+            errors = field_errors(exc)
+        else:
+            messages.success(request, f"Consent text {values['version'].strip()} added.")
+            return redirect("consent_texts")
+    return render(
+        request,
+        "patients/consent_texts.html",
+        {
+            "texts": selectors.consent_texts(actor.clinic),
+            "current": selectors.current_consent_version(actor.clinic),
+            "values": values,
+            "errors": errors,
+        },
+        status=422 if errors else 200,
+    )

@@ -25,6 +25,7 @@ from imsclinic.core.models import Clinic
 from imsclinic.core.rawsql import quote
 from imsclinic.core.tenancy import get_for_clinic
 from imsclinic.patients.models import Patient
+from imsclinic.patients.names import search_key
 from imsclinic.scheduling import slots
 from imsclinic.scheduling.config import settings_for, zone_for
 from imsclinic.scheduling.models import (
@@ -558,7 +559,7 @@ def request_candidates(*, actor: Actor, request: BookingRequest) -> list[Patient
         Patient.objects.filter(clinic=actor.clinic, archived_at__isnull=True)
         .filter(
             Q(date_of_birth=request.date_of_birth)
-            | Q(search_name__startswith=request.family_name.strip().lower() + " ")
+            | Q(search_name__startswith=search_key(request.family_name) + " ")
         )
         .order_by("family_name", "given_name", "id")[:20]
     )

@@ -205,9 +205,14 @@ def _validate_session(
     )
     if data.insertions and decision.blocks:
         first = decision.blocks[0]
-        raise RuleViolation(
+        refusal = RuleViolation(
             " ".join(issue.message for issue in decision.blocks), code=first.code, field=first.field
         )
+        if any(issue.code.startswith("authorization_") for issue in decision.blocks):
+            # Audited with the patient by core.audit.records_refusals (issue 16).
+            refusal.refused_patient_id = patient.pk  # type: ignore[attr-defined]
+            refusal.refused_object_type = "TreatmentSession"  # type: ignore[attr-defined]
+        raise refusal
     missing = [w for w in decision.warnings if w.code not in data.acknowledged]
     if missing:
         raise AcknowledgementRequired([Caution(w.code, w.message) for w in missing])

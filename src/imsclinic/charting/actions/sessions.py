@@ -23,7 +23,7 @@ from imsclinic.charting.integrity import session_content
 from imsclinic.charting.models import AdverseEvent, Insertion, RomMeasure, TreatmentSession
 from imsclinic.charting.schemas import SessionIn
 from imsclinic.core.actors import Actor
-from imsclinic.core.audit import audit_record
+from imsclinic.core.audit import audit_record, records_refusals
 from imsclinic.core.rawsql import insert_returning_id, insert_rows
 from imsclinic.patients.models import Patient
 from imsclinic.rules.lots import lot_key
@@ -133,6 +133,7 @@ def _write_session_children(
     written.carry(session, **children, amendments=[])
 
 
+@records_refusals
 @transaction.atomic
 def session_record(*, actor: Actor, patient: Patient, data: SessionIn) -> TreatmentSession:
     _require_clinical(actor)
@@ -175,6 +176,7 @@ def session_record(*, actor: Actor, patient: Patient, data: SessionIn) -> Treatm
     return session
 
 
+@records_refusals
 @transaction.atomic
 def session_update(*, actor: Actor, session: TreatmentSession, data: SessionIn) -> TreatmentSession:
     _require_clinical(actor)
