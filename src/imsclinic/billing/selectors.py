@@ -207,7 +207,6 @@ def invoice_list(
     status: str = "",
     patient_id: int | None = None,
     limit: int = 50,
-    audit: bool = True,
 ) -> list[InvoiceRow]:
     """Newest first, with patient, practitioner, payer and balance: one query."""
     require_role(actor, STAFF)
@@ -224,14 +223,6 @@ def invoice_list(
         InvoiceRow(invoice=inv, balance=money(inv.balance_c))  # type: ignore[attr-defined]
         for inv in _with_balance(queryset).order_by("-id")[:limit]
     ]
-    if audit:
-        audit_record(
-            actor=actor,
-            action="view",
-            patient_id=patient_id,
-            object_type="InvoiceList",
-            detail=f"{len(rows)} invoices" + (f" ({status})" if status else ""),
-        )
     return rows
 
 
@@ -260,8 +251,9 @@ class InvoiceDetail:
         return uses_cpt(str(jurisdiction or self.settings.jurisdiction))
 
 
-def invoice_get(*, actor: Actor, invoice_id: object, audit: bool = True) -> InvoiceDetail:
-    """One invoice of this clinic with everything printed on it; the view is audited."""
+def invoice_get(*, actor: Actor, invoice_id: object) -> InvoiceDetail:
+    """One invoice of this clinic with everything printed on it (the page or route that
+    shows it records the view)."""
     require_role(actor, STAFF)
     invoice = get_for_clinic(
         Invoice.objects.select_related("patient", "practitioner", "payer", "issued_by"),
@@ -279,8 +271,6 @@ def invoice_get(*, actor: Actor, invoice_id: object, audit: bool = True) -> Invo
         sums=invoice_sums([invoice.pk])[invoice.pk],
         settings=billing_settings(actor.clinic),
     )
-    if audit:
-        audit_record(actor=actor, action="view", patient_id=invoice.patient_id, obj=invoice)
     return detail
 
 
@@ -351,7 +341,7 @@ class PatientAccount:
 def patient_account(*, actor: Actor, patient_id: object) -> PatientAccount:
     require_role(actor, BILLING)
     patient = get_for_clinic(Patient.objects.all(), actor.clinic, patient_id, "Patient")
-    invoices = invoice_list(actor=actor, patient_id=patient.pk, limit=500, audit=False)
+    invoices = invoice_list(actor=actor, patient_id=patient.pk, limit=500)
     issued = [row for row in invoices if row.invoice.is_issued]
     audit_record(actor=actor, action="view", patient_id=patient.pk, object_type="BillingAccount")
     return PatientAccount(

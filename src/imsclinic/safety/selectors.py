@@ -457,12 +457,9 @@ def followup_list(*, actor: Actor, status: str = "", limit: int = 200) -> list[F
     return list(rows.order_by("-due_on", "-id")[:limit])
 
 
-def followup_get(*, actor: Actor, followup_id: object, audit: bool = True) -> FollowUp:
+def followup_get(*, actor: Actor, followup_id: object) -> FollowUp:
     require_role(actor, CLINICAL)
-    followup = get_for_clinic(_followups(actor), actor.clinic, followup_id, "Follow-up")
-    if audit:
-        audit_record(actor=actor, action="view", patient_id=followup.patient_id, obj=followup)
-    return followup
+    return get_for_clinic(_followups(actor), actor.clinic, followup_id, "Follow-up")
 
 
 def session_followups(*, actor: Actor, session_id: int) -> list[FollowUp]:
@@ -495,11 +492,9 @@ def incident_reports(*, actor: Actor, limit: int = 200) -> list[IncidentReport]:
     return list(rows[:limit])
 
 
-def incident_get(*, actor: Actor, report_id: object, audit: bool = True) -> IncidentReport:
+def incident_get(*, actor: Actor, report_id: object) -> IncidentReport:
     report = get_for_clinic(_reports(actor), actor.clinic, report_id, "Incident report")
     _may_read_report(actor, report)
-    if audit:
-        audit_record(actor=actor, action="view", patient_id=report.patient_id, obj=report)
     return report
 
 
