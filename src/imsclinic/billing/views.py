@@ -28,7 +28,7 @@ from imsclinic.billing.schemas import (
     VisitInvoiceIn,
 )
 from imsclinic.core.actors import Actor
-from imsclinic.core.audit import audit_view
+from imsclinic.core.audit import audit_record, audit_view
 from imsclinic.core.errors import DomainError, ValidationProblem
 from imsclinic.core.form_input import blank_to_none, field_errors, nested_from_post, parse_input
 from imsclinic.core.permissions import ADMINS, BILLING
@@ -350,6 +350,9 @@ def patient_account(
     values: dict[str, Any] | None = None,
 ) -> HttpResponse:
     account = selectors.patient_account(actor=actor, patient_id=patient_id)
+    audit_record(
+        actor=actor, action="view", patient_id=account.patient.pk, object_type="BillingAccount"
+    )
     return render(
         request,
         "billing/patient_account.html",
@@ -535,6 +538,12 @@ def billing_journal_csv(request: HttpRequest, actor: Actor) -> HttpResponse:
     if errors:
         return HttpResponse("; ".join(errors.values()), status=422, content_type="text/plain")
     rows = selectors.journal_rows(actor=actor, start=start, end=end)
+    audit_record(
+        actor=actor,
+        action="export",
+        object_type="BillingJournal",
+        detail=f"{start}..{end}: {len(rows)} entries",
+    )
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="billing-journal-{start}-{end}.csv"'
     writer = csv_writer(response)

@@ -27,7 +27,6 @@ from imsclinic.billing.selectors.balances import (
     money,
 )
 from imsclinic.billing.selectors.fees import billing_settings
-from imsclinic.core.audit import audit_record
 from imsclinic.core.errors import PermissionDenied
 from imsclinic.core.permissions import BILLING, PRACTITIONER, STAFF, require_role
 from imsclinic.core.tenancy import get_for_clinic
@@ -179,7 +178,6 @@ def patient_account(*, actor: Actor, patient_id: object) -> PatientAccount:
     patient = get_for_clinic(Patient.objects.all(), actor.clinic, patient_id, "Patient")
     invoices = invoice_list(actor=actor, patient_id=patient.pk, limit=500)
     issued = [row for row in invoices if row.invoice.is_issued]
-    audit_record(actor=actor, action="view", patient_id=patient.pk, object_type="BillingAccount")
     return PatientAccount(
         patient=patient,
         invoices=invoices,

@@ -13,7 +13,6 @@ from imsclinic.accounts.models import User
 from imsclinic.billing.models import CreditNote, Invoice, Payment
 from imsclinic.billing.selectors.balances import _cents, _with_balance, money
 from imsclinic.billing.selectors.fees import billing_settings
-from imsclinic.core.audit import audit_record
 from imsclinic.core.permissions import BILLING, require_role
 from imsclinic.rules.billing import AGE_BUCKETS, ZERO, age_bucket
 
@@ -277,10 +276,4 @@ def journal_rows(*, actor: Actor, start: dt.date, end: dt.date) -> list[tuple[st
             )
         )
     entries.sort(key=lambda e: (e[0], e[1]))
-    audit_record(
-        actor=actor,
-        action="export",
-        object_type="BillingJournal",
-        detail=f"{start}..{end}: {len(entries)} entries",
-    )
     return [row for _, _, row in entries]
