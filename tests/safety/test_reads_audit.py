@@ -3,21 +3,14 @@ the page or API route that shows a follow-up or an incident report records the v
 
 from __future__ import annotations
 
-import inspect
-
 from imsclinic.core.models import AuditEvent
 from imsclinic.safety import actions, selectors
+from tests.billing.test_reads_audit import audit_flagged
 from tests.safety.builders import serious_session
 
 
 def test_no_selector_takes_an_audit_flag():
-    flagged = [
-        name
-        for name, fn in inspect.getmembers(selectors, inspect.isfunction)
-        if fn.__module__.startswith(selectors.__name__)
-        and "audit" in inspect.signature(fn).parameters
-    ]
-    assert flagged == []
+    assert audit_flagged(selectors) == []
 
 
 def test_reading_an_incident_report_writes_nothing_showing_it_writes_one_view(
