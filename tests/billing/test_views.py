@@ -109,7 +109,7 @@ def test_lists_take_constant_queries(desk, actor, patient, episode, practitioner
         actions.invoice_issue(actor=desk, invoice=_draft(desk, patient, practitioner, fees))
         make_signed_session(actor, patient, episode)
     with CaptureQueriesContext(connection) as queries:
-        rows = selectors.invoice_list(actor=desk, audit=False)
+        rows = selectors.invoice_list(actor=desk)
         [(r.invoice.patient.display_name, r.invoice.practitioner, r.invoice.payer) for r in rows]
     assert len(queries) == 1
     with CaptureQueriesContext(connection) as queries:

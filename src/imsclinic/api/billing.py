@@ -12,6 +12,7 @@ from ninja import Router, Status
 from imsclinic.api.auth import STAFF_TOKEN, BearerToken, api_actor
 from imsclinic.api.errors import ErrorOut
 from imsclinic.billing import actions, selectors
+from imsclinic.billing.audit import audit_invoice_list
 from imsclinic.billing.receipt import invoice_receipt
 from imsclinic.billing.schemas import (
     CreditNoteIn,
@@ -25,6 +26,7 @@ from imsclinic.billing.schemas import (
     VisitChargeOut,
     VisitInvoiceIn,
 )
+from imsclinic.core.audit import audit_view
 from imsclinic.core.permissions import BILLING
 
 BILLING_TOKEN = BearerToken(BILLING)
@@ -61,9 +63,7 @@ def invoice_dict(detail: selectors.InvoiceDetail) -> dict[str, Any]:
 
 
 def _fresh(request: HttpRequest, invoice_id: int) -> dict[str, Any]:
-    return invoice_dict(
-        selectors.invoice_get(actor=api_actor(request), invoice_id=invoice_id, audit=False)
-    )
+    return invoice_dict(selectors.invoice_get(actor=api_actor(request), invoice_id=invoice_id))
 
 
 @router.get("/invoices", auth=STAFF_TOKEN, response={200: list[InvoiceSummaryOut], **ERRORS})
@@ -71,12 +71,11 @@ def list_invoices(
     request: HttpRequest, status: str = "", patient_id: int | None = None, limit: int = 50
 ) -> Any:
     """Newest first; practitioners get the invoices of their own visits."""
+    actor = api_actor(request)
     rows = selectors.invoice_list(
-        actor=api_actor(request),
-        status=status,
-        patient_id=patient_id,
-        limit=max(1, min(limit, 200)),
+        actor=actor, status=status, patient_id=patient_id, limit=max(1, min(limit, 200))
     )
+    audit_invoice_list(actor=actor, rows=rows, status=status, patient_id=patient_id)
     return [
         {
             "id": r.invoice.pk,
@@ -102,7 +101,10 @@ def create_invoice(request: HttpRequest, payload: InvoiceIn) -> Any:
 
 @router.get("/invoices/{invoice_id}", auth=STAFF_TOKEN, response={200: InvoiceOut, **ERRORS})
 def get_invoice(request: HttpRequest, invoice_id: int) -> Any:
-    return invoice_dict(selectors.invoice_get(actor=api_actor(request), invoice_id=invoice_id))
+    actor = api_actor(request)
+    detail = selectors.invoice_get(actor=actor, invoice_id=invoice_id)
+    audit_view(actor=actor, patient_id=detail.invoice.patient_id, obj=detail.invoice)
+    return invoice_dict(detail)
 
 
 @router.delete("/invoices/{invoice_id}", auth=BILLING_TOKEN, response={204: None, **ERRORS})

@@ -11,6 +11,7 @@ from ninja import Query, Router
 
 from imsclinic.api.auth import CLINICAL_TOKEN, BearerToken, api_actor
 from imsclinic.api.errors import ErrorOut
+from imsclinic.core.audit import audit_view
 from imsclinic.core.errors import FieldProblem, ValidationProblem
 from imsclinic.core.permissions import ADMINS
 from imsclinic.safety import selectors
@@ -144,7 +145,10 @@ def list_followups(request: HttpRequest, status: str = "open") -> Any:
 
 @router.get("/follow-ups/{followup_id}", auth=CLINICAL_TOKEN, response={200: FollowUpOut, **ERRORS})
 def get_followup(request: HttpRequest, followup_id: int) -> Any:
-    return followup_dict(selectors.followup_get(actor=api_actor(request), followup_id=followup_id))
+    actor = api_actor(request)
+    followup = selectors.followup_get(actor=actor, followup_id=followup_id)
+    audit_view(actor=actor, patient_id=followup.patient_id, obj=followup)
+    return followup_dict(followup)
 
 
 @router.get(
@@ -161,4 +165,7 @@ def list_incident_reports(request: HttpRequest) -> Any:
     response={200: IncidentReportOut, **ERRORS},
 )
 def get_incident_report(request: HttpRequest, report_id: int) -> Any:
-    return incident_dict(selectors.incident_get(actor=api_actor(request), report_id=report_id))
+    actor = api_actor(request)
+    report = selectors.incident_get(actor=actor, report_id=report_id)
+    audit_view(actor=actor, patient_id=report.patient_id, obj=report)
+    return incident_dict(report)

@@ -33,7 +33,7 @@ class Receipt:
 def invoice_receipt(*, actor: Actor, invoice_id: object) -> Receipt:
     from weasyprint import HTML  # heavy import, only when a receipt is printed
 
-    detail = invoice_get(actor=actor, invoice_id=invoice_id, audit=False)
+    detail = invoice_get(actor=actor, invoice_id=invoice_id)
     invoice = detail.invoice
     if not invoice.is_issued:
         raise RuleViolation(

@@ -16,6 +16,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from imsclinic.billing import actions, selectors
+from imsclinic.billing.audit import audit_invoice_list
 from imsclinic.billing.models import Payer, Payment, Service
 from imsclinic.billing.receipt import invoice_receipt
 from imsclinic.billing.schemas import (
@@ -31,6 +32,7 @@ from imsclinic.billing.schemas import (
     VisitInvoiceIn,
 )
 from imsclinic.core.actors import Actor
+from imsclinic.core.audit import audit_record, audit_view
 from imsclinic.core.errors import DomainError, ValidationProblem
 from imsclinic.core.form_input import blank_to_none, field_errors, nested_from_post, parse_input
 from imsclinic.core.permissions import ADMINS, BILLING
@@ -62,12 +64,15 @@ def _post(request: HttpRequest, *blank: str, checkboxes: tuple[str, ...] = ()) -
 def billing_home(request: HttpRequest, actor: Actor) -> HttpResponse:
     query = request.GET.get("q", "").strip()
     billing = actor.role in BILLING
+    charges = selectors.charges_to_bill(actor=actor)
+    invoices = selectors.invoice_list(actor=actor, limit=50)
+    audit_invoice_list(actor=actor, rows=invoices)
     return render(
         request,
         "billing/home.html",
         {
-            "charges": selectors.charges_to_bill(actor=actor),
-            "invoices": selectors.invoice_list(actor=actor, limit=50),
+            "charges": charges,
+            "invoices": invoices,
             "billing": billing,
             "q": query,
             "found": patient_selectors.patient_search(actor=actor, query=query, limit=10)
@@ -181,7 +186,9 @@ def _invoice_page(
     status: int = 200,
     audit: bool = True,
 ) -> HttpResponse:
-    detail = selectors.invoice_get(actor=actor, invoice_id=invoice_id, audit=audit)
+    detail = selectors.invoice_get(actor=actor, invoice_id=invoice_id)
+    if audit:
+        audit_view(actor=actor, patient_id=detail.invoice.patient_id, obj=detail.invoice)
     return render(
         request,
         "billing/invoice_detail.html",
@@ -347,6 +354,9 @@ def patient_account(
     values: dict[str, Any] | None = None,
 ) -> HttpResponse:
     account = selectors.patient_account(actor=actor, patient_id=patient_id)
+    audit_record(
+        actor=actor, action="view", patient_id=account.patient.pk, object_type="BillingAccount"
+    )
     return render(
         request,
         "billing/patient_account.html",
@@ -532,6 +542,12 @@ def billing_journal_csv(request: HttpRequest, actor: Actor) -> HttpResponse:
     if errors:
         return HttpResponse("; ".join(errors.values()), status=422, content_type="text/plain")
     rows = selectors.journal_rows(actor=actor, start=start, end=end)
+    audit_record(
+        actor=actor,
+        action="export",
+        object_type="BillingJournal",
+        detail=f"{start}..{end}: {len(rows)} entries",
+    )
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="billing-journal-{start}-{end}.csv"'
     writer = csv_writer(response)

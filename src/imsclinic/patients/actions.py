@@ -1,4 +1,9 @@
-"""The one write path for patients and consent."""
+"""The one write path for patients and consent.
+
+Size: the record's writes (register, update, consent, archive, merge) share the field
+checks and the front desk's field rules; just over the line since the duplicate merge
+was added.
+"""
 
 from __future__ import annotations
 

@@ -3,6 +3,9 @@ intake, portal sign-in), intake submissions and their review.
 
 Every e-mail goes through the outbox in the action's transaction; the token is in the
 message's erased-after-sending secrets only, and the database keeps its SHA-256.
+
+Size: questionnaire, intake and sign-in links share the token, e-mail and link-opening
+helpers (tests replace the token maker here); to be split by topic as the portal grows.
 """
 
 from __future__ import annotations

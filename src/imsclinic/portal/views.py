@@ -3,6 +3,9 @@
 
 Public pages keep ``Referrer-Policy: same-origin`` so Chromium posts their forms with the
 real Origin (``no-referrer`` makes it send ``Origin: null``, which the CSRF check refuses).
+
+Size: every page a patient opens without a staff account, so the public surface (links,
+rate limits, no disclosure, referrer policy) is reviewed in one file.
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ from imsclinic.safety.selectors import incident_get, session_followups
 def incident_report_pdf(*, actor: Actor, report_id: object) -> Report:
     from weasyprint import HTML  # heavy import, only when a report is printed
 
-    report = incident_get(actor=actor, report_id=report_id, audit=False)
+    report = incident_get(actor=actor, report_id=report_id)
     html = render_to_string(
         "safety/incident_report_pdf.html",
         {

@@ -13,6 +13,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 from imsclinic.charting.selectors import session_get
 from imsclinic.core.actors import Actor
+from imsclinic.core.audit import audit_view
 from imsclinic.core.errors import DomainError, SignedNoteConflict, ValidationProblem
 from imsclinic.core.form_input import blank_to_none, field_errors, nested_from_post, parse_input
 from imsclinic.core.permissions import ADMINS, CLINICAL, STAFF
@@ -189,9 +190,9 @@ def followup_list(request: HttpRequest, actor: Actor) -> HttpResponse:
 
 @clinic_view(roles=CLINICAL)
 def followup_detail(request: HttpRequest, actor: Actor, followup_id: int) -> HttpResponse:
-    followup = selectors.followup_get(
-        actor=actor, followup_id=followup_id, audit=request.method != "POST"
-    )
+    followup = selectors.followup_get(actor=actor, followup_id=followup_id)
+    if request.method != "POST":
+        audit_view(actor=actor, patient_id=followup.patient_id, obj=followup)
     today = timezone.localdate()
     values: dict[str, Any] = {"contacted_on": today.isoformat(), "contact_made": "yes"}
     errors: dict[str, str] = {}
@@ -277,9 +278,9 @@ def _incident_context(
 
 @clinic_view(roles=CLINICAL)
 def incident_detail(request: HttpRequest, actor: Actor, report_id: int) -> HttpResponse:
-    report = selectors.incident_get(
-        actor=actor, report_id=report_id, audit=request.method != "POST"
-    )
+    report = selectors.incident_get(actor=actor, report_id=report_id)
+    if request.method != "POST":
+        audit_view(actor=actor, patient_id=report.patient_id, obj=report)
     values: dict[str, Any] = {name: getattr(report, name) for name in IncidentReportIn.model_fields}
     errors: dict[str, str] = {}
     if request.method == "POST":
@@ -303,7 +304,7 @@ def incident_detail(request: HttpRequest, actor: Actor, report_id: int) -> HttpR
 
 @clinic_view(roles=ADMINS)
 def incident_sign(request: HttpRequest, actor: Actor, report_id: int) -> HttpResponse:
-    report = selectors.incident_get(actor=actor, report_id=report_id, audit=False)
+    report = selectors.incident_get(actor=actor, report_id=report_id)
     if request.method != "POST":
         return redirect("safety:incident_detail", report_id=report.pk)
     try:
