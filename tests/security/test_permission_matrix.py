@@ -112,6 +112,7 @@ PAGES: dict[str, Exp] = {
     "clinic_outcomes": Exp((LOGIN, 403, 200, 200)),
     "research_export_csv": Exp((LOGIN, 403, 200, 200)),
     "research_export_dictionary": Exp((LOGIN, 403, 200, 200)),
+    "measure_wording": Exp((LOGIN, 403, 403, 200)),
     # Billing: front desk and admins bill; practitioners read the billing of their own
     # visits (the matrix's invoices are the practitioner's); fees and settings are admin's.
     "billing_home": Exp((LOGIN, 200, 200, 200)),

@@ -79,6 +79,7 @@ urlpatterns = [
     ),
     path("q/<str:token>/", outcomes.questionnaire_link, name="questionnaire_link"),
     path("outcomes/", outcomes.clinic_outcomes, name="clinic_outcomes"),
+    path("clinic/questionnaire-wording/", outcomes.measure_wording, name="measure_wording"),
     path("outcomes/export.csv", outcomes.research_export_csv, name="research_export_csv"),
     path(
         "outcomes/export-dictionary/",

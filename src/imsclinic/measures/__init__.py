@@ -18,7 +18,7 @@ from imsclinic.measures.definitions import MEASURES, Band, Licence, Measure, get
 from imsclinic.measures.errors import ItemError, UnknownMeasure, WordingFileError
 from imsclinic.measures.published import PUBLISHED
 from imsclinic.measures.scoring import Score, score
-from imsclinic.measures.wording import load_item_wording
+from imsclinic.measures.wording import load_item_wording, parse_item_wording
 
 __all__ = [
     "MEASURES",
@@ -36,6 +36,7 @@ __all__ = [
     "get_measure",
     "is_responder",
     "load_item_wording",
+    "parse_item_wording",
     "responder_sql",
     "score",
 ]

@@ -36,6 +36,21 @@ def load_item_wording(code: str, path: str | Path) -> tuple[str, ...]:
         raise WordingFileError(file, "file not found") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise WordingFileError(file, f"cannot be read ({exc})") from None
+    return parse_item_wording(code, text, file)
+
+
+def parse_item_wording(code: str, text: str, source: str | Path = "upload") -> tuple[str, ...]:
+    """Validate wording given as JSON text (a file's content, or an admin's upload in the
+    app): ``{"items": ["...", ...]}`` in form order, one non-empty text per item.
+    ``source`` names where it came from in the error."""
+    measure = get_measure(code)
+    file = Path(source)
+    if isinstance(measure.item_count, range):
+        raise WordingFileError(
+            file,
+            f"{measure.abbreviation} activities are named by each patient; "
+            "there is no fixed item wording to load",
+        )
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:

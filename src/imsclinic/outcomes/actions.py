@@ -25,9 +25,17 @@ from imsclinic.core.errors import (
     RuleViolation,
     ValidationProblem,
 )
-from imsclinic.core.permissions import CLINICAL, require_role
-from imsclinic.measures import MEASURES, ItemError, Score, score
+from imsclinic.core.permissions import ADMINS, CLINICAL, require_role
+from imsclinic.measures import (
+    MEASURES,
+    ItemError,
+    Score,
+    WordingFileError,
+    parse_item_wording,
+    score,
+)
 from imsclinic.outcomes.models import (
+    MeasureWording,
     QuestionnaireLink,
     QuestionnaireResponse,
     QuestionnaireSchedule,
@@ -284,3 +292,36 @@ def response_record_from_link(
 def _plain(value: object) -> int | None:
     # score() has validated every answer as a whole number or None.
     return None if value is None else int(value)  # type: ignore[call-overload]
+
+
+@transaction.atomic
+def measure_wording_set(
+    *, actor: Actor, measure_code: str, text: str, source: str = "upload"
+) -> MeasureWording:
+    """Store the clinic's licensed wording of a questionnaire (admins only), checked item by
+    item against the measure: a shifted or short list would put the wrong question beside a
+    patient's answer. ``text`` is the JSON ``{"items": [...]}``; nothing is stored unless
+    it is whole."""
+    require_role(actor, ADMINS)
+    code = measure_code.strip().lower()
+    if code not in MEASURES:
+        raise ValidationProblem(
+            [FieldProblem("measure_code", "unknown", f"Choose one of: {', '.join(MEASURES)}.")]
+        )
+    try:
+        items = parse_item_wording(code, text, source)
+    except WordingFileError as exc:
+        raise ValidationProblem(
+            [
+                FieldProblem(
+                    "wording", "invalid", f"{exc.problem}. Fix the file and upload it again."
+                )
+            ]
+        ) from None
+    wording = MeasureWording.objects.create(
+        clinic=actor.clinic, measure_code=code, items=list(items), uploaded_by=actor.user
+    )
+    audit_record(
+        actor=actor, action="change", obj=wording, detail=f"{code} wording, {len(items)} items"
+    )
+    return wording

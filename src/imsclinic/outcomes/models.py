@@ -110,3 +110,20 @@ class QuestionnaireResponse(ClinicScopedModel):
 
     def __str__(self) -> str:
         return f"{self.measure_code} {self.score:g} on {self.answered_at:%Y-%m-%d}"
+
+
+class MeasureWording(ClinicScopedModel):
+    """The clinic's licensed item wording of a questionnaire, uploaded by an admin in the
+    app (Clinic settings > Questionnaire wording). Versions are kept: the newest is used,
+    and a replaced one stays for the record of what patients were shown."""
+
+    measure_code = models.CharField(max_length=20, choices=MEASURE_CHOICES)
+    items = models.JSONField()
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["clinic", "measure_code", "-id"], name="outcomes_wording_latest")
+        ]

@@ -300,3 +300,30 @@ def episode_progress(*, actor: Actor, episode_id: object) -> Progress:
         adverse_events=adverse,
         today=timezone.localdate(),
     )
+
+
+def clinic_wording(clinic_id: int, measure_code: str) -> tuple[str, ...] | None:
+    """The newest item wording the clinic uploaded for a measure, or None."""
+    from imsclinic.outcomes.models import MeasureWording
+
+    items = (
+        MeasureWording.objects.filter(clinic_id=clinic_id, measure_code=measure_code)
+        .order_by("-id")
+        .values_list("items", flat=True)
+        .first()
+    )
+    return tuple(items) if items else None
+
+
+def wording_status(clinic_id: int) -> dict[str, Any]:
+    """Per measure code: the newest upload of the clinic (or None)."""
+    from imsclinic.outcomes.models import MeasureWording
+
+    latest: dict[str, Any] = {}
+    for row in (
+        MeasureWording.objects.filter(clinic_id=clinic_id)
+        .select_related("uploaded_by")
+        .order_by("id")
+    ):
+        latest[row.measure_code] = row
+    return latest

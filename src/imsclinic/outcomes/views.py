@@ -16,7 +16,7 @@ from imsclinic.core.actors import Actor, client_address
 from imsclinic.core.audit import audit_view
 from imsclinic.core.errors import DomainError, NotFound, ValidationProblem
 from imsclinic.core.form_input import field_errors, parse_input
-from imsclinic.core.permissions import CLINICAL
+from imsclinic.core.permissions import ADMINS, CLINICAL
 from imsclinic.core.web import clinic_view
 from imsclinic.measures import MEASURES, Measure, WordingFileError, load_item_wording
 from imsclinic.measures.forms import PSFS_ROWS, SCALE_ENDS, suggested_measure
@@ -27,9 +27,14 @@ from imsclinic.plots.outcomes import outcome_course_svg, time_to_mcid_svg
 from imsclinic.plots.pain import pain_course_svg
 
 
-def item_labels(measure: Measure) -> tuple[str, ...]:
-    """Item text to show: the clinic's licensed wording if it has loaded a file
-    (IMSCLINIC_MEASURE_WORDING_DIR/<code>.json), otherwise the short section labels."""
+def item_labels(measure: Measure, clinic_id: int | None = None) -> tuple[str, ...]:
+    """Item text to show: the clinic's licensed wording, uploaded in the app (Clinic settings
+    > Questionnaire wording) or loaded from a file (IMSCLINIC_MEASURE_WORDING_DIR/<code>.json);
+    otherwise the short section labels."""
+    if clinic_id is not None and not isinstance(measure.item_count, range):
+        uploaded = selectors.clinic_wording(clinic_id, measure.code)
+        if uploaded is not None and len(uploaded) == measure.item_count:
+            return uploaded
     folder = getattr(settings, "IMSCLINIC_MEASURE_WORDING_DIR", None)
     if folder and not isinstance(measure.item_count, range):
         path = Path(folder) / f"{measure.code}.json"
@@ -96,7 +101,12 @@ def _form_errors(exc: ValidationProblem, rows: list[int]) -> dict[str, str]:
     return errors
 
 
-def _questionnaire_context(measure: Measure, values: dict[str, Any], errors: dict[str, str]):  # type: ignore[no-untyped-def]
+def _questionnaire_context(  # type: ignore[no-untyped-def]
+    measure: Measure,
+    values: dict[str, Any],
+    errors: dict[str, str],
+    clinic_id: int | None = None,
+):
     options = list(range(measure.item_min, measure.item_max + 1))
     if measure.code == "psfs":
         items = [
@@ -106,10 +116,12 @@ def _questionnaire_context(measure: Measure, values: dict[str, Any], errors: dic
     else:
         items = [
             {"number": n, "label": label, "name": f"items.{n}"}
-            for n, label in enumerate(item_labels(measure), start=1)
+            for n, label in enumerate(item_labels(measure, clinic_id), start=1)
         ]
     return {
         "measure": measure,
+        "worded": measure.licence.item_wording_shippable
+        or any(item["label"] not in measure.section_labels for item in items),
         "items": items,
         "options": options,
         "ends": SCALE_ENDS[measure.code],
@@ -230,7 +242,7 @@ def questionnaire_fill(
             )
         except ValidationProblem as exc:
             errors = _form_errors(exc, rows)
-    context = _questionnaire_context(measure, values, errors)
+    context = _questionnaire_context(measure, values, errors, actor.clinic.pk)
     context.update({"episode": episode, "tablet": True})
     return render(request, "outcomes/questionnaire.html", context, status=422 if errors else 200)
 
@@ -261,7 +273,7 @@ def questionnaire_link(request: HttpRequest, token: str) -> HttpResponse:
             return render(request, "outcomes/link_gone.html", {"reason": gone.reason}, status=410)
         except ValidationProblem as exc:
             errors = _form_errors(exc, rows)
-    context = _questionnaire_context(measure, values, errors)
+    context = _questionnaire_context(measure, values, errors, link.clinic_id)
     context.update({"tablet": False, "clinic_name": link.clinic.name})
     response = render(
         request, "outcomes/questionnaire.html", context, status=422 if errors else 200
@@ -317,4 +329,59 @@ def research_export_dictionary(request: HttpRequest, actor: Actor) -> HttpRespon
         request,
         "outcomes/export_dictionary.html",
         {"columns": research_export.COLUMNS.items(), "max_shift": research_export.MAX_SHIFT_DAYS},
+    )
+
+
+# The clinic's licensed wording (admins) --------------------------------------------
+
+
+@clinic_view(roles=ADMINS)
+def measure_wording(request: HttpRequest, actor: Actor) -> HttpResponse:
+    """Clinic settings > Questionnaire wording: upload the licensed item wording of a
+    questionnaire whose wording the project cannot ship."""
+    errors: dict[str, str] = {}
+    chosen = request.POST.get("measure_code", "")
+    if request.method == "POST":
+        upload = request.FILES.get("wording")
+        text = request.POST.get("text", "")
+        source = "pasted text"
+        if upload is not None:
+            if upload.size is not None and upload.size > 200_000:
+                errors["wording"] = "The file is over 200 KB; a wording file is a few KB of JSON."
+            else:
+                try:
+                    text = upload.read().decode("utf-8")
+                    source = upload.name or "upload"
+                except UnicodeDecodeError:
+                    errors["wording"] = "The file is not UTF-8 text; save it as UTF-8 JSON."
+        if not errors:
+            try:
+                wording = actions.measure_wording_set(
+                    actor=actor, measure_code=chosen, text=text, source=source
+                )
+                return redirect(f"{reverse('measure_wording')}?saved={wording.measure_code}")
+            except ValidationProblem as exc:
+                errors = field_errors(exc)
+    latest = selectors.wording_status(actor.clinic.pk)
+    rows = [
+        {
+            "measure": measure,
+            "needed": not measure.licence.item_wording_shippable
+            and not isinstance(measure.item_count, range),
+            "latest": latest.get(code),
+            "named_by_patient": isinstance(measure.item_count, range),
+        }
+        for code, measure in MEASURES.items()
+    ]
+    return render(
+        request,
+        "outcomes/measure_wording.html",
+        {
+            "rows": rows,
+            "errors": errors,
+            "chosen": chosen,
+            "text": request.POST.get("text", ""),
+            "saved": request.GET.get("saved", ""),
+        },
+        status=422 if errors else 200,
     )

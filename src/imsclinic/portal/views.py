@@ -296,7 +296,9 @@ def _intake_page(request: HttpRequest, token: str, link: IntakeLink) -> HttpResp
         baseline_errors = {
             k.removeprefix("baseline."): v for k, v in errors.items() if k.startswith("baseline.")
         }
-        context["baseline"] = _questionnaire_context(measure, baseline_values, baseline_errors)
+        context["baseline"] = _questionnaire_context(
+            measure, baseline_values, baseline_errors, link.clinic_id
+        )
     return _public(render(request, "portal/intake_form.html", context, status=status))
 
 
