@@ -24,9 +24,7 @@ def admin(clinic):
     return make_user(clinic, "w.admin", "admin")
 
 
-def test_an_admin_uploads_the_wording_and_the_patient_link_shows_it(
-    client, admin, actor, episode
-):
+def test_an_admin_uploads_the_wording_and_the_patient_link_shows_it(client, admin, actor, episode):
     client.login(username=admin.username, password=PASSWORD)
     upload = SimpleUploadedFile(
         "odi.json", json.dumps({"items": ODI_WORDING}).encode(), "application/json"
