@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Router, Status
 
 from imsclinic.api.auth import STAFF_TOKEN, BearerToken, api_actor
-from imsclinic.api.errors import ErrorOut
+from imsclinic.api.errors import ErrorOut, errors
 from imsclinic.billing import actions, selectors
 from imsclinic.billing.audit import audit_invoice_list
 from imsclinic.billing.receipt import invoice_receipt
@@ -32,7 +32,7 @@ from imsclinic.core.permissions import BILLING
 BILLING_TOKEN = BearerToken(BILLING)
 ERRORS: dict[int, Any] = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 # A JSON body that is not JSON (400), too large (413) or not declared JSON (415).
-BODY_ERRORS: dict[int, Any] = dict.fromkeys((400, 413, 415), ErrorOut)
+BODY_ERRORS = errors(body=True)
 
 router = Router(tags=["billing"])
 

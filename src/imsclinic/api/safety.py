@@ -26,8 +26,6 @@ from imsclinic.safety.schemas import (
 
 router = Router(tags=["safety"])
 ERRORS: dict[int, Any] = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
-# A JSON body that is not JSON (400), too large (413) or not declared JSON (415).
-BODY_ERRORS: dict[int, Any] = dict.fromkeys((400, 413, 415), ErrorOut)
 ADMIN_TOKEN = BearerToken(ADMINS)
 
 

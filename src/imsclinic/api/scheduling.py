@@ -11,7 +11,7 @@ from django.http import HttpRequest
 from ninja import Field, Router, Status
 
 from imsclinic.api.auth import api_actor
-from imsclinic.api.errors import ErrorOut
+from imsclinic.api.errors import ErrorOut, errors
 from imsclinic.core.actors import Actor
 from imsclinic.core.errors import FieldProblem, ValidationProblem
 from imsclinic.patients.selectors import patient_get
@@ -35,7 +35,7 @@ from imsclinic.scheduling.times import BadLocalTime, as_utc, check_year, day_bou
 router = Router(tags=["scheduling"])
 ERRORS: dict[int, Any] = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 # A JSON body that is not JSON (400), too large (413) or not declared JSON (415).
-BODY_ERRORS: dict[int, Any] = dict.fromkeys((400, 413, 415), ErrorOut)
+BODY_ERRORS = errors(body=True)
 
 
 class BookingConflictOut(ErrorOut):

@@ -116,6 +116,14 @@ def _head_update_sql(vendor: str, no_clinic: bool) -> str:
     return f"UPDATE {table} SET {seq} = %s, {last_hash} = %s WHERE {where} AND {id_} = %s"  # noqa: S608
 
 
+def _advance_head(
+    cursor: CursorWrapper, vendor: str, clinic_id: int | None, head_id: int, seq: int, last: str
+) -> None:
+    """Move a chain's head to its newest event (by clinic as well as id: see above)."""
+    clinic = [] if clinic_id is None else [clinic_id]
+    cursor.execute(_head_update_sql(vendor, clinic_id is None), [seq, last, *clinic, head_id])
+
+
 def _lock_head(cursor: CursorWrapper, clinic_id: int | None) -> tuple[int, int, str]:
     """The chain head of this clinic (or of the no-clinic chain), locked for this transaction:
     its (id, seq, last_hash).
@@ -162,11 +170,7 @@ def _append(**values: Any) -> AuditEvent:
         event_id = insert_returning_id(
             AuditEvent, names, [values[name] for name in names], values["at"]
         )
-        clinic_id = values["clinic_id"]
-        cursor.execute(
-            _head_update_sql(db.vendor, clinic_id is None),
-            [values["seq"], row_hash, *([] if clinic_id is None else [clinic_id]), head_id],
-        )
+        _advance_head(cursor, db.vendor, values["clinic_id"], head_id, values["seq"], row_hash)
     event = AuditEvent(id=event_id, **values)
     event._state.adding = False
     event._state.db = db.alias
@@ -530,11 +534,8 @@ class ChainAppender:
 
     def close(self) -> None:
         with connection.cursor() as cursor:
-            no_clinic = self.clinic_id is None
-            clinic = [] if no_clinic else [self.clinic_id]
-            cursor.execute(
-                _head_update_sql(connection.vendor, no_clinic),
-                [self.seq, self.last_hash, *clinic, self.head_id],
+            _advance_head(
+                cursor, connection.vendor, self.clinic_id, self.head_id, self.seq, self.last_hash
             )
 
 
