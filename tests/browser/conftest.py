@@ -56,7 +56,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def browser() -> Iterator[object]:
     if not CHROMIUM.exists():
         pytest.skip(f"Chromium not found at {CHROMIUM}")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
+
+    # expect() waits 5 s by default, apart from the context's timeouts: under CI's load
+    # (two workers, a live server each) a save's round trip can outlast that.
+    expect.set_options(timeout=TIMEOUT_MS)
 
     # The URLconf pulls in heavy imports (matplotlib for the pain plot): load it while
     # Chromium starts rather than on the live server's first request.
