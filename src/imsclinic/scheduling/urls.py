@@ -2,45 +2,47 @@
 
 from django.urls import path
 
-from imsclinic.scheduling.views import public, setup, staff
+from imsclinic.scheduling.views import appointment, booking, calendar, public, requests, setup
 
 urlpatterns = [
-    path("calendar/", staff.calendar_view, name="calendar"),
-    path("calendar/book/", staff.appointment_new, name="appointment_new"),
+    path("calendar/", calendar.calendar_view, name="calendar"),
+    path("calendar/book/", booking.appointment_new, name="appointment_new"),
     path(
         "calendar/patient-search/",
-        staff.appointment_patient_search,
+        booking.appointment_patient_search,
         name="appointment_patient_search",
     ),
     path(
         "calendar/appointments/<int:appointment_id>/",
-        staff.appointment_detail,
+        appointment.appointment_detail,
         name="appointment_detail",
     ),
     path(
         "calendar/appointments/<int:appointment_id>/status/",
-        staff.appointment_status,
+        appointment.appointment_status,
         name="appointment_status",
     ),
     path(
         "calendar/appointments/<int:appointment_id>/move/",
-        staff.appointment_move,
+        appointment.appointment_move,
         name="appointment_move",
     ),
     path(
         "calendar/appointments/<int:appointment_id>/cancel/",
-        staff.appointment_cancel,
+        appointment.appointment_cancel,
         name="appointment_cancel",
     ),
-    path("calendar/requests/", staff.booking_requests, name="booking_requests"),
+    path("calendar/requests/", requests.booking_requests, name="booking_requests"),
     path(
         "calendar/requests/<int:appointment_id>/",
-        staff.booking_request_detail,
+        requests.booking_request_detail,
         name="booking_request_detail",
     ),
-    path("calendar/waitlist/", staff.waitlist_view, name="waitlist"),
-    path("calendar/waitlist/<int:entry_id>/remove/", staff.waitlist_remove, name="waitlist_remove"),
-    path("calendar/mine/", staff.my_schedule, name="my_schedule"),
+    path("calendar/waitlist/", requests.waitlist_view, name="waitlist"),
+    path(
+        "calendar/waitlist/<int:entry_id>/remove/", requests.waitlist_remove, name="waitlist_remove"
+    ),
+    path("calendar/mine/", calendar.my_schedule, name="my_schedule"),
     path(
         "calendar/practitioners/<int:practitioner_id>/",
         setup.practitioner_schedule,
@@ -48,15 +50,17 @@ urlpatterns = [
     ),
     path(
         "calendar/practitioners/<int:practitioner_id>/time-off/",
-        staff.time_off_add,
+        calendar.time_off_add,
         name="time_off_add",
     ),
     path(
-        "calendar/time-off/<int:time_off_id>/remove/", staff.time_off_remove, name="time_off_remove"
+        "calendar/time-off/<int:time_off_id>/remove/",
+        calendar.time_off_remove,
+        name="time_off_remove",
     ),
     path(
         "calendar/practitioners/<int:practitioner_id>/feed/",
-        staff.calendar_feed_link,
+        calendar.calendar_feed_link,
         name="calendar_feed_link",
     ),
     path("calendar/setup/", setup.schedule_setup, name="schedule_setup"),

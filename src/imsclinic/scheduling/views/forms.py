@@ -14,8 +14,9 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from imsclinic.core.actors import Actor
-from imsclinic.core.errors import DomainError, ValidationProblem
+from imsclinic.core.errors import DomainError, FieldProblem, PermissionDenied, ValidationProblem
 from imsclinic.core.form_input import field_errors
+from imsclinic.core.permissions import ADMINS, has_role
 from imsclinic.scheduling.actions import BookingConflict
 from imsclinic.scheduling.config import zone_for
 
@@ -106,3 +107,21 @@ def in_clinic_zone(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
             return view(request, actor, *args, **kwargs)
 
     return wrapper
+
+
+def appointment_label(appointment: Any, tz: Any) -> str:
+    """'Name, Tue 3 Dec 09:30' for messages and the calendar's moving banner."""
+    local = appointment.starts_at.astimezone(tz)
+    who = appointment.patient.display_name if appointment.patient else "Online request"
+    return f"{who}, {local:%a} {local.day} {local:%b %H:%M}"
+
+
+def required(field: str, message: str) -> ValidationProblem:
+    """A missing-choice problem on one field, in the one error shape."""
+    return ValidationProblem([FieldProblem(field, "required", message)])
+
+
+def may_manage_schedule(actor: Actor, practitioner_id: int) -> None:
+    """A practitioner manages their own schedule; a clinic admin manages everyone's."""
+    if actor.user.pk != practitioner_id and not has_role(actor.role, ADMINS):
+        raise PermissionDenied("Only a clinic admin or the practitioner can open this schedule.")

@@ -25,8 +25,12 @@ from imsclinic.scheduling.config import settings_for, zone_for
 from imsclinic.scheduling.models import AppointmentType, Location
 from imsclinic.scheduling.schemas import AppointmentTypeIn, LocationIn, ScheduleIn, SettingsIn
 from imsclinic.scheduling.times import zone_names
-from imsclinic.scheduling.views.forms import checkbox, errors_of, in_clinic_zone
-from imsclinic.scheduling.views.staff import _may_manage
+from imsclinic.scheduling.views.forms import (
+    checkbox,
+    errors_of,
+    in_clinic_zone,
+    may_manage_schedule,
+)
 
 _SETTINGS_FLAGS = (
     "online_booking_enabled",
@@ -230,7 +234,7 @@ def schedule_page(
 @in_clinic_zone
 def practitioner_schedule(request: HttpRequest, actor: Actor, practitioner_id: int) -> HttpResponse:
     practitioner = selectors.practitioner_get(actor.clinic, practitioner_id)
-    _may_manage(actor, practitioner.pk)
+    may_manage_schedule(actor, practitioner.pk)
     if request.method != "POST":
         return schedule_page(request, actor, practitioner)
     posted = nested_from_post(request.POST)
