@@ -20,6 +20,7 @@ import pytest
 from django.db import connection, connections
 
 from imsclinic.accounts import actions
+from imsclinic.accounts.actions import login as login_steps
 from imsclinic.accounts.models import ApiToken, LoginAttempt
 from tests.factories import PASSWORD, make_clinic, make_practitioner
 
@@ -59,13 +60,14 @@ def _burst(calls: list[Callable[[], object]]) -> tuple[list[object], list[BaseEx
 
 def _counting(monkeypatch, name: str) -> list[object]:
     calls: list[object] = []
-    original = getattr(actions, name)
+    # The login steps live in accounts/actions/login.py: count the calls where they are made.
+    original = getattr(login_steps, name)
 
     def counted(*args, **kwargs):
         calls.append(args or kwargs)
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(actions, name, counted)
+    monkeypatch.setattr(login_steps, name, counted)
     return calls
 
 

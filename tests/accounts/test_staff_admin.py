@@ -15,6 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from imsclinic.accounts import actions
+from imsclinic.accounts.actions.tokens import _token_create as token_create
 from imsclinic.accounts.models import ApiToken, LoginAttempt, NeedlingAuthorization, User
 from imsclinic.core.errors import NotFound, PermissionDenied, ValidationProblem
 from imsclinic.core.models import AuditEvent
@@ -119,7 +120,7 @@ def test_role_change_and_the_last_admin_stays(admin_client, admin, practitioner)
 
 
 def test_deactivation_ends_login_and_tokens_but_not_for_oneself(admin_client, admin, practitioner):
-    actions._token_create(practitioner)
+    token_create(practitioner)
     response = admin_client.post(f"/staff/{practitioner.pk}/", {"op": "deactivate"})
     assert response.status_code == 302
     practitioner.refresh_from_db()

@@ -13,7 +13,7 @@ from django.test import Client
 from django.utils import timezone
 from fhir.resources.R4B import get_fhir_model_class
 
-from imsclinic.accounts.actions import _token_create
+from imsclinic.accounts.actions.tokens import _token_create
 from imsclinic.charting import actions as charting
 from imsclinic.charting.schemas import (
     AdverseEventIn,

@@ -26,7 +26,7 @@ import json, django
 django.setup()
 from tests.factories import (make_clinic, make_practitioner, make_actor,
     make_consented_patient, make_episode)
-from imsclinic.accounts.actions import _token_create
+from imsclinic.accounts.actions.tokens import _token_create
 actor = make_actor(make_practitioner(make_clinic("crash"), "crash.pt"))
 patient = make_consented_patient(actor)
 episode = make_episode(actor, patient)

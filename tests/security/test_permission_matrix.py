@@ -16,7 +16,7 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from imsclinic.accounts.actions import _token_create
+from imsclinic.accounts.actions.tokens import _token_create
 from imsclinic.api.v1 import api
 from imsclinic.billing import actions as billing
 from imsclinic.billing.models import VisitCharge
