@@ -89,7 +89,9 @@ def test_a_french_patient_answers_the_nprs_in_french(client, actor, camille_epis
     assert "Merci" in done and "Vos réponses au NPRS ont été enregistrées." in done
     assert QuestionnaireResponse.objects.get().score == 4
     again = client.get(f"/q/{issued.token}/")
-    assert again.status_code == 410 and "Ce questionnaire a déjà été rempli" in again.content.decode()
+    assert (
+        again.status_code == 410 and "Ce questionnaire a déjà été rempli" in again.content.decode()
+    )
 
 
 def test_an_english_patient_keeps_english(client, actor, episode):

@@ -43,7 +43,9 @@ def test_the_nprs_ships_in_our_own_words_and_the_psfs_asks_for_activities(client
 
 def test_uploaded_wording_makes_the_measure_sendable(client, actor, episode):
     wording = give_wording(actor.clinic, "quickdash")
-    issued = actions.link_create(actor=actor, episode=episode, data=LinkIn(measure_code="quickdash"))
+    issued = actions.link_create(
+        actor=actor, episode=episode, data=LinkIn(measure_code="quickdash")
+    )
     page = client.get(f"/q/{issued.token}/").content.decode()
     assert wording[0] in page and wording[10] in page and "Tight jar" not in page
 

@@ -16,10 +16,7 @@ from django.utils.translation import gettext_lazy as _
 # The question of each measure whose wording ships, in our own words.
 OWN_WORDING: dict[str, tuple[Promise, ...]] = {
     "nprs": (
-        _(
-            "How strong is your pain today? 0 means no pain and 10 the worst pain you can "
-            "imagine."
-        ),
+        _("How strong is your pain today? 0 means no pain and 10 the worst pain you can imagine."),
     ),
 }
 
