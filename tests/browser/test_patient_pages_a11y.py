@@ -14,7 +14,6 @@ from imsclinic.portal import actions
 from imsclinic.portal.learn import TOPICS
 from imsclinic.portal.schemas import IntakeLinkIn
 from tests.browser.axe import serious_violations
-from tests.outcomes.builders import give_wording
 from tests.factories import (
     make_actor,
     make_consented_patient,
@@ -22,6 +21,7 @@ from tests.factories import (
     make_signed_session,
     today,
 )
+from tests.outcomes.builders import give_wording
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -34,13 +34,13 @@ from imsclinic.measures import (
     parse_item_wording,
     score,
 )
+from imsclinic.outcomes import selectors
 from imsclinic.outcomes.models import (
     MeasureWording,
     QuestionnaireLink,
     QuestionnaireResponse,
     QuestionnaireSchedule,
 )
-from imsclinic.outcomes import selectors
 from imsclinic.outcomes.schemas import LinkIn, ResponseIn, ScheduleIn
 
 LINK_DAYS_DEFAULT = 7

@@ -36,8 +36,8 @@ from imsclinic.measures import MEASURES
 from imsclinic.notifications import outbox
 from imsclinic.outcomes import actions as outcomes
 from imsclinic.outcomes.models import QuestionnaireLink
-from imsclinic.outcomes.selectors import patient_wording as outcome_wording
 from imsclinic.outcomes.schemas import LinkIn, ResponseIn
+from imsclinic.outcomes.selectors import patient_wording as outcome_wording
 from imsclinic.patients import actions as patients
 from imsclinic.patients.consent_texts import CONSENT_TEXTS, CURRENT_CONSENT_VERSION
 from imsclinic.patients.models import Patient
