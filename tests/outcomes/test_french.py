@@ -160,3 +160,16 @@ def test_the_admin_page_says_uploaded_wording_is_not_translated(client, clinic):
     client.login(username=admin.username, password=PASSWORD)
     html = client.get("/clinic/questionnaire-wording/").content.decode()
     assert "in the language it is written in; IMS Clinic does not translate it" in html
+
+
+def test_a_french_patient_is_told_what_to_fix_in_french(client, actor, camille_episode):
+    give_wording(actor.clinic, "odi")
+    issued = _link(actor, camille_episode, "odi")
+    page = client.post(f"/q/{issued.token}/", {"items.1": "2", "items.2": "9"})
+    html = markup.unescape(page.content.decode())
+    assert page.status_code == 422
+    assert "Choisissez un chiffre de 0 à 5." in html
+    page = client.post(f"/q/{issued.token}/", {"items.1": "2", "items.2": "3"})
+    html = markup.unescape(page.content.decode())
+    assert "Veuillez répondre à au moins 8 des 10 questions ; 8 sont sans réponse." in html
+    assert QuestionnaireLink.objects.get().used_at is None

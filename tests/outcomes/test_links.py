@@ -97,7 +97,7 @@ def test_invalid_answers_keep_the_link_usable(client, issued):
     page = client.post(f"/q/{issued.token}/", post)
     assert page.status_code == 422
     html = page.content.decode()
-    assert 'id="err-items.4"' in html and "Item 4 must be an integer from 0 to 5" in html
+    assert 'id="err-items.4"' in html and "Choose a number from 0 to 5." in html
     assert QuestionnaireLink.objects.get().used_at is None
     assert client.post(f"/q/{issued.token}/", ODI_POST).status_code == 200
 

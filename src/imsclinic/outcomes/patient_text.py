@@ -40,3 +40,11 @@ SCALE_ENDS: dict[str, tuple[Promise, Promise]] = {
     "quickdash": (_("No difficulty"), _("Unable")),
     "lefs": (_("Extreme difficulty or unable"), _("No difficulty")),
 }
+
+# Why an answer set was not accepted, in a patient's words (codes of measures.scoring).
+CHOOSE_A_NUMBER = _("Choose a number from %(min)s to %(max)s.")
+ANSWER_MORE = _(
+    "Please answer at least %(needed)s of the %(total)s questions; %(blank)s are blank."
+)
+MORE_ACTIVITIES = _("Name and rate at least %(needed)s activities.")
+NAME_THE_ACTIVITY = _("Name the activity you rated.")

@@ -3,6 +3,7 @@ outcomes and the research export. Views parse input, call actions/selectors, ren
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -66,6 +67,32 @@ def form_answers(measure: Measure, post: Any) -> tuple[ResponseIn, dict[str, Any
         ResponseIn(measure_code=measure.code, items=answers),
         values,
         list(range(1, count + 1)),
+    )
+
+
+def _patient_words(exc: ValidationProblem, measure: Measure, data: ResponseIn) -> ValidationProblem:
+    """The scoring core's messages, reworded for a patient in their language (the core's
+    English names items and codes for the API and staff)."""
+    blank = sum(1 for item in data.items if item is None)
+    texts = {
+        "out_of_range": patient_text.CHOOSE_A_NUMBER,
+        "not_integer": patient_text.CHOOSE_A_NUMBER,
+        "too_many_missing": patient_text.ANSWER_MORE,
+        "wrong_item_count": patient_text.MORE_ACTIVITIES,
+        "required": patient_text.NAME_THE_ACTIVITY,
+    }
+    values = {
+        "min": measure.item_min,
+        "max": measure.item_max,
+        "needed": measure.min_answered,
+        "total": len(data.items),
+        "blank": blank,
+    }
+    return ValidationProblem(
+        [
+            replace(p, message=str(texts[p.code]) % values) if p.code in texts else p
+            for p in exc.problems
+        ]
     )
 
 
@@ -290,7 +317,7 @@ def _questionnaire_link_page(request: HttpRequest, token: str, link: Any) -> Htt
         except RuleViolation:  # the wording went between opening the page and submitting
             return render(request, "outcomes/at_visit.html", context)
         except ValidationProblem as exc:
-            context["errors"] = _form_errors(exc, rows)
+            context["errors"] = _form_errors(_patient_words(exc, measure, data), rows)
         else:
             return render(request, "outcomes/thanks.html", {"measure": measure, "tablet": False})
     status = 422 if context["errors"] else 200
