@@ -53,3 +53,12 @@ def test_a_baseline_whose_wording_is_gone_is_left_for_the_visit(client, actor, n
     submission = IntakeSubmission.objects.get()
     assert submission.baseline_measure_code == "" and submission.baseline_items == []
     assert submission.medications.startswith("apixaban")  # the rest is kept
+
+
+def test_the_charts_intake_button_says_why_it_did_not_send(client, practitioner, newcomer):
+    client.force_login(practitioner)
+    page = client.post(
+        f"/patients/{newcomer.pk}/intake/send/", {"measure_code": "lefs"}, follow=True
+    ).content.decode()
+    assert "The intake form was not sent. The LEFS cannot be sent to a patient" in page
+    assert not IntakeLink.objects.exists()

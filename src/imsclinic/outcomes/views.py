@@ -314,7 +314,10 @@ def _questionnaire_link_page(request: HttpRequest, token: str, link: Any) -> Htt
             )
         except actions.LinkGone as gone:
             return render(request, "outcomes/link_gone.html", {"reason": gone.reason}, status=410)
-        except RuleViolation:  # the wording went between opening the page and submitting
+        except RuleViolation as refused:
+            if refused.code != "wording_missing":
+                raise
+            # the wording went between opening the page and submitting: nothing recorded
             return render(request, "outcomes/at_visit.html", context)
         except ValidationProblem as exc:
             context["errors"] = _form_errors(_patient_words(exc, measure, data), rows)
