@@ -10,6 +10,9 @@ holds a licence uploads the wording in the app (Clinic settings > Questionnaire 
 loads it with :func:`imsclinic.measures.load_item_wording`. Each measure's ``Licence`` says
 who holds the copyright and where that was read; docs/clinical-references.md ("Outcome
 measure licences") has one row per measure, and a test keeps the two in step.
+
+Size: plain data, one cited record per measure, read side by side like a table; a new
+measure adds a record here rather than a module.
 """
 
 from __future__ import annotations

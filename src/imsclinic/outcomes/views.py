@@ -3,7 +3,6 @@ outcomes and the research export. Views parse input, call actions/selectors, ren
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -25,8 +24,6 @@ from imsclinic.outcomes.models import QuestionnaireSchedule
 from imsclinic.outcomes.schemas import LinkIn, ResponseIn, ScheduleIn
 from imsclinic.plots.outcomes import outcome_course_svg, time_to_mcid_svg
 from imsclinic.plots.pain import pain_course_svg
-
-PATIENT_LANGUAGES = ("en", "fr")
 
 
 def _measure_or_404(code: str) -> Measure:
@@ -70,32 +67,6 @@ def form_answers(measure: Measure, post: Any) -> tuple[ResponseIn, dict[str, Any
     )
 
 
-def _patient_words(exc: ValidationProblem, measure: Measure, data: ResponseIn) -> ValidationProblem:
-    """The scoring core's messages, reworded for a patient in their language (the core's
-    English names items and codes for the API and staff)."""
-    blank = sum(1 for item in data.items if item is None)
-    texts = {
-        "out_of_range": patient_text.CHOOSE_A_NUMBER,
-        "not_integer": patient_text.CHOOSE_A_NUMBER,
-        "too_many_missing": patient_text.ANSWER_MORE,
-        "wrong_item_count": patient_text.MORE_ACTIVITIES,
-        "required": patient_text.NAME_THE_ACTIVITY,
-    }
-    values = {
-        "min": measure.item_min,
-        "max": measure.item_max,
-        "needed": measure.min_answered,
-        "total": len(data.items),
-        "blank": blank,
-    }
-    return ValidationProblem(
-        [
-            replace(p, message=str(texts[p.code]) % values) if p.code in texts else p
-            for p in exc.problems
-        ]
-    )
-
-
 def _form_errors(exc: ValidationProblem, rows: list[int]) -> dict[str, str]:
     errors: dict[str, str] = {}
     for problem in exc.problems:
@@ -134,20 +105,6 @@ def _questionnaire_context(  # type: ignore[no-untyped-def]
         "values": values,
         "errors": errors,
     }
-
-
-def patient_language(patient: Any) -> str:
-    """English or French, from the patient's record (as on the rest of the patient side)."""
-    language = getattr(patient, "preferred_language", "")
-    return language if language in PATIENT_LANGUAGES else "en"
-
-
-def browser_language(request: HttpRequest) -> str:
-    """For a page with no patient behind it (an altered link): ?lang=, else the browser's."""
-    asked = request.GET.get("lang", "")
-    if asked in PATIENT_LANGUAGES:
-        return asked
-    return "fr" if translation.get_language_from_request(request).startswith("fr") else "en"
 
 
 # Progress --------------------------------------------------------------------------
@@ -288,15 +245,15 @@ def questionnaire_link(request: HttpRequest, token: str) -> HttpResponse:
     try:
         link = actions.link_open(token=token)
     except NotFound:
-        with translation.override(browser_language(request)):
+        with translation.override(patient_text.browser_language(request)):
             page = render(request, "outcomes/link_gone.html", {"reason": "invalid"}, status=404)
         return _patient_page(page)
     except actions.LinkGone as gone:
         patient = gone.link.episode.patient if gone.link is not None else None
-        with translation.override(patient_language(patient)):
+        with translation.override(patient_text.patient_language(patient)):
             page = render(request, "outcomes/link_gone.html", {"reason": gone.reason}, status=410)
         return _patient_page(page)
-    with translation.override(patient_language(link.episode.patient)):
+    with translation.override(patient_text.patient_language(link.episode.patient)):
         return _patient_page(_questionnaire_link_page(request, token, link))
 
 
@@ -320,7 +277,7 @@ def _questionnaire_link_page(request: HttpRequest, token: str, link: Any) -> Htt
             # the wording went between opening the page and submitting: nothing recorded
             return render(request, "outcomes/at_visit.html", context)
         except ValidationProblem as exc:
-            context["errors"] = _form_errors(_patient_words(exc, measure, data), rows)
+            context["errors"] = _form_errors(patient_text.patient_words(exc, measure, data), rows)
         else:
             return render(request, "outcomes/thanks.html", {"measure": measure, "tablet": False})
     status = 422 if context["errors"] else 200
