@@ -13,6 +13,7 @@ from imsclinic.outcomes import actions
 from imsclinic.outcomes.models import QuestionnaireResponse
 from imsclinic.outcomes.schemas import LinkIn
 from tests.factories import make_actor, make_consented_patient, make_episode
+from tests.outcomes.builders import give_wording
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -32,6 +33,7 @@ def test_a_questionnaire_link_submits_logged_out(
 ):
     actor = make_actor(practitioner)
     episode = make_episode(actor, make_consented_patient(actor))
+    give_wording(actor.clinic, "odi")  # the clinic's licensed wording (synthetic here)
     issued = actions.link_create(actor=actor, episode=episode, data=LinkIn(measure_code="odi"))
     page.set_viewport_size({"width": width, "height": 860})
 
@@ -51,6 +53,7 @@ def test_a_questionnaire_link_submits_logged_out(
 def test_answers_survive_a_refused_submit(page, context, live_server, practitioner):
     actor = make_actor(practitioner)
     episode = make_episode(actor, make_consented_patient(actor))
+    give_wording(actor.clinic, "odi")  # the clinic's licensed wording (synthetic here)
     issued = actions.link_create(actor=actor, episode=episode, data=LinkIn(measure_code="odi"))
     url = f"{live_server.url}/q/{issued.token}/"
     page.set_viewport_size({"width": 390, "height": 860})
@@ -59,7 +62,7 @@ def test_answers_survive_a_refused_submit(page, context, live_server, practition
     # The submit fails (here: the CSRF cookie is gone, as after a cleared browser session)
     context.clear_cookies()
     page.get_by_role("button", name="Submit answers").click()
-    expect(page.get_by_role("heading", name="Form not accepted")).to_be_visible()
+    expect(page.get_by_role("heading", name="Your answers were not sent")).to_be_visible()
     assert not QuestionnaireResponse.objects.exists()
 
     # Opening the link again in the tab shows every answer still chosen

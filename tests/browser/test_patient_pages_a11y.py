@@ -21,6 +21,7 @@ from tests.factories import (
     make_signed_session,
     today,
 )
+from tests.outcomes.builders import give_wording
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -45,6 +46,8 @@ def test_patient_pages_pass_axe_at_390(page, live_server, practitioner, monkeypa
             session_date=today() - dt.timedelta(days=days),
             pain_before=pain,
         )
+    give_wording(actor.clinic, "odi")  # the clinic's licensed wording (synthetic here)
+    give_wording(actor.clinic, "ndi")
     issued = outcomes.link_create(actor=actor, episode=episode, data=LinkIn(measure_code="odi"))
     tokens: list[str] = []
     monkeypatch.setattr(

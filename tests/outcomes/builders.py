@@ -67,3 +67,26 @@ def odi(total: int) -> list[int]:
     for i in range(total):
         answers[i % 10] += 1
     return answers
+
+
+def give_wording(clinic: Any, code: str) -> list[str]:
+    """Upload synthetic item wording for ``code`` (test text, not any instrument's), as a
+    clinic admin does in Clinic settings > Questionnaire wording."""
+    import json
+
+    from imsclinic.measures import MEASURES
+    from tests.factories import make_actor, make_user
+
+    measure = MEASURES[code]
+    items = [
+        f"Synthetic {measure.abbreviation} question {n} (test wording)"
+        for n in range(1, int(measure.item_count) + 1)  # type: ignore[arg-type]
+    ]
+    from imsclinic.accounts.models import User
+
+    username = f"wording.admin.{clinic.pk}"
+    admin = User.objects.filter(username=username).first() or make_user(clinic, username, "admin")
+    actions.measure_wording_set(
+        actor=make_actor(admin), measure_code=code, text=json.dumps({"items": items})
+    )
+    return items

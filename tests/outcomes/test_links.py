@@ -13,12 +13,18 @@ from imsclinic.core.models import AuditEvent
 from imsclinic.outcomes import actions
 from imsclinic.outcomes.models import QuestionnaireLink, QuestionnaireResponse
 from imsclinic.outcomes.schemas import LinkIn
+from tests.outcomes.builders import give_wording
 
 ODI_POST = {f"items.{n}": "2" for n in range(1, 11)}
 
 
 @pytest.fixture
-def issued(actor, episode):
+def odi_wording(actor):
+    return give_wording(actor.clinic, "odi")
+
+
+@pytest.fixture
+def issued(actor, episode, odi_wording):
     return actions.link_create(actor=actor, episode=episode, data=LinkIn(measure_code="odi"))
 
 
@@ -30,13 +36,13 @@ def test_only_a_hash_of_the_token_is_stored(issued):
     assert link.expires_at - timezone.now() > dt.timedelta(days=6, hours=23)
 
 
-def test_patient_answers_once_through_the_link(client, issued, patient, episode):
+def test_patient_answers_once_through_the_link(client, issued, patient, episode, odi_wording):
     # Given a link sent to the patient, when they open it (no account)
     page = client.get(f"/q/{issued.token}/")
-    # Then the form shows the measure with section labels but nothing about the patient
+    # Then the form shows the measure in the clinic's wording but nothing about the patient
     assert page.status_code == 200
     html = page.content.decode()
-    assert "Oswestry Disability Index" in html and "Personal care" in html
+    assert "Oswestry Disability Index" in html and odi_wording[1] in html
     assert patient.family_name not in html and patient.health_number not in html
     # When they submit answers
     done = client.post(f"/q/{issued.token}/", ODI_POST)
@@ -91,12 +97,13 @@ def test_invalid_answers_keep_the_link_usable(client, issued):
     page = client.post(f"/q/{issued.token}/", post)
     assert page.status_code == 422
     html = page.content.decode()
-    assert 'id="err-items.4"' in html and "Item 4 must be an integer from 0 to 5" in html
+    assert 'id="err-items.4"' in html and "Choose a number from 0 to 5." in html
     assert QuestionnaireLink.objects.get().used_at is None
     assert client.post(f"/q/{issued.token}/", ODI_POST).status_code == 200
 
 
 def test_practitioner_creates_a_link_from_the_progress_page(client, practitioner, episode):
+    give_wording(episode.clinic, "ndi")
     client.force_login(practitioner)
     page = client.post(
         f"/episodes/{episode.pk}/questionnaires/link/",
@@ -111,7 +118,7 @@ def test_practitioner_creates_a_link_from_the_progress_page(client, practitioner
     assert hashlib.sha256(token.encode()).hexdigest() == link.token_hash
 
 
-def test_link_for_a_closed_episode_is_refused(actor, episode):
+def test_link_for_a_closed_episode_is_refused(actor, episode, odi_wording):
     from imsclinic.charting.actions import episode_close
     from tests.factories import today
 

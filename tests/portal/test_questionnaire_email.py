@@ -13,6 +13,7 @@ from imsclinic.notifications.sender import send_all_due
 from imsclinic.outcomes.models import QuestionnaireLink, QuestionnaireResponse
 from imsclinic.portal import actions
 from imsclinic.portal.schemas import LinkEmailIn
+from tests.outcomes.builders import give_wording
 
 pytestmark = pytest.mark.django_db
 
@@ -25,6 +26,7 @@ def reachable(patient):
 
 
 def test_the_link_is_e_mailed_through_the_outbox_and_works(client, actor, reachable, episode):
+    give_wording(actor.clinic, "odi")
     with override_settings(IMSCLINIC_PUBLIC_URL="http://testserver"):
         link = actions.questionnaire_link_email(
             actor=actor, episode=episode, data=LinkEmailIn(measure_code="odi")
@@ -54,6 +56,7 @@ def test_no_email_address_names_the_field_and_creates_no_link(actor, patient, ep
 
 
 def test_the_page_button_sends_and_says_so(client, practitioner, reachable, episode):
+    give_wording(episode.clinic, "ndi")
     client.force_login(practitioner)
     response = client.post(
         f"/episodes/{episode.pk}/questionnaire-links/email/",

@@ -208,6 +208,9 @@ API: dict[tuple[str, str], Exp] = {
     ),
     ("GET", "/api/v1/measures"): Exp((401, 200, 200, 200)),  # published definitions only
     ("POST", "/api/v1/measures/{code}/score"): Exp((401, 200, 200, 200)),  # no patient data
+    ("POST", "/api/v1/episodes/{episode_id}/questionnaire-links"): Exp(
+        (401, 403, 201, 201), (401, 403, 404, 404)
+    ),
     ("GET", "/api/v1/patients"): Exp((401, 200, 200, 200)),
     ("POST", "/api/v1/patients"): Exp((401, 201, 201, 201)),
     ("GET", "/api/v1/patients/{patient_id}"): Exp((401, 200, 200, 200), (401, 404, 404, 404)),
@@ -565,6 +568,7 @@ def _api_body(method: str, path: str, records: dict[str, Any], world: World) -> 
         "/api/v1/segments/infer": {"findings": []},
         "/api/v1/patients/{patient_id}/plans": {"findings": []},
         "/api/v1/measures/{code}/score": {"items": [4]},
+        "/api/v1/episodes/{episode_id}/questionnaire-links": {"measure_code": "nprs"},
         "/api/v1/patients": patient,
         "/api/v1/patients/{patient_id}": patient,
         "/api/v1/patients/{patient_id}/consents": {
@@ -606,6 +610,7 @@ def _api_url(path: str, records: dict[str, Any]) -> str:
         path.replace("{invoice_id}", str(records["issued_invoice" if issued else "invoice"].pk))
         .replace("{charge_id}", str(records["charge"].pk))
         .replace("{patient_id}", str(records["patient"].pk))
+        .replace("{episode_id}", str(records["episode"].pk))
         .replace("{session_id}", str(records[f"{note}session"].pk))
         .replace("{assessment_id}", str(records[f"{note}assessment"].pk))
         .replace("{code}", "nprs")

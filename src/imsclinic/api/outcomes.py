@@ -1,17 +1,21 @@
-"""API routes for outcome measures: the catalogue, and scoring a form."""
+"""API routes for outcome measures: the catalogue, scoring a form, and a patient's
+questionnaire link."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router
+from django.urls import reverse
+from ninja import Router, Status
 
+from imsclinic.api.auth import CLINICAL_TOKEN, api_actor
 from imsclinic.api.errors import errors
 from imsclinic.core.errors import NotFound
 from imsclinic.measures import MEASURES, Measure
+from imsclinic.outcomes import actions, selectors
 from imsclinic.outcomes.actions import score_answers
-from imsclinic.outcomes.schemas import MeasureOut, ScoreIn, ScoreOut
+from imsclinic.outcomes.schemas import LinkIn, LinkOut, MeasureOut, ScoreIn, ScoreOut
 
 router = Router(tags=["outcomes"])
 
@@ -77,3 +81,33 @@ def score_measure(request: HttpRequest, code: str, payload: ScoreIn) -> Any:
         "mcid": measure.mcid,
         "higher_is_better": measure.higher_is_better,
     }
+
+
+@router.post(
+    "/episodes/{episode_id}/questionnaire-links",
+    response={201: LinkOut, **errors(record=True, body=True)},
+    auth=CLINICAL_TOKEN,
+)
+def create_questionnaire_link(request: HttpRequest, episode_id: int, payload: LinkIn) -> Any:
+    """A single-use questionnaire link for the episode's patient (the same action as the
+    progress page's "Create link"); ``url`` carries the token and is in this response only.
+
+    422 ``wording_missing`` on ``measure_code``: the clinic has no wording a patient can
+    answer for that measure (the ODI, NDI, QuickDASH and LEFS need the clinic's licensed
+    wording, uploaded in Clinic settings > Questionnaire wording; the NPRS and PSFS are
+    always available), so no link is made. 422 ``episode_closed`` for a closed episode,
+    ``out_of_range`` for ``expires_in_days`` outside 1-30."""
+    actor = api_actor(request)
+    episode = selectors.episode_for_outcomes(actor=actor, episode_id=episode_id)
+    issued = actions.link_create(actor=actor, episode=episode, data=payload)
+    url = request.build_absolute_uri(reverse("questionnaire_link", args=[issued.token]))
+    link = issued.link
+    return Status(
+        201,
+        {
+            "id": link.pk,
+            "measure_code": link.measure_code,
+            "expires_at": link.expires_at,
+            "url": url,
+        },
+    )

@@ -11,6 +11,7 @@ from django.apps import apps
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, HttpResponseServerError
 from django.shortcuts import render
+from django.utils import translation
 
 from imsclinic.core.actors import Actor
 from imsclinic.core.audit import audit_denied
@@ -95,8 +96,29 @@ def server_error(request: HttpRequest) -> HttpResponse:
         return HttpResponseServerError(_PLAIN_500)
 
 
+# Pages patients open without an account (questionnaire, intake, portal, booking and
+# appointment links): a refused form there is explained to the patient, in their language.
+PATIENT_PATHS = ("/q/", "/intake/", "/portal/", "/book/", "/a/", "/w/", "/learn/")
+PATIENT_LANGUAGES = ("en", "fr")
+
+
+def _patient_language(request: HttpRequest) -> str:
+    # The patient forms carry the page's language in a hidden "lang" field.
+    posted = request.POST.get("lang", "") if request.method == "POST" else ""
+    if posted in PATIENT_LANGUAGES:
+        return posted
+    return "fr" if translation.get_language_from_request(request).startswith("fr") else "en"
+
+
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
-    """CSRF_FAILURE_VIEW: a refused form says why in words and keeps the navigation."""
+    """CSRF_FAILURE_VIEW: a refused form says why in words and keeps the navigation; on a
+    patient's page, in the patient's words and language, without the staff menu."""
+    user = getattr(request, "user", None)
+    if request.path.startswith(PATIENT_PATHS) and not (user and user.is_authenticated):
+        with translation.override(_patient_language(request)):
+            page = render(request, "core/csrf_patient.html", status=403)
+        page["Referrer-Policy"] = "same-origin"
+        return page
     message = (
         "The form was not accepted because the page it came from had expired or was opened "
         "from another site. Go back, reload the page (what you typed may need entering "

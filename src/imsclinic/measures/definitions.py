@@ -6,7 +6,13 @@ publication dictates, the ``*_source`` text says "project choice" and why.
 
 Item wording is deliberately absent: ODI, NDI, QuickDASH and LEFS are copyrighted, so only
 short topic labels ship (our own paraphrase, for charts and error messages). A clinic that
-holds a licence loads the wording itself with :func:`imsclinic.measures.load_item_wording`.
+holds a licence uploads the wording in the app (Clinic settings > Questionnaire wording) or
+loads it with :func:`imsclinic.measures.load_item_wording`. Each measure's ``Licence`` says
+who holds the copyright and where that was read; docs/clinical-references.md ("Outcome
+measure licences") has one row per measure, and a test keeps the two in step.
+
+Size: plain data, one cited record per measure, read side by side like a table; a new
+measure adds a record here rather than a module.
 """
 
 from __future__ import annotations
@@ -31,10 +37,14 @@ class Band:
 
 @dataclass(frozen=True)
 class Licence:
-    """Whether the item wording may ship with open-source software."""
+    """Whether the item wording may ship with open-source software, who holds the copyright
+    and the source of both statements (a key of docs/clinical-references.md). "Could not
+    confirm" is said where a source could not be found: the wording then does not ship."""
 
     item_wording_shippable: bool
     note: str
+    holder: str = ""
+    source: str = ""
 
 
 @dataclass(frozen=True)
@@ -115,7 +125,8 @@ def round_half_up(value: float, decimals: int) -> float:
 
 _LICENSED_NOTE = (
     "Copyrighted instrument: item wording is not shipped. A clinic that holds the right to "
-    "use it loads the wording from its own licensed copy with load_item_wording()."
+    "use it uploads the wording from its own licensed copy (Clinic settings > Questionnaire "
+    "wording)."
 )
 
 NPRS = Measure(
@@ -147,8 +158,10 @@ NPRS = Measure(
     scoring_source="Score = the rating, 0 (no pain) to 10 (worst pain)",
     licence=Licence(
         True,
-        "A generic 0-10 rating; the clinic's own question text may be shown. No licensed "
-        "wording is involved.",
+        "A generic 0-10 rating with many published variants; no licensed wording is "
+        "involved. The question patients read is IMS Clinic's own words.",
+        holder="None identified: a generic format, not one owned form",
+        source="[NINDS-CDE-NPRS, RehabMeasures-NPRS]",
     ),
     decimals=0,
     responder_percent=30.0,
@@ -182,7 +195,11 @@ PSFS = Measure(
     scoring_source="Stratford 1995, Physiotherapy Canada 47:258: score = mean activity rating",
     licence=Licence(
         True,
-        "Activities are named by the patient, so there is no fixed item wording to license.",
+        "Activities are named by the patient, so there is no fixed item wording to license; "
+        "the instructions patients read are IMS Clinic's own words (printed PSFS forms are "
+        "reproduced with the authors' permission, so their text is not copied).",
+        holder="The authors, Stratford and colleagues (printed forms carry their permission)",
+        source="Stratford 1995 [PSFS-form]",
     ),
 )
 
@@ -233,7 +250,11 @@ ODI = Measure(
     ),
     licence=Licence(
         False,
-        _LICENSED_NOTE + " Distributed by Mapi Research Trust (eprovide.mapi-trust.org).",
+        _LICENSED_NOTE + " Distributed by Mapi Research Trust (eprovide.mapi-trust.org); "
+        "fees may apply to IT companies.",
+        holder="Author Jeremy Fairbank; licensed through Mapi Research Trust (the named "
+        "copyright holder could not be confirmed)",
+        source="[MAPI-ODI, Roland-Fairbank-2000]",
     ),
     decimals=1,
 )
@@ -285,7 +306,12 @@ NDI = Measure(
         "choice: at most 2 of 10 missing, matching the ODI rule the NDI was adapted from"
     ),
     scoring_source=("Vernon & Mior 1991: total = sum of 10 items, 0-50; percent = total x 2"),
-    licence=Licence(False, _LICENSED_NOTE + " Copyright Howard Vernon."),
+    licence=Licence(
+        False,
+        _LICENSED_NOTE + " Permission to redistribute it in software could not be confirmed.",
+        holder="Howard Vernon, the author (could not confirm from a licensing page)",
+        source="[Vernon-NDI-use]",
+    ),
     decimals=1,
 )
 
@@ -326,7 +352,12 @@ QUICKDASH = Measure(
         "BMC Musculoskelet Disord 7:44: at least 10 of the 11 items must be answered"
     ),
     scoring_source="Beaton 2005: score = ((sum / n answered) - 1) x 25, 0-100",
-    licence=Licence(False, _LICENSED_NOTE + " Copyright Institute for Work & Health, Toronto."),
+    licence=Licence(
+        False,
+        _LICENSED_NOTE + " Commercial and web-based software needs a paid licence.",
+        holder="Institute for Work & Health, Toronto",
+        source="[IWH-DASH-licences]",
+    ),
     decimals=1,
 )
 
@@ -374,7 +405,12 @@ LEFS = Measure(
         "threshold the DASH family uses (QuickDASH 10 of 11); Score.missing flags it"
     ),
     scoring_source="Binkley 1999, Phys Ther 79(4):371: score = sum of 20 items, 0-80",
-    licence=Licence(False, _LICENSED_NOTE),
+    licence=Licence(
+        False,
+        _LICENSED_NOTE + " Permission to redistribute it in software could not be confirmed.",
+        holder="Could not confirm (developed by Binkley and colleagues, 1999)",
+        source="Binkley 1999 [RehabMeasures-LEFS]",
+    ),
     decimals=1,
 )
 

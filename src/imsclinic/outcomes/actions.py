@@ -34,6 +34,7 @@ from imsclinic.measures import (
     parse_item_wording,
     score,
 )
+from imsclinic.outcomes import selectors
 from imsclinic.outcomes.models import (
     MeasureWording,
     QuestionnaireLink,
@@ -55,6 +56,25 @@ def _check_measure(problems: Problems, code: str) -> str:
             f"Unknown outcome measure '{code}'; choose one of {', '.join(MEASURES)}.",
         )
     return code
+
+
+def wording_missing_message(code: str) -> str:
+    measure = MEASURES[code]
+    return (
+        f"The {measure.abbreviation} cannot be sent to a patient: the clinic has not uploaded "
+        f"its licensed wording, so the patient would see only topic labels. Upload the "
+        f"clinic's licensed wording in Clinic settings > Questionnaire wording, or fill the "
+        f"{measure.abbreviation} with the patient on the tablet at the visit."
+    )
+
+
+def check_patient_wording(
+    problems: Problems, clinic_id: int, code: str, field: str = "measure_code"
+) -> None:
+    """A measure goes to a patient (link, e-mail, intake) only with wording they can answer:
+    never bare topic labels and buttons."""
+    if code in MEASURES and selectors.patient_wording(clinic_id, MEASURES[code]) is None:
+        problems.add(field, "wording_missing", wording_missing_message(code))
 
 
 def token_hash(token: str) -> str:
@@ -119,6 +139,7 @@ def link_create(*, actor: Actor, episode: Episode, data: LinkIn) -> IssuedLink:
     require_role(actor, CLINICAL)
     problems = Problems()
     code = _check_measure(problems, data.measure_code)
+    check_patient_wording(problems, actor.clinic.pk, code)
     if not 1 <= data.expires_in_days <= LINK_DAYS_MAX:
         problems.add("expires_in_days", "out_of_range", f"A link lasts 1 to {LINK_DAYS_MAX} days.")
     problems.raise_if_any()
@@ -141,11 +162,13 @@ def link_create(*, actor: Actor, episode: Episode, data: LinkIn) -> IssuedLink:
 
 
 class LinkGone(Exception):
-    """A link that was valid once but is expired or already used: HTTP 410."""
+    """A link that was valid once but is expired or already used: HTTP 410. ``link`` lets
+    the page speak the patient's language; nothing of it is shown."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, link: QuestionnaireLink | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.link = link
 
 
 def link_open(*, token: str, lock: bool = False) -> QuestionnaireLink:
@@ -153,16 +176,16 @@ def link_open(*, token: str, lock: bool = False) -> QuestionnaireLink:
     for an expired or used one. Nothing about the patient is revealed in either case."""
     if not token or len(token) > 100:
         raise NotFound("This questionnaire link is not valid.")
-    queryset = QuestionnaireLink.objects.select_related("episode", "clinic")
+    queryset = QuestionnaireLink.objects.select_related("episode__patient", "clinic")
     if lock:
-        queryset = queryset.select_for_update()
+        queryset = queryset.select_for_update(of=("self",))  # the link row only
     link = queryset.filter(token_hash=token_hash(token)).first()
     if link is None:
         raise NotFound("This questionnaire link is not valid.")
     if link.used_at is not None:
-        raise LinkGone("used")
+        raise LinkGone("used", link)
     if link.expires_at <= timezone.now():
-        raise LinkGone("expired")
+        raise LinkGone("expired", link)
     return link
 
 
@@ -259,6 +282,10 @@ def response_record_from_link(
     """A form the patient completed through their link. The link is locked, checked again
     and spent in the same transaction, so a double submit cannot record two responses."""
     link = link_open(token=token, lock=True)
+    if selectors.patient_wording(link.clinic_id, MEASURES[link.measure_code]) is None:
+        # The patient could only have seen topic labels: nothing is recorded and the link
+        # stays unspent, to work again once the clinic uploads the wording.
+        raise RuleViolation(wording_missing_message(link.measure_code), code="wording_missing")
     data = data.model_copy(update={"measure_code": link.measure_code})
     code, result, activities = _validated(data)
     response = _response_create(

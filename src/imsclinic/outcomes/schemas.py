@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from ninja import Schema
@@ -66,6 +67,13 @@ class ScheduleIn(Schema):
 class LinkIn(Schema):
     measure_code: str = Field(max_length=12)
     expires_in_days: int = 7
+
+
+class LinkOut(Schema):
+    id: int
+    measure_code: str
+    expires_at: dt.datetime
+    url: str  # holds the token: shown in this response only, never stored
 
 
 class ResponseIn(Schema):

@@ -11,8 +11,10 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Prefetch
 from django.utils import timezone
 
@@ -31,8 +33,10 @@ from imsclinic.measures import (
     MEASURES,
     Change,
     Measure,
+    WordingFileError,
     change,
     first_responder_index,
+    load_item_wording,
 )
 from imsclinic.outcomes.models import (
     QuestionnaireLink,
@@ -302,6 +306,41 @@ def episode_progress(*, actor: Actor, episode_id: object) -> Progress:
     )
 
 
+def patient_wording(
+    clinic_id: int, measure: Measure, uploads: dict[str, tuple[str, ...]] | None = None
+) -> tuple[str, ...] | None:
+    """The item text a patient can answer for ``measure`` at this clinic, or None when there
+    is none (only topic labels, which a patient cannot answer). In order: the question in
+    IMS Clinic's own words for a measure whose licence lets wording ship (NPRS); a row per
+    activity for the PSFS (the patient names them); the clinic's newest upload (Clinic
+    settings > Questionnaire wording); a file IMSCLINIC_MEASURE_WORDING_DIR/<code>.json.
+    Texts are translated to the active language where they are ours; a clinic's wording is
+    in the language it was uploaded in. ``uploads`` (code -> items) saves the query when
+    several measures are checked at once."""
+    from imsclinic.measures.forms import PSFS_ROWS
+    from imsclinic.outcomes.patient_text import OWN_WORDING, PSFS_ACTIVITY
+
+    if isinstance(measure.item_count, range):
+        return tuple(str(PSFS_ACTIVITY) % {"number": n} for n in range(1, PSFS_ROWS + 1))
+    if measure.licence.item_wording_shippable and measure.code in OWN_WORDING:
+        return tuple(str(text) for text in OWN_WORDING[measure.code])
+    if uploads is None:
+        uploaded = clinic_wording(clinic_id, measure.code)
+    else:
+        uploaded = uploads.get(measure.code)
+    if uploaded is not None and len(uploaded) == measure.item_count:
+        return uploaded
+    folder = getattr(settings, "IMSCLINIC_MEASURE_WORDING_DIR", None)
+    if folder:
+        path = Path(folder) / f"{measure.code}.json"
+        if path.exists():
+            try:
+                return load_item_wording(measure.code, path)
+            except WordingFileError:
+                pass  # a broken file must not block anything: treated as no wording
+    return None
+
+
 def clinic_wording(clinic_id: int, measure_code: str) -> tuple[str, ...] | None:
     """The newest item wording the clinic uploaded for a measure, or None."""
     from imsclinic.outcomes.models import MeasureWording
@@ -327,3 +366,14 @@ def wording_status(clinic_id: int) -> dict[str, Any]:
     ):
         latest[row.measure_code] = row
     return latest
+
+
+def sendable_measure_codes(clinic_id: int) -> set[str]:
+    """The measures this clinic can send to a patient (wording they can answer), in one
+    query."""
+    uploads = {code: tuple(row.items) for code, row in wording_status(clinic_id).items()}
+    return {
+        code
+        for code, measure in MEASURES.items()
+        if patient_wording(clinic_id, measure, uploads) is not None
+    }

@@ -3,47 +3,27 @@ outcomes and the research export. Views parse input, call actions/selectors, ren
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.views.decorators.cache import never_cache
 
 from imsclinic.core.actors import Actor, client_address
 from imsclinic.core.audit import audit_view
-from imsclinic.core.errors import DomainError, NotFound, ValidationProblem
+from imsclinic.core.errors import DomainError, NotFound, RuleViolation, ValidationProblem
 from imsclinic.core.form_input import field_errors, parse_input
 from imsclinic.core.permissions import ADMINS, CLINICAL
 from imsclinic.core.web import clinic_view
-from imsclinic.measures import MEASURES, Measure, WordingFileError, load_item_wording
-from imsclinic.measures.forms import PSFS_ROWS, SCALE_ENDS, suggested_measure
-from imsclinic.outcomes import actions, analytics, research_export, selectors
+from imsclinic.measures import MEASURES, Measure
+from imsclinic.measures.forms import PSFS_ROWS, suggested_measure
+from imsclinic.outcomes import actions, analytics, patient_text, research_export, selectors
 from imsclinic.outcomes.models import QuestionnaireSchedule
 from imsclinic.outcomes.schemas import LinkIn, ResponseIn, ScheduleIn
 from imsclinic.plots.outcomes import outcome_course_svg, time_to_mcid_svg
 from imsclinic.plots.pain import pain_course_svg
-
-
-def item_labels(measure: Measure, clinic_id: int | None = None) -> tuple[str, ...]:
-    """Item text to show: the clinic's licensed wording, uploaded in the app (Clinic settings
-    > Questionnaire wording) or loaded from a file (IMSCLINIC_MEASURE_WORDING_DIR/<code>.json);
-    otherwise the short section labels."""
-    if clinic_id is not None and not isinstance(measure.item_count, range):
-        uploaded = selectors.clinic_wording(clinic_id, measure.code)
-        if uploaded is not None and len(uploaded) == measure.item_count:
-            return uploaded
-    folder = getattr(settings, "IMSCLINIC_MEASURE_WORDING_DIR", None)
-    if folder and not isinstance(measure.item_count, range):
-        path = Path(folder) / f"{measure.code}.json"
-        if path.exists():
-            try:
-                return load_item_wording(measure.code, path)
-            except WordingFileError:
-                pass  # a broken file must not block the form: fall back to the labels
-    return measure.section_labels
 
 
 def _measure_or_404(code: str) -> Measure:
@@ -107,24 +87,21 @@ def _questionnaire_context(  # type: ignore[no-untyped-def]
     errors: dict[str, str],
     clinic_id: int | None = None,
 ):
-    options = list(range(measure.item_min, measure.item_max + 1))
-    if measure.code == "psfs":
-        items = [
-            {"number": n, "label": f"Activity {n}", "name": f"items.{n}"}
-            for n in range(1, PSFS_ROWS + 1)
-        ]
-    else:
-        items = [
-            {"number": n, "label": label, "name": f"items.{n}"}
-            for n, label in enumerate(item_labels(measure, clinic_id), start=1)
-        ]
+    """The form of ``measure``: the wording a patient can answer (``worded``), or, for
+    the staff tablet only, the topic labels with a notice to staff. Patient pages show no
+    form when ``worded`` is false (see :func:`questionnaire_link`)."""
+    wording = None if clinic_id is None else selectors.patient_wording(clinic_id, measure)
+    labels = measure.section_labels if wording is None else wording
     return {
         "measure": measure,
-        "worded": measure.licence.item_wording_shippable
-        or any(item["label"] not in measure.section_labels for item in items),
-        "items": items,
-        "options": options,
-        "ends": SCALE_ENDS[measure.code],
+        "measure_name": patient_text.NAMES.get(measure.code, measure.name),
+        "worded": wording is not None,
+        "items": [
+            {"number": n, "label": label, "name": f"items.{n}"}
+            for n, label in enumerate(labels, start=1)
+        ],
+        "options": list(range(measure.item_min, measure.item_max + 1)),
+        "ends": tuple(str(end) for end in patient_text.SCALE_ENDS[measure.code]),
         "values": values,
         "errors": errors,
     }
@@ -151,6 +128,7 @@ def _progress_context(actor: Actor, episode_id: int, **extra: Any) -> dict[str, 
             )
         )
     episode = progress.episode
+    sendable = selectors.sendable_measure_codes(actor.clinic.pk)
     context = {
         "progress": progress,
         "episode": episode,
@@ -165,6 +143,8 @@ def _progress_context(actor: Actor, episode_id: int, **extra: Any) -> dict[str, 
         "measures": MEASURES.values(),
         "timings": QuestionnaireSchedule.Timing.choices,
         "suggested": suggested_measure(episode.condition_code),
+        "sendable": sendable,
+        "unsent": [m.abbreviation for code, m in MEASURES.items() if code not in sendable],
         "errors": {},
         "values": {},
     }
@@ -247,42 +227,61 @@ def questionnaire_fill(
     return render(request, "outcomes/questionnaire.html", context, status=422 if errors else 200)
 
 
-@never_cache
-def questionnaire_link(request: HttpRequest, token: str) -> HttpResponse:
-    """The patient's link: no account. Unknown or altered tokens get 404, spent or expired
-    ones 410; neither page shows anything about the patient or the clinic's records."""
-    try:
-        link = actions.link_open(token=token)
-    except NotFound:
-        return render(request, "outcomes/link_gone.html", {"reason": "invalid"}, status=404)
-    except actions.LinkGone as gone:
-        return render(request, "outcomes/link_gone.html", {"reason": gone.reason}, status=410)
-    measure = MEASURES[link.measure_code]
-    values: dict[str, Any] = {}
-    errors: dict[str, str] = {}
-    if request.method == "POST":
-        data, values, rows = form_answers(measure, request.POST)
-        try:
-            actions.response_record_from_link(
-                token=token, data=data, address=client_address(request)
-            )
-            thanks = render(request, "outcomes/thanks.html", {"measure": measure, "tablet": False})
-            thanks["Referrer-Policy"] = "same-origin"
-            return thanks
-        except actions.LinkGone as gone:
-            return render(request, "outcomes/link_gone.html", {"reason": gone.reason}, status=410)
-        except ValidationProblem as exc:
-            errors = _form_errors(exc, rows)
-    context = _questionnaire_context(measure, values, errors, link.clinic_id)
-    context.update({"tablet": False, "clinic_name": link.clinic.name})
-    response = render(
-        request, "outcomes/questionnaire.html", context, status=422 if errors else 200
-    )
+def _patient_page(response: HttpResponse) -> HttpResponse:
     # same-origin, like the other public pages: under no-referrer Chromium posts the form
     # with ``Origin: null`` and Django's CSRF check refuses it (the answers were lost).
     response["Referrer-Policy"] = "same-origin"
     response["X-Robots-Tag"] = "noindex"
     return response
+
+
+@never_cache
+def questionnaire_link(request: HttpRequest, token: str) -> HttpResponse:
+    """The patient's link: no account, in the patient's preferred language. Unknown or
+    altered tokens get 404, spent or expired ones 410; neither page shows anything about
+    the patient or the clinic's records. A measure whose wording the clinic no longer has
+    shows a page saying the clinic will give the questionnaire at the visit (the link is
+    not spent), never topic labels and bare buttons."""
+    try:
+        link = actions.link_open(token=token)
+    except NotFound:
+        with translation.override(patient_text.browser_language(request)):
+            page = render(request, "outcomes/link_gone.html", {"reason": "invalid"}, status=404)
+        return _patient_page(page)
+    except actions.LinkGone as gone:
+        patient = gone.link.episode.patient if gone.link is not None else None
+        with translation.override(patient_text.patient_language(patient)):
+            page = render(request, "outcomes/link_gone.html", {"reason": gone.reason}, status=410)
+        return _patient_page(page)
+    with translation.override(patient_text.patient_language(link.episode.patient)):
+        return _patient_page(_questionnaire_link_page(request, token, link))
+
+
+def _questionnaire_link_page(request: HttpRequest, token: str, link: Any) -> HttpResponse:
+    measure = MEASURES[link.measure_code]
+    context = _questionnaire_context(measure, {}, {}, link.clinic_id)
+    context.update({"tablet": False, "clinic_name": link.clinic.name})
+    if not context["worded"]:
+        return render(request, "outcomes/at_visit.html", context)
+    if request.method == "POST":
+        data, context["values"], rows = form_answers(measure, request.POST)
+        try:
+            actions.response_record_from_link(
+                token=token, data=data, address=client_address(request)
+            )
+        except actions.LinkGone as gone:
+            return render(request, "outcomes/link_gone.html", {"reason": gone.reason}, status=410)
+        except RuleViolation as refused:
+            if refused.code != "wording_missing":
+                raise
+            # the wording went between opening the page and submitting: nothing recorded
+            return render(request, "outcomes/at_visit.html", context)
+        except ValidationProblem as exc:
+            context["errors"] = _form_errors(patient_text.patient_words(exc, measure, data), rows)
+        else:
+            return render(request, "outcomes/thanks.html", {"measure": measure, "tablet": False})
+    status = 422 if context["errors"] else 200
+    return render(request, "outcomes/questionnaire.html", context, status=status)
 
 
 # The clinic ------------------------------------------------------------------------

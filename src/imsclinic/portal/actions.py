@@ -37,6 +37,7 @@ from imsclinic.notifications import outbox
 from imsclinic.outcomes import actions as outcomes
 from imsclinic.outcomes.models import QuestionnaireLink
 from imsclinic.outcomes.schemas import LinkIn, ResponseIn
+from imsclinic.outcomes.selectors import patient_wording as outcome_wording
 from imsclinic.patients import actions as patients
 from imsclinic.patients.consent_texts import CONSENT_TEXTS, CURRENT_CONSENT_VERSION
 from imsclinic.patients.models import Patient
@@ -165,6 +166,8 @@ def intake_link_send(*, actor: Actor, patient: Patient, data: IntakeLinkIn) -> I
             "unknown_measure",
             f"Unknown outcome measure '{code}'; choose one of {', '.join(MEASURES)} or none.",
         )
+    if code:  # a baseline the patient can answer, never bare topic labels (outcomes)
+        outcomes.check_patient_wording(problems, actor.clinic.pk, code)
     if not 1 <= data.expires_in_days <= INTAKE_DAYS_MAX:
         problems.add(
             "expires_in_days", "out_of_range", f"A link lasts 1 to {INTAKE_DAYS_MAX} days."
@@ -245,6 +248,14 @@ def _signature(problems: Problems, data: IntakeIn) -> str:
     return value
 
 
+def baseline_asked(link: IntakeLink) -> bool:
+    """The baseline questionnaire is asked only in wording the patient can answer; if the
+    clinic's wording is gone since the link was sent, the practitioner gives it at the visit."""
+    if not link.measure_code:
+        return False
+    return outcome_wording(link.clinic_id, MEASURES[link.measure_code]) is not None
+
+
 def _validated(link: IntakeLink, data: IntakeIn) -> tuple[list[str], list[object], float | None]:
     problems = Problems()
     unknown = sorted(set(data.precautions) - PATIENT_ASKED)
@@ -274,7 +285,7 @@ def _validated(link: IntakeLink, data: IntakeIn) -> tuple[list[str], list[object
     _signature(problems, data)
     score: float | None = None
     items: list[object] = []
-    if link.measure_code:
+    if baseline_asked(link):
         items = list(data.baseline_items)
         try:
             score = outcomes.score_answers(link.measure_code, items).score
@@ -306,7 +317,7 @@ def intake_submit(*, token: str, data: IntakeIn, address: str | None = None) -> 
         red_flags=flags,
         red_flag_notes=data.red_flag_notes.strip(),
         pain_areas=data.pain_areas.strip(),
-        baseline_measure_code=link.measure_code,
+        baseline_measure_code=link.measure_code if baseline_asked(link) else "",
         baseline_items=[None if v is None else int(str(v)) for v in items],
         baseline_activities=[a.strip()[:120] for a in data.baseline_activities],
         baseline_score=score,

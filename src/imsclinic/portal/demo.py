@@ -41,7 +41,7 @@ def load(*, practitioner: User) -> IntakeSubmission:
         ),
     )
     link = actions.intake_link_send(
-        actor=actor, patient=patient, data=IntakeLinkIn(measure_code="odi")
+        actor=actor, patient=patient, data=IntakeLinkIn(measure_code="nprs")
     )
     message = OutboxMessage.objects.get(kind=actions.INTAKE_LINK, ref_id=link.pk)
     token = re.search(r"/intake/([\w-]+)/", message.secrets["form_url"]).group(1)  # type: ignore[union-attr]
@@ -59,7 +59,7 @@ def load(*, practitioner: User) -> IntakeSubmission:
             },
             red_flag_notes="Slipped on ice three weeks ago; the back pain started that day.",
             pain_areas="Lower back, into the right buttock",
-            baseline_items=[3, 2, 2, 3, 2, 2, 1, 0, 2, 2],
+            baseline_items=[6],
             consent_agree=True,
             consent_name="Nadia Kowalczyk",
             consent_signature=DEMO_SIGNATURE,
