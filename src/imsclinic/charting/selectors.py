@@ -145,6 +145,10 @@ class SessionRow:
     amendments: Rows = field(default_factory=Rows)
     integrity: Any = None  # charting.integrity.Integrity, set when the chart is checked
     created_at: dt.datetime | None = None  # when it was charted
+    # PostgreSQL: the row versions (xmin) of the session and of each insertion, ROM and
+    # adverse-event row read with it, in reading order; None elsewhere. The seal check
+    # reuses a content hash only for the same versions (charting/integrity.py).
+    versions: list[str] | None = None
 
     @property
     def id(self) -> int:
@@ -255,6 +259,12 @@ def session_rows(
     in the order (and limit) of ``order_limit``, each with its children."""
     users = TreatmentSession._meta.get_field("practitioner").related_model
     tz = _connection_tz()
+    # xmin: the id of the transaction that wrote this version of the row (PostgreSQL).
+    # Read only outside a transaction: then every statement sees committed row versions
+    # alone, and a committed version never changes (inside one, a row this transaction
+    # wrote could be written again under the same xmin).
+    versioned = connection.vendor == "postgresql" and not connection.in_atomic_block
+    xmin = ", s.xmin::text" if versioned else ""
     sessions: dict[int, SessionRow] = {}
     session_columns = columns(
         "s.id",
@@ -276,7 +286,7 @@ def session_rows(
     )
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT {session_columns} FROM {table(TreatmentSession, 's')} "  # noqa: S608
+            f"SELECT {session_columns}{xmin} FROM {table(TreatmentSession, 's')} "  # noqa: S608
             f"INNER JOIN {table(users, 'u')} ON u.id = s.practitioner_id "
             f"WHERE s.clinic_id = %s AND {where} {order_limit}",
             [clinic_id, *params],
@@ -298,6 +308,7 @@ def session_rows(
             signed_at,
             content,
             created_at,
+            *version,
         ) in cursor.fetchall():
             if isinstance(day, str):
                 day = dt.date.fromisoformat(day)
@@ -318,9 +329,10 @@ def session_rows(
                 None if signed_at is None else _aware(signed_at, tz),
                 content,
                 created_at=_aware(created_at, tz),
+                versions=version or None,
             )
         if sessions:
-            _attach_children(cursor, clinic_id, sessions, users, tz)
+            _attach_children(cursor, clinic_id, sessions, users, tz, bool(xmin))
     return list(sessions.values())
 
 
@@ -330,6 +342,7 @@ def _attach_children(
     sessions: dict[int, SessionRow],
     users: Any,
     tz: dt.tzinfo | None,
+    versioned: bool,
 ) -> None:
     # Children by explicit session ids: their session_id index serves this whatever the
     # planner knows about the data. PostgreSQL takes them as one array; SQLite as one
@@ -341,10 +354,11 @@ def _attach_children(
     else:
         in_sessions, params = f"IN ({', '.join(['%s'] * len(ids))})", [clinic_id, *ids]
     where = f"WHERE c.clinic_id = %s AND c.session_id {in_sessions}"
+    xmin = ", c.xmin::text" if versioned else ""
 
     insertion_columns = columns(*(f"c.{name}" for name in InsertionRow._fields))
     cursor.execute(
-        f"SELECT {insertion_columns} FROM {table(Insertion, 'c')} {where} "  # noqa: S608
+        f"SELECT {insertion_columns}{xmin} FROM {table(Insertion, 'c')} {where} "  # noqa: S608
         "ORDER BY c.session_id, c.position",
         params,
     )
@@ -362,38 +376,48 @@ def _attach_children(
         twitch,
         sensation,
         notes,
+        *version,
     ) in cursor.fetchall():
         mm = diameters.get(raw)
         if mm is None:
             mm = diameters[raw] = field_decimal(raw, diameter)
-        sessions[sid].insertions.append(
+        session = sessions[sid]
+        session.insertions.append(
             InsertionRow(
                 sid, position, muscle, side, level, mm, length, lot, twitch, sensation, notes
             )
         )
+        if version:
+            session.versions.append(version[0])  # type: ignore[union-attr]
 
     # Each session's children in id order. Leading with session_id lets the (clinic,
     # session) indexes deliver that order: ORDER BY id alone made SQLite walk every
     # adverse event of the clinic through its clinic index (7 ms at 30k events).
     rom_columns = columns("c.session_id", "c.id", "c.phase", "c.movement", "c.side", "c.degrees")
     cursor.execute(
-        f"SELECT {rom_columns} FROM {table(RomMeasure, 'c')} {where} "  # noqa: S608
+        f"SELECT {rom_columns}{xmin} FROM {table(RomMeasure, 'c')} {where} "  # noqa: S608
         "ORDER BY c.session_id, c.id",
         params,
     )
     for row in cursor.fetchall():
-        sessions[row[0]].rom.append(RomRow._make(row[1:]))
+        session = sessions[row[0]]
+        session.rom.append(RomRow._make(row[1:6]))
+        if versioned:
+            session.versions.append(row[6])  # type: ignore[union-attr]
 
     event_columns = columns(
         "c.session_id", "c.id", "c.kind", "c.severity", "c.description", "c.action_taken"
     )
     cursor.execute(
-        f"SELECT {event_columns} FROM {table(AdverseEvent, 'c')} {where} "  # noqa: S608
+        f"SELECT {event_columns}{xmin} FROM {table(AdverseEvent, 'c')} {where} "  # noqa: S608
         "ORDER BY c.session_id, c.id",
         params,
     )
     for row in cursor.fetchall():
-        sessions[row[0]].adverse_events.append(AdverseEventRow._make(row[1:]))
+        session = sessions[row[0]]
+        session.adverse_events.append(AdverseEventRow._make(row[1:6]))
+        if versioned:
+            session.versions.append(row[6])  # type: ignore[union-attr]
 
     amendment_columns = columns(
         "c.session_id",
