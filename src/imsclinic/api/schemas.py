@@ -10,8 +10,10 @@ cost more than reading the chart (docs/benchmarks.md).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal
-from typing import Annotated, Any, Literal, TypeVar
+from operator import attrgetter
+from typing import Annotated, Any, Literal, TypeVar, get_args, get_origin
 
 from django.core.serializers.json import DjangoJSONEncoder
 from ninja import Schema
@@ -252,3 +254,152 @@ class ChartOut(Schema):
             {"session_date": d, "pain_before": b, "pain_after": a, "sequence": n}
             for d, b, a, n in chart.pain_series()
         ]
+
+
+# Dumping rows without validating them (issue 18) ---------------------------------------
+#
+# A 100-session chart holds ~1,700 rows. Validating each into a pydantic model, dumping
+# the models to dicts, then encoding the dicts took more than half of the chart route
+# (docs/benchmarks.md). The rows come from our own selector, already of the schema's types,
+# so ``dump_rows`` reads them straight into the dicts ``model_dump()`` would give: the
+# same keys in the same order and values the JSON renderer writes alike. The dumper of each
+# schema is compiled from its fields once; a field kind it does not know (a validator or
+# serializer other than the ones below) is refused when it is compiled, so a change to a
+# schema cannot silently dump something else (tests/api/test_chart_dump.py compares the
+# bytes with the validated path).
+
+_Dumper = Callable[[Any], dict[str, Any]]
+_DUMPERS: dict[type[BaseModel], _Dumper] = {}
+_TEXT = DjangoJSONEncoder().default
+
+
+def _text_or_none(value: Any) -> Any:
+    return None if value is None else _TEXT(value)
+
+
+def _day_or_none(value: Any) -> Any:
+    return None if value is None else value.isoformat()
+
+
+def _decimal_or_none(value: Any) -> Any:
+    return None if value is None else str(value)
+
+
+def _as_text_converter(annotation: Any, metadata: list[Any]) -> Callable[[Any], Any] | None:
+    """For Day, Moment or Number (or one of them or None): the renderer's text of the value
+    (DjangoJSONEncoder: a date's isoformat, a Decimal's str; a datetime its own way)."""
+    base = annotation
+    if not any(m is _as_text for m in metadata):
+        inner = [
+            arg
+            for arg in get_args(annotation)
+            if get_origin(arg) is Annotated and _as_text in arg.__metadata__
+        ]
+        if not inner:
+            return None
+        base = get_args(inner[0])[0]
+    if base is Decimal:
+        return _decimal_or_none
+    if base is dt.date:
+        return _day_or_none
+    return _text_or_none
+
+
+def _field_converter(schema: type[BaseModel], name: str, info: Any) -> Callable[[Any], Any] | None:
+    """How a field's attribute value becomes its dumped value (None: as it is)."""
+    annotation, metadata = info.annotation, list(info.metadata)
+    before = [m for m in metadata if isinstance(m, BeforeValidator)]
+    known = [m for m in metadata if m is _as_text or isinstance(m, WithJsonSchema)]
+    if len(before) + len(known) != len(metadata):
+        raise TypeError(f"{schema.__name__}.{name}: no row dumper for {metadata}")
+    if before:
+        (validator,) = before
+        if validator.func is _name:
+            return _name
+        if validator.func is _rows and get_origin(annotation) is list:
+            (item,) = get_args(annotation)
+            item_dump = row_dumper(item)
+            return lambda value: [item_dump(row) for row in _rows(value)]
+        raise TypeError(f"{schema.__name__}.{name}: no row dumper for {validator}")
+    as_text = _as_text_converter(annotation, metadata)
+    if as_text is not None:
+        return as_text
+    for arg in (annotation, *get_args(annotation)):
+        if isinstance(arg, type) and issubclass(arg, BaseModel):
+            raise TypeError(f"{schema.__name__}.{name}: nested models need Related[...]")
+    return None  # int, str, bool, Literal, lists of those: the renderer writes them as is
+
+
+def row_dumper(schema: type[BaseModel]) -> _Dumper:
+    """A function turning one row into the dict ``schema.model_validate(row).model_dump()``
+    would give (same keys, order and JSON text), without validating it."""
+    if schema in _DUMPERS:
+        return _DUMPERS[schema]
+    if not issubclass(schema, RowOut):
+        raise TypeError(f"{schema.__name__} is not a RowOut schema")
+    decorators = schema.__pydantic_decorators__
+    validators = set(decorators.model_validators)
+    checked = issubclass(schema, Integrity)
+    if (
+        validators - ({"_checked"} if checked else set())
+        or decorators.field_validators
+        or decorators.field_serializers
+        or decorators.model_serializers
+        or decorators.computed_fields
+    ):
+        raise TypeError(f"{schema.__name__}: validators or serializers need the validated path")
+    names = tuple(schema.model_fields)
+    sources = []
+    converters: list[tuple[int, Callable[[Any], Any]]] = []
+    for index, (name, info) in enumerate(schema.model_fields.items()):
+        if checked and name in ("integrity", "integrity_problem"):
+            # The Integrity found by the seal check: its state and its problem.
+            sources.append("integrity")
+            converters.append((index, attrgetter("state" if name == "integrity" else "problem")))
+            continue
+        alias = info.validation_alias
+        sources.append(alias if isinstance(alias, str) else name)
+        convert = _field_converter(schema, name, info)
+        if convert is not None:
+            converters.append((index, convert))
+    read = attrgetter(*sources)
+
+    def dump(row: Any) -> dict[str, Any]:
+        if checked and getattr(row, "integrity", None) is None:
+            from imsclinic.charting.integrity import check_note
+
+            check_note(row)  # as Integrity's validator does for a record not yet checked
+        values = list(read(row))
+        for index, convert in converters:
+            values[index] = convert(values[index])
+        return dict(zip(names, values, strict=True))
+
+    _DUMPERS[schema] = dump
+    return dump
+
+
+def dump_rows(schema: type[BaseModel], rows: Any) -> list[dict[str, Any]]:
+    dump = row_dumper(schema)
+    return [dump(row) for row in rows]
+
+
+class _ChartHead:
+    """The chart without its notes: ChartOut validates this (the patient, consents,
+    episodes, pain series: a few dozen objects) and the notes are dumped as rows."""
+
+    def __init__(self, chart: Any) -> None:
+        self._chart = chart
+        self.assessments: list[Any] = []
+        self.sessions: list[Any] = []
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._chart, name)
+
+
+def chart_dump(chart: Any) -> dict[str, Any]:
+    """What ChartOut's validated dump of ``chart`` holds, with the notes dumped as rows;
+    the keys keep ChartOut's order."""
+    dumped = ChartOut.model_validate(_ChartHead(chart)).model_dump()
+    dumped["assessments"] = dump_rows(AssessmentOut, chart.assessments)
+    dumped["sessions"] = dump_rows(SessionOut, chart.sessions)
+    return dumped

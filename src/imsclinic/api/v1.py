@@ -24,6 +24,7 @@ from imsclinic.api.schemas import (
     EpisodeOut,
     SessionOut,
     TokenOut,
+    chart_dump,
 )
 from imsclinic.charting import actions as charting_actions
 from imsclinic.charting import selectors as charting_selectors
@@ -248,7 +249,8 @@ def patient_chart(request: HttpRequest, patient_id: int) -> Any:
     actor = api_actor(request)
     chart = charting_selectors.patient_chart(actor=actor, patient_id=patient_id)
     audit_view(actor=actor, patient_id=chart.patient.pk, obj=chart.patient)
-    return chart
+    # ChartOut's content, its notes dumped as rows rather than validated (api/schemas.py).
+    return api.create_response(request, chart_dump(chart), status=200)
 
 
 @sessions_router.get("/{session_id}", response={200: SessionOut, **errors(record=True)})

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from operator import attrgetter
@@ -174,12 +175,56 @@ AMENDMENT_CHANGED = Integrity(
 )
 
 
-def note_integrity(note_type: str, note: Any, seals: Seals) -> Integrity:
-    """Draft, intact, or altered (with why) for one note (a model instance or chart row)."""
+# Content hashes of sessions already computed on a read path, by the exact row versions
+# they were computed from (issue 18: hashing 100 sessions' canonical content was ~9 ms of
+# every chart read). The key is the session's id, the counts of its insertion, ROM and
+# adverse-event rows and PostgreSQL's xmin of the session row and of each of those rows
+# (SessionRow.versions, read only outside a transaction, so only committed versions), in
+# reading order. Any UPDATE, DELETE or INSERT of one of them
+# through PostgreSQL gives a different key (an UPDATE writes a new row version with the
+# new transaction's xmin; a delete or insert changes the rows read), so a reused hash is
+# always the hash of the very values read now; and each value read comes with its own
+# row's xmin from the same statement. What is checked on every read is unchanged: that
+# hash against the note's stored content_hash, and that against the seal in the audit
+# chain, both read afresh. Only row versions of this process's earlier reads are kept
+# (at most _DIGESTS_MAX notes); SQLite rows and model instances have no versions and are
+# hashed every time; `imsclinic audit verify` never uses this (verify_clinic).
+_DIGESTS: dict[tuple[Any, ...], str] = {}
+_DIGESTS_MAX = 10_000
+_DIGESTS_LOCK = threading.Lock()
+
+
+def _session_digest(session: Any, reuse: bool) -> str:
+    versions = getattr(session, "versions", None) if reuse else None
+    if versions is None:
+        return content_hash(session_content(session))
+    key = (
+        session.pk,
+        len(session.insertions),
+        len(session.rom),
+        len(session.adverse_events),
+        *versions,
+    )
+    digest = _DIGESTS.get(key)
+    if digest is None:
+        digest = content_hash(session_content(session))
+        with _DIGESTS_LOCK:
+            if len(_DIGESTS) >= _DIGESTS_MAX:
+                del _DIGESTS[next(iter(_DIGESTS))]  # the oldest
+            _DIGESTS[key] = digest
+    return digest
+
+
+def note_integrity(note_type: str, note: Any, seals: Seals, *, reuse: bool = False) -> Integrity:
+    """Draft, intact, or altered (with why) for one note (a model instance or chart row).
+    ``reuse``: a read path may reuse the content hash of the same row versions (above)."""
     if not note.is_signed:
         return DRAFT
-    content = session_content(note) if note_type == SESSION else assessment_content(note)
-    if content_hash(content) != note.content_hash:
+    if note_type == SESSION:
+        digest = _session_digest(note, reuse)
+    else:
+        digest = content_hash(assessment_content(note))
+    if digest != note.content_hash:
         return CONTENT_CHANGED
     sealed = seals.signs.get((note_type, note.pk))
     if not sealed:
@@ -202,7 +247,7 @@ def amendment_integrity(amendment: Any, note_type: str, note_id: int, seals: Sea
 
 
 def _check(note_type: str, note: Any, seals: Seals, with_amendments: bool = True) -> None:
-    note.integrity = note_integrity(note_type, note, seals)
+    note.integrity = note_integrity(note_type, note, seals, reuse=True)
     note.amendment_problem = ""
     if not with_amendments:
         return

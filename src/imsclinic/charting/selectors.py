@@ -145,6 +145,10 @@ class SessionRow:
     amendments: Rows = field(default_factory=Rows)
     integrity: Any = None  # charting.integrity.Integrity, set when the chart is checked
     created_at: dt.datetime | None = None  # when it was charted
+    # PostgreSQL: the row versions (xmin) of the session and of each insertion, ROM and
+    # adverse-event row read with it, in reading order; None elsewhere. The seal check
+    # reuses a content hash only for the same versions (charting/integrity.py).
+    versions: list[str] | None = None
 
     @property
     def id(self) -> int:
@@ -248,13 +252,34 @@ def _session_rows(clinic_id: int, patient_id: int) -> list[SessionRow]:
     )
 
 
+def _one_round_trip() -> bool:
+    """Whether the sessions and their children can be read with one round trip: several
+    statements in one execute, which PostgreSQL's simple query protocol runs (Django's
+    psycopg cursors bind parameters on the client unless OPTIONS asks for server-side
+    binding). They then run in one implicit transaction, so they see one snapshot."""
+    return connection.vendor == "postgresql" and not connection.settings_dict.get(
+        "OPTIONS", {}
+    ).get("server_side_binding")
+
+
 def session_rows(
     clinic_id: int, where: str, params: list[Any], order_limit: str
 ) -> list[SessionRow]:
-    """Sessions of the clinic matching ``where`` (SQL over alias ``s``, with ``params``),
-    in the order (and limit) of ``order_limit``, each with its children."""
+    """Sessions of the clinic matching ``where`` (SQL over alias ``s`` alone, with
+    ``params``), in the order (and limit) of ``order_limit``, each with its children.
+
+    PostgreSQL: one round trip for the five queries (issue 18: over HTTP on a busy server
+    each round trip waits its turn); the children select their sessions' ids with the
+    same condition, as an array, so their session_id indexes serve them as before.
+    SQLite: the sessions, then the children by explicit ids."""
     users = TreatmentSession._meta.get_field("practitioner").related_model
     tz = _connection_tz()
+    # xmin: the id of the transaction that wrote this version of the row (PostgreSQL).
+    # Read only outside a transaction: then every statement sees committed row versions
+    # alone, and a committed version never changes (inside one, a row this transaction
+    # wrote could be written again under the same xmin).
+    versioned = connection.vendor == "postgresql" and not connection.in_atomic_block
+    xmin = ", s.xmin::text" if versioned else ""
     sessions: dict[int, SessionRow] = {}
     session_columns = columns(
         "s.id",
@@ -274,13 +299,30 @@ def session_rows(
         "s.content_hash",
         "s.created_at",
     )
+    session_sql = (
+        f"SELECT {session_columns}{xmin} FROM {table(TreatmentSession, 's')} "  # noqa: S608
+        f"INNER JOIN {table(users, 'u')} ON u.id = s.practitioner_id "
+        f"WHERE s.clinic_id = %s AND {where} {order_limit}"
+    )
+    session_params = [clinic_id, *params]
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {session_columns} FROM {table(TreatmentSession, 's')} "  # noqa: S608
-            f"INNER JOIN {table(users, 'u')} ON u.id = s.practitioner_id "
-            f"WHERE s.clinic_id = %s AND {where} {order_limit}",
-            [clinic_id, *params],
-        )
+        children: list[list[Any]] = []
+        if _one_round_trip():
+            ids = (
+                f"= ANY(ARRAY(SELECT s.id FROM {table(TreatmentSession, 's')} "  # noqa: S608
+                f"WHERE s.clinic_id = %s AND {where} {order_limit}))"
+            )
+            statements = _children_sql(ids, versioned, users)
+            cursor.execute(
+                "; ".join([session_sql, *statements]),
+                [*session_params, *[clinic_id, *session_params] * len(statements)],
+            )
+            found = cursor.fetchall()
+            while cursor.nextset():
+                children.append(cursor.fetchall())
+        else:
+            cursor.execute(session_sql, session_params)
+            found = cursor.fetchall()
         for (
             pk,
             patient_id,
@@ -298,7 +340,8 @@ def session_rows(
             signed_at,
             content,
             created_at,
-        ) in cursor.fetchall():
+            *version,
+        ) in found:
             if isinstance(day, str):
                 day = dt.date.fromisoformat(day)
             if isinstance(acknowledged, str):
@@ -318,36 +361,68 @@ def session_rows(
                 None if signed_at is None else _aware(signed_at, tz),
                 content,
                 created_at=_aware(created_at, tz),
+                versions=version or None,
             )
+        if sessions and not children:
+            # Children by explicit session ids: their session_id index serves this
+            # whatever the planner knows. SQLite takes one placeholder each (its limit,
+            # 32,766 or more, is far above any patient's sessions).
+            session_ids = list(sessions)
+            in_sessions = f"IN ({', '.join(['%s'] * len(session_ids))})"
+            for statement in _children_sql(in_sessions, versioned, users):
+                cursor.execute(statement, [clinic_id, *session_ids])
+                children.append(cursor.fetchall())
         if sessions:
-            _attach_children(cursor, clinic_id, sessions, users, tz)
+            _attach_children(children, sessions, tz, versioned)
     return list(sessions.values())
 
 
-def _attach_children(
-    cursor: Any,
-    clinic_id: int,
-    sessions: dict[int, SessionRow],
-    users: Any,
-    tz: dt.tzinfo | None,
-) -> None:
-    # Children by explicit session ids: their session_id index serves this whatever the
-    # planner knows about the data. PostgreSQL takes them as one array; SQLite as one
-    # placeholder each (its limit, 32,766 or more, is far above any patient's sessions).
-    ids = list(sessions)
-    params: list[Any]
-    if connection.vendor == "postgresql":
-        in_sessions, params = "= ANY(%s)", [clinic_id, ids]
-    else:
-        in_sessions, params = f"IN ({', '.join(['%s'] * len(ids))})", [clinic_id, *ids]
+def _children_sql(in_sessions: str, versioned: bool, users: Any) -> list[str]:
+    """The insertions, ROM, adverse events and amendments of the sessions whose id is
+    ``in_sessions`` (its parameters follow the clinic's id), in the order
+    _attach_children reads them."""
     where = f"WHERE c.clinic_id = %s AND c.session_id {in_sessions}"
-
+    xmin = ", c.xmin::text" if versioned else ""
     insertion_columns = columns(*(f"c.{name}" for name in InsertionRow._fields))
-    cursor.execute(
-        f"SELECT {insertion_columns} FROM {table(Insertion, 'c')} {where} "  # noqa: S608
-        "ORDER BY c.session_id, c.position",
-        params,
+    rom_columns = columns("c.session_id", "c.id", "c.phase", "c.movement", "c.side", "c.degrees")
+    event_columns = columns(
+        "c.session_id", "c.id", "c.kind", "c.severity", "c.description", "c.action_taken"
     )
+    amendment_columns = columns(
+        "c.session_id",
+        "c.id",
+        "c.created_at",
+        "c.text",
+        "c.reason",
+        "c.author_id",
+        "u.first_name",
+        "u.last_name",
+        "u.username",
+    )
+    # Each session's children in position or id order. Leading with session_id lets the
+    # (clinic, session) indexes deliver that order: ORDER BY id alone made SQLite walk
+    # every adverse event of the clinic through its clinic index (7 ms at 30k events).
+    return [
+        f"SELECT {insertion_columns}{xmin} FROM {table(Insertion, 'c')} {where} "  # noqa: S608
+        "ORDER BY c.session_id, c.position",
+        f"SELECT {rom_columns}{xmin} FROM {table(RomMeasure, 'c')} {where} "  # noqa: S608
+        "ORDER BY c.session_id, c.id",
+        f"SELECT {event_columns}{xmin} FROM {table(AdverseEvent, 'c')} {where} "  # noqa: S608
+        "ORDER BY c.session_id, c.id",
+        f"SELECT {amendment_columns} FROM {table(Amendment, 'c')} "  # noqa: S608
+        f"INNER JOIN {table(users, 'u')} ON u.id = c.author_id "
+        f"{where} ORDER BY c.session_id, c.created_at, c.id",
+    ]
+
+
+def _attach_children(
+    children: list[list[Any]],
+    sessions: dict[int, SessionRow],
+    tz: dt.tzinfo | None,
+    versioned: bool,
+) -> None:
+    """Put the rows of the four _children_sql queries on their sessions."""
+    insertions, rom, events, amendments = children
     diameter = Insertion._meta.get_field("needle_diameter_mm")
     diameters: dict[object, Decimal] = {}  # a few needle sizes: convert each once
     for (
@@ -362,56 +437,32 @@ def _attach_children(
         twitch,
         sensation,
         notes,
-    ) in cursor.fetchall():
+        *version,
+    ) in insertions:
         mm = diameters.get(raw)
         if mm is None:
             mm = diameters[raw] = field_decimal(raw, diameter)
-        sessions[sid].insertions.append(
+        session = sessions[sid]
+        session.insertions.append(
             InsertionRow(
                 sid, position, muscle, side, level, mm, length, lot, twitch, sensation, notes
             )
         )
+        if version:
+            session.versions.append(version[0])  # type: ignore[union-attr]
 
-    # Each session's children in id order. Leading with session_id lets the (clinic,
-    # session) indexes deliver that order: ORDER BY id alone made SQLite walk every
-    # adverse event of the clinic through its clinic index (7 ms at 30k events).
-    rom_columns = columns("c.session_id", "c.id", "c.phase", "c.movement", "c.side", "c.degrees")
-    cursor.execute(
-        f"SELECT {rom_columns} FROM {table(RomMeasure, 'c')} {where} "  # noqa: S608
-        "ORDER BY c.session_id, c.id",
-        params,
-    )
-    for row in cursor.fetchall():
-        sessions[row[0]].rom.append(RomRow._make(row[1:]))
+    for row in rom:
+        session = sessions[row[0]]
+        session.rom.append(RomRow._make(row[1:6]))
+        if versioned:
+            session.versions.append(row[6])  # type: ignore[union-attr]
 
-    event_columns = columns(
-        "c.session_id", "c.id", "c.kind", "c.severity", "c.description", "c.action_taken"
-    )
-    cursor.execute(
-        f"SELECT {event_columns} FROM {table(AdverseEvent, 'c')} {where} "  # noqa: S608
-        "ORDER BY c.session_id, c.id",
-        params,
-    )
-    for row in cursor.fetchall():
-        sessions[row[0]].adverse_events.append(AdverseEventRow._make(row[1:]))
+    for row in events:
+        session = sessions[row[0]]
+        session.adverse_events.append(AdverseEventRow._make(row[1:6]))
+        if versioned:
+            session.versions.append(row[6])  # type: ignore[union-attr]
 
-    amendment_columns = columns(
-        "c.session_id",
-        "c.id",
-        "c.created_at",
-        "c.text",
-        "c.reason",
-        "c.author_id",
-        "u.first_name",
-        "u.last_name",
-        "u.username",
-    )
-    cursor.execute(
-        f"SELECT {amendment_columns} FROM {table(Amendment, 'c')} "  # noqa: S608
-        f"INNER JOIN {table(users, 'u')} ON u.id = c.author_id "
-        f"{where} ORDER BY c.session_id, c.created_at, c.id",
-        params,
-    )
     for (
         session_id,
         pk,
@@ -422,7 +473,7 @@ def _attach_children(
         first,
         last,
         username,
-    ) in cursor.fetchall():
+    ) in amendments:
         sessions[session_id].amendments.append(
             AmendmentRow(
                 pk,

@@ -3,13 +3,26 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Sequence
 
 from imsclinic.plots.render import AFTER, BEFORE, INK, MUTED, strip_xml_header, svg_figure
 
+Point = tuple[dt.date, int, int | None, int]
 
-def pain_course_svg(points: Sequence[tuple[dt.date, int, int | None, int]], title: str = "") -> str:
-    """points: (date, pain before, pain after or None, session number), oldest first."""
+
+def pain_course_svg(points: Sequence[Point], title: str = "") -> str:
+    """points: (date, pain before, pain after or None, session number), oldest first.
+
+    The drawing depends on nothing but ``points`` and ``title``, so each worker draws a
+    course once and reuses it until a session changes a point (matplotlib took about half
+    of a 100-session chart page: docs/benchmarks.md, issue 18). The cache holds the last
+    256 courses drawn (~20-60 kB each)."""
+    return _drawn(tuple(points), title)
+
+
+@functools.lru_cache(maxsize=256)
+def _drawn(points: tuple[Point, ...], title: str) -> str:
     with svg_figure() as (figure, buffer):
         axes = figure.add_subplot()
         numbers = [n for _, _, _, n in points]
