@@ -205,3 +205,11 @@ def test_preview_leaves_out_a_row_without_a_side_and_says_so(logged_in, patient,
     )
     assert response.status_code == 200
     assert "Deltoid: choose a side to include it." in response.content.decode()
+
+
+def test_every_value_has_its_fhir_mapping():
+    # Maps onto external code systems, keyed by our values: a new value needs its entry.
+    from imsclinic.fhir import codes
+
+    assert set(codes.LATERALITY) == set(AFFECTED_SIDE.values)
+    assert set(codes.ADVERSE_SEVERITY_HL7) == set(SEVERITY.values)

@@ -122,8 +122,8 @@ def draft_signs(raw: Iterable[Mapping[str, Any]]) -> list[SignIn]:
 
 
 def neuropathy_signs(signs: Iterable[SignIn]) -> list[NeuropathySign]:
-    """Gunn's signs ticked on the body chart, as segmental evidence (by dermatome); rows
-    with an unknown region, side or kind are left out (the action reports them)."""
+    """Gunn's signs ticked on the body chart, as segmental evidence (by dermatome); their
+    region, side and kind were checked by the schema (charting/vocabulary.py)."""
     return [NeuropathySign(region=s.region, side=s.side, kind=s.kind) for s in signs]
 
 
