@@ -126,8 +126,7 @@ def test_api_names_the_field_and_the_allowed_values(api, patient, episode):
     }
     assert fields["insertions.0.twitch"]["code"] == "invalid"
     assert fields["insertions.0.twitch"]["message"] == (
-        "'insertions.0.twitch': Record today's twitch response: none, weak or strong; "
-        "got 'huge'."
+        "'insertions.0.twitch': Record today's twitch response: none, weak or strong; got 'huge'."
     )
     assert "mild, significant or serious" in fields["adverse_events.0.severity"]["message"]
     assert "before, after or leave it empty" in fields["rom.0.phase"]["message"]
@@ -173,9 +172,7 @@ def test_session_page_names_the_field_and_keeps_what_was_typed(logged_in, patien
     assert not TreatmentSession.objects.exists()
 
 
-def test_episode_page_offers_the_vocabulary_and_refuses_a_value_outside_it(
-    logged_in, patient
-):
+def test_episode_page_offers_the_vocabulary_and_refuses_a_value_outside_it(logged_in, patient):
     page = logged_in.get(f"/patients/{patient.pk}/episodes/new/").content.decode()
     for value, label in AFFECTED_SIDE.choices:
         assert f'<option value="{value}" >{label}</option>' in page
