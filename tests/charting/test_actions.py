@@ -8,7 +8,7 @@ import pytest
 
 from imsclinic.charting import actions
 from imsclinic.charting.models import Insertion, TreatmentSession
-from imsclinic.charting.schemas import AmendmentIn, AssessmentIn
+from imsclinic.charting.schemas import AmendmentIn, AssessmentIn, SessionIn
 from imsclinic.core.errors import (
     AcknowledgementRequired,
     PermissionDenied,
@@ -16,6 +16,7 @@ from imsclinic.core.errors import (
     SignedNoteConflict,
     ValidationProblem,
 )
+from imsclinic.core.form_input import parse_input
 from imsclinic.core.models import AuditEvent
 from imsclinic.patients.actions import consent_withdraw
 from imsclinic.patients.schemas import ConsentWithdrawIn
@@ -216,23 +217,31 @@ class TestValues:
         assert _fields(exc2.value) == {"insertions.0.level": "invalid"}
 
     def test_all_problems_reported_at_once_and_nothing_written(self, actor, patient, episode):
-        with pytest.raises(ValidationProblem) as exc:
-            make_session(
-                actor,
-                patient,
-                episode,
-                pain_before=12,
-                insertions=[
-                    insertion("deltoid", "up", needle_lot=""),
-                    insertion("not a muscle", "left"),
-                ],
-            )
-        assert set(_fields(exc.value)) == {
-            "pain_before",
-            "insertions.0.side",
-            "insertions.0.needle_lot",
-            "insertions.1.muscle",
+        # A side outside its vocabulary is refused by the schema; the action's checks still
+        # run on the rest of the input (core.form_input.parse_input, as pages do).
+        values = {
+            "episode_id": episode.pk,
+            "session_date": today().isoformat(),
+            "pain_before": 12,
+            "insertions": [
+                insertion("deltoid", "up", needle_lot=""),
+                insertion("not a muscle", "left"),
+            ],
         }
+        with pytest.raises(ValidationProblem) as exc:
+            parse_input(
+                SessionIn,
+                values,
+                checks=lambda d: actions.session_check(actor=actor, patient=patient, data=d),
+            )
+        assert _fields(exc.value) == {
+            "pain_before": "out_of_range",
+            "insertions.0.side": "invalid",
+            "insertions.0.needle_lot": "required",
+            "insertions.1.muscle": "unknown_muscle",
+        }
+        side = next(p for p in exc.value.problems if p.field == "insertions.0.side")
+        assert side.message == "Choose the side: left or right; got 'up'."
         assert not TreatmentSession.objects.exists()
         assert not Insertion.objects.exists()
 
@@ -338,18 +347,23 @@ class TestAssessment:
         assert assessment.rom.get().phase == "baseline"
 
     def test_finding_must_say_something(self, actor, patient, episode):
+        # The unknown region is refused by the schema, the empty finding by the action's
+        # checks: both at once (core.form_input.parse_input, as pages do).
         with pytest.raises(ValidationProblem) as exc:
-            actions.assessment_record(
-                actor=actor,
-                patient=patient,
-                data=AssessmentIn(
-                    episode_id=episode.pk,
-                    assessed_on=today(),
-                    findings=[{"muscle": "deltoid", "side": "left"}],
-                    signs=[{"region": "nowhere", "side": "left", "kind": "sudomotor"}],
-                ),
+            parse_input(
+                AssessmentIn,
+                {
+                    "episode_id": episode.pk,
+                    "assessed_on": today().isoformat(),
+                    "findings": [{"muscle": "deltoid", "side": "left"}],
+                    "signs": [{"region": "nowhere", "side": "left", "kind": "sudomotor"}],
+                },
+                checks=lambda d: actions.assessment_check(patient=patient, data=d),
             )
         assert set(_fields(exc.value)) == {"findings.0.taut_band", "signs.0.region"}
+        region = next(p for p in exc.value.problems if p.field == "signs.0.region")
+        assert region.message.startswith("Choose a body-chart region: head_front, ")
+        assert region.message.endswith(" or foot_sole; got 'nowhere'.")
 
     def test_signed_assessment_is_read_only(self, actor, patient, episode):
         assessment = actions.assessment_record(

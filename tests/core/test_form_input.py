@@ -4,6 +4,7 @@ run on what could be read, so a form shows every problem at once."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Literal
 
 import pytest
 from ninja import Schema
@@ -57,3 +58,13 @@ def test_checks_are_skipped_when_a_required_field_cannot_be_read():
 
 def test_valid_input_is_returned_without_running_the_checks():
     assert parse_input(Visit, {"name": "xy", "day": "2200-01-01"}, checks=_future).name == "xy"
+
+
+class Choice(Schema):
+    colour: Literal["red", "green"] = "red"
+
+
+def test_a_plain_literal_names_the_allowed_values():
+    with pytest.raises(ValidationProblem) as exc:
+        parse_input(Choice, {"colour": "blue"})
+    assert _fields(exc.value) == {"colour": "Choose one of 'red' or 'green'."}

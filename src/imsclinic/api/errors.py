@@ -83,7 +83,9 @@ def _pydantic_message(error: dict[str, Any], field: str) -> str:
         return f"'{field}' is required."
     if kind == "json_invalid":
         return "The request body is not valid JSON."
-    return f"'{field}': {error.get('msg', 'invalid value')}."
+    # A closed vocabulary's own message asks for the value and lists the allowed ones
+    # (charting/vocabulary.py); pydantic's Literal message lists them too.
+    return f"'{field}': {str(error.get('msg', 'invalid value')).rstrip('.')}."
 
 
 def install_error_handlers(api: NinjaAPI) -> None:

@@ -9,11 +9,11 @@ from ninja import Router, Schema
 from pydantic import Field
 
 from imsclinic.anatomy import get_catalog
-from imsclinic.anatomy.inference import SIGN_LABELS, DermatomalPain
+from imsclinic.anatomy.inference import DermatomalPain
 from imsclinic.api.auth import api_actor
 from imsclinic.api.errors import errors
 from imsclinic.charting import reasoning
-from imsclinic.charting.schemas import FindingIn, SignIn
+from imsclinic.charting.schemas import FindingIn, SideIn, SignIn
 from imsclinic.charting.selectors import assessment_get
 from imsclinic.core.audit import audit_record
 from imsclinic.core.errors import Problems
@@ -53,7 +53,7 @@ class MuscleOut(Schema):
 
 class DermatomalIn(Schema):
     level: str
-    side: str
+    side: SideIn
 
 
 class InferIn(Schema):
@@ -123,26 +123,12 @@ class PlanOut(Schema):
 
 
 def _check_rows(rows: list[FindingIn], prefix: str = "findings") -> list[FindingIn]:
+    # Sides, sign regions and kinds are checked by the schemas (charting/vocabulary.py).
     problems = Problems()
     for index, row in enumerate(rows):
         reasoning.resolve_muscle(problems, f"{prefix}.{index}", row.muscle, row.level)
-        if row.side not in ("left", "right"):
-            problems.add(f"{prefix}.{index}.side", "invalid", "Side is 'left' or 'right'.")
     problems.raise_if_any()
     return list(rows)
-
-
-def _check_sign(problems: Problems, index: int, sign: SignIn) -> None:
-    if sign.region not in get_catalog().region_ids():
-        problems.add(
-            f"signs.{index}.region", "invalid", f"Unknown body-chart region '{sign.region}'."
-        )
-    if sign.side not in ("left", "right"):
-        problems.add(f"signs.{index}.side", "invalid", "Side is 'left' or 'right'.")
-    if sign.kind not in SIGN_LABELS:
-        problems.add(
-            f"signs.{index}.kind", "invalid", f"Sign must be one of: {', '.join(SIGN_LABELS)}."
-        )
 
 
 @router.get("/muscles", response={200: list[MuscleOut], **errors()})
@@ -188,17 +174,10 @@ def infer_segments(request: HttpRequest, payload: InferIn) -> Any:
     problems = Problems()
     dermatomal = []
     for index, item in enumerate(payload.dermatomal):
-        if item.level not in get_catalog().dermatomes or item.side not in ("left", "right"):
-            problems.add(
-                f"dermatomal.{index}",
-                "invalid",
-                "Give a dermatome level (e.g. L5) and side left/right.",
-            )
+        if item.level not in get_catalog().dermatomes:
+            problems.add(f"dermatomal.{index}.level", "invalid", "Give a dermatome level, e.g. L5.")
         else:
-            dermatomal.append(DermatomalPain(level=item.level, side=item.side))  # type: ignore[arg-type]
-    problems.raise_if_any()
-    for index, sign in enumerate(payload.signs):
-        _check_sign(problems, index, sign)
+            dermatomal.append(DermatomalPain(level=item.level, side=item.side))
     problems.raise_if_any()
     result, _findings, skipped = reasoning.infer(rows, dermatomal, payload.signs)
     return reasoning.result_dict(result, skipped)
@@ -222,10 +201,6 @@ def plan_for_patient(request: HttpRequest, patient_id: int, payload: PlanIn) -> 
         signs = reasoning.signs_of_assessment(assessment)
     else:
         rows = _check_rows(payload.findings)
-        problems = Problems()
-        for index, sign in enumerate(payload.signs):
-            _check_sign(problems, index, sign)
-        problems.raise_if_any()
         signs = list(payload.signs)
     result, plan, skipped = reasoning.plan_for(patient, rows, signs)
     audit_record(

@@ -9,14 +9,19 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from imsclinic.charting.vocabulary import (
+    ADVERSE_EVENT_KIND,
+    AFFECTED_SIDE,
+    ROM_PHASE,
+    SENSATION,
+    SEVERITY,
+    SIDE,
+    SIGN_KIND,
+    TWITCH,
+)
 from imsclinic.core.models import Clinic, ClinicScopedModel
 from imsclinic.patients.models import Patient
 from imsclinic.rules.lots import lot_key
-
-
-class Side(models.TextChoices):
-    LEFT = "left", "Left"
-    RIGHT = "right", "Right"
 
 
 class Episode(ClinicScopedModel):
@@ -28,7 +33,7 @@ class Episode(ClinicScopedModel):
     )
     condition_code = models.CharField(max_length=10)
     condition_label = models.CharField(max_length=200)
-    affected_side = models.CharField(max_length=10, blank=True)
+    affected_side = models.CharField(max_length=10, blank=True, choices=AFFECTED_SIDE.choices)
     onset_date = models.DateField(null=True, blank=True)
     opened_on = models.DateField()
     closed_on = models.DateField(null=True, blank=True)
@@ -114,7 +119,7 @@ class MuscleFinding(ClinicScopedModel):
     assessment = models.ForeignKey(Assessment, on_delete=models.PROTECT, related_name="findings")
     position = models.PositiveSmallIntegerField()
     muscle_id = models.CharField(max_length=60)
-    side = models.CharField(max_length=5, choices=Side.choices)
+    side = models.CharField(max_length=5, choices=SIDE.choices)
     level = models.CharField(max_length=3, blank=True)
     taut_band = models.BooleanField(default=False)
     tender_motor_point = models.BooleanField(default=False)
@@ -134,17 +139,10 @@ class MuscleFinding(ClinicScopedModel):
 class NeuropathySign(ClinicScopedModel):
     """One of Gunn's signs of neuropathy observed in a body-chart region [GunnSigns]."""
 
-    class Kind(models.TextChoices):
-        VASOMOTOR = "vasomotor", "Vasomotor (colder)"
-        SUDOMOTOR = "sudomotor", "Sudomotor (excess sweating)"
-        PILOMOTOR = "pilomotor", "Pilomotor (goosebumps)"
-        TROPHEDEMA = "trophedema", "Trophedema (matchstick / peau d'orange)"
-        TROPHIC = "trophic", "Trophic (hair loss, nail, skin changes)"
-
     assessment = models.ForeignKey(Assessment, on_delete=models.PROTECT, related_name="signs")
     region = models.CharField(max_length=30)
-    side = models.CharField(max_length=5, choices=Side.choices)
-    kind = models.CharField(max_length=12, choices=Kind.choices)
+    side = models.CharField(max_length=5, choices=SIDE.choices)
+    kind = models.CharField(max_length=12, choices=SIGN_KIND.choices)
 
     class Meta:
         ordering = ["assessment_id", "region", "side", "kind"]
@@ -179,26 +177,12 @@ class TreatmentSession(SignableNote):
 
 
 class Insertion(ClinicScopedModel):
-    class Twitch(models.TextChoices):
-        NONE = "none", "None"
-        WEAK = "weak", "Weak"
-        STRONG = "strong", "Strong"
-
-    class Sensation(models.TextChoices):
-        NONE = "none", "None reported"
-        ACHE = "ache", "Deep ache"
-        CRAMP = "cramp", "Cramp / grabbing"
-        PRESSURE = "pressure", "Pressure / heaviness"
-        SHARP = "sharp", "Sharp"
-        ELECTRIC = "electric", "Electric / radiating"
-        REFERRED = "referred", "Referred pain reproduced"
-
     session = models.ForeignKey(
         TreatmentSession, on_delete=models.PROTECT, related_name="insertions"
     )
     position = models.PositiveSmallIntegerField()
     muscle_id = models.CharField(max_length=60)
-    side = models.CharField(max_length=5, choices=Side.choices)
+    side = models.CharField(max_length=5, choices=SIDE.choices)
     level = models.CharField(max_length=3, blank=True)
     needle_diameter_mm = models.DecimalField(max_digits=4, decimal_places=2)
     needle_length_mm = models.PositiveSmallIntegerField()
@@ -207,8 +191,8 @@ class Insertion(ClinicScopedModel):
     # ignored). Derived, not part of the signed content; every writer fills it: the session
     # write path, the bulk generator, save() below, and migration 0007 for older rows.
     needle_lot_key = models.CharField(max_length=64, default="", editable=False)
-    twitch = models.CharField(max_length=6, choices=Twitch.choices)
-    sensation = models.CharField(max_length=10, choices=Sensation.choices, default=Sensation.NONE)
+    twitch = models.CharField(max_length=6, choices=TWITCH.choices)
+    sensation = models.CharField(max_length=10, choices=SENSATION.choices, default="none")
     notes = models.CharField(max_length=300, blank=True)
 
     class Meta:
@@ -232,20 +216,15 @@ class Insertion(ClinicScopedModel):
 
 
 class RomMeasure(ClinicScopedModel):
-    class Phase(models.TextChoices):
-        BASELINE = "baseline", "Baseline"
-        BEFORE = "before", "Before needling"
-        AFTER = "after", "After needling"
-
     assessment = models.ForeignKey(
         Assessment, on_delete=models.PROTECT, null=True, blank=True, related_name="rom"
     )
     session = models.ForeignKey(
         TreatmentSession, on_delete=models.PROTECT, null=True, blank=True, related_name="rom"
     )
-    phase = models.CharField(max_length=10, choices=Phase.choices)
+    phase = models.CharField(max_length=10, choices=ROM_PHASE.choices)
     movement = models.CharField(max_length=40)
-    side = models.CharField(max_length=5, blank=True)
+    side = models.CharField(max_length=5, blank=True, choices=SIDE.choices)
     degrees = models.PositiveSmallIntegerField()
 
     class Meta:
@@ -257,22 +236,7 @@ class RomMeasure(ClinicScopedModel):
 
 
 class AdverseEvent(ClinicScopedModel):
-    """Severity scale: mild / significant / serious [PA-AE-FAQ]."""
-
-    class Severity(models.TextChoices):
-        MILD = "mild", "Mild (short, reversible)"
-        SIGNIFICANT = "significant", "Significant (needs care or limits activity)"
-        SERIOUS = "serious", "Serious (hospital, lasting harm)"
-
-    class Kind(models.TextChoices):
-        BRUISING = "bruising", "Bruising"
-        BLEEDING = "bleeding", "Bleeding"
-        SORENESS = "soreness", "Post-needling soreness"
-        VASOVAGAL = "vasovagal", "Fainting / light-headedness"
-        NERVE = "nerve", "Nerve irritation"
-        PNEUMOTHORAX = "pneumothorax", "Pneumothorax (suspected)"
-        INFECTION = "infection", "Infection"
-        OTHER = "other", "Other"
+    """Kind and severity: charting/vocabulary.py (severity scale [PA-AE-FAQ])."""
 
     session = models.ForeignKey(
         TreatmentSession, on_delete=models.PROTECT, related_name="adverse_events"
@@ -281,8 +245,8 @@ class AdverseEvent(ClinicScopedModel):
     # moves episode): clinic outcomes count events per episode without a pass over every
     # session, which cost ~0.5 s of the page at 1M sessions on PostgreSQL.
     episode = models.ForeignKey(Episode, on_delete=models.PROTECT, related_name="+")
-    kind = models.CharField(max_length=15, choices=Kind.choices)
-    severity = models.CharField(max_length=12, choices=Severity.choices)
+    kind = models.CharField(max_length=15, choices=ADVERSE_EVENT_KIND.choices)
+    severity = models.CharField(max_length=12, choices=SEVERITY.choices)
     description = models.CharField(max_length=500, blank=True)
     action_taken = models.CharField(max_length=500, blank=True)
 

@@ -7,14 +7,16 @@ results into plain dicts for pages and the API.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
+
+from pydantic import ValidationError
 
 from imsclinic.anatomy import LevelRequired, Muscle, UnknownMuscle, get_catalog
 from imsclinic.anatomy.inference import (
-    SIGN_LABELS,
     DermatomalPain,
     Finding,
+    FindingKind,
     InferenceResult,
     NeuropathySign,
     ParaspinalFinding,
@@ -24,7 +26,7 @@ from imsclinic.anatomy.plan import NeedlingPlan, build_plan
 from imsclinic.charting.schemas import FindingIn, SignIn
 from imsclinic.core.errors import Problems
 
-_KINDS = ("taut_band", "tender_motor_point", "shortened", "local_twitch")
+_KINDS: tuple[FindingKind, ...] = ("taut_band", "tender_motor_point", "shortened", "local_twitch")
 
 
 # One charted muscle finding, as stored or as typed into the assessment form or the API.
@@ -63,33 +65,66 @@ def inference_inputs(
         except UnknownMuscle:
             skipped.append(f"'{row.muscle}' is not a known muscle and was not scored.")
             continue
-        if row.side not in ("left", "right"):
-            skipped.append(f"{muscle.name}: choose a side to include it.")
-            continue
         kinds = [kind for kind in _KINDS if getattr(row, kind)]
         if muscle.is_paraspinal:
             level = row.level.strip().upper()
             if not level or level not in catalog.paraspinal_levels_for(muscle):
                 skipped.append(f"{muscle.name}: choose the spinal level to include it.")
             elif kinds:
-                paraspinal.append(ParaspinalFinding(level=level, side=row.side, kind="tender"))  # type: ignore[arg-type]
+                paraspinal.append(ParaspinalFinding(level=level, side=row.side, kind="tender"))
             continue
         if row.normal and not kinds:
-            findings.append(Finding(muscle_id=muscle.id, side=row.side, kind="normal"))  # type: ignore[arg-type]
+            findings.append(Finding(muscle_id=muscle.id, side=row.side, kind="normal"))
         for kind in kinds:
-            findings.append(Finding(muscle_id=muscle.id, side=row.side, kind=kind))  # type: ignore[arg-type]
+            findings.append(Finding(muscle_id=muscle.id, side=row.side, kind=kind))
     return findings, paraspinal, skipped
 
 
+def _left_out(muscle: str, level: str) -> str:
+    """What ``inference_inputs`` says of a row it cannot score, for a row with no side."""
+    try:
+        name = get_catalog().resolve(muscle, level).name
+    except LevelRequired:
+        return f"{muscle}: choose the spinal level to include it."
+    except UnknownMuscle:
+        return f"'{muscle}' is not a known muscle and was not scored."
+    return f"{name}: choose a side to include it."
+
+
+def draft_findings(raw: Iterable[Mapping[str, Any]]) -> tuple[list[FindingIn], list[str]]:
+    """The findings of a form still being filled in (the assessment page's live preview),
+    as far as they are complete: a row without a side yet, or with a value outside its
+    vocabulary, is left out and named, as ``inference_inputs`` names a row it cannot
+    score. Nothing here raises on what the practitioner has typed so far."""
+    rows: list[FindingIn] = []
+    skipped: list[str] = []
+    for finding in raw:
+        muscle, level = str(finding.get("muscle", "")), str(finding.get("level", ""))
+        values: dict[str, Any] = {"muscle": muscle, "side": finding.get("side"), "level": level}
+        values.update({flag: bool(finding.get(flag)) for flag in (*_KINDS, "normal")})
+        try:
+            rows.append(FindingIn.model_validate(values))
+        except ValidationError:
+            if muscle.strip():
+                skipped.append(_left_out(muscle, level))
+    return rows, skipped
+
+
+def draft_signs(raw: Iterable[Mapping[str, Any]]) -> list[SignIn]:
+    """The ticked signs of a form being filled in that name a region, side and kind."""
+    signs: list[SignIn] = []
+    for sign in raw:
+        try:
+            signs.append(SignIn.model_validate(dict(sign)))
+        except ValidationError:
+            continue
+    return signs
+
+
 def neuropathy_signs(signs: Iterable[SignIn]) -> list[NeuropathySign]:
-    """Gunn's signs ticked on the body chart, as segmental evidence (by dermatome); rows
-    with an unknown region, side or kind are left out (the action reports them)."""
-    known_regions = set(get_catalog().region_ids())
-    return [
-        NeuropathySign(region=s.region, side=s.side, kind=s.kind)  # type: ignore[arg-type]
-        for s in signs
-        if s.region in known_regions and s.side in ("left", "right") and s.kind in SIGN_LABELS
-    ]
+    """Gunn's signs ticked on the body chart, as segmental evidence (by dermatome); their
+    region, side and kind were checked by the schema (charting/vocabulary.py)."""
+    return [NeuropathySign(region=s.region, side=s.side, kind=s.kind) for s in signs]
 
 
 def infer(

@@ -21,13 +21,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from imsclinic.charting.vocabulary import SEVERITY
 from imsclinic.measures import MEASURES, responder_sql
 
 SESSIONS = "charting_treatmentsession"
 EVENTS = "charting_adverseevent"
 ROLLUP = "charting_episodesummary"
-# Adverse events counted per severity (charting.models.AdverseEvent.Severity).
-SEVERITIES = ("mild", "significant", "serious")
+# Adverse events counted per severity (charting/vocabulary.py; a new severity needs its
+# column on EpisodeSummary).
+SEVERITIES = SEVERITY.values
 # Pain before each session is the NPRS (0-10); "first reached" is the first session whose
 # pain responds against the baseline: 2 points or 30% (measures.change, Farrar 2001).
 PAIN_MEASURE = MEASURES["nprs"]

@@ -18,7 +18,7 @@ from imsclinic.anatomy import CHART_REGIONS, PARASPINAL_LEVELS, get_catalog
 from imsclinic.charting import actions, reasoning, selectors
 from imsclinic.charting.body_chart import views_context
 from imsclinic.charting.events import session_form_initial
-from imsclinic.charting.models import AdverseEvent, Insertion, NeuropathySign, TreatmentSession
+from imsclinic.charting.models import Insertion, TreatmentSession
 from imsclinic.charting.schemas import (
     AmendmentIn,
     AssessmentIn,
@@ -26,6 +26,16 @@ from imsclinic.charting.schemas import (
     FindingIn,
     SessionIn,
     SignIn,
+)
+from imsclinic.charting.vocabulary import (
+    ADVERSE_EVENT_KIND,
+    AFFECTED_SIDE,
+    NEEDLING_PHASE,
+    SENSATION,
+    SEVERITY,
+    SIDE,
+    SIGN_KIND,
+    TWITCH,
 )
 from imsclinic.core.actors import Actor
 from imsclinic.core.audit import audit_form_view, audit_view
@@ -41,10 +51,19 @@ from imsclinic.core.web import clinic_view
 from imsclinic.patients.selectors import current_consent, patient_get
 from imsclinic.plots.pain import pain_course_svg
 from imsclinic.rules.needling import REQUIRED_AUTHORIZATIONS
-from imsclinic.rules.ranges import MOVEMENTS
+from imsclinic.rules.ranges import (
+    DEFAULT_NEEDLE_DIAMETER_MM,
+    DEFAULT_NEEDLE_LENGTH_MM,
+    MOVEMENTS,
+    NEEDLE_DIAMETERS_OFFERED,
+    NEEDLE_LENGTHS_OFFERED,
+)
 
-NEEDLE_DIAMETERS = ("0.16", "0.18", "0.20", "0.25", "0.30")
-NEEDLE_LENGTHS = (15, 25, 30, 40, 50, 60, 75)
+# A new insertion row's needle as the form posts it (sizes: rules/ranges.py, the one place).
+_NEEDLE_DEFAULTS = {
+    "needle_diameter_mm": str(DEFAULT_NEEDLE_DIAMETER_MM),
+    "needle_length_mm": str(DEFAULT_NEEDLE_LENGTH_MM),
+}
 
 
 def _muscle_names() -> dict[str, str]:
@@ -116,6 +135,7 @@ def episode_new(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResp
             "values": values,
             "errors": errors,
             "conditions": get_catalog().conditions,
+            "affected_sides": AFFECTED_SIDE.choices,
         },
         status=422 if errors else 200,
     )
@@ -190,11 +210,12 @@ def _assessment_context(
         "regions_data": _chart_regions_data(),
         "chart_buttons": True,
         "inference": reasoning.result_dict(
-            reasoning.infer(_rows_from_values(values), signs=_signs_from_values(values))[0]
+            reasoning.infer(_rows_from_values(values)[0], signs=_signs_from_values(values))[0]
         )
         if values.get("findings") or values.get("signs")
         else None,
-        "sign_kinds": NeuropathySign.Kind.choices,
+        "sign_kinds": SIGN_KIND.choices,
+        "sides": SIDE.choices,
         "movements": MOVEMENTS.values(),
         "muscles": get_catalog().muscles,
         "levels": PARASPINAL_LEVELS,
@@ -239,32 +260,11 @@ def assessment_new(request: HttpRequest, actor: Actor, patient_id: int) -> HttpR
 
 
 def _signs_from_values(values: dict[str, Any]) -> list[SignIn]:
-    return [
-        SignIn(
-            region=str(s.get("region", "")),
-            side=str(s.get("side", "")),
-            kind=str(s.get("kind", "")),
-        )
-        for s in values.get("signs", [])
-    ]
+    return reasoning.draft_signs(values.get("signs", []))
 
 
-def _rows_from_values(values: dict[str, Any]) -> list[FindingIn]:
-    rows = []
-    for finding in values.get("findings", []):
-        rows.append(
-            FindingIn(
-                muscle=str(finding.get("muscle", "")),
-                side=str(finding.get("side", "")),
-                level=str(finding.get("level", "")),
-                taut_band=bool(finding.get("taut_band")),
-                tender_motor_point=bool(finding.get("tender_motor_point")),
-                shortened=bool(finding.get("shortened")),
-                local_twitch=bool(finding.get("local_twitch")),
-                normal=bool(finding.get("normal")),
-            )
-        )
-    return rows
+def _rows_from_values(values: dict[str, Any]) -> tuple[list[FindingIn], list[str]]:
+    return reasoning.draft_findings(values.get("findings", []))
 
 
 @clinic_view(roles=CLINICAL)
@@ -272,13 +272,12 @@ def segments_preview(request: HttpRequest, actor: Actor, patient_id: int) -> Htt
     """htmx: the inferred levels for the findings typed so far, before anything is saved."""
     patient_get(actor=actor, patient_id=patient_id)
     values = _assessment_values(request)
-    result, _findings, skipped = reasoning.infer(
-        _rows_from_values(values), signs=_signs_from_values(values)
-    )
+    rows, left_out = _rows_from_values(values)
+    result, _findings, skipped = reasoning.infer(rows, signs=_signs_from_values(values))
     return render(
         request,
         "charting/_inference.html",
-        {"inference": reasoning.result_dict(result, skipped), "chart_buttons": True},
+        {"inference": reasoning.result_dict(result, left_out + skipped), "chart_buttons": True},
     )
 
 
@@ -379,16 +378,15 @@ def _session_context(
     insertions = values.get("insertions") or []
     blank = {
         "side": "",
-        "needle_diameter_mm": "0.25",
-        "needle_length_mm": "40",
+        **_NEEDLE_DEFAULTS,
         "twitch": "none",
         "sensation": "none",
         "needle_lot": "",
     }
     if insertions:
         blank["needle_lot"] = insertions[-1].get("needle_lot", "")
-        blank["needle_diameter_mm"] = insertions[-1].get("needle_diameter_mm", "0.25")
-        blank["needle_length_mm"] = insertions[-1].get("needle_length_mm", "40")
+        for name, default in _NEEDLE_DEFAULTS.items():
+            blank[name] = insertions[-1].get(name, default)
     catalog = get_catalog()
     return {
         "patient": patient,
@@ -407,12 +405,14 @@ def _session_context(
         "muscles": catalog.muscles,
         "paraspinal_names": [m.name for m in catalog.muscles if m.is_paraspinal],
         "levels": PARASPINAL_LEVELS,
-        "diameters": NEEDLE_DIAMETERS,
-        "lengths": NEEDLE_LENGTHS,
-        "twitches": Insertion.Twitch.choices,
-        "sensations": Insertion.Sensation.choices,
-        "ae_kinds": AdverseEvent.Kind.choices,
-        "ae_severities": AdverseEvent.Severity.choices,
+        "diameters": NEEDLE_DIAMETERS_OFFERED,
+        "lengths": NEEDLE_LENGTHS_OFFERED,
+        "sides": SIDE.choices,
+        "rom_phases": NEEDLING_PHASE.choices,
+        "twitches": TWITCH.choices,
+        "sensations": SENSATION.choices,
+        "ae_kinds": ADVERSE_EVENT_KIND.choices,
+        "ae_severities": SEVERITY.choices,
         "movements": MOVEMENTS.values(),
         # The patient's relative precautions, then any site-level warning the rules raised
         # on the last save (lymph quadrant, nodes removed, under 18): each needs a tick.
@@ -480,8 +480,7 @@ def session_new(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResp
                     "muscle": site["muscle"],
                     "side": site["side"],
                     "level": site["level"] or "",
-                    "needle_diameter_mm": "0.25",
-                    "needle_length_mm": "40",
+                    **_NEEDLE_DEFAULTS,
                     "twitch": "none",
                     "sensation": "none",
                 }

@@ -45,6 +45,9 @@ _LIMIT_MESSAGES: dict[str, Callable[[dict[str, Any], Any], str]] = {
     "decimal_max_places": lambda ctx, value: (
         f"At most {ctx['decimal_places']} digits after the decimal point."
     ),
+    # A plain Literal or Enum field (the chart's vocabularies bring their own message).
+    "literal_error": lambda ctx, value: f"Choose one of {ctx['expected']}.",
+    "enum": lambda ctx, value: f"Choose one of {ctx['expected']}.",
 }
 
 
@@ -99,8 +102,10 @@ def _message(error: Any) -> str:
 
 def _provisional(data: dict[str, Any], errors: list[Any], schema: type[S]) -> dict[str, Any] | None:
     """The input with each shape problem set aside, so the meaning checks can still run
-    on the rest: a too-long text is cut to its limit, an optional field falls back to its
-    default. None when a problem cannot be set aside (a required date that is not one)."""
+    on the rest: a too-long text is cut to its limit, a value outside a closed vocabulary
+    (its error lists the ``allowed`` values) stands in as the first of them, an optional
+    field falls back to its default. None when a problem cannot be set aside (a required
+    date that is not one)."""
     provisional = copy.deepcopy(data)
     for error in errors:
         loc = error["loc"]
@@ -109,9 +114,12 @@ def _provisional(data: dict[str, Any], errors: list[Any], schema: type[S]) -> di
         try:
             for part in parents:
                 node = node[part]
-            limit = (error.get("ctx") or {}).get("max_length")
+            ctx = error.get("ctx") or {}
+            limit = ctx.get("max_length")
             if error["type"] in ("string_too_long", "too_long") and limit is not None:
                 node[last] = node[last][:limit]
+            elif ctx.get("allowed"):
+                node[last] = ctx["allowed"][0]
             elif len(loc) == 1 and not schema.model_fields[str(last)].is_required():
                 node.pop(last, None)
             else:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import random
 from dataclasses import dataclass
-from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
@@ -36,6 +35,7 @@ from imsclinic.patients import actions as patients
 from imsclinic.patients.consent_texts import CURRENT_CONSENT_VERSION
 from imsclinic.patients.schemas import ConsentIn, PatientIn
 from imsclinic.portal import demo as portal_demo
+from imsclinic.rules.ranges import DEFAULT_NEEDLE_DIAMETER_MM, DEFAULT_NEEDLE_LENGTH_MM
 from imsclinic.safety import demo as safety_demo
 
 
@@ -289,8 +289,10 @@ def _course(actor: Actor, rng: random.Random, spec: tuple, index: int, today: dt
                         muscle=m,
                         side=s,
                         level=lv,
-                        needle_diameter_mm=Decimal("0.25"),
-                        needle_length_mm=50 if "glut" in m or "piri" in m else 40,
+                        needle_diameter_mm=DEFAULT_NEEDLE_DIAMETER_MM,
+                        needle_length_mm=50
+                        if "glut" in m or "piri" in m
+                        else DEFAULT_NEEDLE_LENGTH_MM,
                         needle_lot=f"LOT-{2026}{week:02d}A",
                         twitch=rng.choice(("strong", "strong", "weak", "none")),
                         sensation=rng.choice(("ache", "cramp", "pressure")),

@@ -23,7 +23,6 @@ import random
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 from types import SimpleNamespace
 
 from django.db import connection, models, transaction
@@ -44,6 +43,7 @@ from imsclinic.patients.models import Consent, Patient
 from imsclinic.patients.names import health_number_key, search_key
 from imsclinic.rules.lots import lot_key
 from imsclinic.rules.precautions import FLAG_CODES
+from imsclinic.rules.ranges import DEFAULT_NEEDLE_DIAMETER_MM, DEFAULT_NEEDLE_LENGTH_MM
 
 FAMILY = (
     "Abara",
@@ -461,8 +461,8 @@ def generate(
                                 muscle_id,
                                 side,
                                 level,
-                                Decimal("0.25"),
-                                50 if muscle_id.startswith("glut") else 40,
+                                DEFAULT_NEEDLE_DIAMETER_MM,
+                                50 if muscle_id.startswith("glut") else DEFAULT_NEEDLE_LENGTH_MM,
                                 spell_lot(session_day, lot_group),
                                 twitch,
                                 rng.choice(("ache", "cramp", "pressure")),
@@ -474,7 +474,7 @@ def generate(
                                     muscle_id=muscle_id,
                                     side=side,
                                     level=level,
-                                    needle_diameter_mm=Decimal("0.25"),
+                                    needle_diameter_mm=DEFAULT_NEEDLE_DIAMETER_MM,
                                     needle_length_mm=values[5],
                                     needle_lot=values[6],
                                     twitch=twitch,

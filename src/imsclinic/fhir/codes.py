@@ -27,7 +27,14 @@ from typing import Any
 
 from imsclinic.accounts.models import NeedlingAuthorization, Role
 from imsclinic.anatomy import CHART_REGIONS, get_catalog
-from imsclinic.charting.models import AdverseEvent, Insertion, NeuropathySign, RomMeasure
+from imsclinic.charting.vocabulary import (
+    ADVERSE_EVENT_KIND,
+    ROM_PHASE,
+    SENSATION,
+    SEVERITY,
+    SIGN_KIND,
+    TWITCH,
+)
 from imsclinic.measures import MEASURES
 from imsclinic.rules.needling import LYMPHEDEMA_SITES
 from imsclinic.rules.ranges import MOVEMENTS
@@ -246,7 +253,7 @@ def code_systems() -> dict[str, LocalCodeSystem]:
             "ims-neuropathy-sign",
             "Signs of neuropathy [GunnSigns]",
             "Gunn's autonomic and trophic signs of neuropathy, observed in a body-chart region.",
-            NeuropathySign.Kind.choices,
+            SIGN_KIND.choices,
         ),
         _choices(
             "ims-muscle-finding",
@@ -265,19 +272,19 @@ def code_systems() -> dict[str, LocalCodeSystem]:
             "ims-twitch",
             "Twitch response to needling",
             "The local twitch response seen or felt at an insertion.",
-            Insertion.Twitch.choices,
+            TWITCH.choices,
         ),
         _choices(
             "ims-sensation",
             "Sensation reported at an insertion",
             "What the patient reported feeling at an insertion.",
-            Insertion.Sensation.choices,
+            SENSATION.choices,
         ),
         _choices(
             "ims-needling-phase",
             "When a measurement was taken",
             "Baseline (at the assessment), before or after the needling of a session.",
-            RomMeasure.Phase.choices,
+            ROM_PHASE.choices,
         ),
         _choices(
             "ims-rom-movement",
@@ -295,14 +302,14 @@ def code_systems() -> dict[str, LocalCodeSystem]:
             "ims-adverse-event",
             "Adverse events of needling",
             "Kinds of adverse event recorded after a session.",
-            AdverseEvent.Kind.choices,
+            ADVERSE_EVENT_KIND.choices,
         ),
         _choices(
             "ims-adverse-severity",
             "Adverse-event severity [PA-AE-FAQ]",
             "mild: short and reversible; significant: needs care or limits activity; serious: "
             "hospital or lasting harm.",
-            AdverseEvent.Severity.choices,
+            SEVERITY.choices,
         ),
         _choices(
             "ims-staff-role",

@@ -23,7 +23,6 @@ from imsclinic.charting.integrity import check_notes
 from imsclinic.charting.models import (
     AdverseEvent,
     Episode,
-    Insertion,
     TreatmentSession,
 )
 from imsclinic.core.actors import Actor
@@ -284,7 +283,7 @@ def episode_progress(*, actor: Actor, episode_id: object) -> Progress:
         for insertion in s.insertions.all():
             muscle_id = _muscle_key(insertion)
             twitch[muscle_id][0] += 1
-            twitch[muscle_id][1] += insertion.twitch != Insertion.Twitch.NONE
+            twitch[muscle_id][1] += insertion.twitch != "none"
         adverse.extend(s.adverse_events.all())
     names = _muscle_names()
     twitch_rows = sorted(

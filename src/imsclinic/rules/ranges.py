@@ -53,6 +53,14 @@ PAIN_MIN, PAIN_MAX = 0, 10
 NEEDLE_DIAMETER_MM = (0.12, 0.35)  # acupuncture needles 0.12-0.30 mm [doctorkurz], some margin
 NEEDLE_LENGTH_MM = (10, 100)  # 10-75 mm [doctorkurz]; long needles for gluteal sites
 
+# Needle sizes: the one place for what the forms offer (the tablet form, needle stock) and
+# the size a new insertion or stock lot starts with (the schemas, the demo data). Every
+# offered size lies inside the plausible ranges above (tests/rules/test_ranges.py).
+NEEDLE_DIAMETERS_OFFERED: tuple[str, ...] = ("0.16", "0.18", "0.20", "0.25", "0.30")
+NEEDLE_LENGTHS_OFFERED: tuple[int, ...] = (15, 25, 30, 40, 50, 60, 75)
+DEFAULT_NEEDLE_DIAMETER_MM = Decimal("0.25")
+DEFAULT_NEEDLE_LENGTH_MM = 40
+
 
 def rom_problem(movement_id: str, degrees: float) -> str | None:
     """A message naming the fix, or None when the value is plausible."""

@@ -22,7 +22,8 @@ from django.utils import timezone
 
 from imsclinic.anatomy import get_catalog
 from imsclinic.charting.integrity import content_hash
-from imsclinic.charting.models import AdverseEvent, Insertion, TreatmentSession
+from imsclinic.charting.models import Insertion, TreatmentSession
+from imsclinic.charting.vocabulary import ADVERSE_EVENT_KIND
 from imsclinic.core.actors import Actor
 from imsclinic.core.audit import audit_record
 from imsclinic.core.dates import local_today
@@ -112,10 +113,9 @@ class _Event(Protocol):
 
 
 def _describe(events: Sequence[_Event]) -> str:
-    kinds = dict(AdverseEvent.Kind.choices)
     parts = []
     for event in events:
-        text = f"{kinds.get(event.kind, event.kind)} ({event.severity})"
+        text = f"{ADVERSE_EVENT_KIND.labels.get(event.kind, event.kind)} ({event.severity})"
         if event.description.strip():
             text += f": {event.description.strip()}"
         parts.append(text)
@@ -364,7 +364,7 @@ def needle_lot_receive(*, actor: Actor, data: NeedleLotIn) -> NeedleLot:
 
 
 def _sites_and_needles(insertions: Sequence[Insertion]) -> tuple[str, str]:
-    names = {m.id: m.name for m in get_catalog().muscles}
+    names = get_catalog().display_names()  # the one id -> name map (retired ids too)
     sites = [
         f"{names.get(i.muscle_id, i.muscle_id)} {i.level + ' ' if i.level else ''}({i.side})"
         for i in insertions

@@ -5,7 +5,6 @@ whose follow-up is due today on the practitioner's Today page. All synthetic."""
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 
 from imsclinic.accounts.models import User
 from imsclinic.charting import actions as charting
@@ -13,6 +12,7 @@ from imsclinic.charting.schemas import AdverseEventIn, EpisodeIn, InsertionIn, S
 from imsclinic.core.actors import Actor
 from imsclinic.patients import actions as patients
 from imsclinic.patients.schemas import ConsentIn, PatientIn
+from imsclinic.rules.ranges import DEFAULT_NEEDLE_DIAMETER_MM, DEFAULT_NEEDLE_LENGTH_MM
 from imsclinic.safety import actions
 from imsclinic.safety.models import FollowUp
 from imsclinic.safety.schemas import FollowUpDoneIn, IncidentReportIn, NeedleLotIn
@@ -34,8 +34,8 @@ def _session(actor: Actor, patient, episode, day: dt.date, event: AdverseEventIn
                     muscle=muscle,
                     side="right",
                     level=level,
-                    needle_diameter_mm=Decimal("0.25"),
-                    needle_length_mm=40,
+                    needle_diameter_mm=DEFAULT_NEEDLE_DIAMETER_MM,
+                    needle_length_mm=DEFAULT_NEEDLE_LENGTH_MM,
                     needle_lot=CURRENT_LOT,
                     twitch="strong",
                 )

@@ -8,17 +8,15 @@ import datetime as dt
 from django.conf import settings
 from django.db import models
 
-from imsclinic.charting.models import AdverseEvent, TreatmentSession
+from imsclinic.charting.models import TreatmentSession
+from imsclinic.charting.vocabulary import SEVERITY, Severity
 from imsclinic.core.models import ClinicScopedModel
 from imsclinic.patients.models import Patient
 
 # Adverse events that need a follow-up, and those that also need an incident report and
 # tell the clinic admin. Severity scale: mild / significant / serious [PA-AE-FAQ].
-FOLLOW_UP_SEVERITIES = (
-    AdverseEvent.Severity.SIGNIFICANT.value,
-    AdverseEvent.Severity.SERIOUS.value,
-)
-SERIOUS = AdverseEvent.Severity.SERIOUS.value
+FOLLOW_UP_SEVERITIES: tuple[Severity, ...] = ("significant", "serious")
+SERIOUS: Severity = "serious"
 
 
 class NeedleLot(ClinicScopedModel):
@@ -94,7 +92,7 @@ class FollowUp(SignedRecord):
     assigned_to = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
-    severity = models.CharField(max_length=12, choices=AdverseEvent.Severity.choices)
+    severity = models.CharField(max_length=12, choices=SEVERITY.choices)
     reason = models.CharField(max_length=500)
     due_on = models.DateField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)

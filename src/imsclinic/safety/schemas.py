@@ -8,6 +8,8 @@ from decimal import Decimal
 from ninja import Schema
 from pydantic import Field
 
+from imsclinic.rules.ranges import DEFAULT_NEEDLE_DIAMETER_MM, DEFAULT_NEEDLE_LENGTH_MM
+
 # Generous on purpose: the recall names the limit itself ("at most 40 characters"), which
 # reads better than the parser's generic "too long" (lots are charted up to 40).
 _TEXT = 1000
@@ -23,8 +25,8 @@ class RecallIn(Schema):
 class NeedleLotIn(Schema):
     manufacturer: str = Field(max_length=100)
     lot: str = Field(max_length=40)
-    needle_diameter_mm: Decimal = Field(default=Decimal("0.25"))
-    needle_length_mm: int = 40
+    needle_diameter_mm: Decimal = Field(default=DEFAULT_NEEDLE_DIAMETER_MM)
+    needle_length_mm: int = DEFAULT_NEEDLE_LENGTH_MM
     expires_on: dt.date
     quantity: int
     received_on: dt.date

@@ -19,6 +19,12 @@ from imsclinic.core.form_input import blank_to_none, field_errors, nested_from_p
 from imsclinic.core.permissions import ADMINS, CLINICAL, STAFF
 from imsclinic.core.spreadsheet import csv_writer
 from imsclinic.core.web import clinic_view
+from imsclinic.rules.ranges import (
+    DEFAULT_NEEDLE_DIAMETER_MM,
+    DEFAULT_NEEDLE_LENGTH_MM,
+    NEEDLE_DIAMETERS_OFFERED,
+    NEEDLE_LENGTHS_OFFERED,
+)
 from imsclinic.safety import actions, selectors
 from imsclinic.safety.integrity import followup_intact, incident_intact
 from imsclinic.safety.models import FollowUp
@@ -120,8 +126,8 @@ def needle_stock(request: HttpRequest, actor: Actor) -> HttpResponse:
     today = timezone.localdate()
     values: dict[str, Any] = {
         "received_on": today.isoformat(),
-        "needle_diameter_mm": "0.25",
-        "needle_length_mm": "40",
+        "needle_diameter_mm": str(DEFAULT_NEEDLE_DIAMETER_MM),
+        "needle_length_mm": str(DEFAULT_NEEDLE_LENGTH_MM),
     }
     errors: dict[str, str] = {}
     if request.method == "POST":
@@ -141,8 +147,8 @@ def needle_stock(request: HttpRequest, actor: Actor) -> HttpResponse:
             "today": today,
             "values": values,
             "errors": errors,
-            "diameters": ("0.16", "0.18", "0.20", "0.25", "0.30"),
-            "lengths": (15, 25, 30, 40, 50, 60, 75),
+            "diameters": NEEDLE_DIAMETERS_OFFERED,
+            "lengths": NEEDLE_LENGTHS_OFFERED,
         },
         status=422 if errors else 200,
     )

@@ -14,7 +14,6 @@ from imsclinic.charting.actions.assessments import (
     assessment_sign,
     assessment_update,
 )
-from imsclinic.charting.actions.checks import SENSATIONS, SIDES, TWITCHES
 from imsclinic.charting.actions.episodes import episode_check, episode_close, episode_open
 from imsclinic.charting.actions.session_checks import _episode_facts
 from imsclinic.charting.actions.sessions import (
@@ -25,9 +24,6 @@ from imsclinic.charting.actions.sessions import (
 )
 
 __all__ = [
-    "SENSATIONS",
-    "SIDES",
-    "TWITCHES",
     "_episode_facts",
     "amendment_add",
     "assessment_check",

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from imsclinic.anatomy import CHART_REGIONS, Muscle
+from imsclinic.anatomy import Muscle
 from imsclinic.charting import written
 from imsclinic.charting.actions.checks import (
-    SIDES,
     _check_date,
     _check_level,
     _check_pain,
@@ -35,20 +34,10 @@ def _validate_assessment(
     _check_date(problems, "assessed_on", data.assessed_on, "Assessment date")
     episode = _episode_for(problems, patient, data.episode_id, data.assessed_on)
     _check_pain(problems, "pain_now", data.pain_now)
-    for index, mark in enumerate(data.pain_locations):
-        if mark.region not in CHART_REGIONS:
-            problems.add(
-                f"pain_locations.{index}.region",
-                "invalid",
-                f"Unknown body-chart region '{mark.region}'.",
-            )
-        if mark.side not in SIDES:
-            problems.add(f"pain_locations.{index}.side", "invalid", "Side is 'left' or 'right'.")
+    # Regions, sides and sign kinds are checked by the schema (charting/vocabulary.py).
     resolved: list[tuple[Muscle, str]] = []
     for index, finding in enumerate(data.findings):
         muscle = resolve_muscle(problems, f"findings.{index}", finding.muscle, finding.level)
-        if finding.side not in SIDES:
-            problems.add(f"findings.{index}.side", "invalid", "Side is 'left' or 'right'.")
         if muscle is not None:
             level = _check_level(problems, f"findings.{index}.level", muscle, finding.level)
             resolved.append((muscle, level))
@@ -70,19 +59,6 @@ def _validate_assessment(
                     "empty",
                     f"Tick at least one finding for {muscle.name}, or mark it normal.",
                 )
-    for index, sign in enumerate(data.signs):
-        if sign.region not in CHART_REGIONS:
-            problems.add(
-                f"signs.{index}.region", "invalid", f"Unknown body-chart region '{sign.region}'."
-            )
-        if sign.side not in SIDES:
-            problems.add(f"signs.{index}.side", "invalid", "Side is 'left' or 'right'.")
-        if sign.kind not in NeuropathySign.Kind.values:
-            problems.add(
-                f"signs.{index}.kind",
-                "invalid",
-                f"Sign must be one of: {', '.join(NeuropathySign.Kind.values)}.",
-            )
     _check_rom(problems, "rom", data.rom)
     problems.raise_if_any()
     assert episode is not None
@@ -121,7 +97,7 @@ def _write_assessment_children(
         RomMeasure(
             clinic_id=clinic_id,
             assessment=assessment,
-            phase=RomMeasure.Phase.BASELINE,
+            phase="baseline",
             movement=row.movement,
             side=row.side,
             degrees=round(row.degrees),

@@ -15,7 +15,7 @@ from django.utils import timezone
 from imsclinic.accounts.models import Role
 from imsclinic.anatomy import Muscle, get_catalog
 from imsclinic.charting.integrity import content_hash
-from imsclinic.charting.models import Assessment, Episode, Insertion, Side, TreatmentSession
+from imsclinic.charting.models import Assessment, Episode, TreatmentSession
 from imsclinic.charting.schemas import RomIn
 from imsclinic.core.actors import Actor
 from imsclinic.core.audit import audit_record
@@ -26,10 +26,8 @@ from imsclinic.patients.models import Patient
 from imsclinic.rules import ranges
 
 _ICD10 = re.compile(r"^[A-TV-Z][0-9][0-9AB](\.[0-9A-Z]{1,4})?$")
-SIDES = tuple(Side.values)
-# Django rebuilds a choices' .values list on every access; these are read per insertion.
-TWITCHES = frozenset(Insertion.Twitch.values)
-SENSATIONS = tuple(Insertion.Sensation.values)
+# Closed vocabularies (side, twitch, sensation, ...) are checked by the input schemas
+# (charting/vocabulary.py), not here.
 
 
 class _Dated(Protocol):
@@ -74,8 +72,6 @@ def _check_rom(problems: Problems, prefix: str, rows: Sequence[RomIn]) -> None:
                 "out_of_range",
                 message,
             )
-        if row.side not in ("", *SIDES):
-            problems.add(f"{prefix}.{index}.side", "invalid", "Side is 'left', 'right' or empty.")
 
 
 def _check_level(problems: Problems, field: str, muscle: Muscle, level: str) -> str:

@@ -38,10 +38,6 @@ def _episode_input(data: EpisodeIn) -> tuple[str, str]:
         )
     elif not label:
         problems.add("condition_label", "required", f"Name the condition for code {code}.")
-    if data.affected_side not in ("", "left", "right", "bilateral"):
-        problems.add(
-            "affected_side", "invalid", "Affected side is left, right, bilateral or empty."
-        )
     _check_date(problems, "opened_on", data.opened_on, "Episode start")
     if data.onset_date is not None:
         _check_date(problems, "onset_date", data.onset_date, "Onset date")

@@ -14,16 +14,13 @@ from django.db import connection
 from imsclinic.accounts.models import NeedlingAuthorization
 from imsclinic.anatomy import Muscle
 from imsclinic.charting.actions.checks import (
-    SENSATIONS,
-    SIDES,
-    TWITCHES,
     _check_date,
     _check_episode,
     _check_level,
     _check_pain,
     _check_rom,
 )
-from imsclinic.charting.models import AdverseEvent, Episode, TreatmentSession
+from imsclinic.charting.models import Episode, TreatmentSession
 from imsclinic.charting.reasoning import resolve_muscle
 from imsclinic.charting.safety import session_decision
 from imsclinic.charting.schemas import InsertionIn, SessionIn
@@ -38,8 +35,6 @@ def _validate_insertion(
 ) -> tuple[Muscle, str] | None:
     prefix = f"insertions.{index}"
     muscle = resolve_muscle(problems, prefix, row.muscle, row.level)
-    if row.side not in SIDES:
-        problems.add(f"{prefix}.side", "invalid", "Side is 'left' or 'right'.")
     for name, message in ranges.needle_problems(
         row.needle_diameter_mm, row.needle_length_mm
     ).items():
@@ -49,16 +44,6 @@ def _validate_insertion(
             f"{prefix}.needle_lot",
             "required",
             "Enter the needle lot number from the pack (for traceability).",
-        )
-    if row.twitch not in TWITCHES:
-        problems.add(
-            f"{prefix}.twitch", "invalid", "Record today's twitch response: none, weak or strong."
-        )
-    if row.sensation not in SENSATIONS:
-        problems.add(
-            f"{prefix}.sensation",
-            "invalid",
-            f"Record today's sensation: one of {', '.join(SENSATIONS)}.",
         )
     if muscle is None:
         return None
@@ -168,25 +153,8 @@ def _validate_session(
         if result is not None:
             resolved.append(result)
     _check_rom(problems, "rom", data.rom)
-    for index, rom in enumerate(data.rom):
-        if rom.phase not in ("", "before", "after"):
-            problems.add(
-                f"rom.{index}.phase", "invalid", "ROM phase is 'before' or 'after' needling."
-            )
     for index, event in enumerate(data.adverse_events):
-        if event.kind not in AdverseEvent.Kind.values:
-            problems.add(
-                f"adverse_events.{index}.kind",
-                "invalid",
-                f"Adverse event kind must be one of: {', '.join(AdverseEvent.Kind.values)}.",
-            )
-        if event.severity not in AdverseEvent.Severity.values:
-            problems.add(
-                f"adverse_events.{index}.severity",
-                "invalid",
-                "Severity is mild, significant or serious.",
-            )
-        elif event.severity != "mild" and not event.action_taken.strip():
+        if event.severity != "mild" and not event.action_taken.strip():
             problems.add(
                 f"adverse_events.{index}.action_taken",
                 "required",

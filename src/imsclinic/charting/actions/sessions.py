@@ -102,7 +102,7 @@ def _write_session_children(
         (
             clinic_id,
             session_id,
-            row.phase or RomMeasure.Phase.AFTER.value,
+            row.phase or "after",
             row.movement,
             row.side,
             round(row.degrees),

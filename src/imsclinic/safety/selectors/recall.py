@@ -208,7 +208,7 @@ def needle_lot_recall(*, actor: Actor, query: RecallIn, purpose: str = "view") -
     sessions_sql, insertions_sql = recall_statements(
         query.date_from is not None, query.date_to is not None
     )
-    names = {m.id: m.name for m in get_catalog().muscles}
+    names = get_catalog().display_names()  # the one id -> name map (retired ids too)
     kinds: dict[str, str] = {}  # charted text -> exact | normalized
     sessions: dict[int, RecallSession] = {}
     spellings: Counter[str] = Counter()
