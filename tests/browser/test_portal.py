@@ -7,12 +7,16 @@ import datetime as dt
 import io
 import re
 from contextlib import redirect_stdout
+from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
 from django.test import override_settings
 from playwright.sync_api import expect
 
+from imsclinic.billing import actions as billing
+from imsclinic.billing.schemas import InvoiceIn, LineIn, PaymentIn
+from tests.billing.builders import billing_staff, give_credentials, make_fee_schedule
 from tests.factories import (
     make_actor,
     make_consented_patient,
@@ -22,6 +26,30 @@ from tests.factories import (
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def issued_invoice(patient, practitioner, *, paid: str | None = None):
+    """An issued invoice for the patient's visit (and a payment), through the billing actions."""
+    admin, desk = billing_staff(patient.clinic)
+    give_credentials(practitioner)
+    fees = make_fee_schedule(admin)
+    invoice = billing.invoice_issue(
+        actor=desk,
+        invoice=billing.invoice_create(
+            actor=desk,
+            data=InvoiceIn(
+                patient_id=patient.pk,
+                practitioner_id=practitioner.pk,
+                service_date=today(),
+                lines=[LineIn(service_id=fees["IMS-T30"].pk)],
+            ),
+        ),
+    )
+    if paid:
+        billing.payment_record(
+            actor=desk, invoice=invoice, data=PaymentIn(method="debit", amount=Decimal(paid))
+        )
+    return invoice
 
 
 def test_patient_signs_in_and_sees_the_pain_chart_after_two_sessions(
@@ -38,6 +66,7 @@ def test_patient_signs_in_and_sees_the_pain_chart_after_two_sessions(
             session_date=today() - dt.timedelta(days=days),
             pain_before=pain,
         )
+    receipt = issued_invoice(patient, practitioner, paid="95.00")
     page.set_viewport_size({"width": 390, "height": 844})
 
     with override_settings(IMSCLINIC_PUBLIC_URL=live_server.url):
@@ -68,6 +97,22 @@ def test_patient_signs_in_and_sees_the_pain_chart_after_two_sessions(
     overflow = page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
     assert not overflow, "the portal scrolls sideways at 390 px"
     screenshot(page, "53-portal-390")
+
+    # Receipts: the patient's issued invoice, downloaded as the clinic's PDF
+    page.get_by_role("link", name="See your receipts").click()
+    expect(page.get_by_role("heading", name="Your receipts")).to_be_visible()
+    expect(page.get_by_role("heading", name=f"Invoice {receipt.number}")).to_be_visible()
+    with page.expect_download() as download:
+        page.get_by_role(
+            "link", name=f"Download the receipt for invoice {receipt.number} (PDF)"
+        ).click()
+    assert download.value.suggested_filename == f"receipt-{receipt.number}.pdf"
+    with open(download.value.path(), "rb") as pdf:
+        assert pdf.read(4) == b"%PDF"
+    overflow = page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
+    assert not overflow, "the receipts page scrolls sideways at 390 px"
+    screenshot(page, "54-portal-receipts-390")
+    page.get_by_role("link", name="Back to your page").click()
 
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_role("heading", name="You are signed out")).to_be_visible()
