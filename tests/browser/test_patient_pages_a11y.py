@@ -14,7 +14,6 @@ from imsclinic.portal import actions
 from imsclinic.portal.learn import TOPICS
 from imsclinic.portal.schemas import IntakeLinkIn
 from tests.browser.axe import serious_violations
-from tests.browser.test_portal import issued_invoice
 from tests.factories import (
     make_actor,
     make_consented_patient,
@@ -22,6 +21,7 @@ from tests.factories import (
     make_signed_session,
     today,
 )
+from tests.portal.builders import patient_invoice
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -76,5 +76,5 @@ def test_patient_pages_pass_axe_at_390(page, live_server, practitioner, monkeypa
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(f"{base}/portal/")
     assert not serious_violations(page)
-    issued_invoice(patient, practitioner, paid="95.00")
+    patient_invoice(patient, practitioner, paid="95.00")
     _check(page, f"{base}/portal/receipts/")  # the patient's receipts

@@ -7,16 +7,12 @@ import datetime as dt
 import io
 import re
 from contextlib import redirect_stdout
-from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
 from django.test import override_settings
 from playwright.sync_api import expect
 
-from imsclinic.billing import actions as billing
-from imsclinic.billing.schemas import InvoiceIn, LineIn, PaymentIn
-from tests.billing.builders import billing_staff, give_credentials, make_fee_schedule
 from tests.factories import (
     make_actor,
     make_consented_patient,
@@ -24,32 +20,9 @@ from tests.factories import (
     make_signed_session,
     today,
 )
+from tests.portal.builders import patient_invoice
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def issued_invoice(patient, practitioner, *, paid: str | None = None):
-    """An issued invoice for the patient's visit (and a payment), through the billing actions."""
-    admin, desk = billing_staff(patient.clinic)
-    give_credentials(practitioner)
-    fees = make_fee_schedule(admin)
-    invoice = billing.invoice_issue(
-        actor=desk,
-        invoice=billing.invoice_create(
-            actor=desk,
-            data=InvoiceIn(
-                patient_id=patient.pk,
-                practitioner_id=practitioner.pk,
-                service_date=today(),
-                lines=[LineIn(service_id=fees["IMS-T30"].pk)],
-            ),
-        ),
-    )
-    if paid:
-        billing.payment_record(
-            actor=desk, invoice=invoice, data=PaymentIn(method="debit", amount=Decimal(paid))
-        )
-    return invoice
 
 
 def test_patient_signs_in_and_sees_the_pain_chart_after_two_sessions(
@@ -66,7 +39,7 @@ def test_patient_signs_in_and_sees_the_pain_chart_after_two_sessions(
             session_date=today() - dt.timedelta(days=days),
             pain_before=pain,
         )
-    receipt = issued_invoice(patient, practitioner, paid="95.00")
+    receipt = patient_invoice(patient, practitioner, paid="95.00")
     page.set_viewport_size({"width": 390, "height": 844})
 
     with override_settings(IMSCLINIC_PUBLIC_URL=live_server.url):

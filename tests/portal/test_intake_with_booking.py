@@ -21,26 +21,16 @@ from imsclinic.patients.schemas import ConsentIn
 from imsclinic.portal.models import IntakeLink, IntakeSubmission
 from imsclinic.scheduling import actions as scheduling
 from imsclinic.scheduling.models import Appointment
-from imsclinic.scheduling.schemas import CourseIn, OnlineBookingIn
-from tests.factories import make_actor, make_episode, make_patient, make_session, make_user
-from tests.scheduling.builders import book, local, next_weekday, set_up_calendar
+from imsclinic.scheduling.schemas import CourseIn
+from tests.factories import make_episode, make_patient, make_session
+from tests.scheduling.builders import (
+    book,
+    local,
+    new_patient_request,
+    next_weekday,
+)
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def calendar(clinic, practitioner):
-    return set_up_calendar(clinic, [practitioner])
-
-
-@pytest.fixture
-def desk(clinic):
-    return make_actor(make_user(clinic, "desk.jo", "front_desk"))
-
-
-@pytest.fixture
-def monday():
-    return next_weekday(timezone.localdate() + dt.timedelta(days=7), 0)
 
 
 @pytest.fixture
@@ -169,21 +159,7 @@ def test_no_intake_for_a_patient_without_email_or_not_new(
 def test_an_online_request_confirmed_as_a_new_patient_gets_the_intake(
     clinic, desk, practitioner, calendar, monday
 ):
-    outcome = scheduling.online_book(
-        clinic=clinic,
-        data=OnlineBookingIn(
-            appointment_type_id=calendar.assessment.pk,
-            practitioner_id=practitioner.pk,
-            starts_at=local(monday, "10:00"),
-            new_patient=True,
-            family_name="Okonkwo-Reid",
-            given_name="Tamsin",
-            date_of_birth=dt.date(1986, 7, 19),
-            email="tamsin@example.org",
-            phone="403-555-0188",
-        ),
-        address=None,
-    )
+    outcome = new_patient_request(clinic, practitioner, calendar, local(monday, "10:00"))
     assert not intakes().exists()  # nobody known yet: the front desk confirms who it is
     accepted = scheduling.request_accept(
         actor=desk, appointment=outcome.appointment, patient_id=None

@@ -4,37 +4,17 @@ the portal session; every view and download is in the audit trail."""
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 import pytest
 from django.db import connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
-from imsclinic.billing import actions as billing
-from imsclinic.billing.schemas import InvoiceIn, LineIn, PaymentIn
 from imsclinic.core.models import AuditEvent
-from tests.billing.builders import billing_staff, give_credentials, make_fee_schedule
-from tests.factories import make_consented_patient, today
+from tests.factories import make_consented_patient
+from tests.portal.builders import patient_invoice
 from tests.portal.test_portal import sign_in
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def staff(clinic):
-    return billing_staff(clinic)
-
-
-@pytest.fixture
-def fees(staff, practitioner):
-    give_credentials(practitioner)
-    return make_fee_schedule(staff[0])
-
-
-@pytest.fixture
-def desk(staff):
-    return staff[1]
 
 
 @pytest.fixture
@@ -44,34 +24,14 @@ def ada(actor):
     )
 
 
-def invoice(desk, patient, practitioner, fees, *, issue=True, pay=None):
-    draft = billing.invoice_create(
-        actor=desk,
-        data=InvoiceIn(
-            patient_id=patient.pk,
-            practitioner_id=practitioner.pk,
-            service_date=today(),
-            lines=[LineIn(service_id=fees["IMS-T30"].pk)],
-        ),
-    )
-    if not issue:
-        return draft
-    issued = billing.invoice_issue(actor=desk, invoice=draft)
-    if pay:
-        billing.payment_record(
-            actor=desk, invoice=issued, data=PaymentIn(method="debit", amount=Decimal(pay))
-        )
-    return issued
-
-
 def test_the_patient_sees_only_their_own_issued_invoices_and_it_is_audited(
-    client, actor, clinic, practitioner, desk, fees, ada
+    client, actor, clinic, practitioner, ada
 ):
-    paid = invoice(desk, ada, practitioner, fees, pay="95.00")
-    owing = invoice(desk, ada, practitioner, fees)
-    draft = invoice(desk, ada, practitioner, fees, issue=False)
+    paid = patient_invoice(ada, practitioner, paid="95.00")
+    owing = patient_invoice(ada, practitioner)
+    draft = patient_invoice(ada, practitioner, issue=False)
     other = make_consented_patient(actor, family_name="Lindqvist", email="maren@example.org")
-    theirs = invoice(desk, other, practitioner, fees, pay="95.00")
+    theirs = patient_invoice(other, practitioner, paid="95.00")
     sign_in(client, clinic)
     home = client.get("/portal/").content.decode()
     assert 'href="/portal/receipts/"' in home
@@ -90,12 +50,12 @@ def test_the_patient_sees_only_their_own_issued_invoices_and_it_is_audited(
 
 
 def test_the_receipt_pdf_downloads_through_the_portal_session_only(
-    client, actor, clinic, practitioner, desk, fees, ada
+    client, actor, clinic, practitioner, ada
 ):
-    paid = invoice(desk, ada, practitioner, fees, pay="95.00")
-    draft = invoice(desk, ada, practitioner, fees, issue=False)
+    paid = patient_invoice(ada, practitioner, paid="95.00")
+    draft = patient_invoice(ada, practitioner, issue=False)
     other = make_consented_patient(actor, family_name="Lindqvist", email="maren@example.org")
-    theirs = invoice(desk, other, practitioner, fees)
+    theirs = patient_invoice(other, practitioner)
     # Signed out (or a staff login): the signed-out page, no PDF
     signed_out = client.get(f"/portal/receipts/{paid.pk}.pdf")
     assert signed_out.status_code == 200 and signed_out["Content-Type"].startswith("text/html")
@@ -128,14 +88,14 @@ def test_no_receipts_yet_says_so_in_the_patients_language(client, actor, clinic)
 
 
 def test_the_receipts_page_takes_the_same_queries_however_many_invoices(
-    client, clinic, practitioner, desk, fees, ada
+    client, clinic, practitioner, ada
 ):
-    invoice(desk, ada, practitioner, fees, pay="95.00")
+    patient_invoice(ada, practitioner, paid="95.00")
     sign_in(client, clinic)
     with CaptureQueriesContext(connection) as one:
         client.get("/portal/receipts/")
     for _ in range(4):
-        invoice(desk, ada, practitioner, fees, pay="95.00")
+        patient_invoice(ada, practitioner, paid="95.00")
     with CaptureQueriesContext(connection) as five:
         html = client.get("/portal/receipts/").content.decode()
     assert html.count("Download the receipt") == 5

@@ -4,15 +4,13 @@ booking's transaction, without scheduling importing them."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 
 from imsclinic.scheduling import actions
 from imsclinic.scheduling.events import appointment_booked
 from imsclinic.scheduling.models import Appointment
-from imsclinic.scheduling.schemas import CourseIn, OnlineBookingIn
-from tests.scheduling.builders import book, local
+from imsclinic.scheduling.schemas import CourseIn
+from tests.scheduling.builders import book, local, new_patient_request
 
 pytestmark = pytest.mark.django_db
 
@@ -58,21 +56,7 @@ def test_a_course_is_announced_once_for_its_first_appointment(
 def test_an_online_request_is_announced_when_the_front_desk_confirms_it(
     heard, clinic, desk, practitioner, calendar, monday
 ):
-    outcome = actions.online_book(
-        clinic=clinic,
-        data=OnlineBookingIn(
-            appointment_type_id=calendar.assessment.pk,
-            practitioner_id=practitioner.pk,
-            starts_at=local(monday, "10:00"),
-            new_patient=True,
-            family_name="Okonkwo-Reid",
-            given_name="Tamsin",
-            date_of_birth=dt.date(1986, 7, 19),
-            email="tamsin@example.org",
-            phone="403-555-0188",
-        ),
-        address=None,
-    )
+    outcome = new_patient_request(clinic, practitioner, calendar, local(monday, "10:00"))
     assert heard == []  # held for the front desk: nobody to send anything to yet
     accepted = actions.request_accept(actor=desk, appointment=outcome.appointment, patient_id=None)
     ((_sender, actor, booked, _rows),) = heard
