@@ -111,15 +111,18 @@ def invoice_get(*, actor: Actor, invoice_id: object) -> InvoiceDetail:
     )
     if _own_only(actor) and invoice.practitioner_id != actor.user.pk:
         raise PermissionDenied("Practitioners see the invoices of their own visits only.")
-    detail = InvoiceDetail(
+    return _detail(invoice, actor.clinic)
+
+
+def _detail(invoice: Invoice, clinic: Clinic) -> InvoiceDetail:
+    return InvoiceDetail(
         invoice=invoice,
         lines=list(invoice.lines.select_related("service")),
         payments=list(invoice.payments.all()),
         credit_notes=list(invoice.credit_notes.all()),
         sums=invoice_sums([invoice.pk])[invoice.pk],
-        settings=billing_settings(actor.clinic),
+        settings=billing_settings(clinic),
     )
-    return detail
 
 
 def invoice_for_change(*, actor: Actor, invoice_id: object) -> Invoice:
@@ -223,11 +226,4 @@ def patient_issued_invoice(*, patient: Patient, invoice_id: int) -> InvoiceDetai
     )
     if invoice is None:
         raise NotFound("Receipt not found.")
-    return InvoiceDetail(
-        invoice=invoice,
-        lines=list(invoice.lines.select_related("service")),
-        payments=list(invoice.payments.all()),
-        credit_notes=list(invoice.credit_notes.all()),
-        sums=invoice_sums([invoice.pk])[invoice.pk],
-        settings=billing_settings(patient.clinic),
-    )
+    return _detail(invoice, patient.clinic)
