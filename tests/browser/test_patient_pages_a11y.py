@@ -22,6 +22,7 @@ from tests.factories import (
     today,
 )
 from tests.outcomes.builders import give_wording
+from tests.portal.builders import patient_invoice
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -78,3 +79,5 @@ def test_patient_pages_pass_axe_at_390(page, live_server, practitioner, monkeypa
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(f"{base}/portal/")
     assert not serious_violations(page)
+    patient_invoice(patient, practitioner, paid="95.00")
+    _check(page, f"{base}/portal/receipts/")  # the patient's receipts

@@ -20,6 +20,7 @@ from tests.factories import (
     make_signed_session,
     today,
 )
+from tests.portal.builders import patient_invoice
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -38,6 +39,7 @@ def test_patient_signs_in_and_sees_the_pain_chart_after_two_sessions(
             session_date=today() - dt.timedelta(days=days),
             pain_before=pain,
         )
+    receipt = patient_invoice(patient, practitioner, paid="95.00")
     page.set_viewport_size({"width": 390, "height": 844})
 
     with override_settings(IMSCLINIC_PUBLIC_URL=live_server.url):
@@ -68,6 +70,22 @@ def test_patient_signs_in_and_sees_the_pain_chart_after_two_sessions(
     overflow = page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
     assert not overflow, "the portal scrolls sideways at 390 px"
     screenshot(page, "53-portal-390")
+
+    # Receipts: the patient's issued invoice, downloaded as the clinic's PDF
+    page.get_by_role("link", name="See your receipts").click()
+    expect(page.get_by_role("heading", name="Your receipts")).to_be_visible()
+    expect(page.get_by_role("heading", name=f"Invoice {receipt.number}")).to_be_visible()
+    with page.expect_download() as download:
+        page.get_by_role(
+            "link", name=f"Download the receipt for invoice {receipt.number} (PDF)"
+        ).click()
+    assert download.value.suggested_filename == f"receipt-{receipt.number}.pdf"
+    with open(download.value.path(), "rb") as pdf:
+        assert pdf.read(4) == b"%PDF"
+    overflow = page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
+    assert not overflow, "the receipts page scrolls sideways at 390 px"
+    screenshot(page, "54-portal-receipts-390")
+    page.get_by_role("link", name="Back to your page").click()
 
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_role("heading", name="You are signed out")).to_be_visible()

@@ -5,6 +5,7 @@ follow ?lang= or the browser; every French string is translated."""
 from __future__ import annotations
 
 import base64
+import gettext
 import re
 from pathlib import Path
 
@@ -43,6 +44,19 @@ def test_every_french_string_is_translated_and_compiled():
     assert not empty, f"untranslated: {empty}"
     assert "#, fuzzy" not in text
     assert PO.with_suffix(".mo").stat().st_mtime >= PO.stat().st_mtime - 1
+
+
+def test_no_french_sentence_is_said_twice():
+    # A msgstr whose continuation lines repeated its first line showed every sentence
+    # twice on the French pages (53 of them, until issue 15's follow-up).
+    with PO.with_suffix(".mo").open("rb") as mo:
+        catalog = gettext.GNUTranslations(mo)._catalog  # type: ignore[attr-defined]
+    doubled = [
+        text
+        for text in catalog.values()
+        if isinstance(text, str) and len(text) > 1 and text == text[: len(text) // 2] * 2
+    ]
+    assert not doubled, doubled
 
 
 def test_a_french_patient_gets_the_intake_in_french_and_signs_the_french_consent(

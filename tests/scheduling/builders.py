@@ -119,6 +119,27 @@ def book(
     return actions.appointment_book(actor=actor, data=AppointmentIn(**values))
 
 
+def new_patient_request(clinic: Any, practitioner: User, calendar: Any, start: dt.datetime) -> Any:
+    """A new patient's online request (held for the front desk): Okonkwo-Reid, Tamsin."""
+    from imsclinic.scheduling.schemas import OnlineBookingIn
+
+    return actions.online_book(
+        clinic=clinic,
+        data=OnlineBookingIn(
+            appointment_type_id=calendar.assessment.pk,
+            practitioner_id=practitioner.pk,
+            starts_at=start,
+            new_patient=True,
+            family_name="Okonkwo-Reid",
+            given_name="Tamsin",
+            date_of_birth=dt.date(1986, 7, 19),
+            email="tamsin@example.org",
+            phone="403-555-0188",
+        ),
+        address=None,
+    )
+
+
 def next_weekday(day: dt.date, weekday: int) -> dt.date:
     """The first ``weekday`` (0 = Monday) strictly after ``day``."""
     return day + dt.timedelta(days=(weekday - day.weekday() - 1) % 7 + 1)

@@ -34,14 +34,20 @@ def test_front_desk_books_and_the_patient_gets_a_confirmation_with_a_calendar_fi
         object_type="Appointment", object_id=appointment.pk, action="create"
     ).exists()
     # The confirmation and the reminder wait in the outbox, written with the booking.
-    kinds = set(OutboxMessage.objects.filter(ref_id=appointment.pk).values_list("kind", flat=True))
+    kinds = set(
+        OutboxMessage.objects.filter(ref_type="Appointment", ref_id=appointment.pk).values_list(
+            "kind", flat=True
+        )
+    )
     assert kinds == {"appointment.confirmation", "appointment.reminder"}
     reminder = OutboxMessage.objects.get(kind="appointment.reminder")
     assert reminder.send_after == appointment.starts_at - dt.timedelta(hours=24)
     assert reminder.expires_at == appointment.starts_at
     send_all_due()
-    (sent,) = mail.outbox
-    assert sent.to == ["maren@example.org"]
+    # A new patient also gets the intake form (tests/portal/test_intake_with_booking.py)
+    sent, intake = mail.outbox
+    assert sent.to == intake.to == ["maren@example.org"]
+    assert "/intake/" in intake.body
     assert "Monday" in sent.subject and "09:00" in sent.subject
     assert "Lindqvist" not in sent.body  # nothing clinical or identifying beyond the visit
     filename, content, mimetype = sent.attachments[0]

@@ -106,6 +106,8 @@ PAGES: dict[str, Exp] = {
     "portal_sign_in_request": Exp((200, 200, 200, 200)),
     "portal_appointment_confirm": Exp((200, 200, 200, 200), (200, 200, 200, 200)),
     "portal_appointment_cancel": Exp((200, 200, 200, 200), (200, 200, 200, 200)),
+    "portal_receipts": Exp((200, 200, 200, 200)),  # the signed-out page
+    "portal_receipt_pdf": Exp((200, 200, 200, 200), (200, 200, 200, 200)),
     "learn_index": Exp((200, 200, 200, 200)),  # IMS explained: public reading
     "learn_page": Exp((200, 200, 200, 200)),
     "learn_send": Exp((LOGIN, 403, 302, 302), (LOGIN, 403, 404, 404)),  # POST only
@@ -304,6 +306,8 @@ PUBLIC_PAGES = {
     "portal_sign_in_request",
     "portal_appointment_confirm",
     "portal_appointment_cancel",
+    "portal_receipts",
+    "portal_receipt_pdf",
     "learn_index",
     "learn_page",
     "calendar_feed",

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from imsclinic.billing.selectors import invoice_get
+from imsclinic.billing.selectors import InvoiceDetail, invoice_get
 from imsclinic.core.actors import Actor
 from imsclinic.core.audit import audit_record
 from imsclinic.core.errors import RuleViolation
@@ -31,8 +31,6 @@ class Receipt:
 
 @transaction.atomic
 def invoice_receipt(*, actor: Actor, invoice_id: object) -> Receipt:
-    from weasyprint import HTML  # heavy import, only when a receipt is printed
-
     detail = invoice_get(actor=actor, invoice_id=invoice_id)
     invoice = detail.invoice
     if not invoice.is_issued:
@@ -41,6 +39,23 @@ def invoice_receipt(*, actor: Actor, invoice_id: object) -> Receipt:
             code="invoice_draft",
             field="invoice",
         )
+    receipt = receipt_pdf(detail)
+    audit_record(
+        actor=actor,
+        action="print",
+        patient_id=invoice.patient_id,
+        obj=invoice,
+        detail=f"receipt {invoice.number}",
+    )
+    return receipt
+
+
+def receipt_pdf(detail: InvoiceDetail) -> Receipt:
+    """The PDF of an issued invoice (the caller checked who may have it and audits it:
+    staff above, the patient's portal in portal.views)."""
+    from weasyprint import HTML  # heavy import, only when a receipt is printed
+
+    invoice = detail.invoice
     paid = detail.sums.paid - detail.sums.refunded
     html = render_to_string(
         "billing/receipt.html",
@@ -55,11 +70,4 @@ def invoice_receipt(*, actor: Actor, invoice_id: object) -> Receipt:
         },
     )
     pdf = HTML(string=html).write_pdf()
-    audit_record(
-        actor=actor,
-        action="print",
-        patient_id=invoice.patient_id,
-        obj=invoice,
-        detail=f"receipt {invoice.number}",
-    )
     return Receipt(pdf=pdf, filename=f"receipt-{invoice.number}.pdf")

@@ -13,13 +13,14 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+from dataclasses import dataclass
 from typing import TypeVar
 
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from imsclinic.charting.models import Episode
+from imsclinic.charting.models import Episode, TreatmentSession
 from imsclinic.core.actors import Actor
 from imsclinic.core.audit import audit_account_event, audit_record
 from imsclinic.core.errors import (
@@ -30,7 +31,7 @@ from imsclinic.core.errors import (
     ValidationProblem,
 )
 from imsclinic.core.models import Clinic
-from imsclinic.core.permissions import CLINICAL, require_role
+from imsclinic.core.permissions import CLINICAL, STAFF, require_role
 from imsclinic.core.tenancy import get_for_clinic
 from imsclinic.measures import MEASURES
 from imsclinic.notifications import outbox
@@ -42,6 +43,7 @@ from imsclinic.patients import actions as patients
 from imsclinic.patients.consent_texts import CONSENT_TEXTS, CURRENT_CONSENT_VERSION
 from imsclinic.patients.models import Patient
 from imsclinic.patients.schemas import ConsentIn, PatientIn
+from imsclinic.portal import pain_map
 from imsclinic.portal.intake_questions import LIMB_QUESTIONS, PATIENT_ASKED, RED_FLAG_CODES
 from imsclinic.portal.learn import BY_SLUG
 from imsclinic.portal.models import IntakeLink, IntakeSubmission, PortalLink
@@ -178,17 +180,35 @@ def intake_link_send(*, actor: Actor, patient: Patient, data: IntakeLinkIn) -> I
         if episode.patient_id != patient.pk:
             problems.add("episode_id", "other_patient", "Choose an episode of this patient.")
     problems.raise_if_any()
+    return _issue_intake_link(
+        actor=actor,
+        patient=patient,
+        episode=episode,
+        measure_code=code,
+        expires_at=timezone.now() + dt.timedelta(days=data.expires_in_days),
+    )
+
+
+def _issue_intake_link(
+    *,
+    actor: Actor,
+    patient: Patient,
+    episode: Episode | None,
+    measure_code: str,
+    expires_at: dt.datetime,
+    detail: str = "",
+) -> IntakeLink:
     token = new_token()
     link = IntakeLink.objects.create(
         clinic=actor.clinic,
         patient=patient,
         episode=episode,
-        measure_code=code,
+        measure_code=measure_code,
         token_hash=token_hash(token),
         created_by=actor.user,
-        expires_at=timezone.now() + dt.timedelta(days=data.expires_in_days),
+        expires_at=expires_at,
     )
-    audit_record(actor=actor, action="create", patient_id=patient.pk, obj=link)
+    audit_record(actor=actor, action="create", patient_id=patient.pk, obj=link, detail=detail)
     _email_form_link(
         patient=patient,
         link=link,
@@ -197,6 +217,56 @@ def intake_link_send(*, actor: Actor, patient: Patient, data: IntakeLinkIn) -> I
         url=absolute(reverse("intake_form", args=[token])),
     )
     return link
+
+
+INTAKE_BEFORE_VISIT_DAYS_MIN = 2  # a visit booked for tomorrow still gets two days
+
+
+def intake_is_due(patient: Patient, appointment: Appointment) -> bool:
+    """A new patient is owed the intake form with their booking: they have an e-mail
+    address, have never been seen (no appointment they came to, no charted session), sent
+    no intake yet, and hold no intake link that still works."""
+    now = timezone.now()
+    own = {"clinic_id": patient.clinic_id, "patient_id": patient.pk}
+    return bool(
+        patient.email.strip()
+        and patient.archived_at is None
+        and not Appointment.objects.filter(
+            **own,
+            status__in=(Appointment.Status.ARRIVED, Appointment.Status.COMPLETED),
+        )
+        .exclude(pk=appointment.pk)
+        .exists()
+        and not TreatmentSession.objects.filter(**own).exists()
+        and not IntakeSubmission.objects.filter(**own).exists()
+        and not IntakeLink.objects.filter(**own, used_at__isnull=True, expires_at__gt=now).exists()
+    )
+
+
+@transaction.atomic
+def intake_link_for_booking(*, actor: Actor, appointment: Appointment) -> IntakeLink | None:
+    """With a new patient's first booking (scheduling.events.appointment_booked), e-mail
+    the intake form (health history, red-flag screening, pain map, consent) through the
+    outbox in the booking's own transaction; the link lasts until the visit (at least two
+    days, at most 30). Nothing when ``intake_is_due`` says no, so booking a course, or
+    booking again while a link is unused, never sends a second one."""
+    require_role(actor, STAFF)
+    patient = appointment.patient
+    if patient is None or not intake_is_due(patient, appointment):
+        return None
+    now = timezone.now()
+    expires_at = min(
+        max(appointment.starts_at, now + dt.timedelta(days=INTAKE_BEFORE_VISIT_DAYS_MIN)),
+        now + dt.timedelta(days=INTAKE_DAYS_MAX),
+    )
+    return _issue_intake_link(
+        actor=actor,
+        patient=patient,
+        episode=None,
+        measure_code="",
+        expires_at=expires_at,
+        detail=f"e-mailed with the booking of appointment {appointment.pk}",
+    )
 
 
 L = TypeVar("L", IntakeLink, PortalLink)
@@ -256,8 +326,17 @@ def baseline_asked(link: IntakeLink) -> bool:
     return outcome_wording(link.clinic_id, MEASURES[link.measure_code]) is not None
 
 
-def _validated(link: IntakeLink, data: IntakeIn) -> tuple[list[str], list[object], float | None]:
+@dataclass(frozen=True)
+class _Checked:
+    flags: list[str]
+    items: list[object]
+    score: float | None
+    pain_locations: list[dict[str, str]]
+
+
+def _validated(link: IntakeLink, data: IntakeIn) -> _Checked:
     problems = Problems()
+    pain_locations = pain_map.checked_marks(problems, data.pain_locations)
     unknown = sorted(set(data.precautions) - PATIENT_ASKED)
     if unknown:
         problems.add("precautions", "invalid", f"Unknown health answers {unknown}.")
@@ -295,7 +374,7 @@ def _validated(link: IntakeLink, data: IntakeIn) -> tuple[list[str], list[object
                     "baseline_" + problem.field, problem.code, problem.message, problem.suggestions
                 )
     problems.raise_if_any()
-    return flags, items, score
+    return _Checked(flags, items, score, pain_locations)
 
 
 @transaction.atomic
@@ -303,7 +382,8 @@ def intake_submit(*, token: str, data: IntakeIn, address: str | None = None) -> 
     """The patient's intake: checked, stored as a draft, the link spent, in one transaction
     (a double submit records one)."""
     link = intake_open(token=token, lock=True)
-    flags, items, score = _validated(link, data)
+    checked = _validated(link, data)
+    flags = checked.flags
     now = timezone.now()
     submission = IntakeSubmission.objects.create(
         clinic=link.clinic,
@@ -317,10 +397,11 @@ def intake_submit(*, token: str, data: IntakeIn, address: str | None = None) -> 
         red_flags=flags,
         red_flag_notes=data.red_flag_notes.strip(),
         pain_areas=data.pain_areas.strip(),
+        pain_locations=checked.pain_locations,
         baseline_measure_code=link.measure_code if baseline_asked(link) else "",
-        baseline_items=[None if v is None else int(str(v)) for v in items],
+        baseline_items=[None if v is None else int(str(v)) for v in checked.items],
         baseline_activities=[a.strip()[:120] for a in data.baseline_activities],
-        baseline_score=score,
+        baseline_score=checked.score,
         consent_version=consent_version_for(link.patient),
         consent_text=CONSENT_TEXTS[consent_version_for(link.patient)],
         consent_name=data.consent_name.strip(),

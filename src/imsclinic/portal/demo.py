@@ -10,6 +10,7 @@ import re
 from django.db import transaction
 
 from imsclinic.accounts.models import User
+from imsclinic.charting.schemas import PainMarkIn
 from imsclinic.core.actors import Actor
 from imsclinic.notifications.models import OutboxMessage
 from imsclinic.patients import actions as patients
@@ -58,7 +59,12 @@ def load(*, practitioner: User) -> IntakeSubmission:
                 "trauma": "yes",
             },
             red_flag_notes="Slipped on ice three weeks ago; the back pain started that day.",
-            pain_areas="Lower back, into the right buttock",
+            pain_areas="Worse after sitting; sometimes into the back of the right thigh",
+            pain_locations=[
+                PainMarkIn(region="lower_back", side="right"),
+                PainMarkIn(region="lower_back", side="left"),
+                PainMarkIn(region="buttock", side="right"),
+            ],
             baseline_items=[6],
             consent_agree=True,
             consent_name="Nadia Kowalczyk",

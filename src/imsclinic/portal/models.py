@@ -65,7 +65,9 @@ class IntakeSubmission(ClinicScopedModel):
     lymph_nodes_removed = models.JSONField(default=list)
     red_flags = models.JSONField(default=list)  # codes of intake_questions.RED_FLAGS answered yes
     red_flag_notes = models.TextField(blank=True)
-    pain_areas = models.TextField(blank=True)
+    pain_areas = models.TextField(blank=True)  # in their words (before the map: all there is)
+    # The pain map, as Assessment.pain_locations: [{"region": "lower_back", "side": "left"}]
+    pain_locations = models.JSONField(default=list, blank=True)
     baseline_measure_code = models.CharField(max_length=12, blank=True)
     baseline_items = models.JSONField(default=list)
     baseline_activities = models.JSONField(default=list)

@@ -7,6 +7,8 @@ from typing import Any
 from ninja import Schema
 from pydantic import Field
 
+from imsclinic.charting.schemas import PainMarkIn
+
 
 class LinkEmailIn(Schema):
     measure_code: str = Field(max_length=12)
@@ -29,6 +31,7 @@ class IntakeIn(Schema):
     red_flags: dict[str, str] = Field(default_factory=dict)  # code -> "yes" / "no"
     red_flag_notes: str = Field(default="", max_length=2000)
     pain_areas: str = Field(default="", max_length=2000)
+    pain_locations: list[PainMarkIn] = Field(default_factory=list, max_length=50)  # the map
     baseline_items: list[Any] = Field(default_factory=list, max_length=50)
     baseline_activities: list[str] = Field(default_factory=list, max_length=5)
     consent_agree: bool = False

@@ -32,6 +32,12 @@ urlpatterns += [
         views.portal_appointment_cancel,
         name="portal_appointment_cancel",
     ),
+    path("portal/receipts/", views.portal_receipts, name="portal_receipts"),
+    path(
+        "portal/receipts/<int:invoice_id>.pdf",
+        views.portal_receipt_pdf,
+        name="portal_receipt_pdf",
+    ),
     path("portal/<slug:clinic_slug>/", views.portal_sign_in_request, name="portal_sign_in_request"),
 ]
 

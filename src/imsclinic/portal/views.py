@@ -20,6 +20,10 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
+from imsclinic.anatomy import CHART_REGIONS
+from imsclinic.billing import selectors as billing
+from imsclinic.billing.receipt import receipt_pdf
+from imsclinic.charting.body_chart import views_context
 from imsclinic.charting.models import Episode
 from imsclinic.core.actors import Actor, client_address
 from imsclinic.core.audit import audit_view
@@ -35,7 +39,7 @@ from imsclinic.patients.consent_texts import CONSENT_TEXTS
 from imsclinic.patients.models import Patient
 from imsclinic.patients.selectors import patient_get
 from imsclinic.plots.pain import pain_course_svg
-from imsclinic.portal import actions, selectors
+from imsclinic.portal import actions, pain_map, selectors
 from imsclinic.portal.intake_questions import (
     LIMB_QUESTIONS,
     PRECAUTION_LABELS,
@@ -163,6 +167,10 @@ def _review_context(actor: Actor, patient_id: int, **extra: Any) -> dict[str, An
             if getattr(submission, name)
         ],
         "measure": measure,
+        "pain": pain_map.staff_labels(submission.pain_locations),
+        "chart_views": views_context(pain_map.mark_keys(submission.pain_locations)),
+        "marked": pain_map.mark_keys(submission.pain_locations),
+        "region_labels": CHART_REGIONS,
         "episodes": episodes,
         "chosen_episode": submission.link.episode_id or (episodes[0].pk if episodes else None),
         "errors": {},
@@ -215,12 +223,14 @@ def _intake_input(post: Any, measure_code: str) -> tuple[IntakeIn, dict[str, Any
         "red_flags": {q.code: post.get(f"red_flags.{q.code}", "") for q in RED_FLAGS},
         "red_flag_notes": post.get("red_flag_notes", ""),
         "pain_areas": post.get("pain_areas", ""),
+        "pain_locations": pain_map.marks_from_post(post.getlist("pain_mark")),
         "consent_agree": post.get("consent_agree") == "yes",
         "consent_name": post.get("consent_name", ""),
         "consent_signature": post.get("consent_signature", ""),
     }
     rows: list[int] = []
     shown = dict(values)
+    shown["pain_marks"] = post.getlist("pain_mark")
     if measure_code:
         baseline = {
             k.removeprefix("baseline."): v for k, v in post.items() if k.startswith("baseline.")
@@ -258,7 +268,12 @@ def intake_form(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def _intake_page(request: HttpRequest, token: str, link: IntakeLink) -> HttpResponse:
-    values: dict[str, Any] = {"precautions": [], "lymphedema_sites": [], "lymph_nodes_removed": []}
+    values: dict[str, Any] = {
+        "precautions": [],
+        "lymphedema_sites": [],
+        "lymph_nodes_removed": [],
+        "pain_marks": [],
+    }
     errors: dict[str, str] = {}
     status = 200
     if request.method == "POST":
@@ -282,6 +297,10 @@ def _intake_page(request: HttpRequest, token: str, link: IntakeLink) -> HttpResp
             (name, text, LIMB_LIST_FIELDS[name][0]) for name, text in LIMB_QUESTIONS.items()
         ],
         "red_flag_questions": RED_FLAGS,
+        "pain_views": pain_map.PAIN_VIEWS,
+        "pain_marks": set(values["pain_marks"]),
+        "region_names": pain_map.REGION_NAMES,
+        "side_names": pain_map.SIDE_NAMES,
         "consent_text": CONSENT_TEXTS[actions.consent_version_for(link.patient)],
         "consent_version": actions.consent_version_for(link.patient),
         "values": values,
@@ -468,6 +487,47 @@ def portal_appointment_confirm(request: HttpRequest, appointment_id: int) -> Htt
 @never_cache
 def portal_appointment_cancel(request: HttpRequest, appointment_id: int) -> HttpResponse:
     return _appointment_action(request, appointment_id, "cancel")
+
+
+@never_cache
+def portal_receipts(request: HttpRequest) -> HttpResponse:
+    """The patient's issued invoices and receipts (never drafts), each as a PDF."""
+    patient = _portal_patient(request)
+    if patient is None:
+        return _signed_out(request)
+    rows = billing.patient_issued_invoices(patient=patient)
+    actions.portal_patient_event(
+        patient=patient,
+        action="view",
+        detail=f"portal receipts ({len(rows)} invoice{'s' if len(rows) != 1 else ''})",
+        address=client_address(request),
+    )
+    context = {"clinic_name": patient.clinic.name, "patient": patient, "rows": rows}
+    with translation.override(patient_language(patient)):
+        return _private(render(request, "portal/receipts.html", context))
+
+
+@never_cache
+def portal_receipt_pdf(request: HttpRequest, invoice_id: int) -> HttpResponse:
+    """One receipt as the clinic prints it: only an issued invoice of the signed-in
+    patient (anything else is a 404 that says nothing), recorded as printed."""
+    patient = _portal_patient(request)
+    if patient is None:
+        return _signed_out(request)
+    try:
+        detail = billing.patient_issued_invoice(patient=patient, invoice_id=invoice_id)
+    except NotFound:
+        raise Http404("Receipt not found.") from None
+    receipt = receipt_pdf(detail)
+    actions.portal_patient_event(
+        patient=patient,
+        action="print",
+        detail=f"receipt {detail.invoice.number} downloaded in the portal",
+        address=client_address(request),
+    )
+    response = HttpResponse(receipt.pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{receipt.filename}"'
+    return _private(response)
 
 
 def portal_sign_out(request: HttpRequest) -> HttpResponse:

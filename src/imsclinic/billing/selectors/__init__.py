@@ -37,6 +37,8 @@ from imsclinic.billing.selectors.invoices import (
     invoice_get,
     invoice_list,
     patient_account,
+    patient_issued_invoice,
+    patient_issued_invoices,
     patient_payers,
     payer_get,
 )
@@ -79,6 +81,8 @@ __all__ = [
     "journal_rows",
     "money",
     "patient_account",
+    "patient_issued_invoice",
+    "patient_issued_invoices",
     "patient_payers",
     "payer_get",
     "period_report",

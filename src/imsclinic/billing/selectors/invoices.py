@@ -27,7 +27,7 @@ from imsclinic.billing.selectors.balances import (
     money,
 )
 from imsclinic.billing.selectors.fees import billing_settings
-from imsclinic.core.errors import PermissionDenied
+from imsclinic.core.errors import NotFound, PermissionDenied
 from imsclinic.core.permissions import BILLING, PRACTITIONER, STAFF, require_role
 from imsclinic.core.tenancy import get_for_clinic
 from imsclinic.patients.models import Patient
@@ -111,15 +111,18 @@ def invoice_get(*, actor: Actor, invoice_id: object) -> InvoiceDetail:
     )
     if _own_only(actor) and invoice.practitioner_id != actor.user.pk:
         raise PermissionDenied("Practitioners see the invoices of their own visits only.")
-    detail = InvoiceDetail(
+    return _detail(invoice, actor.clinic)
+
+
+def _detail(invoice: Invoice, clinic: Clinic) -> InvoiceDetail:
+    return InvoiceDetail(
         invoice=invoice,
         lines=list(invoice.lines.select_related("service")),
         payments=list(invoice.payments.all()),
         credit_notes=list(invoice.credit_notes.all()),
         sums=invoice_sums([invoice.pk])[invoice.pk],
-        settings=billing_settings(actor.clinic),
+        settings=billing_settings(clinic),
     )
-    return detail
 
 
 def invoice_for_change(*, actor: Actor, invoice_id: object) -> Invoice:
@@ -186,3 +189,41 @@ def patient_account(*, actor: Actor, patient_id: object) -> PatientAccount:
         owed_by_payers=sum((r.balance for r in issued if r.invoice.payer_id is not None), ZERO),
         credit=account_credit(actor.clinic, patient.pk),
     )
+
+
+# The patient's own, through the portal (no staff actor: the portal's session names the
+# patient, and the portal's view records the access).
+
+
+def patient_issued_invoices(*, patient: Patient, limit: int = 100) -> list[InvoiceRow]:
+    """The patient's issued invoices, never drafts, newest first, with their balance: one
+    query."""
+    queryset = Invoice.objects.filter(
+        clinic_id=patient.clinic_id,
+        patient_id=patient.pk,
+        status=Invoice.Status.ISSUED,
+        issued_at__isnull=False,
+    ).select_related("payer")
+    return [
+        InvoiceRow(invoice=inv, balance=money(inv.balance_c))  # type: ignore[attr-defined]
+        for inv in _with_balance(queryset).order_by("-issued_on", "-id")[:limit]
+    ]
+
+
+def patient_issued_invoice(*, patient: Patient, invoice_id: int) -> InvoiceDetail:
+    """One issued invoice of this patient with everything its receipt prints; another
+    patient's, another clinic's or a draft is NotFound (nothing said about which)."""
+    invoice = (
+        Invoice.objects.select_related("patient", "practitioner", "payer", "issued_by")
+        .filter(
+            clinic_id=patient.clinic_id,
+            patient_id=patient.pk,
+            pk=invoice_id,
+            status=Invoice.Status.ISSUED,
+            issued_at__isnull=False,
+        )
+        .first()
+    )
+    if invoice is None:
+        raise NotFound("Receipt not found.")
+    return _detail(invoice, patient.clinic)

@@ -10,7 +10,7 @@ from django import template
 from imsclinic.core.actors import Actor
 from imsclinic.core.permissions import CLINICAL
 from imsclinic.measures import MEASURES
-from imsclinic.portal import selectors
+from imsclinic.portal import pain_map, selectors
 from imsclinic.portal.learn import TOPICS
 
 register = template.Library()
@@ -43,6 +43,7 @@ def portal_chart(context: template.Context, patient: Any) -> dict[str, Any]:
         "patient": patient,
         "submission": submission,
         "flags": selectors.red_flags(submission),
+        "pain": pain_map.staff_labels(submission.pain_locations) if submission else [],
         "episodes": [e for e in patient.episodes.all() if e.is_open],
         "measures": MEASURES.values(),
         "topics": TOPICS,

@@ -30,6 +30,7 @@ from imsclinic.core.permissions import STAFF, require_role
 from imsclinic.patients.models import Patient
 from imsclinic.scheduling import notify, slots
 from imsclinic.scheduling.config import settings_for
+from imsclinic.scheduling.events import appointment_booked
 from imsclinic.scheduling.guards import is_overlap_error
 from imsclinic.scheduling.models import (
     HOLDS_TIME,
@@ -443,6 +444,7 @@ def appointment_book(*, actor: Actor, data: AppointmentIn) -> Appointment:
     if data.notify:
         notify.confirmation(appointment)
     notify.schedule_reminders(appointment)
+    appointment_booked.send(sender=Appointment, actor=actor, appointment=appointment)
     return appointment
 
 

@@ -40,6 +40,7 @@ from imsclinic.scheduling.actions.booking import (
     source_of,
 )
 from imsclinic.scheduling.config import settings_for
+from imsclinic.scheduling.events import appointment_booked
 from imsclinic.scheduling.models import Appointment, AppointmentType, Course, Location
 from imsclinic.scheduling.schemas import CourseIn
 from imsclinic.scheduling.selectors import ScheduleFacts, schedule_facts
@@ -325,4 +326,5 @@ def course_book(
         notify.schedule_reminders(appointment)
     if data.notify:
         notify.course(appointments)
+    appointment_booked.send(sender=Appointment, actor=actor, appointment=appointments[0])
     return course, appointments

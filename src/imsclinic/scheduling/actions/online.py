@@ -40,6 +40,7 @@ from imsclinic.scheduling.actions.booking import (
     lock_practitioners,
 )
 from imsclinic.scheduling.config import settings_for
+from imsclinic.scheduling.events import appointment_booked
 from imsclinic.scheduling.models import (
     Appointment,
     AppointmentLink,
@@ -367,6 +368,7 @@ def request_accept(
         obj=locked,
         detail=f"online request {request.pk} confirmed for patient {patient.pk}",
     )
+    appointment_booked.send(sender=Appointment, actor=actor, appointment=locked)
     return locked
 
 

@@ -33,13 +33,18 @@
     if (!raw) return;
     var values;
     try { values = JSON.parse(raw); } catch (e) { return; }
+    // Groups the server re-showed with a choice (after a refused submit) keep the server's.
+    var shown = {};
+    Array.prototype.forEach.call(form.elements, function (el) {
+      if ((el.type === "radio" || el.type === "checkbox") && el.checked) shown[el.name] = true;
+    });
     Array.prototype.forEach.call(form.elements, function (el) {
       if (!el.name || !Object.prototype.hasOwnProperty.call(values, el.name)) return;
       if (el.type === "hidden" || el.type === "submit" || el.type === "button" || el.dataset.keepSkip !== undefined) return;
       var kept = values[el.name];
       if (el.type === "radio" || el.type === "checkbox") {
         // The server's re-shown answers win; the kept copy fills what it left empty.
-        if (!form.querySelector('[name="' + el.name + '"]:checked')) el.checked = kept.indexOf(el.value) !== -1;
+        if (!shown[el.name]) el.checked = kept.indexOf(el.value) !== -1;
       } else if (!el.value && kept.length) {
         el.value = kept[0];
       }
