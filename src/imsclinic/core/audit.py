@@ -30,7 +30,7 @@ from django.utils import timezone
 
 from imsclinic.core.errors import DomainError
 from imsclinic.core.models import AuditChainHead, AuditEvent, AuditEventPatient, Clinic
-from imsclinic.core.rawsql import insert_returning_id, insert_rows, quoted
+from imsclinic.core.rawsql import execute_together, insert_rows, insert_statement, quoted
 from imsclinic.core.seals import Seals, check_clinic
 
 if TYPE_CHECKING:
@@ -167,10 +167,15 @@ def _append(**values: Any) -> AuditEvent:
         values["prev_hash"] = prev_hash = last_hash or GENESIS_HASH
         values["row_hash"] = row_hash = row_digest(values, prev_hash)
         names = tuple(name for name in _EVENT_FIELDS if name in values)
-        event_id = insert_returning_id(
-            AuditEvent, names, [values[name] for name in names], values["at"]
+        # The row and the head's advance in one round trip (rawsql.execute_together): the
+        # head stays locked from here to the commit, and every writer of the clinic waits.
+        insert = insert_statement(AuditEvent, names, [values[name] for name in names], values["at"])
+        clinic = [] if values["clinic_id"] is None else [values["clinic_id"]]
+        advance = (
+            _head_update_sql(db.vendor, values["clinic_id"] is None),
+            [values["seq"], row_hash, *clinic, head_id],
         )
-        _advance_head(cursor, db.vendor, values["clinic_id"], head_id, values["seq"], row_hash)
+        event_id = execute_together(cursor, insert, advance)[0][0][0]
     event = AuditEvent(id=event_id, **values)
     event._state.adding = False
     event._state.db = db.alias
