@@ -117,11 +117,12 @@ def _head_update_sql(vendor: str, no_clinic: bool) -> str:
 
 
 def _advance_head(
-    cursor: CursorWrapper, vendor: str, clinic_id: int | None, head_id: int, seq: int, last: str
-) -> None:
-    """Move a chain's head to its newest event (by clinic as well as id: see above)."""
+    vendor: str, clinic_id: int | None, head_id: int, seq: int, last: str
+) -> tuple[str, list[Any]]:
+    """The statement that moves a chain's head to its newest event (by clinic as well as
+    id: see above), for the caller to run alone or with the event's INSERT."""
     clinic = [] if clinic_id is None else [clinic_id]
-    cursor.execute(_head_update_sql(vendor, clinic_id is None), [seq, last, *clinic, head_id])
+    return _head_update_sql(vendor, clinic_id is None), [seq, last, *clinic, head_id]
 
 
 def _lock_head(cursor: CursorWrapper, clinic_id: int | None) -> tuple[int, int, str]:
@@ -168,13 +169,10 @@ def _append(**values: Any) -> AuditEvent:
         values["row_hash"] = row_hash = row_digest(values, prev_hash)
         names = tuple(name for name in _EVENT_FIELDS if name in values)
         # The row and the head's advance in one round trip (rawsql.execute_together): the
-        # head stays locked from here to the commit, and every writer of the clinic waits.
+        # head is locked from _lock_head to the commit and the clinic's other writers wait
+        # for it, so each round trip inside that stretch is paid by all of them.
         insert = insert_statement(AuditEvent, names, [values[name] for name in names], values["at"])
-        clinic = [] if values["clinic_id"] is None else [values["clinic_id"]]
-        advance = (
-            _head_update_sql(db.vendor, values["clinic_id"] is None),
-            [values["seq"], row_hash, *clinic, head_id],
-        )
+        advance = _advance_head(db.vendor, values["clinic_id"], head_id, values["seq"], row_hash)
         event_id = execute_together(cursor, insert, advance)[0][0][0]
     event = AuditEvent(id=event_id, **values)
     event._state.adding = False
@@ -539,8 +537,10 @@ class ChainAppender:
 
     def close(self) -> None:
         with connection.cursor() as cursor:
-            _advance_head(
-                cursor, connection.vendor, self.clinic_id, self.head_id, self.seq, self.last_hash
+            cursor.execute(
+                *_advance_head(
+                    connection.vendor, self.clinic_id, self.head_id, self.seq, self.last_hash
+                )
             )
 
 
