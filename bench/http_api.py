@@ -25,10 +25,16 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 class Server:
-    """gunicorn serving the app on 127.0.0.1:``port`` against the benchmark's database."""
+    """gunicorn serving the app (of ``src``, this tree's by default) on 127.0.0.1:``port``
+    against the benchmark's database."""
 
     def __init__(
-        self, port: int, workers: int = 2, cpu: str | None = None, log: Path | None = None
+        self,
+        port: int,
+        workers: int = 2,
+        cpu: str | None = None,
+        log: Path | None = None,
+        src: Path | None = None,
     ) -> None:
         self.port = port
         command = [
@@ -41,7 +47,7 @@ class Server:
         env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "imsclinic.config.settings.base",
-            "PYTHONPATH": str(ROOT / "src"),
+            "PYTHONPATH": str(src or ROOT / "src"),  # another tree's: bench/write_ab.py
         }
         self.process = subprocess.Popen(
             command,

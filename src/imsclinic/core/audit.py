@@ -30,7 +30,7 @@ from django.utils import timezone
 
 from imsclinic.core.errors import DomainError
 from imsclinic.core.models import AuditChainHead, AuditEvent, AuditEventPatient, Clinic
-from imsclinic.core.rawsql import insert_returning_id, insert_rows, quoted
+from imsclinic.core.rawsql import execute_together, insert_rows, insert_statement, quoted
 from imsclinic.core.seals import Seals, check_clinic
 
 if TYPE_CHECKING:
@@ -117,11 +117,12 @@ def _head_update_sql(vendor: str, no_clinic: bool) -> str:
 
 
 def _advance_head(
-    cursor: CursorWrapper, vendor: str, clinic_id: int | None, head_id: int, seq: int, last: str
-) -> None:
-    """Move a chain's head to its newest event (by clinic as well as id: see above)."""
+    vendor: str, clinic_id: int | None, head_id: int, seq: int, last: str
+) -> tuple[str, list[Any]]:
+    """The statement that moves a chain's head to its newest event (by clinic as well as
+    id: see above), for the caller to run alone or with the event's INSERT."""
     clinic = [] if clinic_id is None else [clinic_id]
-    cursor.execute(_head_update_sql(vendor, clinic_id is None), [seq, last, *clinic, head_id])
+    return _head_update_sql(vendor, clinic_id is None), [seq, last, *clinic, head_id]
 
 
 def _lock_head(cursor: CursorWrapper, clinic_id: int | None) -> tuple[int, int, str]:
@@ -167,10 +168,12 @@ def _append(**values: Any) -> AuditEvent:
         values["prev_hash"] = prev_hash = last_hash or GENESIS_HASH
         values["row_hash"] = row_hash = row_digest(values, prev_hash)
         names = tuple(name for name in _EVENT_FIELDS if name in values)
-        event_id = insert_returning_id(
-            AuditEvent, names, [values[name] for name in names], values["at"]
-        )
-        _advance_head(cursor, db.vendor, values["clinic_id"], head_id, values["seq"], row_hash)
+        # The row and the head's advance in one round trip (rawsql.execute_together): the
+        # head is locked from _lock_head to the commit and the clinic's other writers wait
+        # for it, so each round trip inside that stretch is paid by all of them.
+        insert = insert_statement(AuditEvent, names, [values[name] for name in names], values["at"])
+        advance = _advance_head(db.vendor, values["clinic_id"], head_id, values["seq"], row_hash)
+        event_id = execute_together(cursor, insert, advance)[0][0][0]
     event = AuditEvent(id=event_id, **values)
     event._state.adding = False
     event._state.db = db.alias
@@ -537,8 +540,10 @@ class ChainAppender:
 
     def close(self) -> None:
         with connection.cursor() as cursor:
-            _advance_head(
-                cursor, connection.vendor, self.clinic_id, self.head_id, self.seq, self.last_hash
+            cursor.execute(
+                *_advance_head(
+                    connection.vendor, self.clinic_id, self.head_id, self.seq, self.last_hash
+                )
             )
 
 

@@ -20,11 +20,14 @@ import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
+import orjson
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Field, Model
+
+M = TypeVar("M", bound=Model)
 
 
 def quote(name: str | None) -> str:
@@ -49,6 +52,77 @@ def quoted(model: type[Model], *fields: str) -> tuple[str, ...]:
     """``model``'s quoted table, then the quoted columns of its fields ``fields``."""
     by_name = {f.name: f.column for f in model._meta.concrete_fields}
     return (quote(model._meta.db_table), *(quote(by_name[name]) for name in fields))
+
+
+def _binds_on_client(cursor: Any) -> bool:
+    """Whether ``cursor`` (Django's wrapper) is psycopg's client-side binding cursor, which
+    may send several statements at once (not so with ``server_side_binding``)."""
+    if connection.vendor != "postgresql":
+        return False
+    from psycopg import ClientCursor
+
+    return isinstance(getattr(cursor, "cursor", None), ClientCursor)
+
+
+def execute_together(cursor: Any, *statements: tuple[str, Sequence[Any]]) -> list[list[Any]]:
+    """Run ``statements`` (SQL, parameters) in order and return each one's rows ([] for a
+    statement that returns none).
+
+    On PostgreSQL they go in one round trip: psycopg's client-side cursor (Django's
+    default) sends them as one simple query, and each still runs as its own statement,
+    with its own snapshot, so a lock taken by one is seen by the next. Elsewhere (SQLite,
+    in process) one by one. A write path pays a round trip per statement otherwise, and
+    on a busy server each costs more than the statement (docs/benchmarks.md, issue 18)."""
+    results: list[list[Any]] = []
+    if not _binds_on_client(cursor):
+        for sql, params in statements:
+            cursor.execute(sql, params)
+            results.append(cursor.fetchall() if cursor.description else [])
+        return results
+    cursor.execute(
+        ";\n".join(sql for sql, _ in statements),
+        [value for _, params in statements for value in params],
+    )
+    while True:
+        results.append(cursor.fetchall() if cursor.description else [])
+        if not cursor.nextset():
+            break
+    if len(results) != len(statements):  # pragma: no cover - one result per statement
+        raise RuntimeError(f"{len(statements)} statements gave {len(results)} results.")
+    return results
+
+
+def select_list(model: type[Model], alias: str) -> str:
+    """Every concrete column of ``model`` (its field order) as ``alias.column``: the part of
+    a hand-written SELECT that ``load`` turns back into an instance."""
+    return ", ".join(f"{alias}.{quote(f.column)}" for f in model._meta.concrete_fields)
+
+
+@functools.cache
+def _converted(model: type[Model], vendor: str) -> tuple[tuple[int, Field], ...]:
+    """The fields of ``model`` (by position) whose values the database hands back in
+    another form than the ORM returns (SQLite's text timestamps, integer booleans)."""
+    db = connections[DEFAULT_DB_ALIAS]
+    return tuple(
+        (index, field)
+        for index, field in enumerate(model._meta.concrete_fields)
+        if db.ops.get_db_converters(field.get_col(model._meta.db_table))
+        or field.get_db_converters(db)
+    )
+
+
+def load(model: type[M], row: Sequence[Any], start: int = 0) -> M:
+    """The ``model`` instance of ``row[start:]`` (columns as ``select_list`` gives them),
+    as a query would load it: the database's and the fields' converters applied (SQLite
+    hands back text for timestamps), then ``Model.from_db``."""
+    db = connections[DEFAULT_DB_ALIAS]
+    fields = model._meta.concrete_fields
+    values = list(row[start : start + len(fields)])
+    for index, field in _converted(model, db.vendor):
+        col = field.get_col(model._meta.db_table)
+        for convert in (*db.ops.get_db_converters(col), *field.get_db_converters(db)):
+            values[index] = convert(values[index], col, db)
+    return model.from_db(db.alias, [f.attname for f in fields], values)
 
 
 @dataclass(frozen=True)
@@ -99,18 +173,26 @@ def _fill_values(db: BaseDatabaseWrapper, plan: InsertPlan, now: dt.datetime) ->
     )
 
 
-def insert_returning_id(
+def insert_statement(
     model: type[Model], names: tuple[str, ...], values: Sequence[Any], now: dt.datetime
-) -> int:
-    """Insert one ``model`` row and return its id; ``values`` (of the ``names`` attnames,
-    as Python values) are stored as ``Model.save`` would store them."""
+) -> tuple[str, list[Any]]:
+    """The INSERT of one ``model`` row ``RETURNING`` its id, with its parameters: ``values``
+    (of the ``names`` attnames, as Python values) as ``Model.save`` would store them."""
     plan = insert_plan(model, names, True)
     db = connections[DEFAULT_DB_ALIAS]  # not the proxy: it costs a lookup per attribute
     params = [
         field.get_db_prep_save(value, db) for field, value in zip(plan.given, values, strict=True)
     ]
-    with db.cursor() as cursor:
-        cursor.execute(plan.sql, [*params, *_fill_values(db, plan, now)])
+    return plan.sql, [*params, *_fill_values(db, plan, now)]
+
+
+def insert_returning_id(
+    model: type[Model], names: tuple[str, ...], values: Sequence[Any], now: dt.datetime
+) -> int:
+    """Insert one ``model`` row and return its id (see ``insert_statement``)."""
+    sql, params = insert_statement(model, names, values, now)
+    with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
+        cursor.execute(sql, params)
         return cursor.fetchone()[0]
 
 
@@ -144,6 +226,8 @@ def insert_rows(
     plan = insert_plan(model, names, returning)
     db = connections[DEFAULT_DB_ALIAS]
     extra = _fill_values(db, plan, now)
+    if db.vendor == "postgresql" and len(rows) > 1 and _as_json(extra, *rows):
+        return _insert_json(db, model, names, rows, extra, returning)
     width = len(names) + len(extra)
     per_statement = max(1, (db.features.max_query_params or 65535) // width)
     ids: list[int] = []
@@ -155,6 +239,59 @@ def insert_rows(
             if returning:
                 ids += [row[0] for row in cursor.fetchall()]
     return ids
+
+
+# The Python types a JSON document carries to PostgreSQL as the same text psycopg would
+# send for them (numbers, strings, booleans, NULL; decimals, dates and timestamps as their
+# ISO text); a row holding anything else (a float, a JSON field's wrapper) is inserted
+# with VALUES instead.
+_JSON_TYPES = (str, int, bool, type(None), Decimal, dt.date, dt.datetime)
+
+
+def _as_json(*rows: tuple[Any, ...]) -> bool:
+    return all(type(value) in _JSON_TYPES for row in rows for value in row)
+
+
+def _json_value(value: Any) -> str:
+    # orjson writes dates and timestamps as ISO text itself (RFC 3339, offset kept).
+    if isinstance(value, Decimal):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} is not inserted as JSON.")
+
+
+@functools.cache
+def _json_rows_sql(model: type[Model], names: tuple[str, ...], returning: bool) -> str:
+    """The multi-row INSERT of ``insert_rows`` on PostgreSQL with one parameter, a JSON array
+    of the rows, expanded to the table's row type by ``json_populate_recordset`` in order.
+
+    A VALUES list of 15 rows has ~200 parameters; psycopg re-parses such a statement and
+    quotes each value in Python on every call (it caches statements of at most 50), which
+    cost more than the database's work for the INSERT (docs/benchmarks.md, issue 18)."""
+    plan = insert_plan(model, names, returning)
+    head, _, tail = plan.sql.partition(" VALUES ")
+    _, _, returned = tail.partition(" RETURNING ")
+    selected = ", ".join(f"r.{quote(f.column)}" for f in plan.given + plan.fill)
+    rows = f"json_populate_recordset(NULL::{quote(model._meta.db_table)}, %s)"
+    sql = f"{head} SELECT {selected} FROM {rows} WITH ORDINALITY AS r ORDER BY r.ordinality"  # noqa: S608
+    return f"{sql} RETURNING {returned}" if returning else sql
+
+
+def _insert_json(
+    db: BaseDatabaseWrapper,
+    model: type[Model],
+    names: tuple[str, ...],
+    rows: list[tuple[Any, ...]],
+    extra: tuple[Any, ...],
+    returning: bool,
+) -> list[int]:
+    plan = insert_plan(model, names, returning)
+    keys = [f.column for f in plan.given + plan.fill]
+    document = orjson.dumps(
+        [dict(zip(keys, (*row, *extra), strict=True)) for row in rows], default=_json_value
+    ).decode()  # text, not bytes (bytes would be sent as bytea)
+    with db.cursor() as cursor:
+        cursor.execute(_json_rows_sql(model, names, returning), [document])
+        return [row[0] for row in cursor.fetchall()] if returning else []
 
 
 class BulkWriter:

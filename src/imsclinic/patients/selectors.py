@@ -11,7 +11,7 @@ from django.db.models import Q, QuerySet
 from imsclinic.core.actors import Actor
 from imsclinic.core.models import Clinic
 from imsclinic.core.permissions import CLINICAL, has_role
-from imsclinic.core.tenancy import get_for_clinic
+from imsclinic.core.tenancy import row_for_clinic
 from imsclinic.patients.models import Consent, Patient
 from imsclinic.patients.names import health_number_key, search_key
 from imsclinic.patients.schemas import CLINICAL_FIELDS, PatientOut
@@ -22,7 +22,7 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 def patient_get(*, actor: Actor, patient_id: object) -> Patient:
     """The clinic's patient (another clinic's is NotFound). Not audited here: the page or
     route that shows the record calls core.audit.audit_view."""
-    return get_for_clinic(Patient.objects.all(), actor.clinic, patient_id, "Patient")
+    return row_for_clinic(Patient, actor.clinic, patient_id, "Patient")
 
 
 def patient_as_seen(*, actor: Actor, patient: Patient) -> Patient | dict[str, object]:

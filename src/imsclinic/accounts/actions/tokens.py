@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import secrets
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from imsclinic.accounts.actions.login import (
@@ -20,7 +21,9 @@ from imsclinic.accounts.models import (
     ApiToken,
     User,
 )
+from imsclinic.core import rawsql
 from imsclinic.core.audit import audit_account_event
+from imsclinic.core.models import Clinic
 
 
 def _hash_token(key: str) -> str:
@@ -61,15 +64,50 @@ def _token_create(user: User, *, second_factor: bool = False) -> tuple[str, ApiT
     return key, token
 
 
+@functools.cache
+def _live_token_sql(vendor: str) -> str:
+    tokens, t_user, t_key, t_revoked, t_expires = rawsql.quoted(
+        ApiToken, "user", "key_hash", "revoked_at", "expires_at"
+    )
+    users, u_id, u_clinic = rawsql.quoted(User, "id", "clinic")
+    clinics, c_id = rawsql.quoted(Clinic, "id")
+    selected = ", ".join(
+        rawsql.select_list(model, alias)
+        for model, alias in ((ApiToken, "t"), (User, "u"), (Clinic, "c"))
+    )
+    return (
+        f"SELECT {selected} FROM {tokens} t "  # noqa: S608
+        f"JOIN {users} u ON u.{u_id} = t.{t_user} JOIN {clinics} c ON c.{c_id} = u.{u_clinic} "
+        f"WHERE t.{t_key} = %s AND t.{t_revoked} IS NULL AND t.{t_expires} > %s"
+    )
+
+
+def _live_token(key_hash: str) -> ApiToken | None:
+    """The unexpired, unrevoked token of ``key_hash`` with its user and the user's clinic
+    loaded (what ``select_related("user", "user__clinic")`` gives; users without a clinic
+    are left out: no token of theirs is valid). Hand-written: every API request asks it,
+    and building the ORM query cost more than the rest of the check (docs/benchmarks.md)."""
+    with connection.cursor() as cursor:
+        now = connection.ops.adapt_datetimefield_value(timezone.now())  # as the ORM sends it
+        cursor.execute(_live_token_sql(connection.vendor), [key_hash, now])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    token = rawsql.load(ApiToken, row)
+    user = rawsql.load(User, row, len(ApiToken._meta.concrete_fields))
+    clinic = rawsql.load(
+        Clinic, row, len(ApiToken._meta.concrete_fields) + len(User._meta.concrete_fields)
+    )
+    User._meta.get_field("clinic").set_cached_value(user, clinic)
+    ApiToken._meta.get_field("user").set_cached_value(token, user)
+    return token
+
+
 def token_user(key: str) -> User | None:
     """The active user behind a bearer token, or None if unknown, expired or revoked."""
     if not key or len(key) > 200:
         return None
-    token = (
-        ApiToken.objects.select_related("user", "user__clinic")
-        .filter(key_hash=_hash_token(key), revoked_at__isnull=True, expires_at__gt=timezone.now())
-        .first()
-    )
+    token = _live_token(_hash_token(key))
     if token is None or not token.user.is_active or token.user.clinic is None:
         return None
     if token.user.clinic.require_mfa and not token.second_factor:

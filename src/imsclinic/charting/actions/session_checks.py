@@ -26,6 +26,7 @@ from imsclinic.charting.safety import session_decision
 from imsclinic.charting.schemas import InsertionIn, SessionIn
 from imsclinic.core.actors import Actor
 from imsclinic.core.errors import AcknowledgementRequired, Caution, Problems, RuleViolation
+from imsclinic.core.rawsql import execute_together
 from imsclinic.patients.models import Consent, Patient
 from imsclinic.rules import ranges
 
@@ -115,20 +116,22 @@ def _episode_facts(
         patient.pk,
         episode_id,
     ]
+    statements: list[tuple[str, list[Any]]] = [(sql, params)]
+    if connection.features.has_select_for_update:
+        # Lock the episode first, so two sessions charted for it at the same moment get
+        # distinct numbers: the facts query that follows then sees the other's commit
+        # (a subquery in the locking statement itself would read the older snapshot).
+        # Both go in one round trip (rawsql.execute_together), still as two statements.
+        # SQLite's IMMEDIATE write transactions already serialize writers.
+        lock = (
+            f"SELECT id FROM {Episode._meta.db_table} WHERE clinic_id = %s AND id = %s FOR UPDATE"  # noqa: S608
+        )
+        statements.insert(0, (lock, [patient.clinic_id, episode_id]))
     with connection.cursor() as cursor:
-        if connection.features.has_select_for_update:
-            # Lock the episode first, so two sessions charted for it at the same moment get
-            # distinct numbers: the facts query that follows then sees the other's commit
-            # (a subquery in the locking statement itself would read the older snapshot).
-            # SQLite's IMMEDIATE write transactions already serialize writers.
-            cursor.execute(
-                f"SELECT id FROM {Episode._meta.db_table} WHERE clinic_id = %s AND id = %s FOR UPDATE",  # noqa: S608
-                [patient.clinic_id, episode_id],
-            )
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
-    if row is None:
+        rows = execute_together(cursor, *statements)[-1]
+    if not rows:
         return None
+    row = rows[0]
     opened_on = _as_date(row[1])
     assert opened_on is not None
     authorized = frozenset(kind for kind, flag in zip(kinds, (row[4], row[5]), strict=True) if flag)
