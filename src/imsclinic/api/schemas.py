@@ -5,6 +5,9 @@ rows) and these schemas read it once, on the way out. The note schemas (``RowOut
 validated straight from attributes by pydantic: ninja's Schema runs Python for every
 field of every row (its DjangoGetter), which for a 100-session chart (1,500 insertions)
 cost more than reading the chart (docs/benchmarks.md).
+
+Size: the API's output shapes and the one converter that dumps the chart's rows by them;
+the converter is built from these schemas' fields, so they are read together.
 """
 
 from __future__ import annotations
