@@ -11,6 +11,7 @@ from django.test import override_settings
 from playwright.sync_api import expect
 
 from imsclinic.portal import actions
+from imsclinic.portal.actions import intake as intake_actions
 from imsclinic.portal.models import IntakeSubmission
 from imsclinic.portal.schemas import IntakeLinkIn
 from tests.factories import make_actor, make_patient
@@ -23,7 +24,7 @@ def test_pain_marks_and_health_answers_survive_a_refused_submit(
 ):
     actor = make_actor(practitioner)
     patient = make_patient(actor, given_name="Ada", email="ada@example.org")
-    monkeypatch.setattr(actions, "new_token", lambda: "intake-token-" + "x" * 40)
+    monkeypatch.setattr(intake_actions, "new_token", lambda: "intake-token-" + "x" * 40)
     with override_settings(IMSCLINIC_PUBLIC_URL=live_server.url):
         actions.intake_link_send(actor=actor, patient=patient, data=IntakeLinkIn())
     url = f"{live_server.url}/intake/intake-token-{'x' * 40}/"

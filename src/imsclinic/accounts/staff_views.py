@@ -1,6 +1,6 @@
 """Admin > Practitioners: the clinic's staff, their roles, credentials and needling
 authorizations, and account recovery (unlock, reset two-step login). Admins only; each
-page calls the audited actions in accounts/actions.py."""
+page calls the audited actions in accounts/actions/."""
 
 from __future__ import annotations
 

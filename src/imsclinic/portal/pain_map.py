@@ -106,6 +106,13 @@ PAIN_VIEWS: tuple[PainView, ...] = tuple(
 _ORDER = {code: index for index, code in enumerate(CHART_REGIONS)}
 
 
+def unknown_mark_message() -> str:
+    return gettext(
+        "One of the places you marked was not recognised: tick the areas in the "
+        "list beside the drawing again."
+    )
+
+
 def marks_from_post(values: list[str]) -> list[dict[str, str]]:
     """``region:side`` checkbox values as pain marks (checked by ``checked_marks``)."""
     marks = []
@@ -120,14 +127,7 @@ def checked_marks(problems: Problems, marks: list[PainMarkIn]) -> list[dict[str,
     kept: dict[tuple[str, str], dict[str, str]] = {}
     for mark in marks:
         if mark.region not in CHART_REGIONS or mark.side not in SIDES:
-            problems.add(
-                "pain_locations",
-                "invalid",
-                gettext(
-                    "One of the places you marked was not recognised: tick the areas in the "
-                    "list beside the drawing again."
-                ),
-            )
+            problems.add("pain_locations", "invalid", unknown_mark_message())
             return []
         kept.setdefault((mark.region, mark.side), {"region": mark.region, "side": mark.side})
     return sorted(kept.values(), key=lambda m: (_ORDER[m["region"]], m["side"]))

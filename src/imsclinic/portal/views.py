@@ -214,7 +214,8 @@ def intake_accept(request: HttpRequest, actor: Actor, patient_id: int) -> HttpRe
 # Intake: the patient -------------------------------------------------------------------
 
 
-def _intake_input(post: Any, measure_code: str) -> tuple[IntakeIn, dict[str, Any], list[int]]:
+def _intake_input(post: Any, measure_code: str) -> tuple[dict[str, Any], dict[str, Any], list[int]]:
+    """The form's values for ``IntakeIn``, the values to show again, and the baseline's rows."""
     values: dict[str, Any] = {
         "medications": post.get("medications", ""),
         "precautions": post.getlist("precautions"),
@@ -239,12 +240,18 @@ def _intake_input(post: Any, measure_code: str) -> tuple[IntakeIn, dict[str, Any
         values["baseline_items"] = answers.items
         values["baseline_activities"] = answers.activities
         shown.update({f"baseline.{k}": v for k, v in baseline_values.items()})
-    return parse_input(IntakeIn, values), shown, rows
+    return values, shown, rows
 
 
 def _intake_errors(exc: ValidationProblem, rows: list[int]) -> dict[str, str]:
     baseline = [p for p in exc.problems if p.field.startswith("baseline_")]
-    errors = field_errors(ValidationProblem([p for p in exc.problems if p not in baseline]))
+    # A mark outside the body chart's vocabulary fails the schema on its row
+    # (pain_locations.N.region): the patient sees one message by the map.
+    marks = [p for p in exc.problems if p.field.startswith("pain_locations.")]
+    rest = [p for p in exc.problems if p not in baseline and p not in marks]
+    errors = field_errors(ValidationProblem(rest))
+    if marks:
+        errors["pain_locations"] = pain_map.unknown_mark_message()
     if baseline:
         renamed = ValidationProblem(
             [p.__class__(p.field.removeprefix("baseline_"), p.code, p.message) for p in baseline]
@@ -277,9 +284,10 @@ def _intake_page(request: HttpRequest, token: str, link: IntakeLink) -> HttpResp
     errors: dict[str, str] = {}
     status = 200
     if request.method == "POST":
-        rows: list[int] = []
+        # What the patient ticked and typed is shown again whatever is refused.
+        raw, values, rows = _intake_input(request.POST, link.measure_code)
         try:
-            data, values, rows = _intake_input(request.POST, link.measure_code)
+            data = parse_input(IntakeIn, raw)
             actions.intake_submit(token=token, data=data, address=client_address(request))
         except actions.LinkGone as gone:
             return _gone(request, gone.reason, 410)

@@ -1,12 +1,6 @@
-"""The one write path of the patients' side: links e-mailed to patients (questionnaires,
-intake, portal sign-in), intake submissions and their review.
-
-Every e-mail goes through the outbox in the action's transaction; the token is in the
-message's erased-after-sending secrets only, and the database keeps its SHA-256.
-
-Size: questionnaire, intake and sign-in links share the token, e-mail and link-opening
-helpers (tests replace the token maker here); to be split by topic as the portal grows.
-"""
+"""Intake before the first visit: the link (sent by staff, or with the first booking), the
+patient's submission (health history, red flags, pain map, baseline, signed consent) and the
+practitioner's review that accepts it into the record."""
 
 from __future__ import annotations
 
@@ -14,145 +8,54 @@ import base64
 import binascii
 import datetime as dt
 from dataclasses import dataclass
-from typing import TypeVar
 
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from imsclinic.charting.models import Episode, TreatmentSession
 from imsclinic.core.actors import Actor
 from imsclinic.core.audit import audit_account_event, audit_record
 from imsclinic.core.errors import (
-    FieldProblem,
-    NotFound,
     Problems,
     RuleViolation,
     ValidationProblem,
 )
-from imsclinic.core.models import Clinic
 from imsclinic.core.permissions import CLINICAL, STAFF, require_role
 from imsclinic.core.tenancy import get_for_clinic
 from imsclinic.measures import MEASURES
-from imsclinic.notifications import outbox
 from imsclinic.outcomes import actions as outcomes
-from imsclinic.outcomes.models import QuestionnaireLink
-from imsclinic.outcomes.schemas import LinkIn, ResponseIn
+from imsclinic.outcomes.schemas import ResponseIn
 from imsclinic.outcomes.selectors import patient_wording as outcome_wording
 from imsclinic.patients import actions as patients
-from imsclinic.patients.consent_texts import CONSENT_TEXTS, CURRENT_CONSENT_VERSION
+from imsclinic.patients.consent_texts import CONSENT_TEXTS
 from imsclinic.patients.models import Patient
 from imsclinic.patients.schemas import ConsentIn, PatientIn
 from imsclinic.portal import pain_map
+from imsclinic.portal.actions.common import (
+    EMAILS,
+    _email_form_link,
+    _open_link,
+    _require_email,
+    consent_version_for,
+)
 from imsclinic.portal.intake_questions import LIMB_QUESTIONS, PATIENT_ASKED, RED_FLAG_CODES
-from imsclinic.portal.learn import BY_SLUG
-from imsclinic.portal.models import IntakeLink, IntakeSubmission, PortalLink
-from imsclinic.portal.schemas import IntakeAcceptIn, IntakeIn, IntakeLinkIn, LinkEmailIn
+from imsclinic.portal.models import IntakeLink, IntakeSubmission
+from imsclinic.portal.schemas import IntakeAcceptIn, IntakeIn, IntakeLinkIn
 from imsclinic.rules.precautions import LIMB_LIST_FIELDS
-from imsclinic.scheduling.actions.booking import cancel_locked
-from imsclinic.scheduling.links import TOKEN_MAX, absolute, new_token, token_hash
-from imsclinic.scheduling.models import Appointment, AppointmentLink
-
-QUESTIONNAIRE_LINK = "questionnaire.link"
-EMAILS = "portal/email/"
-
-
-CONSENT_VERSION_BY_LANGUAGE = {"en": CURRENT_CONSENT_VERSION, "fr": "ims-2026.1-fr"}
-
-
-def consent_version_for(patient: Patient) -> str:
-    """The consent wording the patient reads: the current version, in their language."""
-    version = CONSENT_VERSION_BY_LANGUAGE.get(patient.preferred_language, CURRENT_CONSENT_VERSION)
-    return version if version in CONSENT_TEXTS else CURRENT_CONSENT_VERSION
-
-
-def _render_for(patient: Patient, prefix: str, context: dict[str, object]) -> outbox.RenderedEmail:
-    """The e-mail in the patient's preferred language."""
-    with translation.override(patient.preferred_language or "en"):
-        return outbox.render_email(prefix, context)
-
-
-def _require_email(patient: Patient) -> str:
-    if not patient.email.strip():
-        raise ValidationProblem(
-            [
-                FieldProblem(
-                    "email",
-                    "required",
-                    "The patient has no e-mail address: add one on the registration details "
-                    "first, or copy the link and send it yourself.",
-                )
-            ]
-        )
-    return patient.email.strip()
-
-
-def _email_form_link(
-    *, patient: Patient, link: QuestionnaireLink | IntakeLink, template: str, kind: str, url: str
-) -> None:
-    """E-mail a form's single-use link; the URL is an outbox secret, erased once sent."""
-    mail = _render_for(
-        patient,
-        template,
-        {
-            "clinic": link.clinic.name,
-            "expires": link.expires_at,
-            "form_url": outbox.placeholder("form_url"),
-            "portal_url": absolute(reverse("portal_sign_in_request", args=[link.clinic.slug])),
-        },
-    )
-    outbox.enqueue_email(
-        clinic=link.clinic,
-        to=_require_email(patient),
-        kind=kind,
-        subject=mail.subject,
-        body=mail.body,
-        secrets={"form_url": url},
-        patient_id=patient.pk,
-        ref=link,
-        dedupe_key=f"{kind}:{link.pk}",
-        expires_at=link.expires_at,
-    )
-
-
-@transaction.atomic
-def questionnaire_link_email(
-    *, actor: Actor, episode: Episode, data: LinkEmailIn
-) -> QuestionnaireLink:
-    """Create a single-use questionnaire link and e-mail it to the patient (outbox)."""
-    require_role(actor, CLINICAL)
-    patient = episode.patient
-    _require_email(patient)  # refused before a link exists
-    issued = outcomes.link_create(
-        actor=actor,
-        episode=episode,
-        data=LinkIn(measure_code=data.measure_code, expires_in_days=data.expires_in_days),
-    )
-    link = issued.link
-    _email_form_link(
-        patient=patient,
-        link=link,
-        template=EMAILS + "questionnaire",
-        kind=QUESTIONNAIRE_LINK,
-        url=absolute(reverse("questionnaire_link", args=[issued.token])),
-    )
-    return link
-
-
-# Intake ---------------------------------------------------------------------------------
+from imsclinic.scheduling.links import absolute, new_token, token_hash
+from imsclinic.scheduling.models import Appointment
 
 INTAKE_LINK = "intake.link"
+
+
 INTAKE_DAYS_MAX = 30
+
+
 _PNG = b"\x89PNG\r\n\x1a\n"
+
+
 _SIGNATURE_PREFIX = "data:image/png;base64,"
-
-
-class LinkGone(Exception):
-    """A link that was valid once but is used or expired: HTTP 410, nothing shown."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 @transaction.atomic
@@ -267,28 +170,6 @@ def intake_link_for_booking(*, actor: Actor, appointment: Appointment) -> Intake
         expires_at=expires_at,
         detail=f"e-mailed with the booking of appointment {appointment.pk}",
     )
-
-
-L = TypeVar("L", IntakeLink, PortalLink)
-
-
-def _open_link(model: type[L], *, token: str, lock: bool, what: str) -> L:
-    """The patient's single-use link of ``token``: NotFound when unknown or altered,
-    LinkGone when used, expired, or the patient's record is archived. Neither reveals
-    anything about the patient."""
-    if not token or len(token) > TOKEN_MAX:
-        raise NotFound(f"This {what} link is not valid.")
-    queryset = model.objects.select_related("clinic", "patient")
-    if lock:
-        queryset = queryset.select_for_update(of=("self",))  # the link row only
-    link = queryset.filter(token_hash=token_hash(token)).first()
-    if link is None:
-        raise NotFound(f"This {what} link is not valid.")
-    if link.used_at is not None:
-        raise LinkGone("used")
-    if link.expires_at <= timezone.now() or link.patient.archived_at is not None:
-        raise LinkGone("expired")
-    return link
 
 
 def intake_open(*, token: str, lock: bool = False) -> IntakeLink:
@@ -508,198 +389,3 @@ def intake_accept(
         + ("; consent confirmed" if submission.consent_id else ""),
     )
     return submission
-
-
-# Portal ---------------------------------------------------------------------------------
-
-PORTAL_LINK = "portal.sign_in"
-PORTAL_LINK_MINUTES = 30
-LATE_CANCEL = dt.timedelta(hours=24)  # the same rule as the cancel link of the e-mails
-
-
-def portal_patient_event(
-    *, patient: Patient, action: str, detail: str, address: str | None
-) -> None:
-    """A patient's own access through the portal, in the audit trail like staff access
-    (the patient's access report lists it)."""
-    audit_account_event(
-        action=action,
-        username=f"portal:patient-{patient.pk}",
-        clinic=patient.clinic,
-        source="page",
-        address=address,
-        detail=detail,
-        patient_id=patient.pk,
-    )
-
-
-@transaction.atomic
-def portal_link_request(*, clinic: Clinic, email: str, address: str | None) -> int:
-    """E-mail a sign-in link to each patient of ``clinic`` on file with ``email``.
-
-    Returns how many were sent; the page says the same whatever it is, so nobody learns
-    whether an address is on file."""
-    address_given = email.strip()
-    if not address_given:
-        raise ValidationProblem(
-            [FieldProblem("email", "required", "Enter the e-mail address the clinic has for you.")]
-        )
-    found = Patient.objects.filter(
-        clinic=clinic, email__iexact=address_given, archived_at__isnull=True
-    ).order_by("id")[:5]
-    for patient in found:
-        token = new_token()
-        link = PortalLink.objects.create(
-            clinic=clinic,
-            patient=patient,
-            token_hash=token_hash(token),
-            expires_at=timezone.now() + dt.timedelta(minutes=PORTAL_LINK_MINUTES),
-        )
-        mail = _render_for(
-            patient,
-            "portal/email/sign_in",
-            {
-                "clinic": clinic.name,
-                "minutes": PORTAL_LINK_MINUTES,
-                "sign_in_url": outbox.placeholder("sign_in_url"),
-            },
-        )
-        outbox.enqueue_email(
-            clinic=clinic,
-            to=patient.email,
-            kind=PORTAL_LINK,
-            subject=mail.subject,
-            body=mail.body,
-            secrets={"sign_in_url": absolute(reverse("portal_sign_in", args=[token]))},
-            patient_id=patient.pk,
-            ref=link,
-            expires_at=link.expires_at,
-        )
-        portal_patient_event(
-            patient=patient, action="create", detail="portal sign-in link sent", address=address
-        )
-    return len(found)
-
-
-def portal_link_open(*, token: str, lock: bool = False) -> PortalLink:
-    return _open_link(PortalLink, token=token, lock=lock, what="sign-in")
-
-
-@transaction.atomic
-def portal_sign_in(*, token: str, address: str | None) -> Patient:
-    """Spend the link; the caller starts the patient's portal session."""
-    link = portal_link_open(token=token, lock=True)
-    link.used_at = timezone.now()
-    link.save(update_fields=["used_at", "updated_at"])
-    portal_patient_event(
-        patient=link.patient, action="login", detail="signed in to the portal", address=address
-    )
-    return link.patient
-
-
-def _own_appointment(patient: Patient, appointment_id: int) -> Appointment:
-    appointment = (
-        Appointment.objects.select_for_update(of=("self",))
-        .select_related("clinic", "patient", "practitioner", "appointment_type", "location")
-        .filter(clinic_id=patient.clinic_id, patient_id=patient.pk, pk=appointment_id)
-        .first()
-    )
-    if appointment is None:
-        raise NotFound("Appointment not found.")
-    if appointment.status != Appointment.Status.BOOKED or appointment.starts_at <= timezone.now():
-        raise RuleViolation(
-            "This appointment can no longer be changed online; please call the clinic.",
-            code="appointment_closed",
-        )
-    return appointment
-
-
-@transaction.atomic
-def portal_appointment_confirm(
-    *, patient: Patient, appointment_id: int, address: str | None
-) -> Appointment:
-    appointment = _own_appointment(patient, appointment_id)
-    if appointment.confirmed_at is None:
-        appointment.confirmed_at = timezone.now()
-        appointment.save(update_fields=["confirmed_at", "updated_at"])
-    portal_patient_event(
-        patient=patient,
-        action="change",
-        detail=f"Appointment {appointment.pk} confirmed by the patient in the portal",
-        address=address,
-    )
-    return appointment
-
-
-@transaction.atomic
-def portal_appointment_cancel(
-    *, patient: Patient, appointment_id: int, address: str | None
-) -> Appointment:
-    """Cancel under the clinic's rules for patients' cancellations (the e-mail's cancel
-    link): allowed until the start, marked late under 24 hours, the time offered to the
-    waitlist and the patient's messages updated."""
-    appointment = _own_appointment(patient, appointment_id)
-    late = appointment.starts_at - timezone.now() < LATE_CANCEL
-    cancel_locked(
-        appointment,
-        reason=Appointment.CancelReason.PATIENT_ONLINE,
-        note="Late cancellation (under 24 h). Cancelled in the portal."
-        if late
-        else "Cancelled in the portal.",
-        by=None,
-        notify_patient=True,
-    )
-    AppointmentLink.objects.filter(appointment=appointment, used_at__isnull=True).update(
-        used_at=timezone.now()
-    )
-    portal_patient_event(
-        patient=patient,
-        action="change",
-        detail=f"Appointment {appointment.pk} cancelled by the patient in the portal"
-        + (" (late)" if late else ""),
-        address=address,
-    )
-    return appointment
-
-
-# IMS explained ---------------------------------------------------------------------------
-
-LEARN_PAGE = "learn.page"
-
-
-@transaction.atomic
-def learn_page_send(*, actor: Actor, patient: Patient, slug: str) -> None:
-    """E-mail the patient a link to one "IMS explained" page (the pages are public; the
-    message names no condition)."""
-    require_role(actor, CLINICAL)
-    topic = BY_SLUG.get(slug)
-    if topic is None:
-        raise ValidationProblem(
-            [FieldProblem("topic", "unknown", "Choose one of the pages in the list.")]
-        )
-    to = _require_email(patient)
-    mail = _render_for(
-        patient,
-        "portal/email/learn",
-        {
-            "clinic": actor.clinic.name,
-            "page_url": absolute(reverse("learn_page", args=[slug]))
-            + f"?lang={patient.preferred_language or 'en'}",
-        },
-    )
-    message = outbox.enqueue_email(
-        clinic=actor.clinic,
-        to=to,
-        kind=LEARN_PAGE,
-        subject=mail.subject,
-        body=mail.body,
-        patient_id=patient.pk,
-        ref=patient,
-    )
-    audit_record(
-        actor=actor,
-        action="create",
-        patient_id=patient.pk,
-        obj=message,
-        detail=f"IMS explained page '{slug}' e-mailed",
-    )

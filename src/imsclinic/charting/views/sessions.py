@@ -1,8 +1,6 @@
-"""Charting pages: the patient's chart, episodes, assessments and treatment sessions.
-
-Size: thin pages for the four charting screens (chart, episode, assessment, session); to
-be split by screen into a views/ package when the next screen is added.
-"""
+"""Treatment sessions: the tablet form (muscle by muscle, with the needling rules' refusals and
+acknowledgements beside their fields), editing a draft, signing, the read-only note, and
+amendments to signed notes."""
 
 from __future__ import annotations
 
@@ -16,25 +14,24 @@ from django.utils import timezone
 from imsclinic.accounts.selectors import authorizations_current_on
 from imsclinic.anatomy import CHART_REGIONS, PARASPINAL_LEVELS, get_catalog
 from imsclinic.charting import actions, reasoning, selectors
-from imsclinic.charting.body_chart import views_context
 from imsclinic.charting.events import session_form_initial
 from imsclinic.charting.models import Insertion, TreatmentSession
 from imsclinic.charting.schemas import (
     AmendmentIn,
-    AssessmentIn,
-    EpisodeIn,
-    FindingIn,
     SessionIn,
-    SignIn,
+)
+from imsclinic.charting.views.assessments import (
+    _assessment_detail_context,
+)
+from imsclinic.charting.views.common import (
+    _muscle_names,
 )
 from imsclinic.charting.vocabulary import (
     ADVERSE_EVENT_KIND,
-    AFFECTED_SIDE,
     NEEDLING_PHASE,
     SENSATION,
     SEVERITY,
     SIDE,
-    SIGN_KIND,
     TWITCH,
 )
 from imsclinic.core.actors import Actor
@@ -46,10 +43,9 @@ from imsclinic.core.errors import (
     ValidationProblem,
 )
 from imsclinic.core.form_input import blank_to_none, field_errors, nested_from_post, parse_input
-from imsclinic.core.permissions import CLINICAL, has_role
+from imsclinic.core.permissions import CLINICAL
 from imsclinic.core.web import clinic_view
 from imsclinic.patients.selectors import current_consent, patient_get
-from imsclinic.plots.pain import pain_course_svg
 from imsclinic.rules.needling import REQUIRED_AUTHORIZATIONS
 from imsclinic.rules.ranges import (
     DEFAULT_NEEDLE_DIAMETER_MM,
@@ -60,270 +56,13 @@ from imsclinic.rules.ranges import (
 )
 
 # A new insertion row's needle as the form posts it (sizes: rules/ranges.py, the one place).
+
+
+# A new insertion row's needle as the form posts it (sizes: rules/ranges.py, the one place).
 _NEEDLE_DEFAULTS = {
     "needle_diameter_mm": str(DEFAULT_NEEDLE_DIAMETER_MM),
     "needle_length_mm": str(DEFAULT_NEEDLE_LENGTH_MM),
 }
-
-
-def _muscle_names() -> dict[str, str]:
-    # Retired ids (signed notes may still hold them) keep a display name.
-    return get_catalog().display_names()
-
-
-def _insertion_summaries(sessions: list[Any], names: dict[str, str]) -> dict[int, str]:
-    """Each session's insertions as the timeline lists them ("Piriformis L5 (L), ..."),
-    joined here once rather than looked up field by field in the template (issue 18: the
-    loop cost ~7,500 template lookups for 100 sessions). Escaped where the page shows it."""
-    return {
-        session.pk: ", ".join(
-            f"{names.get(i.muscle_id, '')}{' ' + i.level if i.level else ''} ({i.side[:1].upper()})"
-            for i in session.insertions.all()
-        )
-        for session in sessions
-    }
-
-
-@clinic_view
-def patient_chart(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResponse:
-    if not has_role(actor.role, CLINICAL):
-        # Front desk sees demographics only: the registration form, not the clinical chart.
-        return redirect("patient_edit", patient_id=patient_id)
-    chart = selectors.patient_chart(actor=actor, patient_id=patient_id)
-    audit_view(actor=actor, patient_id=chart.patient.pk, obj=chart.patient)
-    series = chart.pain_series()
-    names = _muscle_names()
-    return render(
-        request,
-        "charting/chart.html",
-        {
-            "chart": chart,
-            "patient": chart.patient,
-            "consent": chart.current_consent(),
-            "timeline": chart.timeline(),
-            "pain_svg": pain_course_svg(series) if series else "",
-            "insertion_summaries": _insertion_summaries(chart.sessions, names),
-            "relative": [p.message for p in chart.patient.relative_precautions],
-            "today": chart.today,
-            "age": chart.patient.age_on(chart.today),
-        },
-    )
-
-
-@clinic_view(roles=CLINICAL)
-def episode_new(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResponse:
-    patient = patient_get(actor=actor, patient_id=patient_id)
-    if request.method == "GET":  # the form shows the patient's details and precautions
-        audit_form_view(actor, patient, "EpisodeForm")
-    values: dict[str, Any] = {"opened_on": timezone.localdate().isoformat()}
-    errors: dict[str, str] = {}
-    if request.method == "POST":
-        values = blank_to_none(nested_from_post(request.POST), "onset_date")
-        try:
-            data = parse_input(EpisodeIn, values, checks=actions.episode_check)
-            actions.episode_open(actor=actor, patient=patient, data=data)
-            return redirect("patient_chart", patient_id=patient.pk)
-        except ValidationProblem as exc:
-            errors = field_errors(exc)
-        except DomainError as exc:
-            errors = {"form": exc.message}
-    return render(
-        request,
-        "charting/episode_form.html",
-        {
-            "patient": patient,
-            "values": values,
-            "errors": errors,
-            "conditions": get_catalog().conditions,
-            "affected_sides": AFFECTED_SIDE.choices,
-        },
-        status=422 if errors else 200,
-    )
-
-
-# Assessments ------------------------------------------------------------------------
-
-
-def _signs_from_post(request: HttpRequest) -> list[dict[str, str]]:
-    signs = []
-    for key in request.POST:
-        if key.startswith("sign:"):
-            _, region, side, kind = ([*key.split(":"), "", "", ""])[:4]
-            signs.append({"region": region, "side": side, "kind": kind})
-    return signs
-
-
-def _pain_marks_from_post(request: HttpRequest) -> list[dict[str, str]]:
-    marks = []
-    for value in request.POST.getlist("pain_mark"):
-        region, _, side = value.partition(":")
-        marks.append({"region": region, "side": side})
-    return marks
-
-
-def _assessment_values(request: HttpRequest) -> dict[str, Any]:
-    values = nested_from_post(request.POST, list_fields=("pain_mark",))
-    values.pop("pain_mark", None)
-    for key in [k for k in values if k.startswith("sign:")]:
-        values.pop(key)
-    values["signs"] = _signs_from_post(request)
-    values["pain_locations"] = _pain_marks_from_post(request)
-    values["findings"] = [f for f in values.get("findings", []) if f.get("muscle", "").strip()]
-    values["rom"] = [r for r in values.get("rom", []) if str(r.get("degrees", "")).strip()]
-    return blank_to_none(values, "pain_now")
-
-
-def _chart_regions_data() -> dict[str, Any]:
-    catalog = get_catalog()
-    return {
-        region: {
-            "label": label,
-            "muscles": [[m.id, m.name] for m in catalog.in_chart_region(region)],
-        }
-        for region, label in CHART_REGIONS.items()
-    }
-
-
-def _body_chart_context(marked: set[str]) -> dict[str, Any]:
-    return {
-        "chart_views": views_context(marked),
-        "region_labels": CHART_REGIONS,
-        "dermatomes": get_catalog().dermatomes.values(),
-        "level_maps": reasoning.level_maps(),
-    }
-
-
-def _assessment_context(
-    patient: Any, values: dict[str, Any], errors: dict[str, str]
-) -> dict[str, Any]:
-    marks = {f"{m['region']}:{m['side']}" for m in values.get("pain_locations", [])}
-    signs = {f"{s['region']}:{s['side']}:{s['kind']}" for s in values.get("signs", [])}
-    return {
-        "patient": patient,
-        "values": values,
-        "errors": errors,
-        "episodes": [e for e in patient.episodes.all() if e.is_open],
-        **_body_chart_context(marks),
-        "marked": marks,
-        "signs_checked": signs,
-        "chart_regions": CHART_REGIONS,
-        "regions_data": _chart_regions_data(),
-        "chart_buttons": True,
-        "inference": reasoning.result_dict(
-            reasoning.infer(_rows_from_values(values)[0], signs=_signs_from_values(values))[0]
-        )
-        if values.get("findings") or values.get("signs")
-        else None,
-        "sign_kinds": SIGN_KIND.choices,
-        "sides": SIDE.choices,
-        "movements": MOVEMENTS.values(),
-        "muscles": get_catalog().muscles,
-        "levels": PARASPINAL_LEVELS,
-        "findings": values.get("findings", []),
-        "rom_rows": values.get("rom", []) or [{}],
-    }
-
-
-@clinic_view(roles=CLINICAL)
-def assessment_new(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResponse:
-    patient = patient_get(actor=actor, patient_id=patient_id)
-    if request.method == "GET":  # the form shows the patient's details and precautions
-        audit_form_view(actor, patient, "AssessmentForm")
-    open_episodes = [e for e in patient.episodes.all() if e.is_open]
-    values: dict[str, Any] = {
-        "assessed_on": timezone.localdate().isoformat(),
-        "episode_id": str(open_episodes[0].pk) if open_episodes else "",
-    }
-    errors: dict[str, str] = {}
-    if request.method == "POST":
-        values = _assessment_values(request)
-        try:
-            data = parse_input(
-                AssessmentIn,
-                values,
-                checks=lambda d: actions.assessment_check(patient=patient, data=d),
-            )
-            assessment = actions.assessment_record(actor=actor, patient=patient, data=data)
-            if request.POST.get("sign"):
-                actions.assessment_sign(actor=actor, assessment=assessment)
-            return redirect("assessment_detail", assessment_id=assessment.pk)
-        except ValidationProblem as exc:
-            errors = field_errors(exc)
-        except DomainError as exc:
-            errors = {"form": exc.message}
-    return render(
-        request,
-        "charting/assessment_form.html",
-        _assessment_context(patient, values, errors),
-        status=422 if errors else 200,
-    )
-
-
-def _signs_from_values(values: dict[str, Any]) -> list[SignIn]:
-    return reasoning.draft_signs(values.get("signs", []))
-
-
-def _rows_from_values(values: dict[str, Any]) -> tuple[list[FindingIn], list[str]]:
-    return reasoning.draft_findings(values.get("findings", []))
-
-
-@clinic_view(roles=CLINICAL)
-def segments_preview(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResponse:
-    """htmx: the inferred levels for the findings typed so far, before anything is saved."""
-    patient_get(actor=actor, patient_id=patient_id)
-    values = _assessment_values(request)
-    rows, left_out = _rows_from_values(values)
-    result, _findings, skipped = reasoning.infer(rows, signs=_signs_from_values(values))
-    return render(
-        request,
-        "charting/_inference.html",
-        {"inference": reasoning.result_dict(result, left_out + skipped), "chart_buttons": True},
-    )
-
-
-def _plan_context(assessment: Any) -> dict[str, Any]:
-    result, plan, skipped = reasoning.plan_for(
-        assessment.patient,
-        reasoning.rows_of_assessment(assessment),
-        reasoning.signs_of_assessment(assessment),
-    )
-    return {"inference": reasoning.result_dict(result, skipped), "plan": reasoning.plan_dict(plan)}
-
-
-def _assessment_detail_context(assessment: Any) -> dict[str, Any]:
-    marked = {f"{m['region']}:{m['side']}" for m in assessment.pain_locations}
-    return {**_body_chart_context(marked), "marked": marked, "chart_buttons": True}
-
-
-@clinic_view(roles=CLINICAL)
-def assessment_detail(request: HttpRequest, actor: Actor, assessment_id: int) -> HttpResponse:
-    assessment = selectors.assessment_get(actor=actor, assessment_id=assessment_id)
-    audit_view(actor=actor, patient_id=assessment.patient_id, obj=assessment)
-    return render(
-        request,
-        "charting/assessment_detail.html",
-        {
-            "assessment": assessment,
-            "patient": assessment.patient,
-            "muscle_names": _muscle_names(),
-            "integrity": assessment.integrity,  # type: ignore[attr-defined]
-            "errors": {},
-            **_assessment_detail_context(assessment),
-            **_plan_context(assessment),
-        },
-    )
-
-
-@clinic_view(roles=CLINICAL)
-def assessment_sign(request: HttpRequest, actor: Actor, assessment_id: int) -> HttpResponse:
-    assessment = selectors.assessment_get(actor=actor, assessment_id=assessment_id)
-    if request.method == "POST":
-        with contextlib.suppress(SignedNoteConflict):
-            actions.assessment_sign(actor=actor, assessment=assessment)
-    return redirect("assessment_detail", assessment_id=assessment.pk)
-
-
-# Treatment sessions -----------------------------------------------------------------
 
 
 def _session_values(request: HttpRequest) -> dict[str, Any]:
@@ -625,13 +364,3 @@ def note_amend(request: HttpRequest, actor: Actor, kind: str, note_id: int) -> H
         context["region_labels"] = CHART_REGIONS
         context.update(_assessment_detail_context(note))
     return render(request, template, context, status=422 if errors else 200)
-
-
-@clinic_view(roles=CLINICAL)
-def muscle_search(request: HttpRequest, actor: Actor) -> HttpResponse:
-    query = request.GET.get("q", "")
-    return render(
-        request,
-        "charting/_muscle_options.html",
-        {"muscles": get_catalog().search(query, limit=12) if query else []},
-    )
