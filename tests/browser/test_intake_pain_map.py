@@ -39,7 +39,7 @@ def test_pain_marks_and_health_answers_survive_a_refused_submit(
     # The submit fails (the CSRF cookie is gone, as after a cleared browser session)
     context.clear_cookies()
     page.get_by_role("button", name="Send my health form").click()
-    expect(page.get_by_role("heading", name="Form not accepted")).to_be_visible()
+    expect(page.get_by_role("heading", name="Your answers were not sent")).to_be_visible()
     assert not IntakeSubmission.objects.exists()
 
     page.goto(url)
