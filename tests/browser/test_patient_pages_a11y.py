@@ -11,6 +11,8 @@ from django.test import override_settings
 from imsclinic.outcomes import actions as outcomes
 from imsclinic.outcomes.schemas import LinkIn
 from imsclinic.portal import actions
+from imsclinic.portal.actions import intake as intake_actions
+from imsclinic.portal.actions import sign_in as sign_in_actions
 from imsclinic.portal.learn import TOPICS
 from imsclinic.portal.schemas import IntakeLinkIn
 from tests.browser.axe import serious_violations
@@ -51,9 +53,14 @@ def test_patient_pages_pass_axe_at_390(page, live_server, practitioner, monkeypa
     give_wording(actor.clinic, "ndi")
     issued = outcomes.link_create(actor=actor, episode=episode, data=LinkIn(measure_code="odi"))
     tokens: list[str] = []
-    monkeypatch.setattr(
-        actions, "new_token", lambda: tokens.append(f"tok{len(tokens)}x" * 6) or tokens[-1]
-    )
+
+    def token() -> str:
+        tokens.append(f"tok{len(tokens)}x" * 6)
+        return tokens[-1]
+
+    # Intake and sign-in links each make their token where they are sent.
+    monkeypatch.setattr(intake_actions, "new_token", token)
+    monkeypatch.setattr(sign_in_actions, "new_token", token)
     with override_settings(IMSCLINIC_PUBLIC_URL=live_server.url):
         actions.intake_link_send(
             actor=actor,

@@ -18,7 +18,13 @@ from playwright.sync_api import expect
 
 from imsclinic.scheduling.models import Appointment
 from tests.factories import make_actor, make_consented_patient, make_episode, make_user
-from tests.scheduling.builders import book, local, next_weekday, set_up_calendar
+from tests.scheduling.builders import (
+    book,
+    local,
+    minutes_ago_today,
+    next_weekday,
+    set_up_calendar,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 TABLET = {"width": 1024, "height": 768}
@@ -37,7 +43,7 @@ def test_front_desk_books_a_course_moves_one_and_marks_a_no_show(
         actor, family_name="Lindqvist", given_name="Maren", email="maren@example.org"
     )
     missed = make_consented_patient(actor, family_name="Quill", given_name="Harper")
-    started = (timezone.now() - dt.timedelta(minutes=40)).replace(second=0, microsecond=0)
+    started = minutes_ago_today(40)
     no_show = book(
         make_actor(desk),
         missed,
@@ -175,7 +181,7 @@ def test_the_practitioner_charts_from_the_appointment_and_today_shows_it_done(
     calendar = set_up_calendar(clinic, [practitioner])
     patient = make_consented_patient(actor, family_name="Nakamura", given_name="Aiko")
     make_episode(actor, patient)
-    start = (timezone.now() - dt.timedelta(minutes=15)).replace(second=0, microsecond=0)
+    start = minutes_ago_today(15)
     appointment = book(
         actor, patient, practitioner, start, calendar.treatment, allow_outside_hours=True
     )

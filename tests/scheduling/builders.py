@@ -140,6 +140,18 @@ def new_patient_request(clinic: Any, practitioner: User, calendar: Any, start: d
     )
 
 
+def minutes_ago_today(minutes: int) -> dt.datetime:
+    """A start ``minutes`` ago, on the whole minute, but never before the clinic's midnight:
+    an appointment that must be on today's list stays on it in the first minutes of a day."""
+    from django.utils import timezone
+
+    midnight = dt.datetime.combine(
+        timezone.localdate(), dt.time(0), tzinfo=timezone.get_current_timezone()
+    )
+    start = max(timezone.now() - dt.timedelta(minutes=minutes), midnight)
+    return start.replace(second=0, microsecond=0)
+
+
 def next_weekday(day: dt.date, weekday: int) -> dt.date:
     """The first ``weekday`` (0 = Monday) strictly after ``day``."""
     return day + dt.timedelta(days=(weekday - day.weekday() - 1) % 7 + 1)
@@ -161,9 +173,10 @@ def _matrix_time(day: dt.date) -> dt.datetime:
 
 
 def _matrix_request_time(day: dt.date) -> dt.datetime:
-    """An evening hour for online requests, 25 to 39 days after ``day`` (inside the
-    online booking window, apart from the daytime bookings)."""
-    return local(day + dt.timedelta(days=25 + next(_matrix_requests) % 15), "18:30")
+    """An evening hour for online requests, 20 to 34 days after ``day``: at most 55 days
+    from today whatever weekday today is, inside the 60-day online booking window, and
+    apart from the daytime bookings."""
+    return local(day + dt.timedelta(days=20 + next(_matrix_requests) % 15), "18:30")
 
 
 def matrix_records(actor: Actor, patient: Any) -> dict[str, Any]:

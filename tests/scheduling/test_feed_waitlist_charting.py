@@ -25,7 +25,7 @@ from tests.factories import (
     make_user,
     session_data,
 )
-from tests.scheduling.builders import book, local
+from tests.scheduling.builders import book, local, minutes_ago_today
 
 pytestmark = pytest.mark.django_db
 
@@ -178,7 +178,7 @@ def test_waitlist_needs_an_email_and_a_sensible_window(actor, desk, calendar, mo
 def test_charting_from_the_appointment_links_them_and_signing_completes_it(
     actor, desk, patient, episode, practitioner, calendar
 ):
-    start = (timezone.now() - dt.timedelta(minutes=20)).replace(second=0, microsecond=0)
+    start = minutes_ago_today(20)
     appointment = book(
         desk, patient, practitioner, start, calendar.treatment, allow_outside_hours=True
     )
