@@ -22,9 +22,6 @@ from django.utils.translation import gettext_lazy as _
 from imsclinic.anatomy import CHART_REGIONS
 from imsclinic.charting.body_chart import VIEWS, ChartShape
 from imsclinic.charting.schemas import PainMarkIn
-from imsclinic.core.errors import Problems
-
-SIDES = ("left", "right")
 
 # The patient reads these; the English is anatomy.chart's label (tests/portal hold it so).
 REGION_NAMES: dict[str, str | Promise] = {
@@ -114,7 +111,7 @@ def unknown_mark_message() -> str:
 
 
 def marks_from_post(values: list[str]) -> list[dict[str, str]]:
-    """``region:side`` checkbox values as pain marks (checked by ``checked_marks``)."""
+    """``region:side`` checkbox values as pain marks (``PainMarkIn`` checks them)."""
     marks = []
     for value in values:
         region, _sep, side = value.partition(":")
@@ -122,13 +119,11 @@ def marks_from_post(values: list[str]) -> list[dict[str, str]]:
     return marks
 
 
-def checked_marks(problems: Problems, marks: list[PainMarkIn]) -> list[dict[str, str]]:
-    """The marks as stored: known regions and sides only, each once, head to foot."""
+def stored_marks(marks: list[PainMarkIn]) -> list[dict[str, str]]:
+    """The marks as stored: each once, head to foot. Region and side are already known
+    ones: ``PainMarkIn`` types both from the body chart's vocabulary."""
     kept: dict[tuple[str, str], dict[str, str]] = {}
     for mark in marks:
-        if mark.region not in CHART_REGIONS or mark.side not in SIDES:
-            problems.add("pain_locations", "invalid", unknown_mark_message())
-            return []
         kept.setdefault((mark.region, mark.side), {"region": mark.region, "side": mark.side})
     return sorted(kept.values(), key=lambda m: (_ORDER[m["region"]], m["side"]))
 

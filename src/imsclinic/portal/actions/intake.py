@@ -217,7 +217,7 @@ class _Checked:
 
 def _validated(link: IntakeLink, data: IntakeIn) -> _Checked:
     problems = Problems()
-    pain_locations = pain_map.checked_marks(problems, data.pain_locations)
+    pain_locations = pain_map.stored_marks(data.pain_locations)
     unknown = sorted(set(data.precautions) - PATIENT_ASKED)
     if unknown:
         problems.add("precautions", "invalid", f"Unknown health answers {unknown}.")
